@@ -1,0 +1,180 @@
+/**
+ * An actor as the supervisor and the bus see it, across all its incarnations: its mailbox
+ * (which outlives every crash), its current incarnation, and its state. The cell pumps the
+ * mailbox into the incarnation in batches, keeping at most `inflightWindow` messages
+ * unacknowledged, so a crash never has more than that to redeliver.
+ */
+import type { ExitInfo, Host, ActorIncarnation } from './host.js';
+import { Mailbox } from './mailbox.js';
+import type { ActorChildSpec, RestartType } from './supervision-spec.js';
+import type { SupervisedChild } from './supervised-child.js';
+import type { ActorStatus } from './node-status.js';
+import type { Outbound } from './thread-protocol.js';
+import { NodeNotRunningError } from './errors.js';
+
+export type ActorCellState = 'stopped' | 'starting' | 'running' | 'restarting' | 'failed';
+
+export interface ActorCellDeps {
+  host: Host;
+  databasePath: string;
+  runId: string;
+  throttleMs: number;
+  liveness: { intervalMs: number; timeoutMs: number };
+  mailboxCapacity: number;
+  inflightWindow: number;
+  /** Largest batch handed to the actor's thread in one message (1 = unbatched). */
+  maxBatch: number;
+  shutdownTimeoutMs: number;
+  /** Where the actor's outbound messages go (the bus). */
+  onOutbound(actorId: string, batch: Outbound[]): void;
+  onMalformed(actorId: string, detail: string): void;
+  /** Called when the mailbox has room again (senders blocked on it may go on). */
+  onSpace(actorId: string): void;
+}
+
+export class ActorCell implements SupervisedChild {
+  readonly mailbox: Mailbox;
+  state: ActorCellState = 'stopped';
+  restarts = 0;
+  generation = 0;
+  private incarnation: ActorIncarnation | undefined;
+  private exitHandler: (info: ExitInfo) => void = () => undefined;
+  private pumpScheduled = false;
+  private paused = false;
+
+  constructor(
+    readonly spec: ActorChildSpec,
+    private readonly deps: ActorCellDeps,
+  ) {
+    this.mailbox = new Mailbox(spec.id, deps.mailboxCapacity);
+  }
+
+  get id(): string {
+    return this.spec.id;
+  }
+
+  get restartType(): RestartType {
+    return this.spec.restart ?? 'permanent';
+  }
+
+  get hostKind() {
+    return this.deps.host.kind;
+  }
+
+  onExit(handler: (info: ExitInfo) => void): void {
+    this.exitHandler = handler;
+  }
+
+  async start(): Promise<void> {
+    this.generation++;
+    this.state = 'starting';
+    const incarnation = await this.deps.host.launch(
+      {
+        actorId: this.spec.id,
+        module: this.spec.module,
+        options: this.spec.options ?? {},
+        databasePath: this.deps.databasePath,
+        runId: this.deps.runId,
+        throttleMs: this.deps.throttleMs,
+        liveness: this.deps.liveness,
+      },
+      {
+        ack: (seq) => {
+          if (this.mailbox.ack(seq) > 0) {
+            this.deps.onSpace(this.spec.id);
+            this.schedulePump();
+          }
+        },
+        outbound: (batch) => this.deps.onOutbound(this.spec.id, batch),
+        malformed: (detail) => this.deps.onMalformed(this.spec.id, detail),
+        exit: (info) => this.handleExit(incarnation, info),
+      },
+    ).catch((error: unknown) => {
+      this.state = 'failed';
+      throw error;
+    });
+    this.incarnation = incarnation;
+    this.state = 'running';
+    if (this.paused) incarnation.setPaused(true);
+    this.schedulePump();
+  }
+
+  async stop(): Promise<void> {
+    const incarnation = this.incarnation;
+    this.incarnation = undefined;
+    this.state = 'stopped';
+    if (!incarnation) return;
+    await incarnation.stop(this.deps.shutdownTimeoutMs);
+    // What was handed over but not acknowledged goes back to the head for the next start.
+    this.mailbox.requeueInflight();
+  }
+
+  markExited(restarting: boolean): void {
+    this.state = restarting ? 'restarting' : 'stopped';
+  }
+
+  countRestart(): void {
+    this.restarts++;
+  }
+
+  /** New mail: deliver it soon, coalescing everything enqueued in this tick into one batch. */
+  schedulePump(): void {
+    if (this.pumpScheduled || this.state !== 'running') return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => this.pump());
+  }
+
+  /** Backpressure from the bus: a mailbox this actor publishes to is full and blocks. */
+  setPaused(paused: boolean): void {
+    if (this.paused === paused) return;
+    this.paused = paused;
+    this.incarnation?.setPaused(paused);
+  }
+
+  incarnationOrThrow(operation: string): ActorIncarnation {
+    if (!this.incarnation) throw new NodeNotRunningError(`${operation} on actor '${this.spec.id}' (${this.state})`);
+    return this.incarnation;
+  }
+
+  machineState: unknown = undefined;
+
+  status(): ActorStatus {
+    const counters = this.mailbox.counters;
+    return {
+      kind: 'actor',
+      id: this.spec.id,
+      host: this.deps.host.kind,
+      state: this.state,
+      machineState: this.machineState,
+      restarts: this.restarts,
+      mailbox: {
+        depth: this.mailbox.depth,
+        inflight: this.mailbox.inflightCount,
+        capacity: this.mailbox.capacity,
+        dropped: counters.dropped,
+        rejected: counters.rejected,
+        blocked: counters.blocked,
+      },
+    };
+  }
+
+  private pump(): void {
+    this.pumpScheduled = false;
+    const incarnation = this.incarnation;
+    if (!incarnation || this.state !== 'running') return;
+    let room = this.deps.inflightWindow - this.mailbox.inflightCount;
+    while (room > 0 && this.mailbox.pendingCount > 0) {
+      const batch = this.mailbox.take(Math.min(room, this.deps.maxBatch));
+      incarnation.deliver(batch);
+      room -= batch.length;
+    }
+  }
+
+  private handleExit(incarnation: ActorIncarnation, info: ExitInfo): void {
+    if (this.incarnation !== incarnation) return;
+    this.incarnation = undefined;
+    this.state = 'restarting';
+    this.mailbox.requeueInflight();
+    this.exitHandler(info);
+  }
+}

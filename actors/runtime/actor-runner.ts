@@ -1,0 +1,184 @@
+/**
+ * Runs one incarnation of an actor in the current thread: the same code serves the worker
+ * host (inside the worker) and the inline host (in the caller's thread).
+ *
+ * Delivery and persistence agree: the runner acknowledges a message only once a stored
+ * snapshot contains its effect (for persistent actors), and the snapshot records the last
+ * mailbox sequence it contains. After a crash the host redelivers every unacknowledged
+ * message; those at or below the restored sequence are recognised and skipped, so their
+ * effect is never applied twice, and none is lost.
+ */
+import { createActor, type AnyActorRef, type AnyStateMachine } from 'xstate';
+import type { Clock } from './clock.js';
+import type { ActorDefinition, ActorIo } from './actor.js';
+import { toBusEvent, type BusEmitted, type Envelope } from './envelope.js';
+import type { SnapshotPort } from './snapshot-port.js';
+import type { Outbound } from './thread-protocol.js';
+
+export interface ActorRunnerInit {
+  definition: ActorDefinition;
+  io: ActorIo;
+  runId: string;
+  /** Required for persistent actors. */
+  snapshots?: SnapshotPort;
+  /** Minimum time between two snapshot writes; acknowledgements wait for the write. */
+  throttleMs: number;
+  clock?: Clock;
+}
+
+export interface ActorRunnerEvents {
+  outbound(batch: Outbound[]): void;
+  ack(seq: number): void;
+  /** The machine reached a final state. */
+  done(): void;
+  /** The machine failed: an error in an action, guard or invoked logic. */
+  failed(error: unknown): void;
+}
+
+export class ActorRunner {
+  private readonly actor: AnyActorRef;
+  private readonly persistent: boolean;
+  private lastSeq = 0;
+  private ackedSeq = 0;
+  private lastPersistAt = -Infinity;
+  private persistTimer: ReturnType<typeof setTimeout> | undefined;
+  private outbox: Outbound[] = [];
+  private stopped = false;
+  private failed = false;
+  /** The sequence the restored snapshot covers; redelivered messages up to it are skipped. */
+  readonly restoredSeq: number;
+
+  constructor(
+    private readonly init: ActorRunnerInit,
+    private readonly events: ActorRunnerEvents,
+  ) {
+    this.persistent = init.definition.persistent !== false;
+    if (this.persistent && !init.snapshots) {
+      throw new TypeError(`actor '${init.io.actorId}' is persistent but has no snapshot store`);
+    }
+    const machine: AnyStateMachine = init.definition.createMachine(init.io);
+    const record = this.persistent ? init.snapshots!.load(init.io.actorId) : undefined;
+    // Mailbox sequences restart with every node run, so a sequence from another run says nothing.
+    this.restoredSeq = record && record.runId === init.runId ? record.lastSeq : 0;
+    this.lastSeq = this.restoredSeq;
+    this.ackedSeq = this.restoredSeq;
+    this.actor = createActor(machine, {
+      ...(record ? { snapshot: record.snapshot as never } : {}),
+      ...(init.clock ? { clock: init.clock } : {}),
+    });
+    this.actor.on('bus.publish', (emitted: BusEmitted) => {
+      if (emitted.type === 'bus.publish') this.outbox.push({ kind: 'publish', topic: emitted.topic, payload: emitted.payload });
+    });
+    this.actor.on('bus.reply', (emitted: BusEmitted) => {
+      if (emitted.type !== 'bus.reply') return;
+      this.outbox.push(
+        'error' in emitted
+          ? { kind: 'reply-error', requestId: emitted.requestId, error: emitted.error }
+          : { kind: 'reply', requestId: emitted.requestId, payload: emitted.payload },
+      );
+    });
+    this.actor.subscribe({
+      next: (snapshot: { status: string }) => {
+        if (snapshot.status === 'done' && !this.stopped) {
+          this.flushOutbox();
+          this.events.done();
+        }
+      },
+      error: (error: unknown) => this.fail(error),
+    });
+  }
+
+  start(): void {
+    this.actor.start();
+    this.flushOutbox();
+    // The host still holds, as in flight, the messages the restored snapshot already contains.
+    if (this.restoredSeq > 0) this.events.ack(this.restoredSeq);
+  }
+
+  /** Processes a batch in mailbox order; skips what the restored snapshot already contains. */
+  deliver(batch: readonly Envelope[]): void {
+    if (this.stopped || this.failed) return;
+    for (const envelope of batch) {
+      if (envelope.seq <= this.lastSeq) continue;
+      this.actor.send(toBusEvent(envelope));
+      if (this.failed) return;
+      this.lastSeq = envelope.seq;
+    }
+    this.flushOutbox();
+    this.settle();
+  }
+
+  /** The current persisted snapshot (plain JSON). */
+  persistedSnapshot(): unknown {
+    return this.actor.getPersistedSnapshot();
+  }
+
+  /** The machine's current state value, for status. */
+  stateValue(): unknown {
+    return (this.actor.getSnapshot() as { value?: unknown }).value;
+  }
+
+  /** Graceful stop: the last state is written and everything processed acknowledged. */
+  stop(): void {
+    if (this.stopped) return;
+    if (this.persistTimer) clearTimeout(this.persistTimer);
+    this.persistTimer = undefined;
+    if (!this.failed) {
+      this.flushOutbox();
+      if (this.persistent && this.lastSeq > this.ackedSeq) this.persist();
+      else this.acknowledge();
+    }
+    this.stopped = true;
+    this.actor.stop();
+    this.init.definition.dispose?.();
+  }
+
+  private settle(): void {
+    if (this.lastSeq === this.ackedSeq) return;
+    if (!this.persistent) {
+      this.acknowledge();
+      return;
+    }
+    if (this.persistTimer) return;
+    const wait = this.lastPersistAt + this.init.throttleMs - performance.now();
+    if (wait <= 0) {
+      this.persist();
+    } else {
+      this.persistTimer = setTimeout(() => {
+        this.persistTimer = undefined;
+        if (!this.stopped && !this.failed) this.persist();
+      }, wait);
+    }
+  }
+
+  private persist(): void {
+    this.init.snapshots!.save(this.init.io.actorId, {
+      snapshot: this.actor.getPersistedSnapshot(),
+      runId: this.init.runId,
+      lastSeq: this.lastSeq,
+    });
+    this.lastPersistAt = performance.now();
+    this.acknowledge();
+  }
+
+  private acknowledge(): void {
+    if (this.lastSeq === this.ackedSeq) return;
+    this.ackedSeq = this.lastSeq;
+    this.events.ack(this.ackedSeq);
+  }
+
+  private flushOutbox(): void {
+    if (this.outbox.length === 0) return;
+    const batch = this.outbox;
+    this.outbox = [];
+    this.events.outbound(batch);
+  }
+
+  private fail(error: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    if (this.persistTimer) clearTimeout(this.persistTimer);
+    this.persistTimer = undefined;
+    this.events.failed(error);
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The Actor contract: what a subsystem module exports so that either host (worker thread or
+ * inline) can run it. The module's default export is an ActorDefinition; the machine comes
+ * from machines/ and gets its I/O through XState's `provide`/`setup` in `createMachine`.
+ *
+ * Bus traffic reaches the machine as events whose `type` is the topic (see BusEvent); the
+ * machine talks back with XState `emit`: `bus.publish` and `bus.reply` (see BusEmitted).
+ */
+import type { AnyStateMachine } from 'xstate';
+
+/** What the hosting thread hands an actor when it builds the machine. */
+export interface ActorIo {
+  actorId: string;
+  /** The actor's options from its child spec: plain JSON. */
+  options: Record<string, unknown>;
+  /** Path of the node's SQLite store; each thread opens its own connection. */
+  databasePath: string;
+}
+
+export interface ActorDefinition {
+  /** Builds the actor's machine with its I/O provided. Called once per (re)start, in the hosting thread. */
+  createMachine(io: ActorIo): AnyStateMachine;
+  /**
+   * Whether the actor's state is persisted and restored across restarts (default true).
+   * A stateless actor acknowledges messages as soon as it has processed them.
+   */
+  persistent?: boolean;
+  /** Called when the actor stops or its thread is torn down: close what createMachine opened. */
+  dispose?(): void;
+}
+
+export function defineActor(definition: ActorDefinition): ActorDefinition {
+  return definition;
+}
+
+export function isActorDefinition(value: unknown): value is ActorDefinition {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { createMachine?: unknown }).createMachine === 'function'
+  );
+}

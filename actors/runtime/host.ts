@@ -1,0 +1,53 @@
+/**
+ * The Host contract: runs incarnations of actors. Two implementations run the same actor
+ * definitions: the worker host (a worker thread per actor, production) and the inline host
+ * (the caller's thread, for simulation and unit tests). Which host runs an actor is configuration.
+ */
+import type { Envelope } from './envelope.js';
+import type { Outbound } from './thread-protocol.js';
+import type { FaultKind, WorkerHealth } from './worker-control.js';
+
+export type HostKind = 'worker' | 'inline';
+
+export interface ExitInfo {
+  /** Normal: the machine reached a final state, or the host stopped it on request. */
+  normal: boolean;
+  reason: string;
+  error?: Error;
+}
+
+export interface IncarnationEvents {
+  ack(seq: number): void;
+  outbound(batch: Outbound[]): void;
+  exit(info: ExitInfo): void;
+  /** A message from the actor's thread broke the protocol: counted, dropped, the host keeps running. */
+  malformed(detail: string): void;
+}
+
+export interface ActorLaunch {
+  actorId: string;
+  module: string;
+  options: Record<string, unknown>;
+  databasePath: string;
+  runId: string;
+  throttleMs: number;
+  liveness: { intervalMs: number; timeoutMs: number };
+}
+
+/** One run of an actor, from start to exit. A restart is a new incarnation. */
+export interface ActorIncarnation {
+  readonly restoredSeq: number;
+  deliver(batch: Envelope[]): void;
+  setPaused(paused: boolean): void;
+  snapshot(): Promise<unknown>;
+  health(): Promise<WorkerHealth>;
+  inject(kind: FaultKind): Promise<void>;
+  /** Graceful stop (state written, processed messages acknowledged); no exit event follows. */
+  stop(timeoutMs: number): Promise<void>;
+}
+
+export interface Host {
+  readonly kind: HostKind;
+  launch(spec: ActorLaunch, events: IncarnationEvents): Promise<ActorIncarnation>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,126 @@
+/**
+ * The inline host: actors run in the caller's thread, with the same machines and the same
+ * runner as in a worker. For simulation (a virtual clock drives every machine's delays) and
+ * unit tests. Delivery stays asynchronous, as across a thread, so publishing never re-enters
+ * an actor synchronously.
+ */
+import type { Clock } from './clock.js';
+import { isActorDefinition } from './actor.js';
+import { ActorRunner } from './actor-runner.js';
+import { ActorDefinitionError, RuntimeError } from './errors.js';
+import type { ActorIncarnation, ExitInfo, Host } from './host.js';
+import type { Envelope } from './envelope.js';
+import type { SnapshotPort } from './snapshot-port.js';
+import type { FaultKind } from './worker-control.js';
+
+/** A fault the inline host cannot inject: hanging the caller's thread would hang the node. */
+export class UnsupportedFaultError extends RuntimeError {
+  constructor(
+    readonly actorId: string,
+    readonly kind: string,
+  ) {
+    super(`fault '${kind}' cannot be injected into inline actor '${actorId}': it would hang the host thread`);
+  }
+}
+
+export class InjectedFaultError extends RuntimeError {
+  constructor(readonly kind: string) {
+    super(`injected fault: ${kind}`);
+  }
+}
+
+export interface InlineHostInit {
+  snapshots: SnapshotPort;
+  clock?: Clock;
+}
+
+export function createInlineHost(init: InlineHostInit): Host {
+  const live = new Set<{ stop(timeoutMs: number): Promise<void> }>();
+  return {
+    kind: 'inline',
+    async launch(spec, events) {
+      const loaded = (await import(spec.module)) as { default?: unknown };
+      if (!isActorDefinition(loaded.default)) {
+        throw new ActorDefinitionError(spec.module, 'the default export has no createMachine function');
+      }
+      let ended = false;
+      let paused = false;
+      const queue: Envelope[][] = [];
+      let scheduled = false;
+      const end = (info: ExitInfo) => {
+        if (ended) return;
+        ended = true;
+        live.delete(incarnation);
+        runner.stop();
+        // Asynchronous, like a worker's exit event.
+        setImmediate(() => events.exit(info));
+      };
+      const runner = new ActorRunner(
+        {
+          definition: loaded.default,
+          io: { actorId: spec.actorId, options: spec.options, databasePath: spec.databasePath },
+          runId: spec.runId,
+          snapshots: init.snapshots,
+          throttleMs: spec.throttleMs,
+          ...(init.clock ? { clock: init.clock } : {}),
+        },
+        {
+          outbound: (batch) => events.outbound(batch),
+          ack: (seq) => events.ack(seq),
+          done: () => end({ normal: true, reason: 'machine reached a final state' }),
+          failed: (error) =>
+            end({
+              normal: false,
+              reason: `machine failed: ${error instanceof Error ? error.message : String(error)}`,
+              ...(error instanceof Error ? { error } : {}),
+            }),
+        },
+      );
+      const drain = () => {
+        scheduled = false;
+        while (!ended && !paused && queue.length > 0) runner.deliver(queue.shift()!);
+      };
+      const incarnation: ActorIncarnation = {
+        restoredSeq: runner.restoredSeq,
+        deliver(batch) {
+          if (ended) return;
+          queue.push(batch);
+          if (!scheduled) {
+            scheduled = true;
+            setImmediate(drain);
+          }
+        },
+        setPaused(value) {
+          paused = value;
+          if (!paused && !scheduled && queue.length > 0) {
+            scheduled = true;
+            setImmediate(drain);
+          }
+        },
+        async snapshot() {
+          return runner.persistedSnapshot();
+        },
+        async health() {
+          return { state: runner.stateValue(), heapUsedBytes: process.memoryUsage().heapUsed };
+        },
+        async inject(kind: FaultKind) {
+          if (kind === 'hang') throw new UnsupportedFaultError(spec.actorId, kind);
+          const error = new InjectedFaultError(kind);
+          setImmediate(() => end({ normal: false, reason: error.message, error }));
+        },
+        async stop() {
+          if (ended) return;
+          ended = true;
+          live.delete(incarnation);
+          runner.stop();
+        },
+      };
+      live.add(incarnation);
+      runner.start();
+      return incarnation;
+    },
+    async close() {
+      await Promise.all([...live].map((incarnation) => incarnation.stop(0)));
+    },
+  };
+}

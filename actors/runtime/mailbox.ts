@@ -1,0 +1,135 @@
+/**
+ * One actor's bounded mailbox, kept by the host so it outlives the actor's thread.
+ *
+ * A message stays here until the actor acknowledges it: `take` moves messages to the
+ * in-flight list, `ack` releases them, and after a crash `requeueInflight` puts the in-flight
+ * ones back at the head, so they are redelivered (at-least-once) in their original order.
+ * Capacity counts both lists, so an actor that is restarting cannot grow its backlog without
+ * bound. Pure data structure: no timers, no I/O.
+ */
+import type { Envelope } from './envelope.js';
+import type { OverflowPolicy } from './topic-registry.js';
+
+export interface MailboxCounters {
+  accepted: number;
+  delivered: number;
+  acked: number;
+  redelivered: number;
+  dropped: number;
+  rejected: number;
+  blocked: number;
+}
+
+export type OfferResult = 'accepted' | 'dropped-oldest' | 'full';
+
+/** Compact the pending array once this many slots at its head are spent (amortised O(1) shift). */
+const COMPACT_AFTER = 1024;
+
+export class Mailbox {
+  private pending: Envelope[] = [];
+  private head = 0;
+  private inflight: Envelope[] = [];
+  private inflightHead = 0;
+  private nextSeq = 1;
+  readonly counters: MailboxCounters = {
+    accepted: 0,
+    delivered: 0,
+    acked: 0,
+    redelivered: 0,
+    dropped: 0,
+    rejected: 0,
+    blocked: 0,
+  };
+
+  constructor(
+    readonly actorId: string,
+    readonly capacity: number,
+  ) {}
+
+  get pendingCount(): number {
+    return this.pending.length - this.head;
+  }
+
+  get inflightCount(): number {
+    return this.inflight.length - this.inflightHead;
+  }
+
+  get depth(): number {
+    return this.pendingCount + this.inflightCount;
+  }
+
+  get hasSpace(): boolean {
+    return this.depth < this.capacity;
+  }
+
+  /**
+   * Adds a message, applying the topic's overflow policy when full. `full` means nothing was
+   * added: the caller blocks (policy `block`) or rejects (policy `reject`).
+   */
+  offer(message: Omit<Envelope, 'seq'>, policy: OverflowPolicy): OfferResult {
+    let result: OfferResult = 'accepted';
+    if (!this.hasSpace) {
+      if (policy !== 'drop-oldest' || this.pendingCount === 0) {
+        if (policy === 'reject') this.counters.rejected++;
+        return 'full';
+      }
+      this.head++;
+      this.counters.dropped++;
+      result = 'dropped-oldest';
+    }
+    this.pending.push({ ...message, seq: this.nextSeq++ });
+    this.counters.accepted++;
+    this.compact();
+    return result;
+  }
+
+  /** Moves up to `max` pending messages to in-flight and returns them in order. */
+  take(max: number): Envelope[] {
+    const count = Math.min(max, this.pendingCount);
+    if (count <= 0) return [];
+    const batch = this.pending.slice(this.head, this.head + count);
+    this.head += count;
+    for (const envelope of batch) this.inflight.push(envelope);
+    this.counters.delivered += count;
+    this.compact();
+    return batch;
+  }
+
+  /** Releases every in-flight message up to and including `seq`; returns how many were released. */
+  ack(seq: number): number {
+    let released = 0;
+    while (this.inflightHead < this.inflight.length && this.inflight[this.inflightHead]!.seq <= seq) {
+      this.inflightHead++;
+      released++;
+    }
+    if (this.inflightHead === this.inflight.length) {
+      this.inflight = [];
+      this.inflightHead = 0;
+    } else if (this.inflightHead > COMPACT_AFTER && this.inflightHead * 2 > this.inflight.length) {
+      this.inflight = this.inflight.slice(this.inflightHead);
+      this.inflightHead = 0;
+    }
+    this.counters.acked += released;
+    return released;
+  }
+
+  /** After a crash: the unacknowledged messages go back to the head, to be delivered again first. */
+  requeueInflight(): number {
+    const unacked = this.inflight.slice(this.inflightHead);
+    this.inflight = [];
+    this.inflightHead = 0;
+    if (unacked.length > 0) {
+      this.pending = unacked.concat(this.pending.slice(this.head));
+      this.head = 0;
+      this.counters.redelivered += unacked.length;
+    }
+    return unacked.length;
+  }
+
+  private compact(): void {
+    if (this.head > COMPACT_AFTER && this.head * 2 > this.pending.length) {
+      this.pending = this.pending.slice(this.head);
+      this.head = 0;
+    }
+  }
+}

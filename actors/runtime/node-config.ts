@@ -1,0 +1,203 @@
+/**
+ * The node's configuration: one zod schema, the types derived from it, and `parseNodeConfig`.
+ * Every key is optional in the input and has a named default here, so an empty document is a
+ * working development node. Objects are strict: an unknown key is an error, because a typo
+ * (`supervison`) that silently falls back to a default is worse than a refusal to start.
+ */
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ConfigError, type ConfigIssue } from './config-error.js';
+import type { HostKind } from './host.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The hosts an actor can run in; `satisfies` keeps every entry a HostKind of host.ts. */
+export const HOST_KINDS = ['worker', 'inline'] as const satisfies readonly HostKind[];
+
+/** Relative to the working directory (the CLI resolves it), so `npm start` in a checkout keeps state there; systemd sets the StateDirectory. */
+export const DEFAULT_DATA_DIR = './data';
+/** Lifecycle events (start, restarts, escalations) without per-message noise. */
+export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
+/** Inside dataDir, so the socket is only as reachable as the data directory (0700 under systemd). */
+export const CONTROL_SOCKET_FILE_NAME = 'control.sock';
+/** Enough for actors to flush their last snapshots, and well under systemd's default TimeoutStopSec (90 s). */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+/** Production isolation: a crash or a hung event loop takes down one thread, not the node. */
+export const DEFAULT_HOST: HostKind = 'worker';
+/** OTP's usual budget, and the root's in ARCHITECTURE.md: more than 5 crashes in 30 s will not heal by restarting. */
+export const DEFAULT_SUPERVISION_INTENSITY = 5;
+export const DEFAULT_SUPERVISION_PERIOD_MS = 30_000;
+/** A one-off crash restarts almost at once. */
+export const DEFAULT_BACKOFF_MIN_MS = 10;
+/** A crash loop cannot spin a core, yet stays short enough that the intensity period sees the loop and escalates. */
+export const DEFAULT_BACKOFF_MAX_MS = 1_000;
+/** ±20 % spreads restarts of siblings (one_for_all) and of mesh nodes hit by the same fault, so they do not retry in lockstep. */
+export const DEFAULT_BACKOFF_JITTER = 0.2;
+/** One ping a second costs nothing and bounds how long a hung event loop goes unnoticed. */
+export const DEFAULT_LIVENESS_INTERVAL_MS = 1_000;
+/** Three missed pings: far above GC pauses, yet a loop blocked this long is not serving the mesh. */
+export const DEFAULT_LIVENESS_TIMEOUT_MS = 3_000;
+/** One pre-started thread hides worker start-up (module loading) from the first restart; more cost memory for crashes the intensity limit bounds anyway. */
+export const DEFAULT_SPARE_WORKERS = 1;
+/** Holds a few seconds of heavy traffic while an actor restarts, at a memory cost of a few MB per actor. */
+export const DEFAULT_MAILBOX_CAPACITY = 10_000;
+/** Keeps the thread's port busy for throughput while bounding what is redelivered after a crash. */
+export const DEFAULT_INFLIGHT_WINDOW = 1_024;
+/** Coalesces a burst of transitions into one write; acknowledgements wait for the snapshot, so this is also their added latency. */
+export const DEFAULT_SNAPSHOT_THROTTLE_MS = 5;
+
+const positiveInt = z.int().min(1);
+const nonNegativeInt = z.int().min(0);
+const hostKindSchema = z.enum(HOST_KINDS);
+
+const backoffSchema = z
+  .strictObject({
+    minMs: nonNegativeInt.default(DEFAULT_BACKOFF_MIN_MS),
+    maxMs: nonNegativeInt.default(DEFAULT_BACKOFF_MAX_MS),
+    jitter: z.number().min(0).max(1).default(DEFAULT_BACKOFF_JITTER),
+  })
+  .superRefine((backoff, ctx) => {
+    if (backoff.minMs > backoff.maxMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxMs'],
+        message: `must be at least minMs (${backoff.minMs}), is ${backoff.maxMs}`,
+      });
+    }
+  });
+
+const supervisionSchema = z
+  .strictObject({
+    intensity: nonNegativeInt.default(DEFAULT_SUPERVISION_INTENSITY),
+    periodMs: positiveInt.default(DEFAULT_SUPERVISION_PERIOD_MS),
+    // prefault: an absent or partial object goes through the schema, so nested defaults apply.
+    backoff: backoffSchema.prefault({}),
+    livenessIntervalMs: positiveInt.default(DEFAULT_LIVENESS_INTERVAL_MS),
+    livenessTimeoutMs: positiveInt.default(DEFAULT_LIVENESS_TIMEOUT_MS),
+    spareWorkers: nonNegativeInt.default(DEFAULT_SPARE_WORKERS),
+  })
+  .superRefine((supervision, ctx) => {
+    // A timeout within one interval would declare a healthy actor dead between two pings.
+    if (supervision.livenessTimeoutMs <= supervision.livenessIntervalMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['livenessTimeoutMs'],
+        message: `must be greater than livenessIntervalMs (${supervision.livenessIntervalMs}), is ${supervision.livenessTimeoutMs}`,
+      });
+    }
+  });
+
+const mailboxSchema = z.strictObject({
+  capacity: positiveInt.default(DEFAULT_MAILBOX_CAPACITY),
+  inflightWindow: positiveInt.default(DEFAULT_INFLIGHT_WINDOW),
+});
+
+const snapshotsSchema = z.strictObject({
+  throttleMs: nonNegativeInt.default(DEFAULT_SNAPSHOT_THROTTLE_MS),
+});
+
+export const nodeConfigSchema = z.strictObject({
+  dataDir: z.string().min(1).default(DEFAULT_DATA_DIR),
+  production: z.boolean().default(false),
+  logLevel: z.enum(LOG_LEVELS).default(DEFAULT_LOG_LEVEL),
+  /** Defaults to `<dataDir>/control.sock`, filled in by parseNodeConfig. */
+  controlSocket: z.string().min(1).optional(),
+  shutdownTimeoutMs: positiveInt.default(DEFAULT_SHUTDOWN_TIMEOUT_MS),
+  host: hostKindSchema.default(DEFAULT_HOST),
+  /** Per-actor override of `host`, by actor id. */
+  actorHosts: z.record(z.string().min(1), hostKindSchema).default({}),
+  supervision: supervisionSchema.prefault({}),
+  mailbox: mailboxSchema.prefault({}),
+  snapshots: snapshotsSchema.prefault({}),
+});
+
+/** What a config file, the environment or flags may say: every key optional. */
+export type NodeConfigInput = z.input<typeof nodeConfigSchema>;
+/** The configuration the node runs with: every key present. */
+export type NodeConfig = Omit<z.output<typeof nodeConfigSchema>, 'controlSocket'> & { controlSocket: string };
+
+export interface ParseNodeConfigOptions {
+  /**
+   * Where the value at a dotted key came from (`file /etc/x0tta6bl4.yaml`, `env X0TTA6BL4_…`),
+   * so messages point the operator at the right place; undefined when not known.
+   */
+  sourceOf?: (key: string) => string | undefined;
+}
+
+/** Validates a configuration document and fills in every default; throws ConfigError listing all issues. */
+export function parseNodeConfig(input: unknown, options: ParseNodeConfigOptions = {}): NodeConfig {
+  const result = nodeConfigSchema.safeParse(input ?? {});
+  if (!result.success) {
+    const issues = result.error.issues.flatMap((issue) => toConfigIssues(issue, options.sourceOf));
+    const [first, ...rest] = issues;
+    // zod reports at least one issue on failure; the fallback keeps the type honest.
+    throw new ConfigError(first === undefined ? [{ key: '', message: result.error.message }] : [first, ...rest]);
+  }
+  const { controlSocket, ...config } = result.data;
+  return { ...config, controlSocket: controlSocket ?? join(config.dataDir, CONTROL_SOCKET_FILE_NAME) };
+}
+
+function toConfigIssues(issue: z.core.$ZodIssue, sourceOf: ParseNodeConfigOptions['sourceOf']): ConfigIssue[] {
+  const path = issue.path.map(String);
+  const withSource = (key: string, message: string): ConfigIssue => {
+    const source = sourceOf?.(key);
+    return { key, message: source === undefined ? message : `${message} (from ${source})` };
+  };
+  if (issue.code === 'unrecognized_keys') {
+    const known = lookupConfigKey(path)?.keys ?? [];
+    return issue.keys.map((unknownKey) =>
+      withSource(
+        [...path, unknownKey].join('.'),
+        `unknown key${known.length > 0 ? ` (known keys here: ${known.join(', ')})` : ''}`,
+      ),
+    );
+  }
+  return [withSource(path.join('.'), issue.message)];
+}
+
+/** The shape of one key of the schema, as needed to read values from strings (environment, flags). */
+export interface ConfigKeyInfo {
+  type: 'string' | 'boolean' | 'integer' | 'number' | 'object';
+  /** For objects with a fixed set of keys: those keys. */
+  keys?: string[];
+  /** For records (`actorHosts`): keys are free-form ids. */
+  record?: boolean;
+}
+
+interface JsonSchemaNode {
+  type?: string;
+  properties?: Record<string, JsonSchemaNode>;
+  additionalProperties?: boolean | JsonSchemaNode;
+}
+
+// The schema's input side as JSON Schema: a public, plain-data view of the key tree that does not
+// depend on zod's internals.
+let inputJsonSchema: JsonSchemaNode | undefined;
+
+/** Looks up a key path in the schema (`['supervision', 'backoff', 'minMs']`); undefined if the schema has no such key. */
+export function lookupConfigKey(path: readonly string[]): ConfigKeyInfo | undefined {
+  inputJsonSchema ??= z.toJSONSchema(nodeConfigSchema, { io: 'input' }) as JsonSchemaNode;
+  let node: JsonSchemaNode | undefined = inputJsonSchema;
+  for (const segment of path) {
+    if (node === undefined) return undefined;
+    const property: JsonSchemaNode | undefined = node.properties?.[segment];
+    if (property !== undefined) node = property;
+    else if (typeof node.additionalProperties === 'object') node = node.additionalProperties;
+    else return undefined;
+  }
+  if (node === undefined) return undefined;
+  switch (node.type) {
+    case 'string':
+    case 'boolean':
+    case 'integer':
+    case 'number':
+      return { type: node.type };
+    case 'object':
+      return node.properties !== undefined
+        ? { type: 'object', keys: Object.keys(node.properties) }
+        : { type: 'object', record: true };
+    default:
+      return undefined;
+  }
+}

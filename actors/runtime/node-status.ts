@@ -1,0 +1,112 @@
+/**
+ * What a running node reports about itself over the control socket (`x0tta6bl4 status`): the
+ * supervision tree with each actor's state and mailbox, and the bus counters. The runtime
+ * produces it; the CLI checks it with `nodeStatusSchema`, since it crosses a process boundary.
+ */
+import { z } from 'zod';
+import type { HostKind } from './host.js';
+
+export const SUPERVISION_STRATEGIES = ['one_for_one', 'one_for_all', 'rest_for_one'] as const;
+export type SupervisionStrategy = (typeof SUPERVISION_STRATEGIES)[number];
+
+export const ACTOR_STATES = ['starting', 'running', 'restarting', 'stopped', 'failed'] as const;
+/** Lifecycle of an actor in its host (not its machine's state). */
+export type ActorState = (typeof ACTOR_STATES)[number];
+
+export interface MailboxStatus {
+  /** Messages waiting in the host, not yet delivered to the actor. */
+  depth: number;
+  /** Delivered to the actor, not yet acknowledged. */
+  inflight: number;
+  capacity: number;
+  /** Overflow counters, one per policy: drop oldest, reject, block the sender. */
+  dropped: number;
+  rejected: number;
+  blocked: number;
+}
+
+export interface SupervisorStatus {
+  kind: 'supervisor';
+  id: string;
+  strategy: SupervisionStrategy;
+  restarts: number;
+  children: TreeNodeStatus[];
+}
+
+export interface ActorStatus {
+  kind: 'actor';
+  id: string;
+  host: HostKind;
+  state: ActorState;
+  /** The machine's XState snapshot value: a state name, or an object for nested and parallel states. */
+  machineState: unknown;
+  restarts: number;
+  mailbox: MailboxStatus;
+}
+
+export type TreeNodeStatus = SupervisorStatus | ActorStatus;
+
+export interface BusStatus {
+  published: number;
+  delivered: number;
+  /** Messages refused at the bus because they did not match their topic's schema. */
+  malformed: number;
+}
+
+export interface NodeStatus {
+  nodeId: string;
+  /** Changes at every process start, so two status reads can tell a restart from a long run. */
+  runId: string;
+  production: boolean;
+  /** Wall-clock ms since the epoch. */
+  startedAt: number;
+  uptimeMs: number;
+  tree: TreeNodeStatus;
+  bus: BusStatus;
+}
+
+const count = z.int().min(0);
+
+const mailboxStatusSchema = z.object({
+  depth: count,
+  inflight: count,
+  capacity: count,
+  dropped: count,
+  rejected: count,
+  blocked: count,
+});
+
+const actorStatusSchema = z.object({
+  kind: z.literal('actor'),
+  id: z.string().min(1),
+  host: z.enum(['worker', 'inline'] as const satisfies readonly HostKind[]),
+  state: z.enum(ACTOR_STATES),
+  machineState: z.unknown(),
+  restarts: count,
+  mailbox: mailboxStatusSchema,
+});
+
+const supervisorStatusSchema = z.object({
+  kind: z.literal('supervisor'),
+  id: z.string().min(1),
+  strategy: z.enum(SUPERVISION_STRATEGIES),
+  restarts: count,
+  get children(): z.ZodArray<typeof treeNodeStatusSchema> {
+    return z.array(treeNodeStatusSchema);
+  },
+});
+
+export const treeNodeStatusSchema: z.ZodType<TreeNodeStatus> = z.discriminatedUnion('kind', [
+  supervisorStatusSchema,
+  actorStatusSchema,
+]);
+
+export const nodeStatusSchema: z.ZodType<NodeStatus> = z.object({
+  nodeId: z.string().min(1),
+  runId: z.string().min(1),
+  production: z.boolean(),
+  startedAt: z.number().nonnegative(),
+  uptimeMs: z.number().nonnegative(),
+  tree: treeNodeStatusSchema,
+  bus: z.object({ published: count, delivered: count, malformed: count }),
+});

@@ -1,0 +1,295 @@
+/**
+ * createNode(): one x0tta6bl4 node in this process — the store, the bus, the supervision tree
+ * of actors on their hosts — and the programmatic API that tests and the CLI drive it with.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Clock } from './clock.js';
+import type { Database } from 'better-sqlite3';
+import { openStore } from '../../store/open-store.js';
+import { createActorSnapshotStore } from '../../store/actor-snapshots.js';
+import { ActorCell } from './actor-cell.js';
+import { BusRouter } from './bus-router.js';
+import type { Bus, MessageMeta, Unsubscribe } from './bus.js';
+import { defaultTree } from './default-tree.js';
+import { NodeNotRunningError, ProductionModeError, UnknownActorError } from './errors.js';
+import type { Host, HostKind } from './host.js';
+import { createInlineHost } from './inline-host.js';
+import { createLogger, type Logger } from './logger.js';
+import { parseNodeConfig, type NodeConfig, type NodeConfigInput } from './node-config.js';
+import type { NodeStatus, TreeNodeStatus, ActorStatus } from './node-status.js';
+import { nodeTopics } from './node-topics.js';
+import type { SupervisedChild } from './supervised-child.js';
+import type { ChildSpec, SupervisorSpec } from './supervision-spec.js';
+import { Supervisor } from './supervisor.js';
+import type { TopicRegistry } from './topic-registry.js';
+import type { FaultKind } from './worker-control.js';
+import { createWorkerHost } from './worker-host.js';
+
+/** The store's file inside the data directory. */
+export const DATABASE_FILE_NAME = 'x0tta6bl4.db';
+/** Largest batch handed to an actor's thread in one message: amortises postMessage without starving the liveness ping. */
+export const DEFAULT_MAX_BATCH = 256;
+/** How long `status` waits for an actor to report its machine state before showing it as unknown. */
+const STATUS_PROBE_TIMEOUT_MS = 500;
+
+export interface NodeOptions {
+  /** Configuration as a file, env and flags give it; validated and completed with defaults. */
+  config?: NodeConfigInput;
+  /** The supervision tree; the node's default tree (ARCHITECTURE.md §1) when absent. */
+  tree?: SupervisorSpec;
+  /** Topics beyond the node's own (tests declare theirs). */
+  topics?: TopicRegistry;
+  logger?: Logger;
+  /** Virtual clock for inline actors (deterministic simulation). */
+  clock?: Clock;
+  /** Largest batch per delivery to an actor's thread; 1 delivers message by message. */
+  maxBatch?: number;
+  /** Called when the root supervisor gives up; the CLI exits non-zero. */
+  onFatal?: (error: Error) => void;
+}
+
+export interface X0tta6bl4Node extends Bus {
+  readonly config: NodeConfig;
+  readonly runId: string;
+  readonly databasePath: string;
+  start(): Promise<void>;
+  /** Stops actors in reverse start order, flushes the store; idempotent. */
+  stop(): Promise<void>;
+  /** The actor's current persisted snapshot (from the running actor, else from the store). */
+  snapshot(actorId: string): Promise<unknown>;
+  /** The supervision tree with states, restarts and mailboxes. */
+  tree(): TreeNodeStatus;
+  status(): Promise<NodeStatus>;
+  /** Fault injection for tests and chaos runs; refused in production mode. */
+  crash(actorId: string, kind: FaultKind): Promise<void>;
+  /** Publishes as if an actor had sent it (for tests of per-sender behaviour). */
+  publishAs(from: string, topic: string, payload: unknown): Promise<void>;
+  readonly bus: BusRouter;
+}
+
+export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
+  const config = parseNodeConfig(options.config ?? {});
+  const dataDir = resolve(config.dataDir);
+  const databasePath = join(dataDir, DATABASE_FILE_NAME);
+  const runId = randomUUID();
+  const log = options.logger ?? createLogger(config.logLevel);
+  const topics = options.topics ? nodeTopics.extend(Object.fromEntries(options.topics.names().map((name) => [name, options.topics!.spec(name)]))) : nodeTopics;
+  const treeSpec = options.tree ?? defaultTree();
+  const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+
+  let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
+  let db: Database | undefined;
+  let startedAt = 0;
+  const hosts = new Map<HostKind, Host>();
+
+  const bus = new BusRouter(topics, {
+    malformed: (error) => log.warn({ err: error }, 'malformed message dropped'),
+    handlerFailed: (topic, error) => log.error({ err: error, topic }, 'bus subscriber threw'),
+  });
+
+  function hostFor(kind: HostKind): Host {
+    let host = hosts.get(kind);
+    if (!host) {
+      host =
+        kind === 'worker'
+          ? createWorkerHost({ spareWorkers: config.supervision.spareWorkers })
+          : createInlineHost({ snapshots: createActorSnapshotStore(db!), ...(options.clock ? { clock: options.clock } : {}) });
+      hosts.set(kind, host);
+    }
+    return host;
+  }
+
+  function build(spec: ChildSpec): SupervisedChild {
+    if (spec.kind === 'actor') {
+      const kind = spec.host ?? config.actorHosts[spec.id] ?? config.host;
+      const cell = new ActorCell(spec, {
+        host: hostFor(kind),
+        databasePath,
+        runId,
+        throttleMs: config.snapshots.throttleMs,
+        liveness: { intervalMs: config.supervision.livenessIntervalMs, timeoutMs: config.supervision.livenessTimeoutMs },
+        mailboxCapacity: config.mailbox.capacity,
+        inflightWindow: config.mailbox.inflightWindow,
+        maxBatch,
+        shutdownTimeoutMs: config.shutdownTimeoutMs,
+        onOutbound: (actorId, batch) => bus.fromActor(actorId, batch),
+        onMalformed: (actorId, detail) => bus.malformed(actorId, detail),
+        onSpace: (actorId) => bus.spaceIn(actorId),
+      });
+      bus.addActor(cell);
+      return cell;
+    }
+    return new Supervisor({
+      id: spec.id,
+      strategy: spec.strategy,
+      intensity: spec.intensity ?? config.supervision.intensity,
+      periodMs: spec.periodMs ?? config.supervision.periodMs,
+      restart: spec.restart ?? 'permanent',
+      backoff: config.supervision.backoff,
+      children: spec.children.map(build),
+      log: {
+        childExited: (supervisorId, childId, info) =>
+          log[info.normal ? 'info' : 'warn']({ supervisor: supervisorId, actor: childId, reason: info.reason, err: info.error }, 'child exited'),
+        restarting: (supervisorId, childIds, delayMs) => log.info({ supervisor: supervisorId, actors: childIds, delayMs }, 'restarting'),
+        childStarted: (supervisorId, childId) => log.debug({ supervisor: supervisorId, actor: childId }, 'child started'),
+        childStopped: (supervisorId, childId) => log.debug({ supervisor: supervisorId, actor: childId }, 'child stopped'),
+        gaveUp: (error) => log.error({ err: error, supervisor: error.supervisorId }, 'supervisor gave up'),
+      },
+    });
+  }
+
+  let root: SupervisedChild | undefined;
+
+  function cellOf(actorId: string): ActorCell {
+    return bus.cell(actorId);
+  }
+
+  function requireRunning(operation: string): void {
+    if (state !== 'running') throw new NodeNotRunningError(operation);
+  }
+
+  async function closeResources(): Promise<void> {
+    await Promise.all([...hosts.values()].map((host) => host.close()));
+    hosts.clear();
+    db?.close();
+    db = undefined;
+  }
+
+  const node: X0tta6bl4Node = {
+    config,
+    runId,
+    databasePath,
+    bus,
+
+    async start() {
+      if (state !== 'new') throw new NodeNotRunningError(`start (node is ${state})`);
+      state = 'starting';
+      try {
+        db = openStore(databasePath);
+        root = build(treeSpec);
+        root.onExit((info) => {
+          const error = info.error ?? new Error(info.reason);
+          log.fatal({ err: error }, 'root supervisor gave up: the node stops');
+          options.onFatal?.(error);
+        });
+        await root.start();
+      } catch (error) {
+        state = 'stopped';
+        await closeResources();
+        throw error;
+      }
+      startedAt = Date.now();
+      state = 'running';
+      log.info({ runId, dataDir, actors: [...actorIds(treeSpec)] }, 'node started');
+    },
+
+    async stop() {
+      if (state === 'stopped' || state === 'new') {
+        state = 'stopped';
+        return;
+      }
+      state = 'stopping';
+      try {
+        await root?.stop();
+      } finally {
+        bus.rejectPending(new NodeNotRunningError('answer a request'));
+        await closeResources();
+        state = 'stopped';
+        log.info({ runId }, 'node stopped');
+      }
+    },
+
+    publish(topic, payload) {
+      if (state !== 'running') return Promise.reject(new NodeNotRunningError('publish'));
+      return bus.publish(topic, payload);
+    },
+
+    publishAs(from, topic, payload) {
+      if (state !== 'running') return Promise.reject(new NodeNotRunningError('publish'));
+      return bus.publishFrom(from, topic, payload);
+    },
+
+    subscribe(topic: string, handler: (payload: unknown, meta: MessageMeta) => void): Unsubscribe {
+      return bus.subscribe(topic, handler);
+    },
+
+    request(actorId, topic, payload, requestOptions) {
+      if (state !== 'running') return Promise.reject(new NodeNotRunningError('request'));
+      return bus.request(actorId, topic, payload, requestOptions);
+    },
+
+    async snapshot(actorId) {
+      const cell = cellOf(actorId);
+      if (cell.state === 'running') {
+        try {
+          return await cell.incarnationOrThrow('snapshot').snapshot();
+        } catch {
+          // Crashed meanwhile: the stored snapshot is what the next incarnation restores.
+        }
+      }
+      if (!db) throw new NodeNotRunningError('read a snapshot');
+      return createActorSnapshotStore(db).load(actorId)?.snapshot;
+    },
+
+    tree() {
+      if (!root) throw new NodeNotRunningError('read the tree');
+      return root.status();
+    },
+
+    async status() {
+      requireRunning('read status');
+      await Promise.all(
+        [...actorIds(treeSpec)].map(async (actorId) => {
+          const cell = cellOf(actorId);
+          cell.machineState = cell.state === 'running' ? await probeState(cell) : undefined;
+        }),
+      );
+      return {
+        nodeId: hostname(),
+        runId,
+        production: config.production,
+        startedAt,
+        uptimeMs: Date.now() - startedAt,
+        tree: root!.status(),
+        bus: { published: bus.counters.published, delivered: bus.counters.delivered, malformed: bus.counters.malformed },
+      };
+    },
+
+    async crash(actorId, kind) {
+      if (config.production) throw new ProductionModeError('crash');
+      requireRunning('inject a fault');
+      if (!bus.cell(actorId)) throw new UnknownActorError(actorId);
+      await cellOf(actorId).incarnationOrThrow('inject a fault').inject(kind);
+    },
+  };
+  return node;
+}
+
+async function probeState(cell: ActorCell): Promise<unknown> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const health = await Promise.race([
+      cell.incarnationOrThrow('status').health(),
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), STATUS_PROBE_TIMEOUT_MS);
+      }),
+    ]);
+    return health?.state;
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function* actorIds(spec: ChildSpec): Generator<string> {
+  if (spec.kind === 'actor') {
+    yield spec.id;
+    return;
+  }
+  for (const child of spec.children) yield* actorIds(child);
+}
+
+export type { ActorStatus };

@@ -1,0 +1,137 @@
+/**
+ * Entry of an actor's worker thread. Loaded before the actor is known, so a spare worker can
+ * sit warm (runtime modules imported) and take over an actor in a few milliseconds.
+ *
+ * workerData: { busPort: MessagePort }. parentPort carries comlink (control plane).
+ */
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { ActorRunner } from './actor-runner.js';
+import { isActorDefinition } from './actor.js';
+import { ActorDefinitionError, ProtocolViolationError, serializeError } from './errors.js';
+import { hostToWorkerSchema, parseMessage, type Outbound, type WorkerToHost } from './thread-protocol.js';
+import {
+  faultKindSchema,
+  startActorSchema,
+  type FaultKind,
+  type StartActor,
+  type StartResult,
+  type WorkerControl,
+  type WorkerHealth,
+} from './worker-control.js';
+import { openStore } from '../../store/open-store.js';
+import { createActorSnapshotStore } from '../../store/actor-snapshots.js';
+
+if (!parentPort) throw new Error('worker-entry must run in a worker thread');
+const busPort = (workerData as { busPort: MessagePort }).busPort;
+
+let runner: ActorRunner | undefined;
+let closeStore: (() => void) | undefined;
+let paused = false;
+const heldWhilePaused: unknown[] = [];
+
+function post(message: WorkerToHost): void {
+  busPort.postMessage(message);
+}
+
+function handleBusMessage(data: unknown): void {
+  const parsed = parseMessage(hostToWorkerSchema, data);
+  if (!parsed.ok) {
+    post({ kind: 'failed', error: serializeError(new ProtocolViolationError('host', parsed.detail)) });
+    return;
+  }
+  const message = parsed.value;
+  switch (message.kind) {
+    case 'ping':
+      post({ kind: 'pong', id: message.id });
+      return;
+    case 'pause':
+      paused = message.paused;
+      if (!paused) for (const held of heldWhilePaused.splice(0)) handleBusMessage(held);
+      return;
+    case 'deliver':
+      if (paused) {
+        heldWhilePaused.push(message);
+        return;
+      }
+      runner?.deliver(message.batch);
+      return;
+  }
+}
+
+busPort.on('message', handleBusMessage);
+
+async function loadDefinition(module: string) {
+  const loaded = (await import(module)) as { default?: unknown };
+  if (!isActorDefinition(loaded.default)) {
+    throw new ActorDefinitionError(module, 'the default export has no createMachine function');
+  }
+  return loaded.default;
+}
+
+const control: WorkerControl = {
+  async hello() {
+    return 'ready';
+  },
+
+  async start(rawInit: StartActor): Promise<StartResult> {
+    const init = startActorSchema.parse(rawInit);
+    if (runner) throw new TypeError('this worker already runs an actor');
+    const definition = await loadDefinition(init.module);
+    const persistent = definition.persistent !== false;
+    const db = persistent ? openStore(init.databasePath) : undefined;
+    closeStore = db ? () => db.close() : undefined;
+    runner = new ActorRunner(
+      {
+        definition,
+        io: { actorId: init.actorId, options: init.options, databasePath: init.databasePath },
+        runId: init.runId,
+        ...(db ? { snapshots: createActorSnapshotStore(db) } : {}),
+        throttleMs: init.throttleMs,
+      },
+      {
+        outbound: (batch: Outbound[]) => post({ kind: 'out', batch }),
+        ack: (seq) => post({ kind: 'ack', seq }),
+        done: () => post({ kind: 'done' }),
+        failed: (error) => post({ kind: 'failed', error: serializeError(error) }),
+      },
+    );
+    runner.start();
+    return { restoredSeq: runner.restoredSeq };
+  },
+
+  async stop() {
+    runner?.stop();
+    runner = undefined;
+    closeStore?.();
+    closeStore = undefined;
+  },
+
+  async snapshot() {
+    return runner?.persistedSnapshot();
+  },
+
+  async health(): Promise<WorkerHealth> {
+    return { state: runner?.stateValue(), heapUsedBytes: process.memoryUsage().heapUsed };
+  },
+
+  async inject(rawKind: FaultKind) {
+    const kind = faultKindSchema.parse(rawKind);
+    // Deferred so the call itself answers: the fault then hits the thread as a real one would.
+    setImmediate(() => {
+      switch (kind) {
+        case 'throw':
+          throw new Error('injected fault: uncaught error in actor thread');
+        case 'exit':
+          process.exit(70);
+        case 'hang':
+          for (;;) {
+            // A busy loop: the event loop never turns again, so liveness pings go unanswered.
+          }
+      }
+    });
+  },
+};
+
+Comlink.expose(control, nodeEndpoint(parentPort));

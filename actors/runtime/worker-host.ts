@@ -1,0 +1,201 @@
+/**
+ * The worker host: each actor incarnation in its own worker thread. Bus traffic goes over a
+ * raw MessagePort in batches; control calls over comlink. A crash is an uncaught error, a
+ * thread exit, a machine failure, or a missed liveness deadline (the thread is terminated).
+ */
+import { rebuildError, RuntimeError } from './errors.js';
+import type { ActorIncarnation, ActorLaunch, ExitInfo, Host, IncarnationEvents } from './host.js';
+import type { Envelope } from './envelope.js';
+import { parseMessage, workerToHostSchema, type HostToWorker } from './thread-protocol.js';
+import { healthSchema, startResultSchema, type FaultKind } from './worker-control.js';
+import { describeExit, WarmWorker } from './warm-worker.js';
+import { WorkerPool } from './worker-pool.js';
+
+/** A worker that missed its liveness deadline: its event loop is hung. */
+export class LivenessTimeoutError extends RuntimeError {
+  constructor(
+    readonly actorId: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`actor '${actorId}' did not answer within its liveness deadline of ${timeoutMs} ms`);
+  }
+}
+
+export interface WorkerHostInit {
+  /** Pre-spawned spare workers; 0 spawns a new thread for every start. */
+  spareWorkers: number;
+}
+
+export function createWorkerHost(init: WorkerHostInit): Host {
+  const pool = new WorkerPool(init.spareWorkers);
+  pool.prime();
+  const live = new Set<WorkerIncarnation>();
+  return {
+    kind: 'worker',
+    async launch(spec, events) {
+      const warm = await pool.take();
+      const incarnation = new WorkerIncarnation(warm, spec, events, () => live.delete(incarnation));
+      live.add(incarnation);
+      try {
+        await incarnation.start();
+      } catch (error) {
+        await incarnation.abort();
+        throw error;
+      }
+      return incarnation;
+    },
+    async close() {
+      await Promise.all([...live].map((incarnation) => incarnation.abort()));
+      await pool.close();
+    },
+  };
+}
+
+class WorkerIncarnation implements ActorIncarnation {
+  restoredSeq = 0;
+  private lastAliveAt = performance.now();
+  private pingTimer: ReturnType<typeof setInterval> | undefined;
+  private deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  private pingId = 0;
+  /** Set once the exit is decided (stop, final state, failure or hang): the first reason wins. */
+  private exitReason: ExitInfo | undefined;
+  private silenced = false;
+
+  constructor(
+    private readonly warm: WarmWorker,
+    private readonly spec: ActorLaunch,
+    private readonly events: IncarnationEvents,
+    private readonly onGone: () => void,
+  ) {
+    warm.label = spec.actorId;
+    warm.busPort.on('message', (data) => this.onBusMessage(data));
+    void warm.exited.then((exit) => {
+      this.clearTimers();
+      this.onGone();
+      if (this.silenced) return;
+      this.silenced = true;
+      this.events.exit(this.exitReason ?? { normal: false, reason: describeExit(exit), ...(exit.error ? { error: exit.error } : {}) });
+    });
+  }
+
+  async start(): Promise<void> {
+    const result = await this.warm.call(() =>
+      this.warm.control.start({
+        actorId: this.spec.actorId,
+        module: this.spec.module,
+        options: this.spec.options,
+        databasePath: this.spec.databasePath,
+        runId: this.spec.runId,
+        throttleMs: this.spec.throttleMs,
+      }),
+    );
+    this.restoredSeq = startResultSchema.parse(result).restoredSeq;
+    this.lastAliveAt = performance.now();
+    this.pingTimer = setInterval(() => this.post({ kind: 'ping', id: ++this.pingId }), this.spec.liveness.intervalMs);
+    this.armDeadline();
+  }
+
+  deliver(batch: Envelope[]): void {
+    this.post({ kind: 'deliver', batch });
+  }
+
+  setPaused(paused: boolean): void {
+    this.post({ kind: 'pause', paused });
+  }
+
+  snapshot(): Promise<unknown> {
+    return this.warm.call(() => this.warm.control.snapshot());
+  }
+
+  async health() {
+    return healthSchema.parse(await this.warm.call(() => this.warm.control.health()));
+  }
+
+  inject(kind: FaultKind): Promise<void> {
+    return this.warm.call(() => this.warm.control.inject(kind));
+  }
+
+  async stop(timeoutMs: number): Promise<void> {
+    this.silenced = true;
+    this.clearTimers();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await Promise.race([
+        this.warm.call(() => this.warm.control.stop()),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, timeoutMs);
+        }),
+      ]);
+    } catch {
+      // The worker died while stopping: it is stopped all the same.
+    } finally {
+      clearTimeout(timer);
+    }
+    await this.warm.terminate();
+  }
+
+  /** Terminates without a graceful stop and without an exit event (launch failed, host closing). */
+  async abort(): Promise<void> {
+    this.silenced = true;
+    this.clearTimers();
+    await this.warm.terminate();
+  }
+
+  private post(message: HostToWorker): void {
+    if (this.warm.isAlive) this.warm.busPort.postMessage(message);
+  }
+
+  private onBusMessage(data: unknown): void {
+    this.lastAliveAt = performance.now();
+    const parsed = parseMessage(workerToHostSchema, data);
+    if (!parsed.ok) {
+      this.events.malformed(parsed.detail);
+      return;
+    }
+    const message = parsed.value;
+    switch (message.kind) {
+      case 'ack':
+        this.events.ack(message.seq);
+        return;
+      case 'out':
+        this.events.outbound(message.batch);
+        return;
+      case 'pong':
+        return;
+      case 'done':
+        this.exitWith({ normal: true, reason: 'machine reached a final state' });
+        return;
+      case 'failed': {
+        const error = rebuildError(message.error);
+        this.exitWith({ normal: false, reason: `machine failed: ${error.name}: ${error.message}`, error });
+        return;
+      }
+    }
+  }
+
+  private exitWith(info: ExitInfo): void {
+    this.exitReason ??= info;
+    this.clearTimers();
+    void this.warm.terminate();
+  }
+
+  /** Fires exactly when the worker has been silent for the liveness timeout. */
+  private armDeadline(): void {
+    const wait = this.lastAliveAt + this.spec.liveness.timeoutMs - performance.now();
+    this.deadlineTimer = setTimeout(() => {
+      if (performance.now() - this.lastAliveAt >= this.spec.liveness.timeoutMs) {
+        const error = new LivenessTimeoutError(this.spec.actorId, this.spec.liveness.timeoutMs);
+        this.exitWith({ normal: false, reason: error.message, error });
+      } else {
+        this.armDeadline();
+      }
+    }, Math.max(0, wait));
+  }
+
+  private clearTimers(): void {
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.pingTimer = undefined;
+    this.deadlineTimer = undefined;
+  }
+}

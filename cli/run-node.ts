@@ -1,0 +1,120 @@
+/**
+ * `x0tta6bl4 run`: a node in the foreground until SIGTERM/SIGINT, with its control socket.
+ * Shutdown stops actors in reverse start order and flushes the store, and the process then
+ * ends by itself (nothing left open); the exit code says why it ended (exit-codes.ts).
+ */
+import { createNode, type NodeOptions } from '../actors/runtime/node.js';
+import { startControlServer, type ControlServer } from '../actors/runtime/control-server.js';
+import { createLogger, type Logger } from '../actors/runtime/logger.js';
+import type { NodeConfig } from '../actors/runtime/node-config.js';
+import { registerErrorClass } from '../actors/runtime/errors.js';
+import { faultKindSchema } from '../actors/runtime/worker-control.js';
+import { StoreCorruptError, StoreOpenError, StoreVersionError } from '../store/errors.js';
+import { EXIT_FATAL, EXIT_OK, EXIT_STORE_REFUSED } from './exit-codes.js';
+import { z } from 'zod';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+for (const errorClass of [StoreCorruptError, StoreVersionError, StoreOpenError]) registerErrorClass(errorClass);
+
+/** After shutdown, the process must end on its own; if handles keep it alive this long, that is a bug worth a non-zero exit. */
+const LINGER_LIMIT_MS = 5_000;
+
+const actorParams = z.strictObject({ actorId: z.string().min(1) });
+const crashParams = z.strictObject({ actorId: z.string().min(1), kind: faultKindSchema });
+
+export interface RunNodeOptions extends Omit<NodeOptions, 'config' | 'onFatal' | 'logger'> {
+  config: NodeConfig;
+  logger?: Logger;
+}
+
+export async function runNode(options: RunNodeOptions): Promise<void> {
+  const { config } = options;
+  const log = options.logger ?? createLogger(config.logLevel);
+  let control: ControlServer | undefined;
+  let shuttingDown: Promise<void> | undefined;
+
+  const node = createNode({ ...options, logger: log, onFatal: () => void shutdown(EXIT_FATAL, 'root supervisor gave up') });
+
+  function shutdown(code: number, why: string): Promise<void> {
+    shuttingDown ??= (async () => {
+      log.info({ why }, 'shutting down');
+      // Bounded: a stop that hangs must not keep systemd waiting for its own timeout.
+      const deadline = setTimeout(() => {
+        log.error({ timeoutMs: config.shutdownTimeoutMs * 2 }, 'shutdown did not finish in time');
+        process.exit(EXIT_FATAL);
+      }, config.shutdownTimeoutMs * 2);
+      deadline.unref();
+      try {
+        await control?.close();
+        await node.stop();
+      } catch (error) {
+        log.error({ err: error }, 'shutdown failed');
+        code = EXIT_FATAL;
+      } finally {
+        clearTimeout(deadline);
+      }
+      detachSignals();
+      process.exitCode = code;
+      setTimeout(() => {
+        log.error({ lingerLimitMs: LINGER_LIMIT_MS }, 'open handles kept the process alive after shutdown');
+        process.exit(EXIT_FATAL);
+      }, LINGER_LIMIT_MS).unref();
+    })();
+    return shuttingDown;
+  }
+  const onSigterm = () => void shutdown(EXIT_OK, 'SIGTERM');
+  const onSigint = () => void shutdown(EXIT_OK, 'SIGINT');
+  process.on('SIGTERM', onSigterm);
+  process.on('SIGINT', onSigint);
+  function detachSignals() {
+    process.off('SIGTERM', onSigterm);
+    process.off('SIGINT', onSigint);
+  }
+
+  // The control socket first: it also keeps a second node off the same data directory.
+  mkdirSync(dirname(config.controlSocket), { recursive: true, mode: 0o700 });
+  try {
+    control = await startControlServer({
+      socketPath: config.controlSocket,
+      handle: (method, params) => handleControl(method, params),
+      onError: (error) => log.warn({ err: error }, 'control socket error'),
+    });
+  } catch (error) {
+    log.fatal({ err: error }, 'cannot open the control socket');
+    detachSignals();
+    process.exitCode = EXIT_FATAL;
+    return;
+  }
+
+  try {
+    await node.start();
+  } catch (error) {
+    const refused = error instanceof StoreCorruptError || error instanceof StoreVersionError;
+    log.fatal({ err: error }, refused ? 'the store cannot be used; not restarting' : 'the node failed to start');
+    await control.close();
+    detachSignals();
+    process.exitCode = refused ? EXIT_STORE_REFUSED : EXIT_FATAL;
+    return;
+  }
+
+  async function handleControl(method: string, params: unknown): Promise<unknown> {
+    switch (method) {
+      case 'status':
+        return node.status();
+      case 'snapshot':
+        return node.snapshot(actorParams.parse(params).actorId);
+      case 'crash': {
+        const { actorId, kind } = crashParams.parse(params);
+        await node.crash(actorId, kind);
+        return { injected: kind, actorId };
+      }
+      case 'stop':
+        setImmediate(() => void shutdown(EXIT_OK, 'stop requested over the control socket'));
+        return { stopping: true };
+      default:
+        throw new TypeError(`unknown control method '${method}' (status, snapshot, crash, stop)`);
+    }
+  }
+  log.info({ controlSocket: config.controlSocket }, 'ready');
+}

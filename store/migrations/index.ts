@@ -1,0 +1,8 @@
+/**
+ * Every migration, in order. Append only: a released migration is never edited, because files in
+ * the field already ran it; a change to the schema is a new migration with the next version.
+ */
+import type { Migration } from '../migrations.js';
+import runtime from './001-runtime.js';
+
+export const migrations: readonly Migration[] = [runtime];
