@@ -7,15 +7,12 @@ import { createNode, type NodeOptions } from '../actors/runtime/node.js';
 import { startControlServer, type ControlServer } from '../actors/runtime/control-server.js';
 import { createLogger, type Logger } from '../actors/runtime/logger.js';
 import type { NodeConfig } from '../actors/runtime/node-config.js';
-import { registerErrorClass } from '../actors/runtime/errors.js';
 import { faultKindSchema } from '../actors/runtime/worker-control.js';
-import { StoreCorruptError, StoreOpenError, StoreVersionError } from '../store/errors.js';
+import { StoreCorruptError, StoreVersionError } from '../store/errors.js';
 import { EXIT_FATAL, EXIT_OK, EXIT_STORE_REFUSED } from './exit-codes.js';
 import { z } from 'zod';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-
-for (const errorClass of [StoreCorruptError, StoreVersionError, StoreOpenError]) registerErrorClass(errorClass);
 
 /** After shutdown, the process must end on its own; if handles keep it alive this long, that is a bug worth a non-zero exit. */
 const LINGER_LIMIT_MS = 5_000;

@@ -8,7 +8,7 @@ import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
 
 const root = process.argv[2] ?? process.cwd();
-const SOURCE_DIRS = ['actors', 'machines', 'lib', 'store', 'cli', 'native', 'ebpf', 'perf', 'deploy', 'scripts'];
+const SOURCE_DIRS = ['actors', 'machines', 'lib', 'store', 'cli', 'native', 'ebpf', 'perf', 'deploy', 'scripts', 'examples'];
 const SOURCE_FILE = /\.(ts|mts|cts|js|mjs|c|cc|h|sh)$/;
 const MARKER = new RegExp(['TO' + 'DO', 'FIX' + 'ME', 'X' + 'XX', 'HA' + 'CK'].map((word) => `\\b${word}\\b`).join('|'));
 const IMPORT = /(?:from\s+|import\s*\(\s*|require\s*\(\s*)['"]([^'"]+)['"]/g;

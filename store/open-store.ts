@@ -87,8 +87,7 @@ function enableWal(db: Database, file: string, busyTimeoutMs: number): void {
   const deadline = Date.now() + busyTimeoutMs;
   for (let pauseMs = 1; ; pauseMs = Math.min(pauseMs * 2, MAX_WAL_RETRY_PAUSE_MS)) {
     try {
-      const current = db.pragma('journal_mode', { simple: true });
-      const mode = current === 'wal' ? current : db.pragma('journal_mode = WAL', { simple: true });
+      const mode = db.pragma('journal_mode = WAL', { simple: true });
       if (mode !== 'wal') {
         throw new StoreOpenError(file, undefined, `journal_mode stays '${String(mode)}', WAL is required`);
       }

