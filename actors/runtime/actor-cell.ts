@@ -95,6 +95,7 @@ export class ActorCell implements SupervisedChild {
     });
     this.incarnation = incarnation;
     this.state = 'running';
+    if (this.mailbox.releaseRestored(incarnation.restoredSeq) > 0) this.deps.onSpace(this.spec.id);
     if (this.paused) incarnation.setPaused(true);
     this.schedulePump();
   }

@@ -91,20 +91,25 @@ export class ActorRunner {
   start(): void {
     this.actor.start();
     this.flushOutbox();
-    // The host still holds, as in flight, the messages the restored snapshot already contains.
-    if (this.restoredSeq > 0) this.events.ack(this.restoredSeq);
   }
 
   /** Processes a batch in mailbox order; skips what the restored snapshot already contains. */
   deliver(batch: readonly Envelope[]): void {
     if (this.stopped || this.failed) return;
+    let skipped = false;
     for (const envelope of batch) {
-      if (envelope.seq <= this.lastSeq) continue;
+      if (envelope.seq <= this.lastSeq) {
+        skipped = true;
+        continue;
+      }
       this.actor.send(toBusEvent(envelope));
       if (this.failed) return;
       this.lastSeq = envelope.seq;
     }
     this.flushOutbox();
+    // Skipped messages are already acknowledged by a stored snapshot, but the host still holds
+    // them in flight: say so again, or a window full of them would never be released.
+    if (skipped) this.events.ack(this.ackedSeq);
     this.settle();
   }
 
@@ -118,9 +123,13 @@ export class ActorRunner {
     return (this.actor.getSnapshot() as { value?: unknown }).value;
   }
 
-  /** Graceful stop: the last state is written and everything processed acknowledged. */
-  stop(): void {
-    if (this.stopped) return;
+  /**
+   * Graceful stop: the last state is written and everything processed acknowledged. Returns the
+   * last acknowledged sequence, so a host whose acknowledgement travels on another channel than
+   * its stop reply can release those messages without waiting for the ack.
+   */
+  stop(): number {
+    if (this.stopped) return this.ackedSeq;
     if (this.persistTimer) clearTimeout(this.persistTimer);
     this.persistTimer = undefined;
     if (!this.failed) {
@@ -131,6 +140,7 @@ export class ActorRunner {
     this.stopped = true;
     this.actor.stop();
     this.init.definition.dispose?.();
+    return this.ackedSeq;
   }
 
   private settle(): void {

@@ -113,6 +113,22 @@ export class Mailbox {
     return released;
   }
 
+  /**
+   * After a restart: messages whose effect the restored snapshot already contains (their ack was
+   * lost with the crashed thread) are released instead of being delivered again. Pending messages
+   * are in sequence order, so they are at the head.
+   */
+  releaseRestored(seq: number): number {
+    let released = 0;
+    while (this.head < this.pending.length && this.pending[this.head]!.seq <= seq) {
+      this.head++;
+      released++;
+    }
+    this.counters.acked += released;
+    this.compact();
+    return released;
+  }
+
   /** After a crash: the unacknowledged messages go back to the head, to be delivered again first. */
   requeueInflight(): number {
     const unacked = this.inflight.slice(this.inflightHead);

@@ -19,6 +19,9 @@ export type StartActor = z.infer<typeof startActorSchema>;
 export const startResultSchema = z.object({ restoredSeq: z.number().int().nonnegative() });
 export type StartResult = z.infer<typeof startResultSchema>;
 
+export const stopResultSchema = z.object({ ackedSeq: z.number().int().nonnegative() });
+export type StopResult = z.infer<typeof stopResultSchema>;
+
 export const healthSchema = z.object({
   state: z.unknown(),
   heapUsedBytes: z.number(),
@@ -33,7 +36,8 @@ export interface WorkerControl {
   /** Answers once the thread has loaded the runtime: used to keep spare workers warm. */
   hello(): Promise<'ready'>;
   start(init: StartActor): Promise<StartResult>;
-  stop(): Promise<void>;
+  /** Stops the actor gracefully; answers with the last sequence it acknowledged. */
+  stop(): Promise<StopResult>;
   snapshot(): Promise<unknown>;
   health(): Promise<WorkerHealth>;
   inject(kind: FaultKind): Promise<void>;

@@ -17,6 +17,7 @@ import {
   type FaultKind,
   type StartActor,
   type StartResult,
+  type StopResult,
   type WorkerControl,
   type WorkerHealth,
 } from './worker-control.js';
@@ -101,11 +102,12 @@ const control: WorkerControl = {
     return { restoredSeq: runner.restoredSeq };
   },
 
-  async stop() {
-    runner?.stop();
+  async stop(): Promise<StopResult> {
+    const ackedSeq = runner?.stop() ?? 0;
     runner = undefined;
     closeStore?.();
     closeStore = undefined;
+    return { ackedSeq };
   },
 
   async snapshot() {

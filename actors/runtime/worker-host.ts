@@ -7,7 +7,7 @@ import { rebuildError, RuntimeError } from './errors.js';
 import type { ActorIncarnation, ActorLaunch, ExitInfo, Host, IncarnationEvents } from './host.js';
 import type { Envelope } from './envelope.js';
 import { parseMessage, workerToHostSchema, type HostToWorker } from './thread-protocol.js';
-import { healthSchema, startResultSchema, type FaultKind } from './worker-control.js';
+import { healthSchema, startResultSchema, stopResultSchema, type FaultKind } from './worker-control.js';
 import { describeExit, WarmWorker } from './warm-worker.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -79,6 +79,12 @@ class WorkerIncarnation implements ActorIncarnation {
   }
 
   async start(): Promise<void> {
+    // A module that never finishes loading (a busy loop at its top level) must not hang the
+    // supervisor: starting gets the same deadline as answering a ping.
+    const deadline = setTimeout(() => {
+      const error = new LivenessTimeoutError(this.spec.actorId, this.spec.liveness.timeoutMs);
+      this.exitWith({ normal: false, reason: `start: ${error.message}`, error });
+    }, this.spec.liveness.timeoutMs);
     const result = await this.warm.call(() =>
       this.warm.control.start({
         actorId: this.spec.actorId,
@@ -88,7 +94,7 @@ class WorkerIncarnation implements ActorIncarnation {
         runId: this.spec.runId,
         throttleMs: this.spec.throttleMs,
       }),
-    );
+    ).finally(() => clearTimeout(deadline));
     this.restoredSeq = startResultSchema.parse(result).restoredSeq;
     this.lastAliveAt = performance.now();
     this.pingTimer = setInterval(() => this.post({ kind: 'ping', id: ++this.pingId }), this.spec.liveness.intervalMs);
@@ -120,12 +126,14 @@ class WorkerIncarnation implements ActorIncarnation {
     this.clearTimers();
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await Promise.race([
+      const stopped = await Promise.race([
         this.warm.call(() => this.warm.control.stop()),
-        new Promise((resolve) => {
-          timer = setTimeout(resolve, timeoutMs);
+        new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), timeoutMs);
         }),
       ]);
+      // The stop reply comes over comlink, the last ack over the bus port: take the ack from the reply.
+      if (stopped !== undefined) this.events.ack(stopResultSchema.parse(stopped).ackedSeq);
     } catch {
       // The worker died while stopping: it is stopped all the same.
     } finally {

@@ -65,10 +65,12 @@ describe('delivery across crashes', () => {
         await new Promise((resolve) => setTimeout(resolve, 15 + Math.random() * 20));
         try {
           await node.crash('counter', crashes % 2 === 0 ? 'throw' : 'exit');
-          crashes++;
         } catch {
-          // Between incarnations: try again once it is back.
+          continue; // between incarnations: try again once it is back
         }
+        crashes++;
+        // The next fault goes to the next incarnation, not to this one while it is dying.
+        await waitFor(() => (actorStatus(node.tree(), 'counter').restarts === crashes ? true : undefined));
       }
     })();
     // Senders interleave, each in its own order, paced so the stream spans the crashes.

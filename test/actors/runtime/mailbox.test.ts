@@ -56,3 +56,15 @@ describe('Mailbox', () => {
     expect(box.depth).toBe(0);
   });
 });
+
+describe('Mailbox after a restart', () => {
+  it('releases the requeued messages a restored snapshot already contains, and only those', () => {
+    const box = new Mailbox('a', 10);
+    for (let n = 0; n < 6; n++) box.offer(message(n), 'block');
+    const batch = box.take(4);
+    // The thread processed and stored the first three, then crashed before acknowledging them.
+    box.requeueInflight();
+    expect(box.releaseRestored(batch[2]!.seq)).toBe(3);
+    expect(box.take(10).map((envelope) => envelope.payload)).toEqual([3, 4, 5]);
+  });
+});

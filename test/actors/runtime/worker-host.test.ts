@@ -83,6 +83,27 @@ describe('worker host', () => {
     expect(exit.error?.message).toContain('injected fault');
   });
 
+  it('gives up on a start that never answers at the liveness deadline', async () => {
+    dataDir = makeDataDir();
+    host = createWorkerHost({ spareWorkers: 0 });
+    const started = performance.now();
+    await expect(
+      host.launch(
+        {
+          actorId: 'stuck',
+          module: new URL('../../fixtures/stuck-at-load-actor.js', import.meta.url).href,
+          options: {},
+          databasePath: join(dataDir, 'x0tta6bl4.db'),
+          runId: randomUUID(),
+          throttleMs: 0,
+          liveness: { intervalMs: 100, timeoutMs: 300 },
+        },
+        recorder().events,
+      ),
+    ).rejects.toMatchObject({ name: 'WorkerExitedError', actorId: 'stuck' });
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
   it('rejects an actor module without a definition with a typed error', async () => {
     dataDir = makeDataDir();
     host = createWorkerHost({ spareWorkers: 0 });
