@@ -32,22 +32,15 @@ function recorder() {
   return { exits, malformed, events };
 }
 
+function launchSpec(actorId: string, module: string, liveness: { intervalMs: number; timeoutMs: number }) {
+  dataDir ??= makeDataDir();
+  return { actorId, module, options: {}, databasePath: join(dataDir, 'x0tta6bl4.db'), runId: randomUUID(), throttleMs: 0, liveness };
+}
+
 async function launchCounter(liveness = { intervalMs: 50, timeoutMs: 200 }) {
-  dataDir = makeDataDir();
   host = createWorkerHost({ spareWorkers: 0 });
   const record = recorder();
-  const incarnation = await host.launch(
-    {
-      actorId: 'counter',
-      module: COUNTER_ACTOR,
-      options: {},
-      databasePath: join(dataDir, 'x0tta6bl4.db'),
-      runId: randomUUID(),
-      throttleMs: 0,
-      liveness,
-    },
-    record.events,
-  );
+  const incarnation = await host.launch(launchSpec('counter', COUNTER_ACTOR, liveness), record.events);
   return { incarnation, ...record };
 }
 
@@ -84,43 +77,17 @@ describe('worker host', () => {
   });
 
   it('gives up on a start that never answers at the liveness deadline', async () => {
-    dataDir = makeDataDir();
     host = createWorkerHost({ spareWorkers: 0 });
     const started = performance.now();
-    await expect(
-      host.launch(
-        {
-          actorId: 'stuck',
-          module: new URL('../../fixtures/stuck-at-load-actor.js', import.meta.url).href,
-          options: {},
-          databasePath: join(dataDir, 'x0tta6bl4.db'),
-          runId: randomUUID(),
-          throttleMs: 0,
-          liveness: { intervalMs: 100, timeoutMs: 300 },
-        },
-        recorder().events,
-      ),
-    ).rejects.toMatchObject({ name: 'WorkerExitedError', actorId: 'stuck' });
+    const stuck = new URL('../../fixtures/stuck-at-load-actor.js', import.meta.url).href;
+    await expect(host.launch(launchSpec('stuck', stuck, { intervalMs: 100, timeoutMs: 300 }), recorder().events)).rejects.toMatchObject({ name: 'WorkerExitedError', actorId: 'stuck' });
     expect(performance.now() - started).toBeLessThan(5_000);
   });
 
   it('rejects an actor module without a definition with a typed error', async () => {
-    dataDir = makeDataDir();
     host = createWorkerHost({ spareWorkers: 0 });
-    await expect(
-      host.launch(
-        {
-          actorId: 'bad',
-          module: new URL('../../fixtures/test-topics.js', import.meta.url).href,
-          options: {},
-          databasePath: join(dataDir, 'x0tta6bl4.db'),
-          runId: randomUUID(),
-          throttleMs: 0,
-          liveness: { intervalMs: 1_000, timeoutMs: 5_000 },
-        },
-        recorder().events,
-      ),
-    ).rejects.toMatchObject({ name: 'ActorDefinitionError' });
+    const notAnActor = new URL('../../fixtures/test-topics.js', import.meta.url).href;
+    await expect(host.launch(launchSpec('bad', notAnActor, { intervalMs: 1_000, timeoutMs: 5_000 }), recorder().events)).rejects.toMatchObject({ name: 'ActorDefinitionError' });
   });
 });
 
