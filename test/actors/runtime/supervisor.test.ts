@@ -104,6 +104,20 @@ describe('restart types', () => {
     await requestWhenServing(running.node, 'trans', 'test.get', {});
   });
 
+  it('replaces a hung worker once it misses its liveness deadline, with its state restored', async () => {
+    running = await startTestNode({
+      children: [counter('a')],
+      config: { supervision: { livenessIntervalMs: 50, livenessTimeoutMs: 250 } },
+    });
+    for (let n = 0; n < 20; n++) void running.node.publish('test.increment', { sender: 's', n });
+    await waitFor(async () => (((await running!.node.request('a', 'test.get', {})) as { count: number }).count === 20 ? true : undefined));
+    await running.node.crash('a', 'hang');
+    await waitFor(() => (restartsOf(running!, 'a') === 1 ? true : undefined));
+    expect(await requestWhenServing(running.node, 'a', 'test.get', {})).toEqual({ count: 20 });
+    const exit = running.logs.find((line) => line.msg === 'child exited');
+    expect((exit?.['err'] as { type: string }).type).toBe('LivenessTimeoutError');
+  });
+
   it('treats a failure inside the machine as a crash', async () => {
     running = await startTestNode({ children: [counter('a')] });
     await running.node.publish('test.increment', { sender: 's', n: 1 });
