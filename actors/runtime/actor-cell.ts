@@ -37,6 +37,8 @@ export class ActorCell implements SupervisedChild {
   state: ActorCellState = 'stopped';
   restarts = 0;
   generation = 0;
+  /** The machine's state value as last probed (status asks the thread; the tree alone does not). */
+  machineState: unknown = undefined;
   private incarnation: ActorIncarnation | undefined;
   private exitHandler: (info: ExitInfo) => void = () => undefined;
   private pumpScheduled = false;
@@ -136,8 +138,6 @@ export class ActorCell implements SupervisedChild {
     if (!this.incarnation) throw new NodeNotRunningError(`${operation} on actor '${this.spec.id}' (${this.state})`);
     return this.incarnation;
   }
-
-  machineState: unknown = undefined;
 
   status(): ActorStatus {
     const counters = this.mailbox.counters;

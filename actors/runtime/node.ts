@@ -13,7 +13,7 @@ import { ActorCell } from './actor-cell.js';
 import { BusRouter } from './bus-router.js';
 import type { Bus, MessageMeta, Unsubscribe } from './bus.js';
 import { defaultTree } from './default-tree.js';
-import { NodeNotRunningError, ProductionModeError, registerErrorClass, UnknownActorError } from './errors.js';
+import { NodeNotRunningError, ProductionModeError, registerErrorClass } from './errors.js';
 import { SnapshotCorruptError, StoreCorruptError, StoreOpenError, StoreVersionError } from '../../store/errors.js';
 import type { Host, HostKind } from './host.js';
 import { createInlineHost } from './inline-host.js';
@@ -79,7 +79,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
   const databasePath = join(dataDir, DATABASE_FILE_NAME);
   const runId = randomUUID();
   const log = options.logger ?? createLogger(config.logLevel);
-  const topics = options.topics ? nodeTopics.extend(Object.fromEntries(options.topics.names().map((name) => [name, options.topics!.spec(name)]))) : nodeTopics;
+  const topics = options.topics ? nodeTopics.extend(options.topics) : nodeTopics;
   const treeSpec = options.tree ?? defaultTree();
   const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
 
@@ -264,7 +264,6 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
     async crash(actorId, kind) {
       if (config.production) throw new ProductionModeError('crash');
       requireRunning('inject a fault');
-      if (!bus.cell(actorId)) throw new UnknownActorError(actorId);
       await cellOf(actorId).incarnationOrThrow('inject a fault').inject(kind);
     },
   };

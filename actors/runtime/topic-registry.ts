@@ -53,7 +53,8 @@ export class TopicRegistry {
   }
 
   /** A registry with these topics and more (a later declaration of the same topic is an error). */
-  extend(declarations: TopicDeclarations): TopicRegistry {
+  extend(more: TopicDeclarations | TopicRegistry): TopicRegistry {
+    const declarations = more instanceof TopicRegistry ? Object.fromEntries(more.topics) : more;
     for (const topic of Object.keys(declarations)) {
       if (this.topics.has(topic)) throw new TypeError(`topic '${topic}' is declared twice`);
     }
