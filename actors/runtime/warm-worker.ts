@@ -3,7 +3,7 @@
  * needs: the comlink control proxy, the bus port, and exit tracking so no call to a dead
  * worker stays pending.
  */
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { WorkerExitedError } from './errors.js';
@@ -26,6 +26,7 @@ export class WarmWorker {
   label = '(spare)';
   private exitInfo: WorkerExit | undefined;
   private uncaught: Error | undefined;
+  private busHandler: (data: unknown) => void = () => undefined;
 
   private constructor() {
     const channel = new MessageChannel();
@@ -37,9 +38,16 @@ export class WarmWorker {
     this.worker.on('error', (error) => {
       this.uncaught = error;
     });
+    this.busPort.on('message', (data: unknown) => this.busHandler(data));
     this.exited = new Promise((resolve) => {
       this.worker.once('exit', (code) => {
         this.exitInfo = { code, ...(this.uncaught ? { error: this.uncaught } : {}) };
+        // What the thread posted before it died is still queued on our side of the port: take it
+        // now, in order, so no outbound message or acknowledgement is lost and the exit is handled
+        // only after everything the thread said.
+        for (let queued = receiveMessageOnPort(this.busPort); queued; queued = receiveMessageOnPort(this.busPort)) {
+          this.busHandler(queued.message);
+        }
         this.busPort.close();
         resolve(this.exitInfo);
       });
@@ -52,6 +60,11 @@ export class WarmWorker {
     const warm = new WarmWorker();
     await warm.call(() => warm.control.hello());
     return warm;
+  }
+
+  /** Where bus messages from the thread go (the incarnation the worker serves). */
+  onBusMessage(handler: (data: unknown) => void): void {
+    this.busHandler = handler;
   }
 
   get isAlive(): boolean {

@@ -68,7 +68,7 @@ class WorkerIncarnation implements ActorIncarnation {
     private readonly onGone: () => void,
   ) {
     warm.label = spec.actorId;
-    warm.busPort.on('message', (data) => this.onBusMessage(data));
+    warm.onBusMessage((data) => this.onBusMessage(data));
     void warm.exited.then((exit) => {
       this.clearTimers();
       this.onGone();
