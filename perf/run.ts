@@ -4,7 +4,7 @@
  * perf/results/<suite>-<timestamp>.json and perf/results/<suite>-latest.json.
  */
 import { fileURLToPath } from 'node:url';
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { FigureSink, progress, saveResults } from './stats.js';
 import { busSuite } from './suites/bus.js';
 import { restartSuite } from './suites/restart.js';
@@ -15,7 +15,7 @@ export const SUITES: readonly Suite[] = [busSuite, restartSuite];
 /** Where results go: perf/results in the source tree (this file runs from dist/perf/). */
 const DEFAULT_RESULTS_DIR = fileURLToPath(new URL('../../perf/results/', import.meta.url));
 
-/** Exit code for a usage error (unknown suite), as commander uses for its own. */
+/** Exit code for a usage error (unknown or missing suite, unknown option). */
 const EXIT_USAGE = 2;
 
 function suiteList(): string {
@@ -38,6 +38,7 @@ async function runSuite(suite: Suite, options: { quick: boolean; save: boolean; 
 
 const program = new Command()
   .name('bench')
+  .exitOverride()
   .description(`x0tta6bl4 benchmarks. Suites:\n${suiteList()}`)
   .argument('<suite>', `one of: ${SUITES.map((suite) => suite.name).join(', ')}, or all`)
   .option('--quick', 'reduced counts (both suites together in under two minutes)', false)
@@ -56,6 +57,16 @@ const program = new Command()
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  process.stderr.write(`[perf] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exitCode = 1;
+  if (error instanceof CommanderError) {
+    // Commander has printed its message (or the help); a usage error also lists the suites.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help') {
+      process.exitCode = 0;
+    } else {
+      process.stderr.write(`suites:\n${suiteList()}\n  all      every suite in turn\n`);
+      process.exitCode = EXIT_USAGE;
+    }
+  } else {
+    process.stderr.write(`[perf] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  }
 }

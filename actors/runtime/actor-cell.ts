@@ -70,6 +70,8 @@ export class ActorCell implements SupervisedChild {
   async start(): Promise<void> {
     this.generation++;
     this.state = 'starting';
+    // The exit of this launch may be reported before launch() has handed the incarnation over.
+    const launch: { incarnation?: ActorIncarnation; earlyExit?: ExitInfo } = {};
     const incarnation = await this.deps.host.launch(
       {
         actorId: this.spec.id,
@@ -89,14 +91,24 @@ export class ActorCell implements SupervisedChild {
         },
         outbound: (batch) => this.deps.onOutbound(this.spec.id, batch),
         malformed: (detail) => this.deps.onMalformed(this.spec.id, detail),
-        exit: (info) => this.handleExit(incarnation, info),
+        exit: (info) => {
+          if (launch.incarnation) this.handleExit(launch.incarnation, info);
+          else launch.earlyExit = info;
+        },
       },
     ).catch((error: unknown) => {
       this.state = 'failed';
       throw error;
     });
+    launch.incarnation = incarnation;
     this.incarnation = incarnation;
     this.state = 'running';
+    if (launch.earlyExit) {
+      // Died as it started: a crash like any other, handled once start() has returned.
+      const info = launch.earlyExit;
+      queueMicrotask(() => this.handleExit(incarnation, info));
+      return;
+    }
     if (this.mailbox.releaseRestored(incarnation.restoredSeq) > 0) this.deps.onSpace(this.spec.id);
     if (this.paused) incarnation.setPaused(true);
     this.schedulePump();

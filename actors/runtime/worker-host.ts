@@ -3,7 +3,7 @@
  * raw MessagePort in batches; control calls over comlink. A crash is an uncaught error, a
  * thread exit, a machine failure, or a missed liveness deadline (the thread is terminated).
  */
-import { rebuildError, RuntimeError } from './errors.js';
+import { rebuildError, RuntimeError, WorkerExitedError } from './errors.js';
 import type { ActorIncarnation, ActorLaunch, ExitInfo, Host, IncarnationEvents } from './host.js';
 import type { Envelope } from './envelope.js';
 import { parseMessage, workerToHostSchema, type HostToWorker } from './thread-protocol.js';
@@ -59,7 +59,8 @@ class WorkerIncarnation implements ActorIncarnation {
   private pingId = 0;
   /** Set once the exit is decided (stop, final state, failure or hang): the first reason wins. */
   private exitReason: ExitInfo | undefined;
-  private silenced = false;
+  /** No exit event until the start succeeded (a failed start is the launch's rejection), nor after a requested stop. */
+  private silenced = true;
 
   constructor(
     private readonly warm: WarmWorker,
@@ -96,6 +97,8 @@ class WorkerIncarnation implements ActorIncarnation {
       }),
     ).finally(() => clearTimeout(deadline));
     this.restoredSeq = startResultSchema.parse(result).restoredSeq;
+    if (!this.warm.isAlive) throw new WorkerExitedError(this.spec.actorId, 'exited as it started');
+    this.silenced = false;
     this.lastAliveAt = performance.now();
     this.pingTimer = setInterval(() => this.post({ kind: 'ping', id: ++this.pingId }), this.spec.liveness.intervalMs);
     this.armDeadline();

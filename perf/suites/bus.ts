@@ -11,9 +11,10 @@ import { COUNTER_ACTOR } from '../../test/fixtures/fixture-paths.js';
 import { nextTurn, startBenchNode, type BenchNode } from '../fixtures/bench-node.js';
 import { RELAY_ACTOR, SINK_ACTOR } from '../fixtures/bench-paths.js';
 import { flood, now, PUBLISH_CHUNK, SinkDriver } from '../fixtures/bus-driver.js';
+import { MachineOnly } from '../fixtures/machine-only.js';
 import { RawBaseline } from '../fixtures/raw-baseline.js';
-import { figure, progress, round, summarize, type Figure } from '../stats.js';
-import type { Suite, SuiteContext } from './suite.js';
+import { figure, percentile, progress, round, summarize, type Figure } from '../stats.js';
+import type { Suite } from './suite.js';
 
 const SUITE = 'bus';
 
@@ -25,10 +26,12 @@ interface Counts {
   warmup: number;
   latencySamples: number;
   latencyWarmup: number;
+  /** Runs per point of actor_processed's window sweep. */
+  sweepRuns: number;
 }
 
-const FULL: Counts = { n: 100_000, runs: 11, warmup: 2, latencySamples: 5_000, latencyWarmup: 500 };
-const QUICK: Counts = { n: 20_000, runs: 5, warmup: 1, latencySamples: 1_000, latencyWarmup: 200 };
+const FULL: Counts = { n: 100_000, runs: 11, warmup: 2, latencySamples: 5_000, latencyWarmup: 500, sweepRuns: 5 };
+const QUICK: Counts = { n: 20_000, runs: 5, warmup: 1, latencySamples: 1_000, latencyWarmup: 200, sweepRuns: 2 };
 
 /** The ratio the bus should keep against raw postMessage of the same batching (the issue's target). */
 const RATIO_TARGET = 0.6;
@@ -36,13 +39,17 @@ const RATIO_TARGET = 0.6;
 const PROCESSED_TARGET_MSGS_PER_S = 100_000;
 const HOP_P99_TARGET_MS = 1;
 /**
- * Messages a closed-loop publisher keeps outstanding per actor in actor_processed_msgs_per_s:
- * by Little's law the hop latency is about outstanding / throughput, so this bounds the queueing
- * part of the latency (128 at 50k msgs/s per actor is 2.6 ms of queue, hence the trade-off).
+ * Messages the closed-loop publisher keeps outstanding per actor in actor_processed_msgs_per_s.
+ * By Little's law the mean hop latency is about outstanding / throughput, so the window trades
+ * throughput (bigger batches) for latency (shorter queues); 128 is half the default maxBatch,
+ * the middle of the sweep below. The sweep reports the whole trade-off in the same figure.
  */
-const PROCESSED_WINDOW = Number(process.env['PERF_PROCESSED_WINDOW'] ?? 128);
-/** A sink publishes a flow-control credit every this many messages. */
-const CREDIT_EVERY = Math.max(1, Math.floor(PROCESSED_WINDOW / 4));
+const PROCESSED_WINDOW = 128;
+const WINDOW_SWEEP = [16, 64, 256, 1024];
+/** A sink sends a flow-control credit every window/4 messages: the pipe never runs dry waiting for one. */
+function creditEvery(window: number): number {
+  return Math.max(1, Math.floor(window / 4));
+}
 
 function msgsPerSecond(n: number, ms: number): number {
   return (n / ms) * 1_000;
@@ -74,9 +81,10 @@ function ratioTo(samples: Samples, name: string, baseline: string): Record<strin
   return { ratio_vs: baseline, ratio: round(ratio) };
 }
 
-async function throughputRounds(context: SuiteContext, counts: Counts): Promise<Samples> {
+async function throughputRounds(counts: Counts): Promise<Samples> {
   const samples = new Samples();
   const raw = await RawBaseline.start();
+  const machineOnly = new MachineOnly();
   let batched: BenchNode | undefined;
   let unbatched: BenchNode | undefined;
   try {
@@ -100,13 +108,14 @@ async function throughputRounds(context: SuiteContext, counts: Counts): Promise<
     let counted = 0;
     const { n } = counts;
     const total = counts.warmup + counts.runs;
-    for (let round = 0; round < total; round++) {
-      const keep = round >= counts.warmup;
+    for (let pass = 0; pass < total; pass++) {
+      const keep = pass >= counts.warmup;
       const record = (name: string, ms: number) => {
         if (keep) samples.add(name, msgsPerSecond(n, ms));
       };
       record('postmessage_msgs_per_s_unbatched', await raw.run(n, 1));
       record('postmessage_msgs_per_s_batched', await raw.run(n, DEFAULT_MAX_BATCH));
+      record('machine_only_msgs_per_s', machineOnly.run(n, DEFAULT_MAX_BATCH));
       record('worker_msgs_per_s_batched', await onBatched.floodAndWait('bench.msg', 'sink', n));
       record('worker_msgs_per_s_unbatched', await onUnbatched.floodAndWait('bench.msg', 'sink', n));
       record('worker_to_worker_msgs_per_s_batched', await onBatched.floodAndWait('bench.relay', 'sink', n));
@@ -114,14 +123,14 @@ async function throughputRounds(context: SuiteContext, counts: Counts): Promise<
       record('inline_msgs_per_s', await onBatched.floodAndWait('bench.inline', 'inline-sink', n));
       record('worker_msgs_per_s_persistent', await persistentRun(batched.node, n, counted));
       counted += n;
-      progress(`${SUITE}: throughput round ${round + 1}/${total}${keep ? '' : ' (warm-up)'}`);
+      progress(`${SUITE}: throughput round ${pass + 1}/${total}${keep ? '' : ' (warm-up)'}`);
     }
   } finally {
+    machineOnly.stop();
     await raw.close();
     await batched?.cleanup();
     await unbatched?.cleanup();
   }
-  void context;
   return samples;
 }
 
@@ -169,62 +178,63 @@ interface ProcessedResult {
   hops: number[];
 }
 
-/**
- * Two worker actors processing what the main thread publishes, alternately to each, with at
- * most PROCESSED_WINDOW messages outstanding per actor (credit-based, no polling).
- */
-async function actorProcessed(counts: Counts): Promise<ProcessedResult> {
-  const sinks = [
-    { actor: 'hop-0', topic: 'bench.hop.0' },
-    { actor: 'hop-1', topic: 'bench.hop.1' },
-  ];
-  const bench = await startBenchNode({
-    children: sinks.map(({ actor, topic }) => ({
+const PROCESSED_SINKS = [
+  { actor: 'hop-0', topic: 'bench.hop.0' },
+  { actor: 'hop-1', topic: 'bench.hop.1' },
+] as const;
+
+async function startProcessedNode(): Promise<BenchNode> {
+  return startBenchNode({
+    children: PROCESSED_SINKS.map(({ actor, topic }) => ({
       kind: 'actor' as const,
       id: actor,
       module: SINK_ACTOR,
       subscribes: [topic],
-      options: { recordHops: true, creditEvery: CREDIT_EVERY },
+      options: { recordHops: true, credits: true },
     })),
   });
-  const driver = new SinkDriver(bench.node);
+}
+
+/**
+ * Two worker actors processing what the main thread publishes, alternately to each, with at
+ * most `window` messages outstanding per actor (credit-based flow control, no polling), so the
+ * figure is the throughput at a bounded queue and the hop latency is measured at that throughput.
+ */
+async function actorProcessed(driver: SinkDriver, n: number, runs: number, warmup: number, window: number, label: string): Promise<ProcessedResult> {
+  const node = driver.node;
   const result: ProcessedResult = { throughput: [], hops: [] };
-  try {
-    const perSink = Math.floor(counts.n / sinks.length);
-    const total = counts.warmup + counts.runs;
-    for (let run = 0; run < total; run++) {
-      const reached = await Promise.all(sinks.map(({ actor }) => driver.arm(actor, perSink)));
-      const base = sinks.map(({ actor }) => driver.progress.get(actor) ?? 0);
-      const sent = sinks.map(() => 0);
-      let failure: unknown;
-      const started = performance.now();
-      for (;;) {
-        let finished = true;
-        for (let k = 0; k < sinks.length; k++) {
-          const { actor, topic } = sinks[k]!;
-          const processed = (driver.progress.get(actor) ?? 0) - base[k]!;
-          while (sent[k]! < perSink && sent[k]! - processed < PROCESSED_WINDOW) {
-            bench.node.publish(topic, { n: sent[k]!, t: now() }).catch((error: unknown) => (failure ??= error));
-            sent[k]!++;
-          }
-          if (sent[k]! < perSink) finished = false;
+  const perSink = Math.floor(n / PROCESSED_SINKS.length);
+  const total = warmup + runs;
+  for (let run = 0; run < total; run++) {
+    const armed = await Promise.all(PROCESSED_SINKS.map(({ actor }) => driver.arm(actor, perSink, creditEvery(window))));
+    const base = PROCESSED_SINKS.map(({ actor }) => driver.progress.get(actor) ?? 0);
+    const sent = PROCESSED_SINKS.map(() => 0);
+    let failure: unknown;
+    const started = performance.now();
+    for (;;) {
+      let finished = true;
+      for (let k = 0; k < PROCESSED_SINKS.length; k++) {
+        const { actor, topic } = PROCESSED_SINKS[k]!;
+        const processed = (driver.progress.get(actor) ?? 0) - base[k]!;
+        while (sent[k]! < perSink && sent[k]! - processed < window) {
+          node.publish(topic, { n: sent[k]!, t: now() }).catch((error: unknown) => (failure ??= error));
+          sent[k]!++;
         }
-        if (finished) break;
-        await driver.nextProgress();
+        if (sent[k]! < perSink) finished = false;
       }
-      const times = await Promise.all(reached);
-      if (failure) throw failure;
-      const elapsed = Math.max(...times) - started;
-      const hops = (await Promise.all(sinks.map(({ actor }) => driver.hops(actor)))).flat();
-      if (hops.length !== perSink * sinks.length) throw new Error(`recorded ${hops.length} hop latencies, expected ${perSink * sinks.length}`);
-      if (run >= counts.warmup) {
-        result.throughput.push(msgsPerSecond(perSink * sinks.length, elapsed));
-        for (const hop of hops) result.hops.push(hop);
-      }
-      progress(`${SUITE}: actor_processed run ${run + 1}/${total}${run >= counts.warmup ? '' : ' (warm-up)'}`);
+      if (finished) break;
+      await driver.nextProgress();
     }
-  } finally {
-    await bench.cleanup();
+    const times = await Promise.all(armed.map(({ reached }) => reached));
+    if (failure) throw failure;
+    const elapsed = Math.max(...times) - started;
+    const hops = (await Promise.all(PROCESSED_SINKS.map(({ actor }) => driver.hops(actor)))).flat();
+    if (hops.length !== perSink * PROCESSED_SINKS.length) throw new Error(`recorded ${hops.length} hop latencies, expected ${perSink * PROCESSED_SINKS.length}`);
+    if (run >= warmup) {
+      result.throughput.push(msgsPerSecond(perSink * PROCESSED_SINKS.length, elapsed));
+      for (const hop of hops) result.hops.push(hop);
+    }
+    progress(`${SUITE}: ${label} run ${run + 1}/${total}${run >= warmup ? '' : ' (warm-up)'}`);
   }
   return result;
 }
@@ -238,7 +248,7 @@ export const busSuite: Suite = {
     const base = { n_per_run: counts.n, warmup_runs: counts.warmup };
 
     progress(`${SUITE}: ${counts.warmup + counts.runs} interleaved throughput rounds of ${counts.n} messages per path`);
-    const samples = await throughputRounds(context, counts);
+    const samples = await throughputRounds(counts);
     const rawConfig = { ...base, sender: 'main thread', receiver: 'bare worker counting' };
     emit(figure(SUITE, 'postmessage_msgs_per_s_unbatched', 'msgs/s', samples.get('postmessage_msgs_per_s_unbatched'), { batch_size: 1, config: rawConfig }));
     emit(figure(SUITE, 'postmessage_msgs_per_s_batched', 'msgs/s', samples.get('postmessage_msgs_per_s_batched'), { batch_size: DEFAULT_MAX_BATCH, config: rawConfig }));
@@ -249,9 +259,15 @@ export const busSuite: Suite = {
       inflight_window: DEFAULT_INFLIGHT_WINDOW,
       actor: 'bench sink (non-persistent, one assign per message)',
     };
+    const machineOnly = summarize(samples.get('machine_only_msgs_per_s')).median;
+    const versusMachine = (name: string) => ({
+      machine_only_msgs_per_s: round(machineOnly),
+      ratio_to_machine_only: round(summarize(samples.get(name)).median / machineOnly),
+    });
     emit(
       figure(SUITE, 'inline_msgs_per_s', 'msgs/s', samples.get('inline_msgs_per_s'), {
         ...ratioTo(samples, 'inline_msgs_per_s', 'worker_msgs_per_s_batched'),
+        ...versusMachine('inline_msgs_per_s'),
         config: { ...busConfig, host: 'inline', max_batch: DEFAULT_MAX_BATCH },
       }),
     );
@@ -265,6 +281,7 @@ export const busSuite: Suite = {
       emit(
         figure(SUITE, name, 'msgs/s', samples.get(name), {
           ...ratio,
+          ...versusMachine(name),
           target: `ratio >= ${RATIO_TARGET}`,
           target_met: (ratio['ratio'] as number) >= RATIO_TARGET,
           config: { ...busConfig, max_batch: maxBatch, ...(name.startsWith('worker_to_worker') ? { path: 'main -> relay worker -> host -> sink worker' } : {}) },
@@ -291,22 +308,43 @@ export const busSuite: Suite = {
       }),
     );
 
-    progress(`${SUITE}: actor_processed, 2 worker actors, ${counts.warmup + counts.runs} runs of ${counts.n} messages`);
-    const processed = await actorProcessed(counts);
+    progress(`${SUITE}: actor_processed, 2 worker actors, ${counts.warmup + counts.runs} runs of ${counts.n} messages, then a window sweep`);
+    const processedNode = await startProcessedNode();
+    let processed: ProcessedResult;
+    const sweep: Record<string, unknown>[] = [];
+    try {
+      const driver = new SinkDriver(processedNode.node);
+      processed = await actorProcessed(driver, counts.n, counts.runs, counts.warmup, PROCESSED_WINDOW, 'actor_processed');
+      for (const window of WINDOW_SWEEP) {
+        const point = await actorProcessed(driver, counts.n, counts.sweepRuns, 1, window, `window sweep ${window}`);
+        const pointHops = summarize(point.hops);
+        sweep.push({
+          outstanding_per_actor: window,
+          runs: point.throughput.length,
+          msgs_per_s_median: round(summarize(point.throughput).median),
+          hop_median_ms: round(pointHops.median),
+          hop_p99_ms: round(pointHops.p99),
+        });
+      }
+    } finally {
+      await processedNode.cleanup();
+    }
     const hops = summarize(processed.hops);
+    const sortedHops = [...processed.hops].sort((a, b) => a - b);
     const processedMedian = summarize(processed.throughput).median;
     const processedConfig = {
       ...base,
       actors: 2,
       publisher: 'main thread, closed loop, alternating between the two actors',
       outstanding_per_actor: PROCESSED_WINDOW,
-      credit_every: CREDIT_EVERY,
+      credit_every: creditEvery(PROCESSED_WINDOW),
       max_batch: DEFAULT_MAX_BATCH,
     };
     emit(
       figure(SUITE, 'actor_processed_msgs_per_s', 'msgs/s', processed.throughput, {
         hop_latency_median_ms: round(hops.median),
         hop_latency_p99_ms: round(hops.p99),
+        window_sweep: sweep,
         target: `>= ${PROCESSED_TARGET_MSGS_PER_S} msgs/s with hop p99 <= ${HOP_P99_TARGET_MS} ms`,
         target_met: processedMedian >= PROCESSED_TARGET_MSGS_PER_S && hops.p99 <= HOP_P99_TARGET_MS,
         config: processedConfig,
@@ -314,6 +352,8 @@ export const busSuite: Suite = {
     );
     emit(
       figure(SUITE, 'hop_latency_ms', 'ms', processed.hops, {
+        p90: round(percentile(sortedHops, 0.9)),
+        p999: round(percentile(sortedHops, 0.999)),
         target: `p99 <= ${HOP_P99_TARGET_MS} ms`,
         target_met: hops.p99 <= HOP_P99_TARGET_MS,
         config: { ...processedConfig, measured: 'publish (payload t) -> processed in the actor, performance.timeOrigin + performance.now()' },

@@ -13,18 +13,25 @@ afterEach(async () => {
 const mailboxOf = (tree: TreeNodeStatus, id: string) =>
   ((tree.kind === 'supervisor' ? tree.children.find((child) => child.id === id) : undefined) as ActorStatus).mailbox;
 
+const actorOf = (tree: TreeNodeStatus, id: string) =>
+  (tree.kind === 'supervisor' ? tree.children.find((child) => child.id === id) : undefined) as ActorStatus;
+
+/** Two crashes in a row: the second restart waits out the backoff, so the actor's mailbox only fills. */
+async function stall(node: TestNode['node'], id: string) {
+  await node.crash(id, 'exit');
+  await waitFor(() => (actorOf(node.tree(), id).restarts === 1 ? true : undefined));
+  await requestWhenServing(node, id, 'test.get', {});
+  await node.crash(id, 'exit');
+  await waitFor(() => (actorOf(node.tree(), id).state === 'restarting' ? true : undefined));
+}
+
 /** An actor that is not running (restarting after a slow backoff) keeps everything in its mailbox. */
 async function stalledActor(subscribes: string[]) {
   running = await startTestNode({
     children: [{ kind: 'actor', id: 'a', module: COUNTER_ACTOR, subscribes }],
     config: { mailbox: { capacity: 5, inflightWindow: 5 }, supervision: { backoff: { minMs: 600, maxMs: 600, jitter: 0 } } },
   });
-  await running.node.crash('a', 'exit');
-  await waitFor(() => (running!.node.tree().kind === 'supervisor' && (running!.node.tree() as { children: ActorStatus[] }).children[0]!.restarts === 1 ? true : undefined));
-  await requestWhenServing(running.node, 'a', 'test.get', {});
-  // The second crash within the period waits 600 ms before restarting.
-  await running.node.crash('a', 'exit');
-  await waitFor(() => ((running!.node.tree() as { children: ActorStatus[] }).children[0]!.state === 'restarting' ? true : undefined));
+  await stall(running.node, 'a');
   return running;
 }
 
@@ -68,16 +75,22 @@ describe('backpressure between actors', () => {
         { kind: 'actor', id: 'relay', module: COUNTER_ACTOR, subscribes: ['test.relay'] },
         { kind: 'actor', id: 'sink', module: COUNTER_ACTOR, subscribes: ['test.increment'], options: { report: true } },
       ],
-      config: { mailbox: { capacity: 8, inflightWindow: 4 } },
+      config: { mailbox: { capacity: 8, inflightWindow: 4 }, supervision: { backoff: { minMs: 600, maxMs: 600, jitter: 0 } } },
     });
     const { node } = running;
     const seen: number[] = [];
     node.subscribe('test.processed', (payload) => seen.push((payload as { n: number }).n));
-    for (let n = 0; n < 400; n++) await node.publish('test.relay', { sender: 'r', n });
-    await waitFor(() => (seen.length >= 400 ? true : undefined), 20_000, 'all relayed messages processed');
-    expect(seen.slice(0, 400)).toEqual(Array.from({ length: 400 }, (_, n) => n));
+    await stall(node, 'sink');
+    const sends = Array.from({ length: 40 }, (_, n) => node.publish('test.relay', { sender: 'r', n }));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    // The sink is full and blocks the relay, whose own mailbox then fills and blocks this sender.
+    expect(mailboxOf(node.tree(), 'sink')).toMatchObject({ depth: 8 });
     expect(mailboxOf(node.tree(), 'sink').blocked).toBeGreaterThan(0);
-    expect(await node.request('sink', 'test.get', {})).toEqual({ count: 400 });
+    expect(mailboxOf(node.tree(), 'relay').blocked).toBeGreaterThan(0);
+    await Promise.all(sends);
+    await waitFor(() => (seen.length >= 40 ? true : undefined), 20_000, 'all relayed messages processed');
+    expect(seen).toEqual(Array.from({ length: 40 }, (_, n) => n));
+    expect(await node.request('sink', 'test.get', {})).toEqual({ count: 40 });
   });
 });
 

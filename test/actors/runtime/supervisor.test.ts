@@ -2,8 +2,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActorChildSpec, ChildSpec, Strategy } from '../../../actors/runtime/supervision-spec.js';
 import type { ActorStatus, SupervisorStatus, TreeNodeStatus } from '../../../actors/runtime/node-status.js';
-import { COUNTER_ACTOR } from '../../fixtures/fixture-paths.js';
-import { requestWhenServing, startTestNode, waitFor, type TestNode } from '../../helpers/test-node.js';
+import { join } from 'node:path';
+import { COUNTER_ACTOR, EXIT_ON_RESTART_ACTOR } from '../../fixtures/fixture-paths.js';
+import { makeDataDir, requestWhenServing, startTestNode, waitFor, type TestNode } from '../../helpers/test-node.js';
+import { rmSync } from 'node:fs';
 
 const counter = (id: string, extra: Partial<ActorChildSpec> = {}): ActorChildSpec => ({
   kind: 'actor',
@@ -156,6 +158,25 @@ describe('restart intensity', () => {
     await waitFor(() => fatal[0]);
     expect(fatal[0]!.name).toBe('IntensityExceededError');
     expect(fatal[0]!.message).toContain("supervisor 'root'");
+  });
+
+  it('counts a thread that dies while restarting as another crash, up to the intensity', async () => {
+    const fatal: Error[] = [];
+    const dataDir = makeDataDir();
+    running = await startTestNode({
+      dataDir,
+      children: [counter('dies', { module: EXIT_ON_RESTART_ACTOR, options: { marker: join(dataDir, 'marker') } })],
+      intensity: 3,
+      onFatal: (error) => fatal.push(error),
+    });
+    await running.node.crash('dies', 'throw');
+    await waitFor(() => fatal[0]);
+    expect(fatal[0]!.name).toBe('IntensityExceededError');
+    expect(fatal[0]!.message).toContain('restart failed');
+    expect(running.logs.filter((line) => line.msg === 'child exited')).toHaveLength(4);
+    await running.cleanup();
+    running = undefined;
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('backs off between restarts within the period', async () => {
