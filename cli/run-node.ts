@@ -7,7 +7,7 @@ import { createNode, type NodeOptions } from '../actors/runtime/node.js';
 import { startControlServer, type ControlServer } from '../actors/runtime/control-server.js';
 import { createLogger, type Logger } from '../actors/runtime/logger.js';
 import type { NodeConfig } from '../actors/runtime/node-config.js';
-import { faultKindSchema } from '../actors/runtime/worker-control.js';
+import { FAULT_KINDS } from '../actors/runtime/fault-kinds.js';
 import { StoreCorruptError, StoreVersionError } from '../store/errors.js';
 import { EXIT_FATAL, EXIT_OK, EXIT_STORE_REFUSED } from './exit-codes.js';
 import { z } from 'zod';
@@ -18,7 +18,7 @@ import { dirname } from 'node:path';
 const LINGER_LIMIT_MS = 5_000;
 
 const actorParams = z.strictObject({ actorId: z.string().min(1) });
-const crashParams = z.strictObject({ actorId: z.string().min(1), kind: faultKindSchema });
+const crashParams = z.strictObject({ actorId: z.string().min(1), kind: z.enum(FAULT_KINDS) });
 
 export interface RunNodeOptions extends Omit<NodeOptions, 'config' | 'onFatal' | 'logger'> {
   config: NodeConfig;

@@ -119,6 +119,9 @@ export function createInlineHost(init: InlineHostInit): Host {
       runner.start();
       return incarnation;
     },
+    prewarm() {
+      // Nothing to prepare: inline actors start in this thread.
+    },
     async close() {
       await Promise.all([...live].map((incarnation) => incarnation.stop(0)));
     },

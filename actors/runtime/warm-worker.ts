@@ -8,6 +8,7 @@ import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { WorkerExitedError } from './errors.js';
 import type { WorkerControl } from './worker-control.js';
+import { protocolCheckSources } from './protocol-validators.js';
 
 const WORKER_ENTRY = new URL('./worker-entry.js', import.meta.url);
 
@@ -32,7 +33,7 @@ export class WarmWorker {
     const channel = new MessageChannel();
     this.busPort = channel.port1;
     this.worker = new Worker(WORKER_ENTRY, {
-      workerData: { busPort: channel.port2 },
+      workerData: { busPort: channel.port2, checks: protocolCheckSources() },
       transferList: [channel.port2],
     });
     this.worker.on('error', (error) => {

@@ -1,36 +1,35 @@
 /**
  * The control plane of a worker thread (comlink on the worker's parentPort): start, stop,
  * snapshot, health and fault injection. Low-rate calls only; bus traffic has its own port.
- * Arguments are validated in the worker, results in the host.
+ * Arguments are checked in the worker, results in the host (schemas compiled like the thread
+ * protocol's; see thread-protocol.ts). Only the main thread imports this module's values.
  */
-import { z } from 'zod';
+import { Type, type Static } from '@sinclair/typebox';
+import { FAULT_KINDS, type FaultKind } from './fault-kinds.js';
 
-export const startActorSchema = z.object({
-  actorId: z.string().min(1),
+export type { FaultKind };
+
+export const startActorSchema = Type.Object({
+  actorId: Type.String({ minLength: 1 }),
   /** file: URL or absolute path of the compiled actor module (default export: ActorDefinition). */
-  module: z.string().min(1),
-  options: z.record(z.string(), z.unknown()),
-  databasePath: z.string().min(1),
-  runId: z.string().min(1),
-  throttleMs: z.number().int().nonnegative(),
+  module: Type.String({ minLength: 1 }),
+  options: Type.Record(Type.String(), Type.Unknown()),
+  databasePath: Type.String({ minLength: 1 }),
+  runId: Type.String({ minLength: 1 }),
+  throttleMs: Type.Integer({ minimum: 0 }),
 });
-export type StartActor = z.infer<typeof startActorSchema>;
+export type StartActor = Static<typeof startActorSchema>;
 
-export const startResultSchema = z.object({ restoredSeq: z.number().int().nonnegative() });
-export type StartResult = z.infer<typeof startResultSchema>;
+export const startResultSchema = Type.Object({ restoredSeq: Type.Integer({ minimum: 0 }) });
+export type StartResult = Static<typeof startResultSchema>;
 
-export const stopResultSchema = z.object({ ackedSeq: z.number().int().nonnegative() });
-export type StopResult = z.infer<typeof stopResultSchema>;
+export const stopResultSchema = Type.Object({ ackedSeq: Type.Integer({ minimum: 0 }) });
+export type StopResult = Static<typeof stopResultSchema>;
 
-export const healthSchema = z.object({
-  state: z.unknown(),
-  heapUsedBytes: z.number(),
-});
-export type WorkerHealth = z.infer<typeof healthSchema>;
+export const healthSchema = Type.Object({ state: Type.Unknown(), heapUsedBytes: Type.Number() });
+export type WorkerHealth = Static<typeof healthSchema>;
 
-/** Faults a test or chaos run can inject into an actor. */
-export const faultKindSchema = z.enum(['throw', 'exit', 'hang']);
-export type FaultKind = z.infer<typeof faultKindSchema>;
+export const faultKindSchema = Type.Union(FAULT_KINDS.map((kind) => Type.Literal(kind)));
 
 export interface WorkerControl {
   /** Answers once the thread has loaded the runtime: used to keep spare workers warm. */

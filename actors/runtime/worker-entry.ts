@@ -2,7 +2,8 @@
  * Entry of an actor's worker thread. Loaded before the actor is known, so a spare worker can
  * sit warm (runtime modules imported) and take over an actor in a few milliseconds.
  *
- * workerData: { busPort: MessagePort }. parentPort carries comlink (control plane).
+ * workerData: { busPort: MessagePort, checks: ProtocolCheckSources }. parentPort carries
+ * comlink (control plane). This module loads no schema library: the host sends compiled checks.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
@@ -10,39 +11,34 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { ActorRunner } from './actor-runner.js';
 import { isActorDefinition } from './actor.js';
 import { ActorDefinitionError, ProtocolViolationError, serializeError } from './errors.js';
-import { hostToWorkerSchema, parseMessage, type Outbound, type WorkerToHost } from './thread-protocol.js';
-import {
-  faultKindSchema,
-  startActorSchema,
-  type FaultKind,
-  type StartActor,
-  type StartResult,
-  type StopResult,
-  type WorkerControl,
-  type WorkerHealth,
-} from './worker-control.js';
+import { describeRejected, loadProtocolChecks, type ProtocolCheckSources } from './protocol-checks.js';
+import type { HostToWorker, Outbound, WorkerToHost } from './thread-protocol.js';
+import type { FaultKind, StartActor, StartResult, StopResult, WorkerControl, WorkerHealth } from './worker-control.js';
 import { openStore } from '../../store/open-store.js';
 import { createActorSnapshotStore } from '../../store/actor-snapshots.js';
 
 if (!parentPort) throw new Error('worker-entry must run in a worker thread');
-const busPort = (workerData as { busPort: MessagePort }).busPort;
+const { busPort, checks: checkSources } = workerData as { busPort: MessagePort; checks: ProtocolCheckSources };
+const checks = loadProtocolChecks(checkSources);
 
 let runner: ActorRunner | undefined;
 let closeStore: (() => void) | undefined;
 let paused = false;
-const heldWhilePaused: unknown[] = [];
+const heldWhilePaused: HostToWorker[] = [];
+
+/** While a delivered batch is processed, what it produces is gathered into one port message. */
+let gathering: { out: Outbound[]; ack?: number } | undefined;
 
 function post(message: WorkerToHost): void {
   busPort.postMessage(message);
 }
 
 function handleBusMessage(data: unknown): void {
-  const parsed = parseMessage(hostToWorkerSchema, data);
-  if (!parsed.ok) {
-    post({ kind: 'failed', error: serializeError(new ProtocolViolationError('host', parsed.detail)) });
+  if (!checks.hostToWorker(data)) {
+    post({ kind: 'failed', error: serializeError(new ProtocolViolationError('host', describeRejected(data))) });
     return;
   }
-  const message = parsed.value;
+  const message = data as HostToWorker;
   switch (message.kind) {
     case 'ping':
       post({ kind: 'pong', id: message.id });
@@ -56,8 +52,23 @@ function handleBusMessage(data: unknown): void {
         heldWhilePaused.push(message);
         return;
       }
-      runner?.deliver(message.batch);
+      deliver(message.batch);
       return;
+  }
+}
+
+function deliver(batch: Extract<HostToWorker, { kind: 'deliver' }>['batch']): void {
+  const gathered: { out: Outbound[]; ack?: number } = { out: [] };
+  gathering = gathered;
+  try {
+    runner?.deliver(batch);
+  } finally {
+    gathering = undefined;
+  }
+  if (gathered.out.length > 0) {
+    post({ kind: 'out', batch: gathered.out, ...(gathered.ack !== undefined ? { ack: gathered.ack } : {}) });
+  } else if (gathered.ack !== undefined) {
+    post({ kind: 'ack', seq: gathered.ack });
   }
 }
 
@@ -76,8 +87,8 @@ const control: WorkerControl = {
     return 'ready';
   },
 
-  async start(rawInit: StartActor): Promise<StartResult> {
-    const init = startActorSchema.parse(rawInit);
+  async start(init: StartActor): Promise<StartResult> {
+    if (!checks.startActor(init)) throw new ProtocolViolationError('host (start)', describeRejected(init));
     if (runner) throw new TypeError('this worker already runs an actor');
     const definition = await loadDefinition(init.module);
     const persistent = definition.persistent !== false;
@@ -92,8 +103,14 @@ const control: WorkerControl = {
         throttleMs: init.throttleMs,
       },
       {
-        outbound: (batch: Outbound[]) => post({ kind: 'out', batch }),
-        ack: (seq) => post({ kind: 'ack', seq }),
+        outbound: (batch: Outbound[]) => {
+          if (gathering) gathering.out.push(...batch);
+          else post({ kind: 'out', batch });
+        },
+        ack: (seq) => {
+          if (gathering) gathering.ack = seq;
+          else post({ kind: 'ack', seq });
+        },
         done: () => post({ kind: 'done' }),
         failed: (error) => post({ kind: 'failed', error: serializeError(error) }),
       },
@@ -118,8 +135,8 @@ const control: WorkerControl = {
     return { state: runner?.stateValue(), heapUsedBytes: process.memoryUsage().heapUsed };
   },
 
-  async inject(rawKind: FaultKind) {
-    const kind = faultKindSchema.parse(rawKind);
+  async inject(kind: FaultKind) {
+    if (!checks.faultKind(kind)) throw new ProtocolViolationError('host (inject)', describeRejected(kind));
     // Deferred so the call itself answers: the fault then hits the thread as a real one would.
     setImmediate(() => {
       switch (kind) {

@@ -6,8 +6,9 @@
 import { rebuildError, RuntimeError, WorkerExitedError } from './errors.js';
 import type { ActorIncarnation, ActorLaunch, ExitInfo, Host, IncarnationEvents } from './host.js';
 import type { Envelope } from './envelope.js';
-import { parseMessage, workerToHostSchema, type HostToWorker } from './thread-protocol.js';
-import { healthSchema, startResultSchema, stopResultSchema, type FaultKind } from './worker-control.js';
+import type { HostToWorker } from './thread-protocol.js';
+import type { FaultKind } from './worker-control.js';
+import { health, startResult, stopResult, workerToHost } from './protocol-validators.js';
 import { describeExit, WarmWorker } from './warm-worker.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -43,6 +44,9 @@ export function createWorkerHost(init: WorkerHostInit): Host {
         throw error;
       }
       return incarnation;
+    },
+    prewarm(count) {
+      pool.prewarm(count);
     },
     async close() {
       await Promise.all([...live].map((incarnation) => incarnation.abort()));
@@ -96,7 +100,7 @@ class WorkerIncarnation implements ActorIncarnation {
         throttleMs: this.spec.throttleMs,
       }),
     ).finally(() => clearTimeout(deadline));
-    this.restoredSeq = startResultSchema.parse(result).restoredSeq;
+    this.restoredSeq = startResult.expect(result, 'start result').restoredSeq;
     if (!this.warm.isAlive) throw new WorkerExitedError(this.spec.actorId, 'exited as it started');
     this.silenced = false;
     this.lastAliveAt = performance.now();
@@ -117,7 +121,7 @@ class WorkerIncarnation implements ActorIncarnation {
   }
 
   async health() {
-    return healthSchema.parse(await this.warm.call(() => this.warm.control.health()));
+    return health.expect(await this.warm.call(() => this.warm.control.health()), 'health');
   }
 
   inject(kind: FaultKind): Promise<void> {
@@ -136,7 +140,7 @@ class WorkerIncarnation implements ActorIncarnation {
         }),
       ]);
       // The stop reply comes over comlink, the last ack over the bus port: take the ack from the reply.
-      if (stopped !== undefined) this.events.ack(stopResultSchema.parse(stopped).ackedSeq);
+      if (stopped !== undefined) this.events.ack(stopResult.expect(stopped, 'stop result').ackedSeq);
     } catch {
       // The worker died while stopping: it is stopped all the same.
     } finally {
@@ -158,7 +162,7 @@ class WorkerIncarnation implements ActorIncarnation {
 
   private onBusMessage(data: unknown): void {
     this.lastAliveAt = performance.now();
-    const parsed = parseMessage(workerToHostSchema, data);
+    const parsed = workerToHost.parse(data);
     if (!parsed.ok) {
       this.events.malformed(parsed.detail);
       return;
@@ -170,6 +174,7 @@ class WorkerIncarnation implements ActorIncarnation {
         return;
       case 'out':
         this.events.outbound(message.batch);
+        if (message.ack !== undefined) this.events.ack(message.ack);
         return;
       case 'pong':
         return;
