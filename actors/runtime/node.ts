@@ -22,7 +22,7 @@ import { parseNodeConfig, type NodeConfig, type NodeConfigInput } from './node-c
 import type { NodeStatus, TreeNodeStatus, ActorStatus } from './node-status.js';
 import { nodeTopics } from './node-topics.js';
 import type { SupervisedChild } from './supervised-child.js';
-import type { ChildSpec, SupervisorSpec } from './supervision-spec.js';
+import type { ActorChildSpec, ChildSpec, SupervisorSpec } from './supervision-spec.js';
 import { Supervisor } from './supervisor.js';
 import type { TopicRegistry } from './topic-registry.js';
 import type { FaultKind } from './worker-control.js';
@@ -98,7 +98,10 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
     if (!host) {
       host =
         kind === 'worker'
-          ? createWorkerHost({ spareWorkers: config.supervision.spareWorkers })
+          ? createWorkerHost({
+              spareWorkers: config.supervision.spareWorkers,
+              prepare: { databasePath, modules: [...new Set([...actorSpecs(treeSpec)].map((actor) => actor.module))] },
+            })
           : createInlineHost({ snapshots: createActorSnapshotStore(db!), ...(options.clock ? { clock: options.clock } : {}) });
       hosts.set(kind, host);
     }
@@ -287,12 +290,16 @@ async function probeState(cell: ActorCell): Promise<unknown> {
   }
 }
 
-function* actorIds(spec: ChildSpec): Generator<string> {
+function* actorSpecs(spec: ChildSpec): Generator<ActorChildSpec> {
   if (spec.kind === 'actor') {
-    yield spec.id;
+    yield spec;
     return;
   }
-  for (const child of spec.children) yield* actorIds(child);
+  for (const child of spec.children) yield* actorSpecs(child);
+}
+
+function* actorIds(spec: ChildSpec): Generator<string> {
+  for (const actor of actorSpecs(spec)) yield actor.id;
 }
 
 export type { ActorStatus };

@@ -7,6 +7,7 @@
 export interface ProtocolCheckSources {
   hostToWorker: string;
   startActor: string;
+  prepare: string;
   faultKind: string;
 }
 
@@ -17,6 +18,7 @@ export function loadProtocolChecks(sources: ProtocolCheckSources): ProtocolCheck
   return {
     hostToWorker: load(sources.hostToWorker),
     startActor: load(sources.startActor),
+    prepare: load(sources.prepare),
     faultKind: load(sources.faultKind),
   };
 }

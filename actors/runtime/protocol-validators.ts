@@ -6,7 +6,7 @@ import type { TSchema, Static } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { ProtocolCheckSources } from './protocol-checks.js';
 import { hostToWorkerSchema, workerToHostSchema } from './thread-protocol.js';
-import { faultKindSchema, healthSchema, startActorSchema, startResultSchema, stopResultSchema } from './worker-control.js';
+import { faultKindSchema, healthSchema, prepareSchema, startActorSchema, startResultSchema, stopResultSchema } from './worker-control.js';
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; detail: string };
 
@@ -56,6 +56,7 @@ export function protocolCheckSources(): ProtocolCheckSources {
   sources ??= {
     hostToWorker: TypeCompiler.Code(hostToWorkerSchema, { language: 'javascript' }),
     startActor: TypeCompiler.Code(startActorSchema, { language: 'javascript' }),
+    prepare: TypeCompiler.Code(prepareSchema, { language: 'javascript' }),
     faultKind: TypeCompiler.Code(faultKindSchema, { language: 'javascript' }),
   };
   return sources;

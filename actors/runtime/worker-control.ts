@@ -20,6 +20,13 @@ export const startActorSchema = Type.Object({
 });
 export type StartActor = Static<typeof startActorSchema>;
 
+export const prepareSchema = Type.Object({
+  databasePath: Type.String({ minLength: 1 }),
+  /** Actor modules this node runs: importing them ahead makes a later start cheaper. */
+  modules: Type.Array(Type.String({ minLength: 1 })),
+});
+export type PrepareWorker = Static<typeof prepareSchema>;
+
 export const startResultSchema = Type.Object({ restoredSeq: Type.Integer({ minimum: 0 }) });
 export type StartResult = Static<typeof startResultSchema>;
 
@@ -34,6 +41,11 @@ export const faultKindSchema = Type.Union(FAULT_KINDS.map((kind) => Type.Literal
 export interface WorkerControl {
   /** Answers once the thread has loaded the runtime: used to keep spare workers warm. */
   hello(): Promise<'ready'>;
+  /**
+   * Readies a spare for whichever actor it will serve: opens the store, imports the node's actor
+   * modules and runs the state-machine library once, so a restart pays none of it.
+   */
+  prepare(init: PrepareWorker): Promise<void>;
   start(init: StartActor): Promise<StartResult>;
   /** Stops the actor gracefully; answers with the last sequence it acknowledged. */
   stop(): Promise<StopResult>;

@@ -13,7 +13,9 @@ import { isActorDefinition } from './actor.js';
 import { ActorDefinitionError, ProtocolViolationError, serializeError } from './errors.js';
 import { describeRejected, loadProtocolChecks, type ProtocolCheckSources } from './protocol-checks.js';
 import type { HostToWorker, Outbound, WorkerToHost } from './thread-protocol.js';
-import type { FaultKind, StartActor, StartResult, StopResult, WorkerControl, WorkerHealth } from './worker-control.js';
+import type { FaultKind, PrepareWorker, StartActor, StartResult, StopResult, WorkerControl, WorkerHealth } from './worker-control.js';
+import { warmUpStateMachines } from './warm-up.js';
+import type { Database } from 'better-sqlite3';
 import { openStore } from '../../store/open-store.js';
 import { createActorSnapshotStore } from '../../store/actor-snapshots.js';
 
@@ -23,6 +25,8 @@ const checks = loadProtocolChecks(checkSources);
 
 let runner: ActorRunner | undefined;
 let closeStore: (() => void) | undefined;
+/** A store connection opened by `prepare`, taken by the start that names the same file. */
+let prepared: { path: string; db: Database } | undefined;
 let paused = false;
 const heldWhilePaused: HostToWorker[] = [];
 
@@ -87,12 +91,24 @@ const control: WorkerControl = {
     return 'ready';
   },
 
+  async prepare(init: PrepareWorker) {
+    if (!checks.prepare(init)) throw new ProtocolViolationError('host (prepare)', describeRejected(init));
+    prepared = { path: init.databasePath, db: openStore(init.databasePath) };
+    // A module that fails to load is reported by the start that needs it, with its own error.
+    await Promise.allSettled(init.modules.map((module) => import(module)));
+    warmUpStateMachines();
+  },
+
   async start(init: StartActor): Promise<StartResult> {
     if (!checks.startActor(init)) throw new ProtocolViolationError('host (start)', describeRejected(init));
     if (runner) throw new TypeError('this worker already runs an actor');
     const definition = await loadDefinition(init.module);
     const persistent = definition.persistent !== false;
-    const db = persistent ? openStore(init.databasePath) : undefined;
+    const reuse = prepared?.path === init.databasePath ? prepared.db : undefined;
+    if (prepared && !reuse) prepared.db.close();
+    prepared = undefined;
+    const db = persistent ? (reuse ?? openStore(init.databasePath)) : undefined;
+    if (!persistent) reuse?.close();
     closeStore = db ? () => db.close() : undefined;
     runner = new ActorRunner(
       {

@@ -7,7 +7,7 @@ import { rebuildError, RuntimeError, WorkerExitedError } from './errors.js';
 import type { ActorIncarnation, ActorLaunch, ExitInfo, Host, IncarnationEvents } from './host.js';
 import type { Envelope } from './envelope.js';
 import type { HostToWorker } from './thread-protocol.js';
-import type { FaultKind } from './worker-control.js';
+import type { FaultKind, PrepareWorker } from './worker-control.js';
 import { health, startResult, stopResult, workerToHost } from './protocol-validators.js';
 import { describeExit, WarmWorker } from './warm-worker.js';
 import { WorkerPool } from './worker-pool.js';
@@ -25,10 +25,12 @@ export class LivenessTimeoutError extends RuntimeError {
 export interface WorkerHostInit {
   /** Pre-spawned spare workers; 0 spawns a new thread for every start. */
   spareWorkers: number;
+  /** What spares ready themselves for: the node's store and actor modules. */
+  prepare?: PrepareWorker;
 }
 
 export function createWorkerHost(init: WorkerHostInit): Host {
-  const pool = new WorkerPool(init.spareWorkers);
+  const pool = new WorkerPool(init.spareWorkers, init.prepare);
   pool.prime();
   const live = new Set<WorkerIncarnation>();
   return {

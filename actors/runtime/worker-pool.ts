@@ -5,13 +5,18 @@
  * node's thread count and memory for no faster restart.
  */
 import { WarmWorker } from './warm-worker.js';
+import type { PrepareWorker } from './worker-control.js';
 
 export class WorkerPool {
   /** Spares in spawn order, ready or still loading: taking one that is loading beats spawning another. */
   private readonly spares: Array<Promise<WarmWorker | undefined>> = [];
   private closed = false;
 
-  constructor(private readonly size: number) {}
+  constructor(
+    private readonly size: number,
+    /** What every spare readies itself for (the node's store and actor modules). */
+    private readonly preparation?: PrepareWorker,
+  ) {}
 
   /** Starts filling the pool in the background. */
   prime(): void {
@@ -48,6 +53,8 @@ export class WorkerPool {
   private spawnSpare(): Promise<WarmWorker | undefined> {
     return WarmWorker.spawn().then(
       async (warm) => {
+        const preparation = this.preparation;
+        if (!this.closed && preparation) await warm.call(() => warm.control.prepare(preparation));
         if (!this.closed) return warm;
         await warm.terminate();
         return undefined;
