@@ -41,7 +41,8 @@ export class ActorRunner {
   private lastSeq = 0;
   private ackedSeq = 0;
   private lastPersistAt = -Infinity;
-  private persistTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Cancels the scheduled snapshot write, if one is scheduled. */
+  private cancelScheduledPersist: (() => void) | undefined;
   private outbox: Outbound[] = [];
   private stopped = false;
   private failed = false;
@@ -130,8 +131,7 @@ export class ActorRunner {
    */
   stop(): number {
     if (this.stopped) return this.ackedSeq;
-    if (this.persistTimer) clearTimeout(this.persistTimer);
-    this.persistTimer = undefined;
+    this.cancelPersist();
     if (!this.failed) {
       this.flushOutbox();
       if (this.persistent && this.lastSeq > this.ackedSeq) this.persist();
@@ -149,16 +149,26 @@ export class ActorRunner {
       this.acknowledge();
       return;
     }
-    if (this.persistTimer) return;
+    if (this.cancelScheduledPersist) return;
+    // Never written inside deliver(): the batch's replies and publishes leave first, and every
+    // batch that arrives before the write is covered by it.
     const wait = this.lastPersistAt + this.init.throttleMs - performance.now();
+    const write = () => {
+      this.cancelScheduledPersist = undefined;
+      if (!this.stopped && !this.failed) this.persist();
+    };
     if (wait <= 0) {
-      this.persist();
+      const immediate = setImmediate(write);
+      this.cancelScheduledPersist = () => clearImmediate(immediate);
     } else {
-      this.persistTimer = setTimeout(() => {
-        this.persistTimer = undefined;
-        if (!this.stopped && !this.failed) this.persist();
-      }, wait);
+      const timer = setTimeout(write, wait);
+      this.cancelScheduledPersist = () => clearTimeout(timer);
     }
+  }
+
+  private cancelPersist(): void {
+    this.cancelScheduledPersist?.();
+    this.cancelScheduledPersist = undefined;
   }
 
   private persist(): void {
@@ -187,8 +197,7 @@ export class ActorRunner {
   private fail(error: unknown): void {
     if (this.failed) return;
     this.failed = true;
-    if (this.persistTimer) clearTimeout(this.persistTimer);
-    this.persistTimer = undefined;
+    this.cancelPersist();
     this.events.failed(error);
   }
 }
