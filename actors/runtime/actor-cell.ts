@@ -132,10 +132,6 @@ export class ActorCell implements SupervisedChild {
     this.restarts++;
   }
 
-  prepareRestart(): void {
-    this.deps.host.prewarm(1);
-  }
-
   /** New mail: deliver it soon, coalescing everything enqueued in this tick into one batch. */
   schedulePump(): void {
     if (this.pumpScheduled || this.state !== 'running') return;

@@ -49,7 +49,5 @@ export interface ActorIncarnation {
 export interface Host {
   readonly kind: HostKind;
   launch(spec: ActorLaunch, events: IncarnationEvents): Promise<ActorIncarnation>;
-  /** A hint that `count` launches are about to come, so their threads can be prepared together. */
-  prewarm(count: number): void;
   close(): Promise<void>;
 }

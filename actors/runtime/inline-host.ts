@@ -101,7 +101,7 @@ export function createInlineHost(init: InlineHostInit): Host {
           return runner.persistedSnapshot();
         },
         async health() {
-          return { state: runner.stateValue(), heapUsedBytes: process.memoryUsage().heapUsed };
+          return { state: runner.stateValue(), heapUsedBytes: process.memoryUsage().heapUsed, threadId: 0 };
         },
         async inject(kind: FaultKind) {
           if (kind === 'hang') throw new UnsupportedFaultError(spec.actorId, kind);
@@ -118,9 +118,6 @@ export function createInlineHost(init: InlineHostInit): Host {
       live.add(incarnation);
       runner.start();
       return incarnation;
-    },
-    prewarm() {
-      // Nothing to prepare: inline actors start in this thread.
     },
     async close() {
       await Promise.all([...live].map((incarnation) => incarnation.stop(0)));

@@ -25,7 +25,7 @@ import type { SupervisedChild } from './supervised-child.js';
 import type { ActorChildSpec, ChildSpec, SupervisorSpec } from './supervision-spec.js';
 import { Supervisor } from './supervisor.js';
 import type { TopicRegistry } from './topic-registry.js';
-import type { FaultKind } from './worker-control.js';
+import type { FaultKind, WorkerHealth } from './worker-control.js';
 import { createWorkerHost } from './worker-host.js';
 
 // Store failures cross threads (a worker's snapshot write) and the control socket: rebuild them by name.
@@ -66,6 +66,8 @@ export interface X0tta6bl4Node extends Bus {
   /** The supervision tree with states, restarts and mailboxes. */
   tree(): TreeNodeStatus;
   status(): Promise<NodeStatus>;
+  /** The actor's thread and machine state as its host reports them. */
+  health(actorId: string): Promise<WorkerHealth>;
   /** Fault injection for tests and chaos runs; refused in production mode. */
   crash(actorId: string, kind: FaultKind): Promise<void>;
   /** Publishes as if an actor had sent it (for tests of per-sender behaviour). */
@@ -262,6 +264,11 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         tree: root!.status(),
         bus: { published: bus.counters.published, delivered: bus.counters.delivered, malformed: bus.counters.malformed },
       };
+    },
+
+    async health(actorId) {
+      requireRunning('read health');
+      return cellOf(actorId).incarnationOrThrow('read health').health();
     },
 
     async crash(actorId, kind) {

@@ -17,7 +17,5 @@ export interface SupervisedChild {
   /** Marks the child as restarting (after a crash) or stopped (not to be restarted). */
   markExited(restarting: boolean): void;
   countRestart(): void;
-  /** About to be restarted together with siblings: prepare what can be prepared in parallel. */
-  prepareRestart(): void;
   status(): TreeNodeStatus;
 }

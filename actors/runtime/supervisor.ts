@@ -106,10 +106,6 @@ export class Supervisor implements SupervisedChild {
     this.restartCount++;
   }
 
-  prepareRestart(): void {
-    for (const child of this.children) if (!this.ended.has(child)) child.prepareRestart();
-  }
-
   status(): SupervisorStatus {
     return {
       kind: 'supervisor',
@@ -139,8 +135,6 @@ export class Supervisor implements SupervisedChild {
     const delay = restartDelayMs(this.init.backoff, this.restartTimes.length);
     const group = this.restartGroup(child);
     this.init.log.restarting(this.init.id, group.map((member) => member.id), delay);
-    // Threads for a group load in parallel while the siblings stop; the starts then follow in order.
-    if (group.length > 1) for (const member of group) member.prepareRestart();
     // Siblings that restart with the crashed child stop first, in reverse start order.
     await this.stopChildren(group.filter((member) => member !== child));
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));

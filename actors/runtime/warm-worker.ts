@@ -46,9 +46,7 @@ export class WarmWorker {
         // What the thread posted before it died is still queued on our side of the port: take it
         // now, in order, so no outbound message or acknowledgement is lost and the exit is handled
         // only after everything the thread said.
-        for (let queued = receiveMessageOnPort(this.busPort); queued; queued = receiveMessageOnPort(this.busPort)) {
-          this.busHandler(queued.message);
-        }
+        this.drainBus();
         this.busPort.close();
         resolve(this.exitInfo);
       });
@@ -61,6 +59,13 @@ export class WarmWorker {
     const warm = new WarmWorker();
     await warm.call(() => warm.control.hello());
     return warm;
+  }
+
+  /** Hands everything already queued on the bus port to the current handler, synchronously and in order. */
+  drainBus(): void {
+    for (let queued = receiveMessageOnPort(this.busPort); queued; queued = receiveMessageOnPort(this.busPort)) {
+      this.busHandler(queued.message);
+    }
   }
 
   /** Where bus messages from the thread go (the incarnation the worker serves). */

@@ -33,7 +33,8 @@ export type StartResult = Static<typeof startResultSchema>;
 export const stopResultSchema = Type.Object({ ackedSeq: Type.Integer({ minimum: 0 }) });
 export type StopResult = Static<typeof stopResultSchema>;
 
-export const healthSchema = Type.Object({ state: Type.Unknown(), heapUsedBytes: Type.Number() });
+/** threadId: the hosting thread (the main thread, 0, for inline actors), so reuse of threads can be seen. */
+export const healthSchema = Type.Object({ state: Type.Unknown(), heapUsedBytes: Type.Number(), threadId: Type.Integer({ minimum: 0 }) });
 export type WorkerHealth = Static<typeof healthSchema>;
 
 export const faultKindSchema = Type.Union(FAULT_KINDS.map((kind) => Type.Literal(kind)));

@@ -5,7 +5,7 @@
  * workerData: { busPort: MessagePort, checks: ProtocolCheckSources }. parentPort carries
  * comlink (control plane). This module loads no schema library: the host sends compiled checks.
  */
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { parentPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { ActorRunner } from './actor-runner.js';
@@ -24,8 +24,9 @@ const { busPort, checks: checkSources } = workerData as { busPort: MessagePort; 
 const checks = loadProtocolChecks(checkSources);
 
 let runner: ActorRunner | undefined;
-let closeStore: (() => void) | undefined;
-/** A store connection opened by `prepare`, taken by the start that names the same file. */
+/** The store connection of the running actor. */
+let store: { path: string; db: Database } | undefined;
+/** A store connection kept ready (by `prepare`, or from the last actor), taken by the start that names the same file. */
 let prepared: { path: string; db: Database } | undefined;
 let paused = false;
 const heldWhilePaused: HostToWorker[] = [];
@@ -104,12 +105,13 @@ const control: WorkerControl = {
     if (runner) throw new TypeError('this worker already runs an actor');
     const definition = await loadDefinition(init.module);
     const persistent = definition.persistent !== false;
-    const reuse = prepared?.path === init.databasePath ? prepared.db : undefined;
-    if (prepared && !reuse) prepared.db.close();
+    if (prepared && (!persistent || prepared.path !== init.databasePath)) {
+      prepared.db.close();
+      prepared = undefined;
+    }
+    store = persistent ? (prepared ?? { path: init.databasePath, db: openStore(init.databasePath) }) : undefined;
     prepared = undefined;
-    const db = persistent ? (reuse ?? openStore(init.databasePath)) : undefined;
-    if (!persistent) reuse?.close();
-    closeStore = db ? () => db.close() : undefined;
+    const db = store?.db;
     runner = new ActorRunner(
       {
         definition,
@@ -138,8 +140,11 @@ const control: WorkerControl = {
   async stop(): Promise<StopResult> {
     const ackedSeq = runner?.stop() ?? 0;
     runner = undefined;
-    closeStore?.();
-    closeStore = undefined;
+    // The thread may serve another actor next (the host recycles cleanly stopped threads).
+    prepared = store;
+    store = undefined;
+    paused = false;
+    heldWhilePaused.length = 0;
     return { ackedSeq };
   },
 
@@ -148,7 +153,7 @@ const control: WorkerControl = {
   },
 
   async health(): Promise<WorkerHealth> {
-    return { state: runner?.stateValue(), heapUsedBytes: process.memoryUsage().heapUsed };
+    return { state: runner?.stateValue(), heapUsedBytes: process.memoryUsage().heapUsed, threadId };
   },
 
   async inject(kind: FaultKind) {

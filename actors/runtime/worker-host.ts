@@ -37,7 +37,7 @@ export function createWorkerHost(init: WorkerHostInit): Host {
     kind: 'worker',
     async launch(spec, events) {
       const warm = await pool.take();
-      const incarnation = new WorkerIncarnation(warm, spec, events, () => live.delete(incarnation));
+      const incarnation = new WorkerIncarnation(warm, spec, events, () => live.delete(incarnation), (stopped) => pool.recycle(stopped));
       live.add(incarnation);
       try {
         await incarnation.start();
@@ -46,9 +46,6 @@ export function createWorkerHost(init: WorkerHostInit): Host {
         throw error;
       }
       return incarnation;
-    },
-    prewarm(count) {
-      pool.prewarm(count);
     },
     async close() {
       await Promise.all([...live].map((incarnation) => incarnation.abort()));
@@ -73,6 +70,8 @@ class WorkerIncarnation implements ActorIncarnation {
     private readonly spec: ActorLaunch,
     private readonly events: IncarnationEvents,
     private readonly onGone: () => void,
+    /** Takes back the thread after a clean stop, for the next start. */
+    private readonly recycle: (warm: WarmWorker) => void,
   ) {
     warm.label = spec.actorId;
     warm.onBusMessage((data) => this.onBusMessage(data));
@@ -141,8 +140,18 @@ class WorkerIncarnation implements ActorIncarnation {
           timer = setTimeout(() => resolve(undefined), timeoutMs);
         }),
       ]);
-      // The stop reply comes over comlink, the last ack over the bus port: take the ack from the reply.
-      if (stopped !== undefined) this.events.ack(stopResult.expect(stopped, 'stop result').ackedSeq);
+      if (stopped !== undefined) {
+        // Whatever the thread posted before its stop reply is queued on our side already: take it
+        // before the thread serves anyone else. The reply itself carries the last acknowledgement.
+        this.warm.drainBus();
+        this.events.ack(stopResult.expect(stopped, 'stop result').ackedSeq);
+        this.warm.onBusMessage(() => undefined);
+        this.onGone();
+        // A thread whose actor stopped cleanly is as good as a spare: siblings restarted together
+        // (one_for_all, rest_for_one) then need no new isolates.
+        this.recycle(this.warm);
+        return;
+      }
     } catch {
       // The worker died while stopping: it is stopped all the same.
     } finally {

@@ -2,15 +2,20 @@
  * Spare workers, pre-spawned so that a restart need not wait for a new isolate to load the
  * runtime (~100 ms here under load) but takes a warm one. One small pool serves every actor,
  * because a spare is generic until `start` names its actor: a spare per actor would double the
- * node's thread count and memory for no faster restart.
+ * node's thread count and memory for no faster restart. Threads whose actors stopped cleanly come
+ * back here (`recycle`), so a group restart reuses its siblings' threads.
  */
 import { WarmWorker } from './warm-worker.js';
 import type { PrepareWorker } from './worker-control.js';
+
+/** A recycled thread that no restart takes within this time is let go: restarts of a group follow their stops at once. */
+const RECYCLED_IDLE_MS = 2_000;
 
 export class WorkerPool {
   /** Spares in spawn order, ready or still loading: taking one that is loading beats spawning another. */
   private readonly spares: Array<Promise<WarmWorker | undefined>> = [];
   private closed = false;
+  private trimTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly size: number,
@@ -24,12 +29,22 @@ export class WorkerPool {
   }
 
   /**
-   * Spawns `count` more spares now, beyond the pool's size, because that many starts are about
-   * to come (a one_for_all or rest_for_one group restarting): they load in parallel instead of
-   * one after another.
+   * Takes back a thread whose actor stopped cleanly (store closed, machine stopped), ahead of the
+   * spares: it is warm already. A thread that crashed or hung is never taken back. What goes
+   * beyond the pool's size is let go once no restart has wanted it for a while.
    */
-  prewarm(count: number): void {
-    for (let i = 0; i < count && !this.closed; i++) this.spares.push(this.spawnSpare());
+  recycle(warm: WarmWorker): void {
+    if (this.closed || !warm.isAlive) {
+      void warm.terminate();
+      return;
+    }
+    warm.label = '(spare)';
+    this.spares.unshift(Promise.resolve(warm));
+    this.trimTimer ??= setTimeout(() => {
+      this.trimTimer = undefined;
+      void this.trim();
+    }, RECYCLED_IDLE_MS);
+    this.trimTimer.unref();
   }
 
   /** The oldest spare (waiting for it if it is still loading), or a freshly spawned worker. */
@@ -42,8 +57,15 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.trimTimer);
     const spares = await Promise.all(this.spares.splice(0));
     await Promise.all(spares.map((spare) => spare?.terminate()));
+  }
+
+  /** Lets go of spares beyond the pool's size (recycled threads no restart took). */
+  private async trim(): Promise<void> {
+    const surplus = this.spares.splice(this.size);
+    for (const spare of surplus) void spare.then((warm) => warm?.terminate());
   }
 
   private refill(): void {

@@ -84,6 +84,21 @@ describe('restart strategies', () => {
   });
 });
 
+describe('threads across restarts', () => {
+  it('reuses the threads of cleanly stopped siblings in a group restart, never the crashed one', async () => {
+    running = await startTestNode({ strategy: 'one_for_all', children: [counter('a'), counter('b'), counter('c')] });
+    const node = running.node;
+    const before = Object.fromEntries(await Promise.all(['a', 'b', 'c'].map(async (id) => [id, (await node.health(id)).threadId] as const)));
+    await node.crash('b', 'exit');
+    await waitFor(() => (['a', 'b', 'c'].every((id) => restartsOf(running!, id) === 1 && (find(node.tree(), id) as ActorStatus).state === 'running') ? true : undefined));
+    const after = await Promise.all(['a', 'b', 'c'].map(async (id) => (await node.health(id)).threadId));
+    expect(after).not.toContain(before['b']);
+    // a's and c's threads stopped their actors cleanly and serve the restarted group.
+    expect(after.filter((id) => id === before['a'] || id === before['c'])).toHaveLength(2);
+    for (const id of ['a', 'b', 'c']) expect(await node.request(id, 'test.get', {})).toEqual({ count: 0 });
+  });
+});
+
 describe('restart types', () => {
   it('does not restart a temporary child, and restarts a transient one only after an abnormal exit', async () => {
     running = await startTestNode({
