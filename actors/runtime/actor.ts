@@ -5,6 +5,10 @@
  *
  * Bus traffic reaches the machine as events whose `type` is the topic (see BusEvent); the
  * machine talks back with XState `emit`: `bus.publish` and `bus.reply` (see BusEmitted).
+ *
+ * All of an actor's state lives in its machine (persisted and restored) or in what createMachine
+ * opens (closed by dispose): a worker thread whose actor stopped cleanly may serve another start,
+ * so module-level mutable state would outlive the actor. A crashed thread is never reused.
  */
 import type { AnyStateMachine } from 'xstate';
 
