@@ -112,6 +112,42 @@ async function feed(node: X0tta6bl4Node, actorIds: readonly string[], k: number,
   }
 }
 
+/** One timed crash: what to feed every counter first, whom to crash, and how. */
+interface CrashPlan {
+  feed: number;
+  victim: string;
+  kind: FaultKind;
+}
+
+/**
+ * Feeds, waits for quiescence (untimed), crashes, and times until every counter has restarted
+ * and answers with exactly the count it had: `runs` times, ms each.
+ */
+async function timeCrashes(node: X0tta6bl4Node, ids: readonly string[], runs: number, plan: (run: number) => CrashPlan, label: string): Promise<Timed> {
+  const samples: number[] = [];
+  const settles: number[] = [];
+  const seq = { n: 0 };
+  let expected = 0;
+  for (let i = 0; i < runs; i++) {
+    const { feed: k, victim, kind } = plan(i);
+    expected += k;
+    await feed(node, ids, k, expected, seq);
+    settles.push(await quiesce());
+    const before = ids.map((id) => restartsOf(node, id));
+    const started = performance.now();
+    await node.crash(victim, kind);
+    await untilRestarted(node, ids, before);
+    const counts = await Promise.all(ids.map((id) => countOf(node, id)));
+    samples.push(performance.now() - started);
+    const wrong = ids.filter((_, j) => counts[j] !== expected);
+    if (wrong.length > 0) {
+      throw new Error(`after ${label} crash ${i + 1}, ${wrong.join(', ')} lost state or applied it twice: counts ${counts.join(', ')}, expected ${expected}`);
+    }
+    if ((i + 1) % 10 === 0 || i + 1 === runs) progress(`${SUITE}: ${label} ${i + 1}/${runs}`);
+  }
+  return { samples, settles };
+}
+
 /** Crash → restart counted → answered with the restored count, `crashes` times; ms each. */
 async function crashToServing(kind: FaultKind, spareWorkers: number | undefined, crashes: number, label: string): Promise<Timed> {
   const supervision: NonNullable<NodeConfigInput['supervision']> = {
@@ -123,32 +159,11 @@ async function crashToServing(kind: FaultKind, spareWorkers: number | undefined,
     config: { supervision },
     children: [{ kind: 'actor', id: 'counter', module: COUNTER_ACTOR, subscribes: ['test.increment'] }],
   });
-  const node = bench.node;
-  const samples: number[] = [];
-  const settles: number[] = [];
-  const seq = { n: 0 };
-  let expected = 0;
   try {
-    for (let i = 0; i < crashes; i++) {
-      const k = 1 + (i % 3);
-      expected += k;
-      await feed(node, ['counter'], k, expected, seq);
-      settles.push(await quiesce());
-      const before = restartsOf(node, 'counter');
-      const started = performance.now();
-      await node.crash('counter', kind);
-      await untilRestarted(node, ['counter'], [before]);
-      const count = await countOf(node, 'counter');
-      samples.push(performance.now() - started);
-      if (count !== expected) {
-        throw new Error(`after ${kind} crash ${i + 1} the restarted counter has ${count}, expected ${expected}: state lost or applied twice`);
-      }
-      if ((i + 1) % 10 === 0 || i + 1 === crashes) progress(`${SUITE}: ${label} ${kind} ${i + 1}/${crashes}`);
-    }
+    return await timeCrashes(bench.node, ['counter'], crashes, (i) => ({ feed: 1 + (i % 3), victim: 'counter', kind }), `${label} ${kind}`);
   } finally {
     await bench.cleanup();
   }
-  return { samples, settles };
 }
 
 /** A one_for_all group of 8 counters; crash one; ms until all 8 answer with their counts. */
@@ -159,31 +174,11 @@ async function oneForAll(runs: number, spareWorkers?: number): Promise<Timed> {
     config: { supervision: { ...NEVER_GIVE_UP, ...(spareWorkers !== undefined ? { spareWorkers } : {}) } },
     children: ids.map((id) => ({ kind: 'actor' as const, id, module: COUNTER_ACTOR, subscribes: ['test.increment'] })),
   });
-  const node = bench.node;
-  const samples: number[] = [];
-  const settles: number[] = [];
-  const seq = { n: 0 };
-  let expected = 0;
   try {
-    for (let i = 0; i < runs; i++) {
-      expected += 1;
-      await feed(node, ids, 1, expected, seq);
-      settles.push(await quiesce());
-      const victim = ids[i % ids.length]!;
-      const before = ids.map((id) => restartsOf(node, id));
-      const started = performance.now();
-      await node.crash(victim, 'throw');
-      await untilRestarted(node, ids, before);
-      const counts = await Promise.all(ids.map((id) => countOf(node, id)));
-      samples.push(performance.now() - started);
-      const wrong = ids.filter((_, j) => counts[j] !== expected);
-      if (wrong.length > 0) throw new Error(`after one_for_all restart ${i + 1}, ${wrong.join(', ')} lost state: counts ${counts.join(', ')}, expected ${expected}`);
-      if ((i + 1) % 10 === 0 || i + 1 === runs) progress(`${SUITE}: one_for_all ${i + 1}/${runs}`);
-    }
+    return await timeCrashes(bench.node, ids, runs, (i) => ({ feed: 1, victim: ids[i % ids.length]!, kind: 'throw' }), 'one_for_all');
   } finally {
     await bench.cleanup();
   }
-  return { samples, settles };
 }
 
 /** Timed samples, and how long the suite waited for quiescence before each (not timed). */
