@@ -210,14 +210,7 @@ export class BusRouter implements Bus {
     while (item.next < item.targets.length) {
       const cell = item.targets[item.next]!;
       const policy = this.topics.spec(item.topic).overflow;
-      const envelope = {
-        topic: item.topic,
-        payload: item.payload,
-        from,
-        sentAt: item.sentAt,
-        ...(item.requestId !== undefined ? { requestId: item.requestId } : {}),
-      };
-      const result = cell.mailbox.offer(envelope, policy);
+      const result = cell.mailbox.offer(item.topic, item.payload, from, item.sentAt, item.requestId, policy);
       if (result === 'full') {
         if (policy === 'block') {
           cell.mailbox.counters.blocked++;

@@ -66,7 +66,7 @@ export class Mailbox {
    * Adds a message, applying the topic's overflow policy when full. `full` means nothing was
    * added: the caller blocks (policy `block`) or rejects (policy `reject`).
    */
-  offer(message: Omit<Envelope, 'seq'>, policy: OverflowPolicy): OfferResult {
+  offer(topic: string, payload: unknown, from: string, sentAt: number, requestId: string | undefined, policy: OverflowPolicy): OfferResult {
     let result: OfferResult = 'accepted';
     if (!this.hasSpace) {
       if (policy !== 'drop-oldest' || this.pendingCount === 0) {
@@ -77,7 +77,10 @@ export class Mailbox {
       this.counters.dropped++;
       result = 'dropped-oldest';
     }
-    this.pending.push({ ...message, seq: this.nextSeq++ });
+    // Built here, once, with its sequence: the hot path allocates one object per message and receiver.
+    const envelope: Envelope = { seq: this.nextSeq++, topic, payload, from, sentAt };
+    if (requestId !== undefined) envelope.requestId = requestId;
+    this.pending.push(envelope);
     this.counters.accepted++;
     this.compact();
     return result;

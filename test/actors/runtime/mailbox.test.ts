@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { Mailbox } from '../../../actors/runtime/mailbox.js';
 
-const message = (n: number) => ({ topic: 't', payload: n, from: 'x', sentAt: 0 });
+/** Offers message n with a policy, as the bus does. */
+const offer = (box: Mailbox, n: number, policy: 'block' | 'drop-oldest' | 'reject') => box.offer('t', n, 'x', 0, undefined, policy);
 
 describe('Mailbox', () => {
   it('hands messages over in order and keeps them until acknowledged', () => {
     const box = new Mailbox('a', 10);
-    for (let n = 0; n < 5; n++) box.offer(message(n), 'block');
+    for (let n = 0; n < 5; n++) offer(box, n, 'block');
     const first = box.take(3);
     expect(first.map((envelope) => envelope.payload)).toEqual([0, 1, 2]);
     expect(box.depth).toBe(5);
@@ -17,7 +18,7 @@ describe('Mailbox', () => {
 
   it('puts unacknowledged messages back at the head after a crash', () => {
     const box = new Mailbox('a', 10);
-    for (let n = 0; n < 5; n++) box.offer(message(n), 'block');
+    for (let n = 0; n < 5; n++) offer(box, n, 'block');
     box.take(3);
     box.ack(1);
     expect(box.requeueInflight()).toBe(2);
@@ -27,28 +28,28 @@ describe('Mailbox', () => {
 
   it('applies the overflow policies at capacity', () => {
     const box = new Mailbox('a', 2);
-    expect(box.offer(message(0), 'block')).toBe('accepted');
-    expect(box.offer(message(1), 'block')).toBe('accepted');
-    expect(box.offer(message(2), 'block')).toBe('full');
-    expect(box.offer(message(3), 'reject')).toBe('full');
+    expect(offer(box, 0, 'block')).toBe('accepted');
+    expect(offer(box, 1, 'block')).toBe('accepted');
+    expect(offer(box, 2, 'block')).toBe('full');
+    expect(offer(box, 3, 'reject')).toBe('full');
     expect(box.counters.rejected).toBe(1);
-    expect(box.offer(message(4), 'drop-oldest')).toBe('dropped-oldest');
+    expect(offer(box, 4, 'drop-oldest')).toBe('dropped-oldest');
     expect(box.counters.dropped).toBe(1);
     expect(box.take(10).map((envelope) => envelope.payload)).toEqual([1, 4]);
   });
 
   it('drops nothing in flight: drop-oldest on a mailbox that is all in flight refuses instead', () => {
     const box = new Mailbox('a', 1);
-    box.offer(message(0), 'drop-oldest');
+    offer(box, 0, 'drop-oldest');
     box.take(1);
-    expect(box.offer(message(1), 'drop-oldest')).toBe('full');
+    expect(offer(box, 1, 'drop-oldest')).toBe('full');
   });
 
   it('stays correct across many cycles (compaction)', () => {
     const box = new Mailbox('a', 100);
     let expected = 0;
     for (let round = 0; round < 200; round++) {
-      for (let n = 0; n < 50; n++) box.offer(message(round * 50 + n), 'block');
+      for (let n = 0; n < 50; n++) offer(box, round * 50 + n, 'block');
       const batch = box.take(50);
       for (const envelope of batch) expect(envelope.payload).toBe(expected++);
       box.ack(batch[batch.length - 1]!.seq);
@@ -60,7 +61,7 @@ describe('Mailbox', () => {
 describe('Mailbox after a restart', () => {
   it('releases the requeued messages a restored snapshot already contains, and only those', () => {
     const box = new Mailbox('a', 10);
-    for (let n = 0; n < 6; n++) box.offer(message(n), 'block');
+    for (let n = 0; n < 6; n++) offer(box, n, 'block');
     const batch = box.take(4);
     // The thread processed and stored the first three, then crashed before acknowledging them.
     box.requeueInflight();
