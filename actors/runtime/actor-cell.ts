@@ -59,10 +59,6 @@ export class ActorCell implements SupervisedChild {
     return this.spec.restart ?? 'permanent';
   }
 
-  get hostKind() {
-    return this.deps.host.kind;
-  }
-
   onExit(handler: (info: ExitInfo) => void): void {
     this.exitHandler = handler;
   }
