@@ -4,5 +4,6 @@
  */
 import type { Migration } from '../migrations.js';
 import runtime from './001-runtime.js';
+import knowledgeBase from './002-knowledge-base.js';
 
-export const migrations: readonly Migration[] = [runtime];
+export const migrations: readonly Migration[] = [runtime, knowledgeBase];
