@@ -1,6 +1,7 @@
 /**
- * Errors of the knowledge-base modules (samples, incidents, outcomes) that a caller can act on.
- * Like those in errors.ts, each has a stable `name` and names its database file.
+ * Errors of the knowledge-base modules (samples, incidents, outcomes, anomalies, policies, models)
+ * that a caller can act on. Like those in errors.ts, each has a stable `name` and names its
+ * database file.
  */
 import { StoreError } from './errors.js';
 
@@ -86,5 +87,65 @@ export class TargetBusyError extends StoreError {
     readonly target: string,
   ) {
     super(file, `target '${target}' already has an unfinished action in database ${file}`);
+  }
+}
+
+/**
+ * An anomaly is malformed (a severity outside [0, 1], no metrics, an empty detector, source or
+ * metric name). Nothing is written, so the analyzer can fix or drop the one finding.
+ */
+export class InvalidAnomalyError extends StoreError {
+  constructor(
+    file: string,
+    readonly detector: string,
+    readonly detail: string,
+  ) {
+    super(file, `anomaly from detector '${detector}' is invalid: ${detail}; nothing was written to ${file}`);
+  }
+}
+
+/** No anomaly has this id in the database. */
+export class UnknownAnomalyError extends StoreError {
+  constructor(
+    file: string,
+    readonly anomalyId: number,
+  ) {
+    super(file, `no anomaly ${anomalyId} in database ${file}`);
+  }
+}
+
+/** No policy maps this cause kind to this action kind in the database. */
+export class UnknownPolicyError extends StoreError {
+  constructor(
+    file: string,
+    readonly causeKind: string,
+    readonly actionKind: string,
+  ) {
+    super(file, `no policy for cause '${causeKind}' and action '${actionKind}' in database ${file}`);
+  }
+}
+
+/** No model of this kind has this version in the database. */
+export class UnknownModelError extends StoreError {
+  constructor(
+    file: string,
+    readonly kind: string,
+    readonly version: number,
+  ) {
+    super(file, `no model '${kind}' version ${version} in database ${file}`);
+  }
+}
+
+/**
+ * A model of this kind already has this version: a published version is immutable, so publish the
+ * new artifact under the next version instead of overwriting what an analyzer may be running.
+ */
+export class ModelVersionExistsError extends StoreError {
+  constructor(
+    file: string,
+    readonly kind: string,
+    readonly version: number,
+  ) {
+    super(file, `model '${kind}' version ${version} already exists in database ${file}`);
   }
 }

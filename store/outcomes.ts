@@ -79,15 +79,16 @@ export function smoothedSuccessRate(successes: number, attempts: number): number
   return (successes + 1) / (attempts + 2);
 }
 
-interface ActionRow {
-  id: number;
-  incidentId: number;
-  kind: string;
-  target: string;
-  params: string;
-  status: ActionStatus;
-  startedAt: number | null;
-  finishedAt: number | null;
+/** An action as SQLite returns it: params still JSON text. */
+export type ActionRow = Omit<Action, 'params'> & { params: string };
+
+/** The columns of an action row, named as ActionRow's fields. */
+export const ACTION_COLUMNS = `id, incident_id AS incidentId, kind, target, params, status, started_at AS startedAt,
+            finished_at AS finishedAt`;
+
+/** The column's CHECK (json_valid) guarantees params parse. */
+export function actionFromRow(row: ActionRow): Action {
+  return { ...row, params: JSON.parse(row.params) as unknown };
 }
 
 /** `db` must have been opened by openStore (its migrations create the tables). */
@@ -96,10 +97,7 @@ export function createOutcomeStore(db: Database): OutcomeStore {
     `INSERT INTO actions (incident_id, kind, target, params, status, started_at) VALUES (?, ?, ?, ?, 'running', ?)`,
   );
   const incidentExists = db.prepare<[number], { id: number }>('SELECT id FROM incidents WHERE id = ?');
-  const selectAction = db.prepare<[number], ActionRow>(
-    `SELECT id, incident_id AS incidentId, kind, target, params, status, started_at AS startedAt,
-            finished_at AS finishedAt FROM actions WHERE id = ?`,
-  );
+  const selectAction = db.prepare<[number], ActionRow>(`SELECT ${ACTION_COLUMNS} FROM actions WHERE id = ?`);
   const endAction = db.prepare<[ActionEnd, number, number]>('UPDATE actions SET status = ?, finished_at = ? WHERE id = ?');
   const selectCause = db.prepare<[number], { causeKind: string | null }>(
     'SELECT i.cause_kind AS causeKind FROM actions a JOIN incidents i ON i.id = a.incident_id WHERE a.id = ?',
@@ -159,7 +157,7 @@ export function createOutcomeStore(db: Database): OutcomeStore {
       const row = selectAction.get(id);
       if (row === undefined) return undefined;
       // The column's CHECK (json_valid) guarantees it parses.
-      return { ...row, params: JSON.parse(row.params) as unknown };
+      return actionFromRow(row);
     },
     recordOutcome(outcome) {
       checkEpochMs('verifiedAt', outcome.verifiedAt);
