@@ -1,6 +1,6 @@
 /**
  * Spare workers, pre-spawned so that a restart need not wait for a new isolate to load the
- * runtime (~100 ms here under load) but takes a warm one. One small pool serves every actor,
+ * runtime (55–90 ms on this 2-core machine) but takes a warm one. One small pool serves every actor,
  * because a spare is generic until `start` names its actor: a spare per actor would double the
  * node's thread count and memory for no faster restart. Threads whose actors stopped cleanly come
  * back here (`recycle`), so a group restart reuses its siblings' threads.
@@ -29,7 +29,7 @@ export class WorkerPool {
   }
 
   /**
-   * Takes back a thread whose actor stopped cleanly (store closed, machine stopped), ahead of the
+   * Takes back a thread whose actor stopped cleanly (machine stopped, store connection kept), ahead of the
    * spares: it is warm already. A thread that crashed or hung is never taken back. What goes
    * beyond the pool's size is let go once no restart has wanted it for a while.
    */
