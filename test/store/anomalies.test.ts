@@ -1,27 +1,21 @@
-import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AnomalyStore, RecordAnomaly } from '../../store/anomalies.js';
 import { createAnomalyStore } from '../../store/anomalies.js';
 import { createIncidentStore } from '../../store/incidents.js';
 import { InvalidAnomalyError, UnknownAnomalyError, UnknownIncidentError } from '../../store/knowledge-base-errors.js';
-import { openStore } from '../../store/open-store.js';
-import { useTempDir } from './fixtures/temp-dir.js';
+import { useStoreFile } from './fixtures/store-file.js';
 import { thrownBy } from './fixtures/thrown-by.js';
 
-const tempDir = useTempDir();
+const storeFile = useStoreFile();
 
 const FINDING: RecordAnomaly = { detectedAt: 100, detector: 'ewma-z', source: 'monitor', metrics: ['restarts'], severity: 0.5 };
 
 describe('createAnomalyStore', () => {
   let db: Database | undefined;
-  afterEach(() => {
-    db?.close();
-    db = undefined;
-  });
 
   function open(): { store: AnomalyStore; incident(): number; count(): number } {
-    db = openStore(join(tempDir(), 'store.db'));
+    db = storeFile.open();
     const incidents = createIncidentStore(db);
     const handle = db;
     return {

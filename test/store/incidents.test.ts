@@ -1,25 +1,20 @@
-import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { IncidentStore } from '../../store/incidents.js';
 import { createIncidentStore } from '../../store/incidents.js';
 import { IncidentOrderError, UnknownIncidentError } from '../../store/knowledge-base-errors.js';
 import { openStore } from '../../store/open-store.js';
-import { useTempDir } from './fixtures/temp-dir.js';
+import { useStoreFile } from './fixtures/store-file.js';
 import { thrownBy } from './fixtures/thrown-by.js';
 
-const tempDir = useTempDir();
+const storeFile = useStoreFile();
 
 
 describe('createIncidentStore', () => {
   let db: Database | undefined;
-  afterEach(() => {
-    db?.close();
-    db = undefined;
-  });
 
   function open(): IncidentStore {
-    db = openStore(join(tempDir(), 'store.db'));
+    db = storeFile.open();
     return createIncidentStore(db);
   }
 

@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createActorSnapshotStore } from '../../store/actor-snapshots.js';
 import { MIGRATIONS, SCHEMA_VERSION, applyMigrations, readSchemaVersion } from '../../store/migrations.js';
 import { openStore } from '../../store/open-store.js';
-import { useTempDir } from './fixtures/temp-dir.js';
+import { useStoreFile } from './fixtures/store-file.js';
 
-const tempDir = useTempDir();
+const storeFile = useStoreFile();
 
 const KNOWLEDGE_BASE_TABLES = ['actions', 'anomalies', 'incidents', 'models', 'outcomes', 'policies', 'rollups', 'samples'];
 
@@ -36,15 +36,11 @@ function plan(db: Database, sql: string): string {
 
 describe('migration 2: knowledge base', () => {
   let db: Database | undefined;
-  afterEach(() => {
-    db?.close();
-    db = undefined;
-  });
 
   it('is the latest migration and creates every table STRICT, with its indexes, on a fresh file', () => {
     expect(MIGRATIONS[1]).toMatchObject({ version: 2, name: 'knowledge-base' });
     expect(SCHEMA_VERSION).toBe(2);
-    db = openStore(join(tempDir(), 'store.db'));
+    db = storeFile.open();
     expect(readSchemaVersion(db)).toBe(2);
     expect(strictTables(db)).toEqual([...KNOWLEDGE_BASE_TABLES, 'actor_snapshots'].sort());
     expect(indexes(db)).toEqual([
@@ -62,7 +58,7 @@ describe('migration 2: knowledge base', () => {
   });
 
   it('serves the store modules\' queries from indexes, not table scans', () => {
-    db = openStore(join(tempDir(), 'store.db'));
+    db = storeFile.open();
     expect(plan(db, "SELECT at, value FROM samples WHERE metric = 'm' AND source = 's' AND at >= 0 AND at < 9 ORDER BY at")).toMatch(
       /USING INDEX samples_series/,
     );
@@ -77,7 +73,7 @@ describe('migration 2: knowledge base', () => {
   });
 
   it('upgrades a version-1 file in place, keeping its data', () => {
-    const file = join(tempDir(), 'store.db');
+    const file = join(storeFile.dir(), 'store.db');
     const v1 = new Sqlite(file);
     expect(applyMigrations(v1, file, MIGRATIONS.slice(0, 1))).toBe(1);
     createActorSnapshotStore(v1, { now: () => 7 }).save('monitor', { snapshot: { s: 1 }, runId: 'r', lastSeq: 3 });
@@ -92,7 +88,7 @@ describe('migration 2: knowledge base', () => {
 
   describe('CHECK constraints', () => {
     function seeded(): Database {
-      db = openStore(join(tempDir(), 'store.db'));
+      db = storeFile.open();
       db.exec(`
         INSERT INTO incidents (id, status, detected_at) VALUES (1, 'detected', 100);
         INSERT INTO actions (id, incident_id, kind, target, status, started_at) VALUES (1, 1, 'restart', 'a', 'running', 100);

@@ -1,14 +1,12 @@
-import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ModelVersionExistsError, UnknownModelError } from '../../store/knowledge-base-errors.js';
 import type { ModelStore, RegisterModel } from '../../store/models.js';
 import { createModelStore } from '../../store/models.js';
-import { openStore } from '../../store/open-store.js';
-import { useTempDir } from './fixtures/temp-dir.js';
+import { useStoreFile } from './fixtures/store-file.js';
 import { thrownBy } from './fixtures/thrown-by.js';
 
-const tempDir = useTempDir();
+const storeFile = useStoreFile();
 
 const SHA = 'ab'.repeat(32);
 
@@ -18,13 +16,9 @@ function model(kind: string, version: number): RegisterModel {
 
 describe('createModelStore', () => {
   let db: Database | undefined;
-  afterEach(() => {
-    db?.close();
-    db = undefined;
-  });
 
   function open(): ModelStore {
-    db = openStore(join(tempDir(), 'store.db'));
+    db = storeFile.open();
     return createModelStore(db);
   }
 

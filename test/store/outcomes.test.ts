@@ -1,6 +1,5 @@
-import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createIncidentStore } from '../../store/incidents.js';
 import {
   ActionStateError,
@@ -8,24 +7,19 @@ import {
   UnknownActionError,
   UnknownIncidentError,
 } from '../../store/knowledge-base-errors.js';
-import { openStore } from '../../store/open-store.js';
 import type { OutcomeStore } from '../../store/outcomes.js';
 import { createOutcomeStore, smoothedSuccessRate } from '../../store/outcomes.js';
-import { useTempDir } from './fixtures/temp-dir.js';
+import { useStoreFile } from './fixtures/store-file.js';
 import { thrownBy } from './fixtures/thrown-by.js';
 
-const tempDir = useTempDir();
+const storeFile = useStoreFile();
 
 
 describe('createOutcomeStore', () => {
   let db: Database | undefined;
-  afterEach(() => {
-    db?.close();
-    db = undefined;
-  });
 
   function open(): { store: OutcomeStore; incident(causeKind?: string): number } {
-    db = openStore(join(tempDir(), 'store.db'));
+    db = storeFile.open();
     const incidents = createIncidentStore(db);
     return {
       store: createOutcomeStore(db),

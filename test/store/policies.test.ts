@@ -1,24 +1,18 @@
-import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UnknownPolicyError } from '../../store/knowledge-base-errors.js';
-import { openStore } from '../../store/open-store.js';
 import type { PolicyStore } from '../../store/policies.js';
 import { createPolicyStore } from '../../store/policies.js';
-import { useTempDir } from './fixtures/temp-dir.js';
+import { useStoreFile } from './fixtures/store-file.js';
 import { thrownBy } from './fixtures/thrown-by.js';
 
-const tempDir = useTempDir();
+const storeFile = useStoreFile();
 
 describe('createPolicyStore', () => {
   let db: Database | undefined;
-  afterEach(() => {
-    db?.close();
-    db = undefined;
-  });
 
   function open(): PolicyStore {
-    db = openStore(join(tempDir(), 'store.db'));
+    db = storeFile.open();
     return createPolicyStore(db);
   }
 

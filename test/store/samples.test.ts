@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InvalidSampleError } from '../../store/knowledge-base-errors.js';
 import { openStore } from '../../store/open-store.js';
 import type { Sample } from '../../store/samples.js';
 import { RAW_SAMPLE_RETENTION_MS, ROLLUP_MINUTE_MS, ROLLUP_RETENTION_MS, createSampleStore } from '../../store/samples.js';
-import { useTempDir } from './fixtures/temp-dir.js';
+import { useStoreFile } from './fixtures/store-file.js';
 
-const tempDir = useTempDir();
+const storeFile = useStoreFile();
 
 const MINUTE = ROLLUP_MINUTE_MS;
 /** A minute-aligned start far from 0, so flooring is exercised on realistic epochs. */
@@ -33,13 +33,9 @@ function series(): Sample[] {
 
 describe('createSampleStore', () => {
   let db: Database | undefined;
-  afterEach(() => {
-    db?.close();
-    db = undefined;
-  });
 
   function open(): Database {
-    db = openStore(join(tempDir(), 'store.db'));
+    db = storeFile.open();
     return db;
   }
 
@@ -143,7 +139,7 @@ describe('createSampleStore', () => {
     const expected = ['process', 'monitor'].map((source) => once.rollupWindow('cpu', source, 0, T0 * 2));
     db?.close();
 
-    db = openStore(join(tempDir(), 'other.db'));
+    db = openStore(join(storeFile.dir(), 'other.db'));
     const split = createSampleStore(db);
     split.insertBatch(series());
     // Cut-offs inside minutes, so minutes 0 and 1 are each folded in two parts and merged.

@@ -1,23 +1,19 @@
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createIncidentStore } from '../../store/incidents.js';
 import { openStore } from '../../store/open-store.js';
 import { createOutcomeStore } from '../../store/outcomes.js';
 import { createUnfinishedActionStore } from '../../store/unfinished-actions.js';
-import { useTempDir } from './fixtures/temp-dir.js';
+import { useStoreFile } from './fixtures/store-file.js';
 
-const tempDir = useTempDir();
+const storeFile = useStoreFile();
 
 describe('createUnfinishedActionStore', () => {
   let db: Database | undefined;
-  afterEach(() => {
-    db?.close();
-    db = undefined;
-  });
 
   it('lists pending and running actions only, oldest start first and unstarted last', () => {
-    const file = join(tempDir(), 'store.db');
+    const file = join(storeFile.dir(), 'store.db');
     db = openStore(file);
     const incidentId = createIncidentStore(db).open({ detectedAt: 1 });
     const outcomes = createOutcomeStore(db);
@@ -47,7 +43,7 @@ describe('createUnfinishedActionStore', () => {
   });
 
   it('is empty when every action has ended', () => {
-    db = openStore(join(tempDir(), 'store.db'));
+    db = storeFile.open();
     const incidentId = createIncidentStore(db).open({ detectedAt: 1 });
     const outcomes = createOutcomeStore(db);
     const store = createUnfinishedActionStore(db);
