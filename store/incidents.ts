@@ -25,11 +25,20 @@ export interface Incident {
   plannedAt: number | null;
   executedAt: number | null;
   recoveredAt: number | null;
+  /** When the plan was held for governance (risk at or above the threshold). */
+  heldAt: number | null;
+  /** When the loop gave up on the incident. */
+  failedAt: number | null;
   /** The parsed JSON detail, undefined when none was stored. */
   detail: unknown;
 }
 
 export interface OpenIncident {
+  /**
+   * The incident's id, when the caller allocates ids (the analyzer does, so a window processed
+   * again after a crash opens the same incident instead of a second one: the open is then a no-op).
+   */
+  id?: number;
   causeKind?: string;
   target?: string;
   /** Known only when the fault was injected; MTTD needs it. */
@@ -97,7 +106,8 @@ type IncidentRow = Omit<Incident, 'detail'> & { detail: string | null };
 
 const SELECT_INCIDENT = `SELECT id, cause_kind AS causeKind, target, status, confidence,
     fault_started_at AS faultStartedAt, detected_at AS detectedAt, diagnosed_at AS diagnosedAt,
-    planned_at AS plannedAt, executed_at AS executedAt, recovered_at AS recoveredAt, detail
+    planned_at AS plannedAt, executed_at AS executedAt, recovered_at AS recoveredAt, held_at AS heldAt,
+    failed_at AS failedAt, detail
   FROM incidents`;
 
 interface UpdateParams {
@@ -112,9 +122,9 @@ interface UpdateParams {
 
 /** `db` must have been opened by openStore (its migrations create the table). */
 export function createIncidentStore(db: Database): IncidentStore {
-  const insert = db.prepare<[string | null, string | null, number | null, number, string | null]>(
-    `INSERT INTO incidents (cause_kind, target, status, fault_started_at, detected_at, detail)
-       VALUES (?, ?, 'detected', ?, ?, ?)`,
+  const insert = db.prepare<[number | null, string | null, string | null, number | null, number, string | null]>(
+    `INSERT INTO incidents (id, cause_kind, target, status, fault_started_at, detected_at, detail)
+       VALUES (?, ?, ?, 'detected', ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
   );
   const selectOne = db.prepare<[number], IncidentRow>(`${SELECT_INCIDENT} WHERE id = ?`);
   const selectSince = db.prepare<[number], IncidentRow>(
@@ -129,6 +139,8 @@ export function createIncidentStore(db: Database): IncidentStore {
          planned_at   = CASE @phase WHEN 'planned'   THEN @at ELSE planned_at END,
          executed_at  = CASE @phase WHEN 'executing' THEN @at ELSE executed_at END,
          recovered_at = CASE @phase WHEN 'recovered' THEN @at ELSE recovered_at END,
+         held_at      = CASE @phase WHEN 'held'      THEN @at ELSE held_at END,
+         failed_at    = CASE @phase WHEN 'failed'    THEN @at ELSE failed_at END,
          cause_kind = coalesce(@causeKind, cause_kind), target = coalesce(@target, target),
          confidence = coalesce(@confidence, confidence), detail = coalesce(@detail, detail)
        WHERE id = @id`,
@@ -174,13 +186,14 @@ export function createIncidentStore(db: Database): IncidentStore {
       }
       const detail = incident.detail === undefined ? null : toJsonColumn(incident.detail, 'incident detail');
       const result = insert.run(
+        incident.id ?? null,
         incident.causeKind ?? null,
         incident.target ?? null,
         incident.faultStartedAt ?? null,
         incident.detectedAt,
         detail,
       );
-      return Number(result.lastInsertRowid);
+      return incident.id ?? Number(result.lastInsertRowid);
     },
     mark(id, phase, at, fields = {}) {
       checkEpochMs('at', at);

@@ -12,6 +12,13 @@ export type ActionStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'rol
 export type ActionEnd = Extract<ActionStatus, 'succeeded' | 'failed' | 'rolled_back'>;
 
 export interface StartAction {
+  /**
+   * The action's id, when the caller allocates ids (the executor does, so a replayed start after a
+   * crash finds its own row instead of inserting a second one).
+   */
+  id?: number;
+  /** 'running' (default) or 'pending': recorded, not yet performed; claimAction performs the switch. */
+  status?: 'pending' | 'running';
   incidentId: number;
   /** e.g. 'restart-actor', 'shed-topic'. */
   kind: string;
@@ -50,9 +57,22 @@ export interface SuccessRate {
   smoothedRate: number;
 }
 
+/** What claimAction found: whether the caller now owns performing the action. */
+export type ClaimResult = 'claimed' | 'already-running' | 'ended';
+
 export interface OutcomeStore {
-  /** Records an action as running from `at` and returns its id. Throws UnknownIncidentError or TargetBusyError. */
+  /**
+   * Records an action (running from `at`, or pending) and returns its id. With an id that is already
+   * stored for the same incident, kind and target, returns it unchanged (a replayed start).
+   * Throws UnknownIncidentError, TargetBusyError, or ActionStateError when the id is taken by another action.
+   */
   startAction(action: StartAction): number;
+  /**
+   * Moves a pending action to running from `at`, atomically: exactly one caller ever gets
+   * 'claimed', so the action's effect is performed once however often its command is sent.
+   * Throws UnknownActionError.
+   */
+  claimAction(id: number, at: number): ClaimResult;
   /**
    * Ends a pending or running action. Throws UnknownActionError, or ActionStateError when it
    * already ended or `at` precedes its start.
@@ -93,9 +113,10 @@ export function actionFromRow(row: ActionRow): Action {
 
 /** `db` must have been opened by openStore (its migrations create the tables). */
 export function createOutcomeStore(db: Database): OutcomeStore {
-  const insertAction = db.prepare<[number, string, string, string, number]>(
-    `INSERT INTO actions (incident_id, kind, target, params, status, started_at) VALUES (?, ?, ?, ?, 'running', ?)`,
+  const insertAction = db.prepare<[number | null, number, string, string, string, string, number | null]>(
+    `INSERT INTO actions (id, incident_id, kind, target, params, status, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
+  const claim = db.prepare<[number, number]>(`UPDATE actions SET status = 'running', started_at = ? WHERE id = ? AND status = 'pending'`);
   const incidentExists = db.prepare<[number], { id: number }>('SELECT id FROM incidents WHERE id = ?');
   const selectAction = db.prepare<[number], ActionRow>(`SELECT ${ACTION_COLUMNS} FROM actions WHERE id = ?`);
   const endAction = db.prepare<[ActionEnd, number, number]>('UPDATE actions SET status = ?, finished_at = ? WHERE id = ?');
@@ -114,8 +135,21 @@ export function createOutcomeStore(db: Database): OutcomeStore {
 
   const startTx = db.transaction((action: StartAction, params: string): number => {
     if (incidentExists.get(action.incidentId) === undefined) throw new UnknownIncidentError(db.name, action.incidentId);
+    if (action.id !== undefined) {
+      const existing = selectAction.get(action.id);
+      if (existing !== undefined) {
+        if (existing.incidentId === action.incidentId && existing.kind === action.kind && existing.target === action.target) {
+          return existing.id;
+        }
+        throw new ActionStateError(db.name, action.id, `the id is taken by '${existing.kind}' on '${existing.target}'`);
+      }
+    }
+    const status = action.status ?? 'running';
     try {
-      return Number(insertAction.run(action.incidentId, action.kind, action.target, params, action.at).lastInsertRowid);
+      return Number(
+        insertAction.run(action.id ?? null, action.incidentId, action.kind, action.target, params, status, status === 'running' ? action.at : null)
+          .lastInsertRowid,
+      );
     } catch (error) {
       // The only unique index on actions is the one open action per target.
       if (sqliteCode(error) === 'SQLITE_CONSTRAINT_UNIQUE') throw new TargetBusyError(db.name, action.target);
@@ -148,6 +182,15 @@ export function createOutcomeStore(db: Database): OutcomeStore {
     startAction(action) {
       checkEpochMs('at', action.at);
       return startTx.immediate(action, toJsonColumn(action.params ?? {}, `params of action '${action.kind}'`));
+    },
+    claimAction(id, at) {
+      checkEpochMs('at', at);
+      return db.transaction((): ClaimResult => {
+        if (claim.run(at, id).changes === 1) return 'claimed';
+        const row = selectAction.get(id);
+        if (row === undefined) throw new UnknownActionError(db.name, id);
+        return row.status === 'running' ? 'already-running' : 'ended';
+      }).immediate();
     },
     finishAction(id, status, at) {
       checkEpochMs('at', at);

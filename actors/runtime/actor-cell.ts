@@ -4,6 +4,7 @@
  * mailbox into the incarnation in batches, keeping at most `inflightWindow` messages
  * unacknowledged, so a crash never has more than that to redeliver.
  */
+import type { Envelope } from './envelope.js';
 import type { ExitInfo, Host, ActorIncarnation } from './host.js';
 import { Mailbox } from './mailbox.js';
 import type { ActorChildSpec, RestartType } from './supervision-spec.js';
@@ -30,6 +31,23 @@ export interface ActorCellDeps {
   onMalformed(actorId: string, detail: string): void;
   /** Called when the mailbox has room again (senders blocked on it may go on). */
   onSpace(actorId: string): void;
+  /**
+   * Crashes on one message before the runtime parks it as a dead letter by itself. The MAPE-K
+   * loop quarantines a poison message sooner (at the second crash); this is the net under it,
+   * set below the supervision intensity so a poison message cannot take a subtree down.
+   */
+  poisonLimit: number;
+  /** An abnormal exit, with how many times the message being processed (if any) has crashed the actor. */
+  onCrash(actorId: string, crash: CellCrash): void;
+  /** Messages taken out of the mailbox, to be kept as dead letters. */
+  onDeadLetters(actorId: string, envelopes: Envelope[], reason: string): void;
+}
+
+export interface CellCrash {
+  reason: string;
+  seq?: number;
+  /** Crashes on that message so far (0 when the exit happened outside a message). */
+  crashesOnMessage: number;
 }
 
 export class ActorCell implements SupervisedChild {
@@ -43,6 +61,8 @@ export class ActorCell implements SupervisedChild {
   private exitHandler: (info: ExitInfo) => void = () => undefined;
   private pumpScheduled = false;
   private paused = false;
+  /** Crashes per mailbox sequence of the message being processed: a poison message crashes again and again. */
+  private readonly crashesBySeq = new Map<number, number>();
 
   constructor(
     readonly spec: ActorChildSpec,
@@ -80,6 +100,7 @@ export class ActorCell implements SupervisedChild {
       },
       {
         ack: (seq) => {
+          if (this.crashesBySeq.size > 0) for (const crashed of this.crashesBySeq.keys()) if (crashed <= seq) this.crashesBySeq.delete(crashed);
           if (this.mailbox.ack(seq) > 0) {
             this.deps.onSpace(this.spec.id);
             this.schedulePump();
@@ -142,6 +163,32 @@ export class ActorCell implements SupervisedChild {
     this.incarnation?.setPaused(paused);
   }
 
+  /** Ends the current incarnation as a crash, so the supervisor restarts the actor. False when none runs. */
+  kill(reason: string): boolean {
+    if (!this.incarnation) return false;
+    this.incarnation.kill(reason);
+    return true;
+  }
+
+  /**
+   * Takes the message that crashed the actor most often (at least twice) out of the mailbox, as
+   * a dead letter. Undefined when no such message is waiting.
+   */
+  quarantinePoison(reason: string): Envelope | undefined {
+    let worst: { seq: number; crashes: number } | undefined;
+    for (const [seq, crashes] of this.crashesBySeq) if (crashes >= 2 && (!worst || crashes > worst.crashes)) worst = { seq, crashes };
+    if (!worst) return undefined;
+    const removed = this.mailbox.remove(worst.seq);
+    this.crashesBySeq.delete(worst.seq);
+    if (removed) this.deps.onDeadLetters(this.spec.id, [removed], reason);
+    return removed;
+  }
+
+  /** The current incarnation, if the actor is running. */
+  get current(): ActorIncarnation | undefined {
+    return this.incarnation;
+  }
+
   incarnationOrThrow(operation: string): ActorIncarnation {
     if (!this.incarnation) throw new NodeNotRunningError(`${operation} on actor '${this.spec.id}' (${this.state})`);
     return this.incarnation;
@@ -184,6 +231,21 @@ export class ActorCell implements SupervisedChild {
     this.incarnation = undefined;
     this.state = 'restarting';
     this.mailbox.requeueInflight();
+    if (!info.normal) this.recordCrash(info);
     this.exitHandler(info);
+  }
+
+  private recordCrash(info: ExitInfo): void {
+    let crashesOnMessage = 0;
+    if (info.seq !== undefined) {
+      crashesOnMessage = (this.crashesBySeq.get(info.seq) ?? 0) + 1;
+      this.crashesBySeq.set(info.seq, crashesOnMessage);
+      if (crashesOnMessage >= this.deps.poisonLimit) {
+        const parked = this.mailbox.remove(info.seq);
+        this.crashesBySeq.delete(info.seq);
+        if (parked) this.deps.onDeadLetters(this.spec.id, [parked], `poison: crashed the actor ${crashesOnMessage} times`);
+      }
+    }
+    this.deps.onCrash(this.spec.id, { reason: info.reason, ...(info.seq !== undefined ? { seq: info.seq } : {}), crashesOnMessage });
   }
 }

@@ -14,6 +14,19 @@ import type { ActorDefinition, ActorIo } from './actor.js';
 import { toBusEvent, type BusEmitted, type Envelope } from './envelope.js';
 import type { SnapshotPort } from './snapshot-port.js';
 import type { Outbound } from './thread-protocol.js';
+import { FLOOD_MESSAGE_COST_MS, FLOOD_TOPIC, POISON_TOPIC } from './chaos-topics.js';
+import { RuntimeError } from './errors.js';
+import { busyFor } from './thread-faults.js';
+
+/** A chaos poison message reached the actor (see chaos-topics.ts). */
+export class PoisonMessageError extends RuntimeError {
+  constructor(
+    readonly actorId: string,
+    readonly seq: number,
+  ) {
+    super(`actor '${actorId}' crashed on poison message ${seq}`);
+  }
+}
 
 export interface ActorRunnerInit {
   definition: ActorDefinition;
@@ -31,8 +44,12 @@ export interface ActorRunnerEvents {
   ack(seq: number): void;
   /** The machine reached a final state. */
   done(): void;
-  /** The machine failed: an error in an action, guard or invoked logic. */
-  failed(error: unknown): void;
+  /**
+   * The machine failed: an error in an action, guard or invoked logic. `seq` is the mailbox
+   * sequence of the message being processed, when the failure happened while processing one:
+   * the host counts crashes per message to recognise a poison message.
+   */
+  failed(error: unknown, seq?: number): void;
 }
 
 export class ActorRunner {
@@ -46,6 +63,8 @@ export class ActorRunner {
   private outbox: Outbound[] = [];
   private stopped = false;
   private failed = false;
+  /** The message being processed, while one is. */
+  private processingSeq: number | undefined;
   /** The sequence the restored snapshot covers; redelivered messages up to it are skipped. */
   readonly restoredSeq: number;
 
@@ -103,8 +122,14 @@ export class ActorRunner {
         skipped = true;
         continue;
       }
-      this.actor.send(toBusEvent(envelope));
-      if (this.failed) return;
+      this.processingSeq = envelope.seq;
+      if (envelope.topic.startsWith('chaos.') && this.handleChaos(envelope)) {
+        if (this.failed) return;
+      } else {
+        this.actor.send(toBusEvent(envelope));
+        if (this.failed) return;
+      }
+      this.processingSeq = undefined;
       this.lastSeq = envelope.seq;
     }
     this.flushOutbox();
@@ -141,6 +166,19 @@ export class ActorRunner {
     this.actor.stop();
     this.init.definition.dispose?.();
     return this.ackedSeq;
+  }
+
+  /** Handles a chaos message itself (true), or leaves it to the machine (false). */
+  private handleChaos(envelope: Envelope): boolean {
+    if (envelope.topic === POISON_TOPIC) {
+      this.fail(new PoisonMessageError(this.init.io.actorId, envelope.seq));
+      return true;
+    }
+    if (envelope.topic === FLOOD_TOPIC) {
+      busyFor(FLOOD_MESSAGE_COST_MS);
+      return true;
+    }
+    return false;
   }
 
   private settle(): void {
@@ -198,6 +236,6 @@ export class ActorRunner {
     if (this.failed) return;
     this.failed = true;
     this.cancelPersist();
-    this.events.failed(error);
+    this.events.failed(error, this.processingSeq);
   }
 }

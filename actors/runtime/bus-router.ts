@@ -42,6 +42,7 @@ interface PendingRequest {
   timer: ReturnType<typeof setTimeout>;
   actorId: string;
   topic: string;
+  startedAt: number;
 }
 
 export interface BusRouterLog {
@@ -62,6 +63,8 @@ export class BusRouter implements Bus {
   private readonly waitingOn = new Map<string, Set<string>>();
   private readonly requests = new Map<string, PendingRequest>();
   private requestSeq = 0;
+  /** Longest request round trip per target actor since the last takeRequestLatencies() (the monitor reads it). */
+  private requestLatencyMax = new Map<string, number>();
 
   constructor(
     private readonly topics: TopicRegistry,
@@ -122,13 +125,25 @@ export class BusRouter implements Bus {
         this.requests.delete(requestId);
         reject(new RequestTimeoutError(actorId, topic, timeoutMs));
       }, timeoutMs);
-      this.requests.set(requestId, { resolve, reject, timer, actorId, topic });
+      this.requests.set(requestId, { resolve, reject, timer, actorId, topic, startedAt: performance.now() });
       this.send(SENDER_NODE, { topic, payload: value, targets: [cell], next: 0, requestId, sentAt: Date.now() }, true).catch((error: Error) => {
         clearTimeout(timer);
         this.requests.delete(requestId);
         reject(error);
       });
     });
+  }
+
+  /** The longest request round trip per actor (ms) since the previous call. */
+  takeRequestLatencies(): Map<string, number> {
+    const taken = this.requestLatencyMax;
+    this.requestLatencyMax = new Map();
+    return taken;
+  }
+
+  /** Every actor cell, in the order they were added. */
+  allCells(): ActorCell[] {
+    return [...this.cells.values()];
   }
 
   /** Messages an actor sent, in its order. Malformed ones are counted and dropped. */
@@ -156,6 +171,8 @@ export class BusRouter implements Bus {
           }
           this.requests.delete(item.requestId);
           clearTimeout(pending.timer);
+          const latency = performance.now() - pending.startedAt;
+          if (latency > (this.requestLatencyMax.get(pending.actorId) ?? 0)) this.requestLatencyMax.set(pending.actorId, latency);
           if (item.kind === 'reply') pending.resolve(item.payload);
           else pending.reject(new ActorReplyError(pending.actorId, pending.topic, item.error));
           break;
@@ -219,6 +236,9 @@ export class BusRouter implements Bus {
         }
         this.counters.rejected++;
         item.rejection ??= new MailboxFullError(cell.id, item.topic, cell.mailbox.capacity);
+      } else if (result === 'shed') {
+        // The topic is shed at this mailbox by a remediation: dropped on arrival, counted.
+        this.counters.dropped++;
       } else {
         if (result === 'dropped-oldest') this.counters.dropped++;
         this.counters.delivered++;

@@ -1,10 +1,14 @@
 /**
  * The node's supervision tree (ARCHITECTURE.md §1). Subsystems add their actors to their group
- * as their issues land; until then the groups are empty and the tree is the bare spine.
+ * as their issues land; the groups still empty are the subsystems to come.
  */
+import type { NodeConfig } from './node-config.js';
 import type { SupervisorSpec } from './supervision-spec.js';
 
-export function defaultTree(): SupervisorSpec {
+const actorModule = (subsystem: string): string => new URL(`../${subsystem}/worker.js`, import.meta.url).href;
+
+export function defaultTree(config: Pick<NodeConfig, 'mape'>): SupervisorSpec {
+  const { mape } = config;
   return {
     kind: 'supervisor',
     id: 'root',
@@ -12,9 +16,37 @@ export function defaultTree(): SupervisorSpec {
     children: [
       // A new identity means new links: peer-link restarts whenever identity does.
       { kind: 'supervisor', id: 'security', strategy: 'rest_for_one', children: [] },
-      { kind: 'supervisor', id: 'mape', strategy: 'one_for_one', children: [] },
+      {
+        kind: 'supervisor',
+        id: 'mape',
+        strategy: 'one_for_one',
+        children: mape.enabled
+          ? [
+              {
+                kind: 'actor',
+                id: 'monitor',
+                module: actorModule('monitor'),
+                subscribes: ['telemetry.sample'],
+                options: { rawRetentionMs: mape.retention.rawMs, rollupRetentionMs: mape.retention.rollupMs },
+              },
+              { kind: 'actor', id: 'analyzer', module: actorModule('analyzer'), subscribes: ['telemetry.window', 'mape.outcome'] },
+              { kind: 'actor', id: 'planner', module: actorModule('planner'), subscribes: ['mape.diagnosis'], options: { riskThreshold: mape.riskThreshold } },
+              {
+                kind: 'actor',
+                id: 'executor',
+                module: actorModule('executor'),
+                subscribes: ['mape.plan', 'telemetry.window', 'runtime.command.result'],
+              },
+            ]
+          : [],
+      },
       { kind: 'supervisor', id: 'governance', strategy: 'one_for_one', children: [] },
       { kind: 'supervisor', id: 'learning', strategy: 'one_for_one', children: [] },
     ],
   };
+}
+
+/** The MAPE-K actors, for trees that want the loop next to their own actors (tests, benchmarks). */
+export function mapeSubtree(config: Pick<NodeConfig, 'mape'>): SupervisorSpec {
+  return defaultTree(config).children.find((child) => child.id === 'mape') as SupervisorSpec;
 }

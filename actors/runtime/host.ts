@@ -14,6 +14,8 @@ export interface ExitInfo {
   normal: boolean;
   reason: string;
   error?: Error;
+  /** The mailbox sequence of the message being processed when the actor failed, if it was processing one. */
+  seq?: number;
 }
 
 export interface IncarnationEvents {
@@ -42,6 +44,13 @@ export interface ActorIncarnation {
   snapshot(): Promise<unknown>;
   health(): Promise<WorkerHealth>;
   inject(kind: FaultKind): Promise<void>;
+  /**
+   * Event-loop utilisation of the actor's thread (0..1) since the previous call, or since the
+   * start; undefined where the actor has no thread of its own (inline).
+   */
+  utilizationSinceLast(): number | undefined;
+  /** Ends the incarnation at once as a crash (its exit event follows): a remediation's restart. */
+  kill(reason: string): void;
   /** Graceful stop (state written, processed messages acknowledged); no exit event follows. */
   stop(timeoutMs: number): Promise<void>;
 }

@@ -12,14 +12,16 @@ import type { ActorIncarnation, ExitInfo, Host } from './host.js';
 import type { Envelope } from './envelope.js';
 import type { SnapshotPort } from './snapshot-port.js';
 import type { FaultKind } from './worker-control.js';
+import { retainedHeapBytes } from './heap-spaces.js';
+import { timedSnapshotPort } from './timed-snapshot-port.js';
 
-/** A fault the inline host cannot inject: hanging the caller's thread would hang the node. */
+/** A fault the inline host cannot inject: hanging, hogging or leaking in the caller's thread would hit the whole node. */
 export class UnsupportedFaultError extends RuntimeError {
   constructor(
     readonly actorId: string,
     readonly kind: string,
   ) {
-    super(`fault '${kind}' cannot be injected into inline actor '${actorId}': it would hang the host thread`);
+    super(`fault '${kind}' cannot be injected into inline actor '${actorId}': it would hit the host thread, not the actor`);
   }
 }
 
@@ -55,12 +57,13 @@ export function createInlineHost(init: InlineHostInit): Host {
         // Asynchronous, like a worker's exit event.
         setImmediate(() => events.exit(info));
       };
+      const snapshots = timedSnapshotPort(init.snapshots, () => undefined);
       const runner = new ActorRunner(
         {
           definition: loaded.default,
           io: { actorId: spec.actorId, options: spec.options, databasePath: spec.databasePath },
           runId: spec.runId,
-          snapshots: init.snapshots,
+          snapshots,
           throttleMs: spec.throttleMs,
           ...(init.clock ? { clock: init.clock } : {}),
         },
@@ -68,11 +71,12 @@ export function createInlineHost(init: InlineHostInit): Host {
           outbound: (batch) => events.outbound(batch),
           ack: (seq) => events.ack(seq),
           done: () => end({ normal: true, reason: 'machine reached a final state' }),
-          failed: (error) =>
+          failed: (error, seq) =>
             end({
               normal: false,
               reason: `machine failed: ${error instanceof Error ? error.message : String(error)}`,
               ...(error instanceof Error ? { error } : {}),
+              ...(seq !== undefined ? { seq } : {}),
             }),
         },
       );
@@ -101,10 +105,23 @@ export function createInlineHost(init: InlineHostInit): Host {
           return runner.persistedSnapshot();
         },
         async health() {
-          return { state: runner.stateValue(), heapUsedBytes: process.memoryUsage().heapUsed, threadId: 0 };
+          return {
+            state: runner.stateValue(),
+            heapUsedBytes: process.memoryUsage().heapUsed,
+            retainedHeapBytes: retainedHeapBytes(),
+            storeWriteMaxMs: snapshots.takeMaxWriteMs(),
+            threadId: 0,
+          };
+        },
+        utilizationSinceLast() {
+          return undefined;
+        },
+        kill(reason) {
+          const error = new InjectedFaultError(`restart by remediation: ${reason}`);
+          end({ normal: false, reason: error.message, error });
         },
         async inject(kind: FaultKind) {
-          if (kind === 'hang') throw new UnsupportedFaultError(spec.actorId, kind);
+          if (kind !== 'throw' && kind !== 'exit') throw new UnsupportedFaultError(spec.actorId, kind);
           const error = new InjectedFaultError(kind);
           setImmediate(() => end({ normal: false, reason: error.message, error }));
         },

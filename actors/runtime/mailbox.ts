@@ -18,9 +18,13 @@ export interface MailboxCounters {
   dropped: number;
   rejected: number;
   blocked: number;
+  /** Dropped on arrival because their topic is shed at this mailbox. */
+  shed: number;
+  /** Taken out by a remediation (quarantined or drained), kept as dead letters. */
+  removed: number;
 }
 
-export type OfferResult = 'accepted' | 'dropped-oldest' | 'full';
+export type OfferResult = 'accepted' | 'dropped-oldest' | 'full' | 'shed';
 
 /** Compact the pending array once this many slots at its head are spent (amortised O(1) shift). */
 const COMPACT_AFTER = 1024;
@@ -39,7 +43,11 @@ export class Mailbox {
     dropped: 0,
     rejected: 0,
     blocked: 0,
+    shed: 0,
+    removed: 0,
   };
+  /** Topics refused at this mailbox (a remediation of a flood), until the time given (ms since epoch). */
+  private readonly shedTopics = new Map<string, number>();
 
   constructor(
     readonly actorId: string,
@@ -67,6 +75,10 @@ export class Mailbox {
    * added: the caller blocks (policy `block`) or rejects (policy `reject`).
    */
   offer(topic: string, payload: unknown, from: string, sentAt: number, requestId: string | undefined, policy: OverflowPolicy): OfferResult {
+    if (this.shedTopics.size > 0 && this.isShed(topic, sentAt)) {
+      this.counters.shed++;
+      return 'shed';
+    }
     let result: OfferResult = 'accepted';
     if (!this.hasSpace) {
       if (policy !== 'drop-oldest' || this.pendingCount === 0) {
@@ -143,6 +155,66 @@ export class Mailbox {
       this.counters.redelivered += unacked.length;
     }
     return unacked.length;
+  }
+
+  /**
+   * Refuses `topic` until `untilMs` and removes its pending messages (in-flight ones are already
+   * with the actor). Returns how many were removed.
+   */
+  shed(topic: string, untilMs: number): number {
+    this.shedTopics.set(topic, untilMs);
+    const kept = this.pending.slice(this.head).filter((envelope) => envelope.topic !== topic);
+    const removed = this.pendingCount - kept.length;
+    this.pending = kept;
+    this.head = 0;
+    this.counters.shed += removed;
+    return removed;
+  }
+
+  unshed(topic: string): boolean {
+    return this.shedTopics.delete(topic);
+  }
+
+  shedTopicList(): string[] {
+    return [...this.shedTopics.keys()];
+  }
+
+  /** The topic with the most pending messages, if any is pending. */
+  dominantTopic(): string | undefined {
+    const counts = new Map<string, number>();
+    for (let i = this.head; i < this.pending.length; i++) {
+      const topic = this.pending[i]!.topic;
+      counts.set(topic, (counts.get(topic) ?? 0) + 1);
+    }
+    let best: string | undefined;
+    for (const [topic, count] of counts) if (best === undefined || count > counts.get(best)!) best = topic;
+    return best;
+  }
+
+  /** Takes the pending message with this sequence out of the mailbox, if it is pending. */
+  remove(seq: number): Envelope | undefined {
+    const index = this.pending.findIndex((envelope, i) => i >= this.head && envelope.seq === seq);
+    if (index < 0) return undefined;
+    const [removed] = this.pending.splice(index, 1);
+    this.counters.removed++;
+    return removed;
+  }
+
+  /** Takes every pending message out (a drained backlog); in-flight ones stay with the actor. */
+  drainPending(): Envelope[] {
+    const drained = this.pending.slice(this.head);
+    this.pending = [];
+    this.head = 0;
+    this.counters.removed += drained.length;
+    return drained;
+  }
+
+  private isShed(topic: string, now: number): boolean {
+    const until = this.shedTopics.get(topic);
+    if (until === undefined) return false;
+    if (now < until) return true;
+    this.shedTopics.delete(topic);
+    return false;
   }
 
   private compact(): void {

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import type { HostKind } from './host.js';
+import { DEFAULT_RISK_THRESHOLD } from '../../lib/mape/defaults.js';
+
+export { DEFAULT_RISK_THRESHOLD };
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -44,6 +47,20 @@ export const DEFAULT_SPARE_WORKERS = 1;
 export const DEFAULT_MAILBOX_CAPACITY = 10_000;
 /** Keeps the thread's port busy for throughput while bounding what is redelivered after a crash. */
 export const DEFAULT_INFLIGHT_WINDOW = 1_024;
+/** Below the default supervision intensity (5), so a poison message is parked before it takes its subtree down. */
+export const DEFAULT_POISON_LIMIT = 4;
+/** The issue's sampling interval: detection within two intervals keeps MTTD under 2 s. */
+export const DEFAULT_MAPE_INTERVAL_MS = 1_000;
+/** Below this the probes and writes of sampling itself become the load. */
+export const MIN_MAPE_INTERVAL_MS = 100;
+/** A health probe unanswered this long marks the thread unresponsive (at most half the interval). */
+export const DEFAULT_PROBE_TIMEOUT_MS = 250;
+/** A shed topic is accepted again after this long, unless the loop lifts it earlier. */
+export const DEFAULT_SHED_TTL_MS = 30_000;
+/** Raw samples: a day at full resolution for investigating an incident. */
+export const DEFAULT_RAW_RETENTION_MS = 24 * 60 * 60 * 1000;
+/** Per-minute rollups: a month of trends. */
+export const DEFAULT_ROLLUP_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 /** Coalesces a burst of transitions into one write; acknowledgements wait for the snapshot, so this is also their added latency. */
 export const DEFAULT_SNAPSHOT_THROTTLE_MS = 5;
 
@@ -91,7 +108,35 @@ const supervisionSchema = z
 const mailboxSchema = z.strictObject({
   capacity: positiveInt.default(DEFAULT_MAILBOX_CAPACITY),
   inflightWindow: positiveInt.default(DEFAULT_INFLIGHT_WINDOW),
+  poisonLimit: z.int().min(2).default(DEFAULT_POISON_LIMIT),
 });
+
+const mapeSchema = z
+  .strictObject({
+    /** The MAPE-K actors in the default tree, and the runtime's sampling and remediation commands. */
+    enabled: z.boolean().default(true),
+    intervalMs: z.int().min(MIN_MAPE_INTERVAL_MS).default(DEFAULT_MAPE_INTERVAL_MS),
+    /** Defaults to DEFAULT_PROBE_TIMEOUT_MS or half the interval, whichever is less (see probeTimeoutOf). */
+    probeTimeoutMs: positiveInt.optional(),
+    riskThreshold: z.number().min(0).max(1).default(DEFAULT_RISK_THRESHOLD),
+    shedTtlMs: positiveInt.default(DEFAULT_SHED_TTL_MS),
+    retention: z
+      .strictObject({
+        rawMs: positiveInt.default(DEFAULT_RAW_RETENTION_MS),
+        rollupMs: positiveInt.default(DEFAULT_ROLLUP_RETENTION_MS),
+      })
+      .prefault({}),
+  })
+  .superRefine((mape, ctx) => {
+    // A probe still out when the next sample is due would overlap the samples.
+    if (mape.probeTimeoutMs !== undefined && mape.probeTimeoutMs * 2 > mape.intervalMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['probeTimeoutMs'],
+        message: `must be at most half of intervalMs (${mape.intervalMs}), is ${mape.probeTimeoutMs}`,
+      });
+    }
+  });
 
 const snapshotsSchema = z.strictObject({
   throttleMs: nonNegativeInt.default(DEFAULT_SNAPSHOT_THROTTLE_MS),
@@ -110,7 +155,13 @@ export const nodeConfigSchema = z.strictObject({
   supervision: supervisionSchema.prefault({}),
   mailbox: mailboxSchema.prefault({}),
   snapshots: snapshotsSchema.prefault({}),
+  mape: mapeSchema.prefault({}),
 });
+
+/** The health-probe timeout the sampler uses. */
+export function probeTimeoutOf(mape: { intervalMs: number; probeTimeoutMs?: number | undefined }): number {
+  return mape.probeTimeoutMs ?? Math.min(DEFAULT_PROBE_TIMEOUT_MS, Math.floor(mape.intervalMs / 2));
+}
 
 /** What a config file, the environment or flags may say: every key optional. */
 export type NodeConfigInput = z.input<typeof nodeConfigSchema>;

@@ -63,6 +63,31 @@ export interface NodeStatus {
   uptimeMs: number;
   tree: TreeNodeStatus;
   bus: BusStatus;
+  /** The self-healing loop, when enabled: its phase and the incidents not yet closed. */
+  mape?: MapeStatus;
+}
+
+export interface OpenIncidentStatus {
+  id: number;
+  cause: string | null;
+  target: string | null;
+  /** detected, diagnosed, planned, held (waiting for governance) or executing. */
+  status: string;
+  detectedAt: number;
+}
+
+export interface MapeStatus {
+  /**
+   * What the loop is doing: idle, or the furthest phase an open incident has reached
+   * (detecting, planning, held, executing).
+   */
+  phase: 'idle' | 'diagnosing' | 'planning' | 'held' | 'executing';
+  open: OpenIncidentStatus[];
+  /** Plans held for governance (risk at or above the threshold): the operator's to decide until the voter exists. */
+  held: OpenIncidentStatus[];
+  /** Incidents closed since the node started. */
+  recovered: number;
+  failed: number;
 }
 
 const count = z.int().min(0);
@@ -96,6 +121,22 @@ const supervisorStatusSchema = z.object({
   },
 });
 
+const openIncidentSchema = z.object({
+  id: z.int().positive(),
+  cause: z.string().nullable(),
+  target: z.string().nullable(),
+  status: z.string().min(1),
+  detectedAt: z.number().nonnegative(),
+});
+
+const mapeStatusSchema = z.object({
+  phase: z.enum(['idle', 'diagnosing', 'planning', 'held', 'executing']),
+  open: z.array(openIncidentSchema),
+  held: z.array(openIncidentSchema),
+  recovered: count,
+  failed: count,
+});
+
 export const treeNodeStatusSchema: z.ZodType<TreeNodeStatus> = z.discriminatedUnion('kind', [
   supervisorStatusSchema,
   actorStatusSchema,
@@ -109,4 +150,5 @@ export const nodeStatusSchema: z.ZodType<NodeStatus> = z.object({
   uptimeMs: z.number().nonnegative(),
   tree: treeNodeStatusSchema,
   bus: z.object({ published: count, delivered: count, malformed: count }),
+  mape: z.optional(mapeStatusSchema),
 });

@@ -27,9 +27,21 @@ import { Supervisor } from './supervisor.js';
 import type { TopicRegistry } from './topic-registry.js';
 import type { FaultKind, WorkerHealth } from './worker-control.js';
 import { createWorkerHost } from './worker-host.js';
+import { PoisonMessageError } from './actor-runner.js';
+import { Chaos, type InjectedFault } from './chaos.js';
+import { RemediationCommandLoop } from './remediation-loop.js';
+import { RuntimeSampler, RUNTIME_SENDER } from './runtime-sampler.js';
+import { probeTimeoutOf } from './node-config.js';
+import { deadLetter } from './remediation-commands.js';
+import { createDeadLetterStore, type DeadLetterStore } from '../../store/dead-letters.js';
+import { createInjectedFaultStore } from '../../store/injected-faults.js';
+import { readMapeStatus, readIncidentReport, type IncidentReport } from './mape-status.js';
+import type { CauseKind } from '../../lib/mape/causes.js';
 
 // Store failures cross threads (a worker's snapshot write) and the control socket: rebuild them by name.
-for (const errorClass of [StoreCorruptError, StoreVersionError, StoreOpenError, SnapshotCorruptError]) registerErrorClass(errorClass);
+for (const errorClass of [StoreCorruptError, StoreVersionError, StoreOpenError, SnapshotCorruptError, PoisonMessageError]) {
+  registerErrorClass(errorClass);
+}
 
 /** The store's file inside the data directory. */
 export const DATABASE_FILE_NAME = 'x0tta6bl4.db';
@@ -70,6 +82,13 @@ export interface X0tta6bl4Node extends Bus {
   health(actorId: string): Promise<WorkerHealth>;
   /** Fault injection for tests and chaos runs; refused in production mode. */
   crash(actorId: string, kind: FaultKind): Promise<void>;
+  /**
+   * Injects a fault the self-healing loop should find and remedy (see chaos.ts), recorded with its
+   * start time; refused in production mode.
+   */
+  chaos(kind: CauseKind, actorId: string): Promise<InjectedFault>;
+  /** Incidents from the knowledge base with their actions and outcomes, oldest first. */
+  incidents(options?: { sinceMs?: number }): IncidentReport[];
   /** Publishes as if an actor had sent it (for tests of per-sender behaviour). */
   publishAs(from: string, topic: string, payload: unknown): Promise<void>;
   readonly bus: BusRouter;
@@ -82,13 +101,19 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
   const runId = randomUUID();
   const log = options.logger ?? createLogger(config.logLevel);
   const topics = options.topics ? nodeTopics.extend(options.topics) : nodeTopics;
-  const treeSpec = options.tree ?? defaultTree();
+  const treeSpec = options.tree ?? defaultTree(config);
   const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
 
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   let db: Database | undefined;
   let startedAt = 0;
   const hosts = new Map<HostKind, Host>();
+  /** The supervisor of each actor, for remediations that restart a subtree. */
+  const parents = new Map<string, Supervisor>();
+  let sampler: RuntimeSampler | undefined;
+  let deadLetters: DeadLetterStore | undefined;
+  let chaos: Chaos | undefined;
+  let commandLoop: RemediationCommandLoop | undefined;
 
   const bus = new BusRouter(topics, {
     malformed: (error) => log.warn({ err: error }, 'malformed message dropped'),
@@ -126,11 +151,17 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         onOutbound: (actorId, batch) => bus.fromActor(actorId, batch),
         onMalformed: (actorId, detail) => bus.malformed(actorId, detail),
         onSpace: (actorId) => bus.spaceIn(actorId),
+        poisonLimit: config.mailbox.poisonLimit,
+        onCrash: (actorId, crash) => sampler?.crashed(actorId, crash),
+        onDeadLetters: (actorId, envelopes, reason) => {
+          log.warn({ actor: actorId, count: envelopes.length, reason }, 'messages moved to dead letters');
+          deadLetters?.add(envelopes.map((envelope) => deadLetter(actorId, envelope, reason, Date.now())));
+        },
       });
       bus.addActor(cell);
       return cell;
     }
-    return new Supervisor({
+    const supervisor: Supervisor = new Supervisor({
       id: spec.id,
       strategy: spec.strategy,
       intensity: spec.intensity ?? config.supervision.intensity,
@@ -147,6 +178,8 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         gaveUp: (error) => log.error({ err: error, supervisor: error.supervisorId }, 'supervisor gave up'),
       },
     });
+    for (const child of spec.children) if (child.kind === 'actor') parents.set(child.id, supervisor);
+    return supervisor;
   }
 
   let root: SupervisedChild | undefined;
@@ -160,6 +193,10 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
   }
 
   async function closeResources(): Promise<void> {
+    sampler?.stop();
+    sampler = undefined;
+    chaos?.stop();
+    commandLoop?.stop();
     await Promise.all([...hosts.values()].map((host) => host.close()));
     hosts.clear();
     db?.close();
@@ -177,13 +214,39 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
       state = 'starting';
       try {
         db = openStore(databasePath);
+        deadLetters = createDeadLetterStore(db);
+        chaos = new Chaos(createInjectedFaultStore(db));
         root = build(treeSpec);
         root.onExit((info) => {
           const error = info.error ?? new Error(info.reason);
           log.fatal({ err: error }, 'root supervisor gave up: the node stops');
           options.onFatal?.(error);
         });
+        if (config.mape.enabled) {
+          sampler = new RuntimeSampler({
+            intervalMs: config.mape.intervalMs,
+            probeTimeoutMs: probeTimeoutOf(config.mape),
+            cells: () => bus.allCells(),
+            takeRequestLatencies: () => bus.takeRequestLatencies(),
+            publish: (sample) => {
+              bus.publishFrom(RUNTIME_SENDER, 'telemetry.sample', sample).catch((error: unknown) => log.warn({ err: error }, 'telemetry sample not published'));
+            },
+          });
+          commandLoop = new RemediationCommandLoop({
+            bus,
+            db,
+            log,
+            shedTtlMs: config.mape.shedTtlMs,
+            restartSubtreeOf: async (actorId) => {
+              const parent = parents.get(actorId);
+              if (!parent) return false;
+              await parent.restartChildren();
+              return true;
+            },
+          });
+        }
         await root.start();
+        sampler?.start();
       } catch (error) {
         state = 'stopped';
         await closeResources();
@@ -263,12 +326,24 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         uptimeMs: Date.now() - startedAt,
         tree: root!.status(),
         bus: { published: bus.counters.published, delivered: bus.counters.delivered, malformed: bus.counters.malformed },
+        ...(config.mape.enabled && db ? { mape: readMapeStatus(db) } : {}),
       };
     },
 
     async health(actorId) {
       requireRunning('read health');
       return cellOf(actorId).incarnationOrThrow('read health').health();
+    },
+
+    async chaos(kind, actorId) {
+      if (config.production) throw new ProductionModeError('chaos');
+      requireRunning('inject a fault');
+      return chaos!.inject(kind, cellOf(actorId));
+    },
+
+    incidents(incidentOptions = {}) {
+      if (!db) throw new NodeNotRunningError('read incidents');
+      return readIncidentReport(db, incidentOptions);
     },
 
     async crash(actorId, kind) {

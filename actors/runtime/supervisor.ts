@@ -102,6 +102,23 @@ export class Supervisor implements SupervisedChild {
     this.state = 'failed';
   }
 
+  /**
+   * Restarts every active child (stopped in reverse order, started in order) on request: a
+   * remediation, not a crash, so the restart intensity is not charged. Queued behind any restart
+   * under way, like exits are.
+   */
+  restartChildren(): Promise<void> {
+    const run = this.chain.then(async () => {
+      if (this.state !== 'running') return;
+      const active = this.children.filter((member) => !this.ended.has(member));
+      this.init.log.restarting(this.init.id, active.map((member) => member.id), 0);
+      await this.stopChildren(active);
+      await this.startAgain(active);
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
   countRestart(): void {
     this.restartCount++;
   }
@@ -139,13 +156,17 @@ export class Supervisor implements SupervisedChild {
     await this.stopChildren(group.filter((member) => member !== child));
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     if (this.state !== 'running') return;
+    await this.startAgain(group);
+  }
+
+  /** Starts restarted children in order; one that cannot start counts as crashing again (intensity bounds the retries). */
+  private async startAgain(group: SupervisedChild[]): Promise<void> {
     for (const member of group) {
       member.countRestart();
       try {
         await member.start();
         this.init.log.childStarted(this.init.id, member.id);
       } catch (error) {
-        // A child that cannot start again counts as crashing again: intensity bounds the retries.
         const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         await this.handleChildExit(member, { normal: false, reason: `restart failed: ${reason}`, ...(error instanceof Error ? { error } : {}) });
         return;

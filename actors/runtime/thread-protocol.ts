@@ -64,6 +64,6 @@ export const workerToHostSchema = Type.Union([
   /** The actor's machine reached a final state: a normal exit (matters for transient children). */
   Type.Object({ kind: Type.Literal('done') }),
   /** The actor's machine failed (error in an action or invoked logic): a crash. */
-  Type.Object({ kind: Type.Literal('failed'), error: serializedErrorSchema }),
+  Type.Object({ kind: Type.Literal('failed'), error: serializedErrorSchema, seq: Type.Optional(sequence) }),
 ]);
 export type WorkerToHost = Static<typeof workerToHostSchema>;

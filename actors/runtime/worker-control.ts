@@ -33,8 +33,19 @@ export type StartResult = Static<typeof startResultSchema>;
 export const stopResultSchema = Type.Object({ ackedSeq: Type.Integer({ minimum: 0 }) });
 export type StopResult = Static<typeof stopResultSchema>;
 
-/** threadId: the hosting thread (the main thread, 0, for inline actors), so reuse of threads can be seen. */
-export const healthSchema = Type.Object({ state: Type.Unknown(), heapUsedBytes: Type.Number(), threadId: Type.Integer({ minimum: 0 }) });
+/**
+ * threadId: the hosting thread (the main thread, 0, for inline actors), so reuse of threads can be seen.
+ * retainedHeapBytes: V8's old and large-object spaces, what survived garbage collection (a leak
+ * grows it; short-lived garbage does not). storeWriteMaxMs: the longest snapshot write since the
+ * previous health call (0 when none), so each call covers one sampling interval.
+ */
+export const healthSchema = Type.Object({
+  state: Type.Unknown(),
+  heapUsedBytes: Type.Number(),
+  retainedHeapBytes: Type.Number(),
+  storeWriteMaxMs: Type.Number({ minimum: 0 }),
+  threadId: Type.Integer({ minimum: 0 }),
+});
 export type WorkerHealth = Static<typeof healthSchema>;
 
 export const faultKindSchema = Type.Union(FAULT_KINDS.map((kind) => Type.Literal(kind)));

@@ -18,6 +18,9 @@ import { warmUpStateMachines } from './warm-up.js';
 import type { Database } from 'better-sqlite3';
 import { openStore } from '../../store/open-store.js';
 import { createActorSnapshotStore } from '../../store/actor-snapshots.js';
+import { retainedHeapBytes } from './heap-spaces.js';
+import { ThreadFaults } from './thread-faults.js';
+import { timedSnapshotPort, type TimedSnapshotPort } from './timed-snapshot-port.js';
 
 if (!parentPort) throw new Error('worker-entry must run in a worker thread');
 const { busPort, checks: checkSources } = workerData as { busPort: MessagePort; checks: ProtocolCheckSources };
@@ -28,6 +31,9 @@ let runner: ActorRunner | undefined;
 let store: { path: string; db: Database } | undefined;
 /** A store connection kept ready (by `prepare`, or from the last actor), taken by the start that names the same file. */
 let prepared: { path: string; db: Database } | undefined;
+let snapshots: TimedSnapshotPort | undefined;
+/** Chaos faults injected into this thread; cleared when the actor stops, so a recycled thread is clean. */
+const faults = new ThreadFaults();
 let paused = false;
 const heldWhilePaused: HostToWorker[] = [];
 
@@ -112,12 +118,13 @@ const control: WorkerControl = {
     store = persistent ? (prepared ?? { path: init.databasePath, db: openStore(init.databasePath) }) : undefined;
     prepared = undefined;
     const db = store?.db;
+    snapshots = db ? timedSnapshotPort(createActorSnapshotStore(db), () => faults.beforeStoreWrite()) : undefined;
     runner = new ActorRunner(
       {
         definition,
         io: { actorId: init.actorId, options: init.options, databasePath: init.databasePath },
         runId: init.runId,
-        ...(db ? { snapshots: createActorSnapshotStore(db) } : {}),
+        ...(snapshots ? { snapshots } : {}),
         throttleMs: init.throttleMs,
       },
       {
@@ -130,7 +137,7 @@ const control: WorkerControl = {
           else post({ kind: 'ack', seq });
         },
         done: () => post({ kind: 'done' }),
-        failed: (error) => post({ kind: 'failed', error: serializeError(error) }),
+        failed: (error, seq) => post({ kind: 'failed', error: serializeError(error), ...(seq !== undefined ? { seq } : {}) }),
       },
     );
     runner.start();
@@ -140,6 +147,8 @@ const control: WorkerControl = {
   async stop(): Promise<StopResult> {
     const ackedSeq = runner?.stop() ?? 0;
     runner = undefined;
+    snapshots = undefined;
+    faults.clear();
     // The thread may serve another actor next (the host recycles cleanly stopped threads).
     prepared = store;
     store = undefined;
@@ -153,7 +162,13 @@ const control: WorkerControl = {
   },
 
   async health(): Promise<WorkerHealth> {
-    return { state: runner?.stateValue(), heapUsedBytes: process.memoryUsage().heapUsed, threadId };
+    return {
+      state: runner?.stateValue(),
+      heapUsedBytes: process.memoryUsage().heapUsed,
+      retainedHeapBytes: retainedHeapBytes(),
+      storeWriteMaxMs: snapshots?.takeMaxWriteMs() ?? 0,
+      threadId,
+    };
   },
 
   async inject(kind: FaultKind) {
@@ -169,6 +184,15 @@ const control: WorkerControl = {
           for (;;) {
             // A busy loop: the event loop never turns again, so liveness pings go unanswered.
           }
+        case 'cpu-hog':
+          faults.startCpuHog();
+          return;
+        case 'memory-leak':
+          faults.startMemoryLeak();
+          return;
+        case 'slow-store':
+          faults.slowStore();
+          return;
       }
     });
   },

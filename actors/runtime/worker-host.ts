@@ -4,6 +4,7 @@
  * thread exit, a machine failure, or a missed liveness deadline (the thread is terminated).
  */
 import { rebuildError, RuntimeError, WorkerExitedError } from './errors.js';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { ActorIncarnation, ActorLaunch, ExitInfo, Host, IncarnationEvents } from './host.js';
 import type { Envelope } from './envelope.js';
 import type { HostToWorker } from './thread-protocol.js';
@@ -11,6 +12,16 @@ import type { FaultKind, PrepareWorker } from './worker-control.js';
 import { health, startResult, stopResult, workerToHost } from './protocol-validators.js';
 import { describeExit, WarmWorker } from './warm-worker.js';
 import { WorkerPool } from './worker-pool.js';
+
+/** An actor ended on purpose by a remediation (restart-actor): its supervisor restarts it. */
+export class KilledByRemediationError extends RuntimeError {
+  constructor(
+    readonly actorId: string,
+    readonly why: string,
+  ) {
+    super(`actor '${actorId}' was restarted by the self-healing loop: ${why}`);
+  }
+}
 
 /** A worker that missed its liveness deadline: its event loop is hung. */
 export class LivenessTimeoutError extends RuntimeError {
@@ -60,6 +71,7 @@ class WorkerIncarnation implements ActorIncarnation {
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   private pingId = 0;
+  private lastUtilization: EventLoopUtilization | undefined;
   /** Set once the exit is decided (stop, final state, failure or hang): the first reason wins. */
   private exitReason: ExitInfo | undefined;
   /** No exit event until the start succeeded (a failed start is the launch's rejection), nor after a requested stop. */
@@ -105,6 +117,7 @@ class WorkerIncarnation implements ActorIncarnation {
     if (!this.warm.isAlive) throw new WorkerExitedError(this.spec.actorId, 'exited as it started');
     this.silenced = false;
     this.lastAliveAt = performance.now();
+    this.lastUtilization = this.warm.worker.performance.eventLoopUtilization();
     this.pingTimer = setInterval(() => this.post({ kind: 'ping', id: ++this.pingId }), this.spec.liveness.intervalMs);
     this.armDeadline();
   }
@@ -127,6 +140,19 @@ class WorkerIncarnation implements ActorIncarnation {
 
   inject(kind: FaultKind): Promise<void> {
     return this.warm.call(() => this.warm.control.inject(kind));
+  }
+
+  utilizationSinceLast(): number | undefined {
+    if (!this.warm.isAlive) return undefined;
+    const now = this.warm.worker.performance.eventLoopUtilization();
+    const since = this.lastUtilization ? this.warm.worker.performance.eventLoopUtilization(now, this.lastUtilization) : now;
+    this.lastUtilization = now;
+    return since.utilization;
+  }
+
+  kill(reason: string): void {
+    const error = new KilledByRemediationError(this.spec.actorId, reason);
+    this.exitWith({ normal: false, reason: error.message, error });
   }
 
   async stop(timeoutMs: number): Promise<void> {
@@ -194,7 +220,12 @@ class WorkerIncarnation implements ActorIncarnation {
         return;
       case 'failed': {
         const error = rebuildError(message.error);
-        this.exitWith({ normal: false, reason: `machine failed: ${error.name}: ${error.message}`, error });
+        this.exitWith({
+          normal: false,
+          reason: `machine failed: ${error.name}: ${error.message}`,
+          error,
+          ...(message.seq !== undefined ? { seq: message.seq } : {}),
+        });
         return;
       }
     }

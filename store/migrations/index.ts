@@ -5,5 +5,6 @@
 import type { Migration } from '../migrations.js';
 import runtime from './001-runtime.js';
 import knowledgeBase from './002-knowledge-base.js';
+import selfHealing from './003-self-healing.js';
 
-export const migrations: readonly Migration[] = [runtime, knowledgeBase];
+export const migrations: readonly Migration[] = [runtime, knowledgeBase, selfHealing];

@@ -33,6 +33,8 @@ describe('createIncidentStore', () => {
       plannedAt: null,
       executedAt: null,
       recoveredAt: null,
+      heldAt: null,
+      failedAt: null,
       detail: { anomalies: [1, 2] },
     });
 
@@ -54,6 +56,8 @@ describe('createIncidentStore', () => {
       plannedAt: 1_200,
       executedAt: 1_300,
       recoveredAt: 1_800,
+      heldAt: 1_250,
+      failedAt: null,
       detail: { action: 'restart-actor' },
     });
   });

@@ -10,6 +10,7 @@ import { useStoreFile } from './fixtures/store-file.js';
 const storeFile = useStoreFile();
 
 const KNOWLEDGE_BASE_TABLES = ['actions', 'anomalies', 'incidents', 'models', 'outcomes', 'policies', 'rollups', 'samples'];
+const SELF_HEALING_TABLES = ['dead_letters', 'detector_rules', 'injected_faults'];
 
 function strictTables(db: Database): string[] {
   return db
@@ -37,18 +38,20 @@ function plan(db: Database, sql: string): string {
 describe('migration 2: knowledge base', () => {
   let db: Database | undefined;
 
-  it('is the latest migration and creates every table STRICT, with its indexes, on a fresh file', () => {
+  it('is followed by migration 3 and, on a fresh file, every table is STRICT, with its indexes', () => {
     expect(MIGRATIONS[1]).toMatchObject({ version: 2, name: 'knowledge-base' });
-    expect(SCHEMA_VERSION).toBe(2);
+    expect(MIGRATIONS[2]).toMatchObject({ version: 3, name: 'self-healing' });
+    expect(SCHEMA_VERSION).toBe(3);
     db = storeFile.open();
-    expect(readSchemaVersion(db)).toBe(2);
-    expect(strictTables(db)).toEqual([...KNOWLEDGE_BASE_TABLES, 'actor_snapshots'].sort());
+    expect(readSchemaVersion(db)).toBe(3);
+    expect(strictTables(db)).toEqual([...KNOWLEDGE_BASE_TABLES, ...SELF_HEALING_TABLES, 'actor_snapshots'].sort());
     expect(indexes(db)).toEqual([
       'actions_incident',
       'actions_one_open_per_target',
       'anomalies_detected_at',
       'anomalies_incident',
       'incidents_detected_at',
+      'injected_faults_target',
       'models_one_active_per_kind',
       'outcomes_cause_action',
       'rollups_minute',
@@ -72,7 +75,7 @@ describe('migration 2: knowledge base', () => {
     );
   });
 
-  it('upgrades a version-1 file in place, keeping its data', () => {
+  it('upgrades a version-1 file in place to the latest version, keeping its data', () => {
     const file = join(storeFile.dir(), 'store.db');
     const v1 = new Sqlite(file);
     expect(applyMigrations(v1, file, MIGRATIONS.slice(0, 1))).toBe(1);
@@ -80,10 +83,10 @@ describe('migration 2: knowledge base', () => {
     v1.close();
 
     db = openStore(file);
-    expect(readSchemaVersion(db)).toBe(2);
-    expect(strictTables(db)).toEqual([...KNOWLEDGE_BASE_TABLES, 'actor_snapshots'].sort());
+    expect(readSchemaVersion(db)).toBe(3);
+    expect(strictTables(db)).toEqual([...KNOWLEDGE_BASE_TABLES, ...SELF_HEALING_TABLES, 'actor_snapshots'].sort());
     expect(createActorSnapshotStore(db).load('monitor')).toEqual({ snapshot: { s: 1 }, runId: 'r', lastSeq: 3, updatedAt: 7 });
-    expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 2 }]);
+    expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 3 }]);
   });
 
   describe('CHECK constraints', () => {

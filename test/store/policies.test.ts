@@ -11,10 +11,20 @@ const storeFile = useStoreFile();
 describe('createPolicyStore', () => {
   let db: Database | undefined;
 
+  /** Migration 3 seeds the default policies; these tests start from an empty table. */
   function open(): PolicyStore {
     db = storeFile.open();
+    db.exec('DELETE FROM policies');
     return createPolicyStore(db);
   }
+
+  it('starts, on a fresh store, with migration 3\'s defaults: two candidates for every cause the loop diagnoses', () => {
+    const store = createPolicyStore((db = storeFile.open()));
+    for (const cause of ['crash-loop', 'hung-actor', 'cpu-hog', 'memory-leak', 'mailbox-flood', 'slow-store']) {
+      expect(store.candidates(cause)).toHaveLength(2);
+    }
+    expect(store.candidates('crash-loop').map((policy) => policy.actionKind)).toEqual(['quarantine-message', 'restart-subtree']);
+  });
 
   it('inserts with the defaults of migration 2 and parses fields back', () => {
     const store = open();

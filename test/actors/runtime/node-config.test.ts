@@ -8,6 +8,12 @@ import {
   DEFAULT_LIVENESS_INTERVAL_MS,
   DEFAULT_LIVENESS_TIMEOUT_MS,
   DEFAULT_MAILBOX_CAPACITY,
+  DEFAULT_MAPE_INTERVAL_MS,
+  DEFAULT_POISON_LIMIT,
+  DEFAULT_RAW_RETENTION_MS,
+  DEFAULT_RISK_THRESHOLD,
+  DEFAULT_ROLLUP_RETENTION_MS,
+  DEFAULT_SHED_TTL_MS,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
   DEFAULT_SNAPSHOT_THROTTLE_MS,
   DEFAULT_SPARE_WORKERS,
@@ -15,6 +21,7 @@ import {
   DEFAULT_SUPERVISION_PERIOD_MS,
   lookupConfigKey,
   parseNodeConfig,
+  probeTimeoutOf,
 } from '../../../actors/runtime/node-config.js';
 
 function configErrorOf(input: unknown): ConfigError {
@@ -45,10 +52,26 @@ describe('parseNodeConfig', () => {
         livenessTimeoutMs: DEFAULT_LIVENESS_TIMEOUT_MS,
         spareWorkers: DEFAULT_SPARE_WORKERS,
       },
-      mailbox: { capacity: DEFAULT_MAILBOX_CAPACITY, inflightWindow: DEFAULT_INFLIGHT_WINDOW },
+      mailbox: { capacity: DEFAULT_MAILBOX_CAPACITY, inflightWindow: DEFAULT_INFLIGHT_WINDOW, poisonLimit: DEFAULT_POISON_LIMIT },
       snapshots: { throttleMs: DEFAULT_SNAPSHOT_THROTTLE_MS },
+      mape: {
+        enabled: true,
+        intervalMs: DEFAULT_MAPE_INTERVAL_MS,
+        riskThreshold: DEFAULT_RISK_THRESHOLD,
+        shedTtlMs: DEFAULT_SHED_TTL_MS,
+        retention: { rawMs: DEFAULT_RAW_RETENTION_MS, rollupMs: DEFAULT_ROLLUP_RETENTION_MS },
+      },
     });
     expect(parseNodeConfig(undefined)).toEqual(parseNodeConfig({}));
+  });
+
+  it('checks the self-healing loop\'s settings: an interval of at least 100 ms, a probe timeout within half of it', () => {
+    expect(probeTimeoutOf(parseNodeConfig({}).mape)).toBe(250);
+    expect(probeTimeoutOf(parseNodeConfig({ mape: { intervalMs: 200 } }).mape)).toBe(100);
+    expect(() => parseNodeConfig({ mape: { intervalMs: 50 } })).toThrow(/mape\.intervalMs/);
+    expect(() => parseNodeConfig({ mape: { intervalMs: 1000, probeTimeoutMs: 600 } })).toThrow(/mape\.probeTimeoutMs: must be at most half/);
+    expect(() => parseNodeConfig({ mape: { riskThreshold: 1.5 } })).toThrow(/mape\.riskThreshold/);
+    expect(() => parseNodeConfig({ mailbox: { poisonLimit: 1 } })).toThrow(/mailbox\.poisonLimit/);
   });
 
   it('keeps given values and fills the nested defaults around them', () => {

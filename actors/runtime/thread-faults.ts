@@ -1,0 +1,68 @@
+/**
+ * Degrading faults injected into an actor's worker thread (chaos): they live in the thread, so
+ * only replacing the thread ends them, as with the real faults they imitate (a runaway loop, a
+ * leak, a wedged file handle). Each is bounded so a forgotten injection cannot take the machine
+ * down: the hog and the leak stop after FAULT_MAX_DURATION_MS.
+ */
+import { setTimeout as sleepFor } from 'node:timers';
+
+/** Of every HOG_PERIOD_MS, the hog keeps the thread busy HOG_BUSY_MS: 90% busy, yet pings still get through. */
+const HOG_PERIOD_MS = 50;
+const HOG_BUSY_MS = 45;
+/** Leak rate: 64 MiB/s, four times the detection rule's 16 MiB/s. */
+const LEAK_PERIOD_MS = 50;
+const LEAK_DOUBLES_PER_TICK = Math.floor((64 * 1024 * 1024) / 8 / (1000 / LEAK_PERIOD_MS));
+/** The delay added to each store write: far above a healthy write's few ms. */
+export const SLOW_STORE_DELAY_MS = 300;
+/** A fault injected and never remedied ends by itself after this long. */
+const FAULT_MAX_DURATION_MS = 120_000;
+
+export class ThreadFaults {
+  private timers: ReturnType<typeof setInterval>[] = [];
+  private leaked: number[][] = [];
+  private storeDelayMs = 0;
+  private readonly sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+  startCpuHog(): void {
+    this.repeat(HOG_PERIOD_MS, () => busyFor(HOG_BUSY_MS));
+  }
+
+  startMemoryLeak(): void {
+    this.repeat(LEAK_PERIOD_MS, () => {
+      // Arrays of doubles this large go straight to V8's large-object space and are retained.
+      this.leaked.push(new Array<number>(LEAK_DOUBLES_PER_TICK).fill(Math.random()));
+    });
+  }
+
+  slowStore(): void {
+    this.storeDelayMs = SLOW_STORE_DELAY_MS;
+  }
+
+  /** Blocks the thread for the injected store delay, as a stalled write would. */
+  beforeStoreWrite(): void {
+    if (this.storeDelayMs > 0) Atomics.wait(this.sleeper, 0, 0, this.storeDelayMs);
+  }
+
+  clear(): void {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    this.leaked = [];
+    this.storeDelayMs = 0;
+  }
+
+  private repeat(periodMs: number, tick: () => void): void {
+    const timer = setInterval(tick, periodMs);
+    this.timers.push(timer);
+    sleepFor(() => {
+      clearInterval(timer);
+      this.leaked = [];
+    }, FAULT_MAX_DURATION_MS).unref();
+  }
+}
+
+export function busyFor(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // Burning CPU is the point.
+  }
+}

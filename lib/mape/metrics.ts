@@ -1,0 +1,28 @@
+/**
+ * The metric catalog: every metric the monitor accepts. A point with a name outside it is
+ * rejected and counted (a typo in a source must not silently create a series nobody watches).
+ * Units are in the names, Prometheus style, so the knowledge base and /metrics agree.
+ */
+export const METRICS = {
+  'process.cpu_ratio': 'CPU time of the whole process per wall-clock second (1 = one core busy)',
+  'process.rss_bytes': 'resident set size of the process',
+  'process.heap_used_bytes': "V8 heap in use on the main thread",
+  'process.event_loop_delay_ms': "p99 event-loop delay of the main thread (perf_hooks) over the interval",
+  'actor.mailbox_depth': 'messages queued or in flight for the actor',
+  'actor.message_rate': 'messages delivered to the actor per second over the interval',
+  'actor.restarts': 'restarts of the actor during the interval',
+  'actor.repeat_crashes': 'crashes during the interval on a message that had crashed the actor before',
+  'actor.elu': "event-loop utilisation of the actor's thread over the interval (0..1)",
+  'actor.heap_bytes': "V8 heap in use in the actor's thread",
+  'actor.retained_heap_growth_bps': "growth per second of the actor's old and large-object spaces (survivors of GC)",
+  'actor.probe_ms': "round trip of a health probe to the actor's thread (the probe timeout when unanswered)",
+  'actor.unresponsive': "1 when the actor's thread did not answer the health probe in time",
+  'actor.store_write_ms': "longest snapshot write of the actor's thread during the interval",
+  'actor.request_ms': 'longest request/reply round trip to the actor completed during the interval',
+} as const;
+
+export type MetricName = keyof typeof METRICS;
+
+export function isMetricName(value: string): value is MetricName {
+  return Object.hasOwn(METRICS, value);
+}

@@ -1,0 +1,52 @@
+/**
+ * What "back to normal" means per cause: the executor checks these on windows taken after its
+ * action, until `withinMs` has passed. Thresholds sit well inside the detection rules' so a
+ * value hovering at a rule's edge is not called recovered.
+ */
+import type { CauseKind } from './causes.js';
+import type { VerifyCriterion } from './plan.js';
+import type { TelemetryWindow } from './telemetry.js';
+
+/** A recovery slower than this counts as a failed action: the next candidate is tried. */
+export const DEFAULT_VERIFY_WITHIN_MS = 4_000;
+
+export function verifyCriteria(cause: CauseKind, target: string): VerifyCriterion[] {
+  const on = (metric: VerifyCriterion['metric'], op: VerifyCriterion['op'], value: number): VerifyCriterion => ({
+    metric,
+    source: target,
+    op,
+    value,
+  });
+  switch (cause) {
+    case 'crash-loop':
+      return [on('actor.repeat_crashes', '<=', 0), on('actor.unresponsive', '<=', 0)];
+    case 'hung-actor':
+      return [on('actor.unresponsive', '<=', 0)];
+    case 'cpu-hog':
+      return [on('actor.elu', '<=', 0.5), on('actor.unresponsive', '<=', 0)];
+    case 'memory-leak':
+      return [on('actor.retained_heap_growth_bps', '<=', 2 * 1024 * 1024), on('actor.unresponsive', '<=', 0)];
+    case 'mailbox-flood':
+      return [on('actor.mailbox_depth', '<=', 100)];
+    case 'slow-store':
+      return [on('actor.store_write_ms', '<=', 50), on('actor.unresponsive', '<=', 0)];
+  }
+}
+
+/**
+ * 'met' when every criterion's metric is in the window and satisfied; 'unknown' when one is
+ * missing (an event window carries few metrics); 'unmet' otherwise.
+ */
+export function checkCriteria(criteria: readonly VerifyCriterion[], window: TelemetryWindow): 'met' | 'unmet' | 'unknown' {
+  let unknown = false;
+  for (const criterion of criteria) {
+    const point = window.points.find((p) => p.metric === criterion.metric && p.source === criterion.source);
+    if (point === undefined) {
+      unknown = true;
+      continue;
+    }
+    const ok = criterion.op === '<=' ? point.value <= criterion.value : point.value >= criterion.value;
+    if (!ok) return 'unmet';
+  }
+  return unknown ? 'unknown' : 'met';
+}

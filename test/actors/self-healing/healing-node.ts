@@ -1,0 +1,74 @@
+/**
+ * A real node for self-healing tests: real worker threads, a real SQLite file, the four MAPE-K
+ * actors of the default tree, and one workload actor (the counter) with steady traffic, the
+ * target of the injected faults. Sampling every 250 ms keeps the tests short; the bench measures
+ * at the default 1 s.
+ */
+import type { NodeConfigInput } from '../../../actors/runtime/node-config.js';
+import { mapeSubtree } from '../../../actors/runtime/default-tree.js';
+import { parseNodeConfig } from '../../../actors/runtime/node-config.js';
+import type { IncidentReport } from '../../../actors/runtime/mape-status.js';
+import type { SupervisorSpec } from '../../../actors/runtime/supervision-spec.js';
+import { COUNTER_ACTOR } from '../../fixtures/fixture-paths.js';
+import { startTestNode, waitFor, type TestNode } from '../../helpers/test-node.js';
+
+export const WORKLOAD = 'workload';
+export const TEST_INTERVAL_MS = 250;
+
+export interface HealingNode extends TestNode {
+  /** Waits until the incident on the workload opened after `afterId` is closed (recovered or failed). */
+  closedIncident(afterId?: number, timeoutMs?: number): Promise<IncidentReport>;
+}
+
+export interface HealingNodeOptions {
+  dataDir?: string;
+  config?: NodeConfigInput;
+  /** Options of the planner actor (riskThreshold, verifyWithinMs). */
+  planner?: Record<string, unknown>;
+}
+
+export async function startHealingNode(options: HealingNodeOptions = {}): Promise<HealingNode> {
+  const config: NodeConfigInput = {
+    ...options.config,
+    // The runtime's real backoff, so a crash loop runs at the speed it would in production.
+    supervision: { backoff: { minMs: 10, maxMs: 1_000, jitter: 0.2 }, ...options.config?.supervision },
+    mape: { intervalMs: TEST_INTERVAL_MS, shedTtlMs: 1_500, ...options.config?.mape },
+  };
+  const mape = mapeSubtree(parseNodeConfig(config));
+  const withPlannerOptions: SupervisorSpec = {
+    ...mape,
+    children: mape.children.map((child) =>
+      child.kind === 'actor' && child.id === 'planner' ? { ...child, options: { ...child.options, ...options.planner } } : child,
+    ),
+  };
+  const test = await startTestNode({
+    config,
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    children: [
+      { kind: 'supervisor', id: 'work', strategy: 'one_for_one', intensity: 20, children: [{ kind: 'actor', id: WORKLOAD, module: COUNTER_ACTOR, subscribes: ['test.increment'] }] },
+      withPlannerOptions,
+    ],
+  });
+  let n = 0;
+  // Steady traffic: a persistent actor with messages writes snapshots, which is where a slow store shows.
+  const traffic = setInterval(() => {
+    test.node.publish('test.increment', { sender: 'traffic', n: ++n }).catch(() => undefined);
+  }, 20);
+  return {
+    ...test,
+    async cleanup() {
+      clearInterval(traffic);
+      await test.cleanup();
+    },
+    closedIncident(afterId = 0, timeoutMs = 20_000) {
+      return waitFor(
+        () =>
+          test.node
+            .incidents()
+            .find((incident) => incident.id > afterId && incident.target === WORKLOAD && (incident.status === 'recovered' || incident.status === 'failed')),
+        timeoutMs,
+        `an incident on '${WORKLOAD}' after #${afterId} to close`,
+      );
+    },
+  };
+}

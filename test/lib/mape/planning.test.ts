@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidPreconditionsError, parsePreconditions, preconditionsHold } from '../../../lib/mape/preconditions.js';
+import { rankCandidates, type PolicyOption } from '../../../lib/mape/rank-candidates.js';
+import { checkCriteria, verifyCriteria } from '../../../lib/mape/verify-criteria.js';
+import { CAUSE_KINDS } from '../../../lib/mape/causes.js';
+
+const options: PolicyOption[] = [
+  { policyId: 1, action: 'restart-actor', cost: 1, risk: 0.1, params: {} },
+  { policyId: 2, action: 'restart-subtree', cost: 3, risk: 0.3, params: {} },
+];
+
+describe('rankCandidates', () => {
+  it('prefers the cheaper, safer action when neither has a record', () => {
+    expect(rankCandidates(options, 'a', () => undefined).map((c) => c.action)).toEqual(['restart-actor', 'restart-subtree']);
+  });
+
+  it('prefers the action that worked before for the cause over a cheaper one that kept failing', () => {
+    const rates = { 'restart-actor': 1 / 12, 'restart-subtree': 11 / 12 } as Record<string, number>;
+    const ranked = rankCandidates(options, 'a', (action) => rates[action]);
+    expect(ranked.map((c) => c.action)).toEqual(['restart-subtree', 'restart-actor']);
+    expect(ranked[0]).toMatchObject({ target: 'a', successRate: 11 / 12, policyId: 2 });
+  });
+});
+
+describe('preconditions', () => {
+  it('parses the known keys and checks them against a diagnosis', () => {
+    const pre = parsePreconditions({ minConfidence: 0.8, excludeTargets: ['executor'] });
+    expect(preconditionsHold(pre, { confidence: 0.9, target: 'a' })).toBe(true);
+    expect(preconditionsHold(pre, { confidence: 0.7, target: 'a' })).toBe(false);
+    expect(preconditionsHold(pre, { confidence: 0.9, target: 'executor' })).toBe(false);
+    expect(preconditionsHold(parsePreconditions({ targets: ['a'] }), { confidence: 1, target: 'b' })).toBe(false);
+    expect(preconditionsHold(parsePreconditions({}), { confidence: 0, target: 'b' })).toBe(true);
+  });
+
+  it.each([
+    ['an array', []],
+    ['null', null],
+    ['an unknown key', { maxBlastRadius: 2 }],
+    ['a confidence above 1', { minConfidence: 2 }],
+    ['targets that are not ids', { targets: [1, 2] }],
+    ['an empty target id', { excludeTargets: [''] }],
+  ])('refuses %s with InvalidPreconditionsError', (_name, raw) => {
+    expect(() => parsePreconditions(raw)).toThrow(InvalidPreconditionsError);
+  });
+});
+
+describe('verification criteria', () => {
+  it('exist for every cause and name the target', () => {
+    for (const cause of CAUSE_KINDS) {
+      const criteria = verifyCriteria(cause, 'x');
+      expect(criteria.length).toBeGreaterThan(0);
+      expect(criteria.every((criterion) => criterion.source === 'x')).toBe(true);
+    }
+  });
+
+  it('are met, unmet, or unknown when the window lacks a metric', () => {
+    const criteria = verifyCriteria('cpu-hog', 'x');
+    const window = (elu: number, withProbe = true) => ({
+      at: 1,
+      intervalMs: 1000,
+      points: [
+        { metric: 'actor.elu' as const, source: 'x', value: elu },
+        ...(withProbe ? [{ metric: 'actor.unresponsive' as const, source: 'x', value: 0 }] : []),
+      ],
+    });
+    expect(checkCriteria(criteria, window(0.1))).toBe('met');
+    expect(checkCriteria(criteria, window(0.9))).toBe('unmet');
+    expect(checkCriteria(criteria, window(0.1, false))).toBe('unknown');
+  });
+});
