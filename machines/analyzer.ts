@@ -61,6 +61,7 @@ const QUIET_INTERVALS = 1;
 
 /** Statistical baselines: the resource metrics where a deviation means something. */
 const STATISTICAL_METRICS = [
+  'actor.cpu_ratio',
   'actor.elu',
   'actor.probe_ms',
   'actor.mailbox_depth',
@@ -72,6 +73,7 @@ const STATISTICAL_METRICS = [
 
 /** Below these a change is noise whatever the spread says (a flat series has a spread of 0). */
 const NOISE_FLOORS = {
+  'actor.cpu_ratio': 0.05,
   'actor.elu': 0.05,
   'actor.probe_ms': 5,
   'actor.mailbox_depth': 50,

@@ -37,6 +37,8 @@ export interface ActorRunnerInit {
   /** Minimum time between two snapshot writes; acknowledgements wait for the write. */
   throttleMs: number;
   clock?: Clock;
+  /** Called after each message is processed (the worker counts them in shared memory for liveness). */
+  onProcessed?: () => void;
 }
 
 export interface ActorRunnerEvents {
@@ -131,6 +133,7 @@ export class ActorRunner {
       }
       this.processingSeq = undefined;
       this.lastSeq = envelope.seq;
+      this.init.onProcessed?.();
     }
     this.flushOutbox();
     // Skipped messages are already acknowledged by a stored snapshot, but the host still holds

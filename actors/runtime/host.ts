@@ -49,6 +49,13 @@ export interface ActorIncarnation {
    * start; undefined where the actor has no thread of its own (inline).
    */
   utilizationSinceLast(): number | undefined;
+  /**
+   * How many messages the actor has processed, as its thread counts them without being asked
+   * (undefined inline): progress between two reads means the thread is not hung.
+   */
+  processedCount(): number | undefined;
+  /** How long the store write the actor's thread is in has lasted (0 when none; inline: 0). */
+  storeWriteRunningMs(now: number): number;
   /** Ends the incarnation at once as a crash (its exit event follows): a remediation's restart. */
   kill(reason: string): void;
   /** Graceful stop (state written, processed messages acknowledged); no exit event follows. */

@@ -12,7 +12,7 @@ import type { ActorIncarnation, ExitInfo, Host } from './host.js';
 import type { Envelope } from './envelope.js';
 import type { SnapshotPort } from './snapshot-port.js';
 import type { FaultKind } from './worker-control.js';
-import { retainedHeapBytes } from './heap-spaces.js';
+import { retainedHeapBytes, threadCpuMs } from './thread-usage.js';
 import { timedSnapshotPort } from './timed-snapshot-port.js';
 
 /** A fault the inline host cannot inject: hanging, hogging or leaking in the caller's thread would hit the whole node. */
@@ -57,7 +57,7 @@ export function createInlineHost(init: InlineHostInit): Host {
         // Asynchronous, like a worker's exit event.
         setImmediate(() => events.exit(info));
       };
-      const snapshots = timedSnapshotPort(init.snapshots, () => undefined);
+      const snapshots = timedSnapshotPort(init.snapshots);
       const runner = new ActorRunner(
         {
           definition: loaded.default,
@@ -109,12 +109,19 @@ export function createInlineHost(init: InlineHostInit): Host {
             state: runner.stateValue(),
             heapUsedBytes: process.memoryUsage().heapUsed,
             retainedHeapBytes: retainedHeapBytes(),
+      cpuTimeMs: threadCpuMs(),
             storeWriteMaxMs: snapshots.takeMaxWriteMs(),
             threadId: 0,
           };
         },
         utilizationSinceLast() {
           return undefined;
+        },
+        processedCount() {
+          return undefined;
+        },
+        storeWriteRunningMs() {
+          return 0;
         },
         kill(reason) {
           const error = new InjectedFaultError(`restart by remediation: ${reason}`);

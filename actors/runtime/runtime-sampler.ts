@@ -38,7 +38,7 @@ export class RuntimeSampler {
   private lastCpu = process.cpuUsage();
   private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   private readonly memory = new Map<string, CellMemory>();
-  private readonly retained = new WeakMap<ActorIncarnation, { bytes: number; at: number }>();
+  private readonly retained = new WeakMap<ActorIncarnation, { bytes: number; cpuMs: number; at: number }>();
   private readonly repeatCrashes = new Map<string, number>();
 
   constructor(private readonly init: RuntimeSamplerInit) {}
@@ -79,7 +79,7 @@ export class RuntimeSampler {
       for (const cell of this.init.cells()) {
         points.push(...this.cellPoints(cell, elapsedMs, latencies.get(cell.id)));
         const incarnation = cell.state === 'running' ? cell.current : undefined;
-        if (incarnation) probes.push(this.probe(cell.id, incarnation));
+        if (incarnation) probes.push(this.probe(cell, incarnation));
       }
       for (const probed of await Promise.all(probes)) points.push(...probed);
       this.init.publish({ at, intervalMs: Math.round(elapsedMs), points });
@@ -120,7 +120,14 @@ export class RuntimeSampler {
     return points;
   }
 
-  private async probe(actorId: string, incarnation: ActorIncarnation): Promise<TelemetryPoint[]> {
+  /**
+   * A probe unanswered in time marks the thread unresponsive only if the actor also processed
+   * nothing meanwhile: a thread busy with a backlog answers late but makes progress; a hung one
+   * makes none.
+   */
+  private async probe(cell: ActorCell, incarnation: ActorIncarnation): Promise<TelemetryPoint[]> {
+    const actorId = cell.id;
+    const progressBefore = progressOf(cell, incarnation);
     const started = performance.now();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const health = await Promise.race([
@@ -133,17 +140,27 @@ export class RuntimeSampler {
     // An incarnation that ended during the probe says nothing about the actor's next one.
     if (health === undefined) return [];
     if (health === 'timeout') {
+      // Blocked in a store write: a slow store, not a hung thread.
+      const writingMs = incarnation.storeWriteRunningMs(Date.now());
+      const progressed = progressOf(cell, incarnation) > progressBefore || writingMs > 0;
       return [
         { metric: 'actor.probe_ms', source: actorId, value: this.init.probeTimeoutMs },
-        { metric: 'actor.unresponsive', source: actorId, value: 1 },
+        { metric: 'actor.unresponsive', source: actorId, value: progressed ? 0 : 1 },
+        ...(writingMs > 0 ? [{ metric: 'actor.store_write_ms', source: actorId, value: writingMs }] : []),
       ];
     }
     const previous = this.retained.get(incarnation);
     const at = performance.now();
-    this.retained.set(incarnation, { bytes: health.retainedHeapBytes, at });
-    // The first reading of an incarnation has no baseline: growth counts from there.
-    const growth = previous ? ((health.retainedHeapBytes - previous.bytes) * 1000) / Math.max(1, at - previous.at) : 0;
+    this.retained.set(incarnation, { bytes: health.retainedHeapBytes, cpuMs: health.cpuTimeMs, at });
+    // The first reading of an incarnation has no baseline: growth and CPU count from there.
+    const elapsed = previous ? Math.max(1, at - previous.at) : 1;
+    const growth = previous ? ((health.retainedHeapBytes - previous.bytes) * 1000) / elapsed : 0;
+    const cpu: TelemetryPoint[] =
+      previous && health.cpuTimeMs >= 0 && previous.cpuMs >= 0
+        ? [{ metric: 'actor.cpu_ratio', source: actorId, value: Math.max(0, health.cpuTimeMs - previous.cpuMs) / elapsed }]
+        : [];
     return [
+      ...cpu,
       { metric: 'actor.probe_ms', source: actorId, value: probeMs },
       { metric: 'actor.unresponsive', source: actorId, value: 0 },
       { metric: 'actor.heap_bytes', source: actorId, value: health.heapUsedBytes },
@@ -151,4 +168,9 @@ export class RuntimeSampler {
       { metric: 'actor.store_write_ms', source: actorId, value: health.storeWriteMaxMs },
     ];
   }
+}
+
+/** Messages processed so far: the thread's own count where it has one, else the acknowledgements. */
+function progressOf(cell: ActorCell, incarnation: ActorIncarnation): number {
+  return incarnation.processedCount() ?? cell.mailbox.counters.acked;
 }

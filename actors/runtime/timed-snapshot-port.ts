@@ -1,7 +1,6 @@
 /**
  * A snapshot port that times its writes, so the monitor sees a slow store per actor (the longest
- * write of each sampling interval), and that runs a hook before each write (where chaos adds its
- * store delay).
+ * write of each sampling interval), and tells its hooks when a write starts and ends.
  */
 import type { SnapshotPort } from './snapshot-port.js';
 
@@ -10,15 +9,25 @@ export interface TimedSnapshotPort extends SnapshotPort {
   takeMaxWriteMs(): number;
 }
 
-export function timedSnapshotPort(port: SnapshotPort, beforeWrite: () => void): TimedSnapshotPort {
+export interface WriteHooks {
+  /** Before the write (where chaos adds its store delay). */
+  started(): void;
+  ended(): void;
+}
+
+export function timedSnapshotPort(port: SnapshotPort, hooks?: WriteHooks): TimedSnapshotPort {
   let maxWriteMs = 0;
   return {
     load: (actorId) => port.load(actorId),
     save(actorId, record) {
       const started = performance.now();
-      beforeWrite();
-      port.save(actorId, record);
-      maxWriteMs = Math.max(maxWriteMs, performance.now() - started);
+      hooks?.started();
+      try {
+        port.save(actorId, record);
+      } finally {
+        hooks?.ended();
+        maxWriteMs = Math.max(maxWriteMs, performance.now() - started);
+      }
     },
     takeMaxWriteMs() {
       const value = maxWriteMs;

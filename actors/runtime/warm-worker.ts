@@ -9,6 +9,7 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { WorkerExitedError } from './errors.js';
 import type { WorkerControl } from './worker-control.js';
 import { protocolCheckSources } from './protocol-validators.js';
+import { ThreadSignals } from './thread-signals.js';
 
 const WORKER_ENTRY = new URL('./worker-entry.js', import.meta.url);
 
@@ -23,6 +24,8 @@ export class WarmWorker {
   readonly busPort: MessagePort;
   readonly control: Comlink.Remote<WorkerControl>;
   readonly exited: Promise<WorkerExit>;
+  /** What the thread publishes in shared memory (progress, a store write under way). */
+  readonly signals = new ThreadSignals();
   /** Who the worker is serving, for error messages. */
   label = '(spare)';
   private exitInfo: WorkerExit | undefined;
@@ -33,7 +36,7 @@ export class WarmWorker {
     const channel = new MessageChannel();
     this.busPort = channel.port1;
     this.worker = new Worker(WORKER_ENTRY, {
-      workerData: { busPort: channel.port2, checks: protocolCheckSources() },
+      workerData: { busPort: channel.port2, checks: protocolCheckSources(), signals: this.signals.buffer },
       transferList: [channel.port2],
     });
     this.worker.on('error', (error) => {

@@ -37,13 +37,16 @@ export type StopResult = Static<typeof stopResultSchema>;
  * threadId: the hosting thread (the main thread, 0, for inline actors), so reuse of threads can be seen.
  * retainedHeapBytes: V8's old and large-object spaces, what survived garbage collection (a leak
  * grows it; short-lived garbage does not). storeWriteMaxMs: the longest snapshot write since the
- * previous health call (0 when none), so each call covers one sampling interval.
+ * previous health call (0 when none), so each call covers one sampling interval. cpuTimeMs: the
+ * thread's own CPU time (thread-usage.ts).
  */
 export const healthSchema = Type.Object({
   state: Type.Unknown(),
   heapUsedBytes: Type.Number(),
   retainedHeapBytes: Type.Number(),
   storeWriteMaxMs: Type.Number({ minimum: 0 }),
+  /** CPU time of the hosting thread in ms; -1 where the platform does not tell. */
+  cpuTimeMs: Type.Number({ minimum: -1 }),
   threadId: Type.Integer({ minimum: 0 }),
 });
 export type WorkerHealth = Static<typeof healthSchema>;

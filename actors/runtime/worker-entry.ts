@@ -18,12 +18,18 @@ import { warmUpStateMachines } from './warm-up.js';
 import type { Database } from 'better-sqlite3';
 import { openStore } from '../../store/open-store.js';
 import { createActorSnapshotStore } from '../../store/actor-snapshots.js';
-import { retainedHeapBytes } from './heap-spaces.js';
+import { retainedHeapBytes, threadCpuMs } from './thread-usage.js';
 import { ThreadFaults } from './thread-faults.js';
+import { ThreadSignals } from './thread-signals.js';
 import { timedSnapshotPort, type TimedSnapshotPort } from './timed-snapshot-port.js';
 
 if (!parentPort) throw new Error('worker-entry must run in a worker thread');
-const { busPort, checks: checkSources } = workerData as { busPort: MessagePort; checks: ProtocolCheckSources };
+const {
+  busPort,
+  checks: checkSources,
+  signals: signalBuffer,
+} = workerData as { busPort: MessagePort; checks: ProtocolCheckSources; signals: SharedArrayBuffer };
+const signals = new ThreadSignals(signalBuffer);
 const checks = loadProtocolChecks(checkSources);
 
 let runner: ActorRunner | undefined;
@@ -118,7 +124,15 @@ const control: WorkerControl = {
     store = persistent ? (prepared ?? { path: init.databasePath, db: openStore(init.databasePath) }) : undefined;
     prepared = undefined;
     const db = store?.db;
-    snapshots = db ? timedSnapshotPort(createActorSnapshotStore(db), () => faults.beforeStoreWrite()) : undefined;
+    snapshots = db
+      ? timedSnapshotPort(createActorSnapshotStore(db), {
+          started: () => {
+            signals.storeWrite(true);
+            faults.beforeStoreWrite();
+          },
+          ended: () => signals.storeWrite(false),
+        })
+      : undefined;
     runner = new ActorRunner(
       {
         definition,
@@ -126,6 +140,7 @@ const control: WorkerControl = {
         runId: init.runId,
         ...(snapshots ? { snapshots } : {}),
         throttleMs: init.throttleMs,
+        onProcessed: () => signals.messageProcessed(),
       },
       {
         outbound: (batch: Outbound[]) => {
@@ -166,6 +181,7 @@ const control: WorkerControl = {
       state: runner?.stateValue(),
       heapUsedBytes: process.memoryUsage().heapUsed,
       retainedHeapBytes: retainedHeapBytes(),
+      cpuTimeMs: threadCpuMs(),
       storeWriteMaxMs: snapshots?.takeMaxWriteMs() ?? 0,
       threadId,
     };

@@ -150,6 +150,14 @@ class WorkerIncarnation implements ActorIncarnation {
     return since.utilization;
   }
 
+  processedCount(): number {
+    return this.warm.signals.processedCount();
+  }
+
+  storeWriteRunningMs(now: number): number {
+    return this.warm.signals.storeWriteRunningMs(now);
+  }
+
   kill(reason: string): void {
     const error = new KilledByRemediationError(this.spec.actorId, reason);
     this.exitWith({ normal: false, reason: error.message, error });

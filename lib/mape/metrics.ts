@@ -12,11 +12,12 @@ export const METRICS = {
   'actor.message_rate': 'messages delivered to the actor per second over the interval',
   'actor.restarts': 'restarts of the actor during the interval',
   'actor.repeat_crashes': 'crashes during the interval on a message that had crashed the actor before',
+  'actor.cpu_ratio': "CPU time of the actor's thread per wall-clock second over the interval (1 = a core)",
   'actor.elu': "event-loop utilisation of the actor's thread over the interval (0..1)",
   'actor.heap_bytes': "V8 heap in use in the actor's thread",
   'actor.retained_heap_growth_bps': "growth per second of the actor's old and large-object spaces (survivors of GC)",
   'actor.probe_ms': "round trip of a health probe to the actor's thread (the probe timeout when unanswered)",
-  'actor.unresponsive': "1 when the actor's thread did not answer the health probe in time",
+  'actor.unresponsive': "1 when the actor's thread neither answered the health probe in time nor acknowledged a message meanwhile",
   'actor.store_write_ms': "longest snapshot write of the actor's thread during the interval",
   'actor.request_ms': 'longest request/reply round trip to the actor completed during the interval',
 } as const;

@@ -23,7 +23,7 @@ export function verifyCriteria(cause: CauseKind, target: string): VerifyCriterio
     case 'hung-actor':
       return [on('actor.unresponsive', '<=', 0)];
     case 'cpu-hog':
-      return [on('actor.elu', '<=', 0.5), on('actor.unresponsive', '<=', 0)];
+      return [on('actor.cpu_ratio', '<=', 0.25), on('actor.unresponsive', '<=', 0)];
     case 'memory-leak':
       return [on('actor.retained_heap_growth_bps', '<=', 2 * 1024 * 1024), on('actor.unresponsive', '<=', 0)];
     case 'mailbox-flood':

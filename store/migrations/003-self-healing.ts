@@ -47,10 +47,12 @@ const migration: Migration = {
       ('retained-growth', 'actor.retained_heap_growth_bps', '>=', 16777216, 1, 'memory-leak', 0.8, 3),
     -- A fifth of the default mailbox capacity: well before senders block or lose messages.
       ('deep-mailbox', 'actor.mailbox_depth', '>=', 2000, 1, 'mailbox-flood', 0.8, 4);
-    -- A thread busy 80% of the time with no backlog: the work is not coming from its mailbox
-    -- (a thread busy with a growing backlog is overloaded, which deep-mailbox names).
+    -- A thread burning half a core or more with no backlog: the work is not coming from its mailbox
+    -- (a thread busy with a growing backlog is overloaded, which deep-mailbox names). Its own CPU
+    -- time, not its event-loop utilisation, which also grows when the machine is busy and the
+    -- thread merely waits for a core.
     INSERT INTO detector_rules (id, metric, op, threshold, consecutive, cause_kind, confidence, rank, and_metric, and_op, and_threshold)
-      VALUES ('busy-thread', 'actor.elu', '>=', 0.8, 1, 'cpu-hog', 0.75, 5, 'actor.mailbox_depth', '<=', 200);
+      VALUES ('busy-thread', 'actor.cpu_ratio', '>=', 0.5, 1, 'cpu-hog', 0.75, 5, 'actor.mailbox_depth', '<=', 200);
 
     INSERT OR IGNORE INTO policies (cause_kind, action_kind, cost, risk) VALUES
       ('crash-loop', 'quarantine-message', 1, 0.1),

@@ -55,11 +55,11 @@ describe('verification criteria', () => {
 
   it('are met, unmet, or unknown when the window lacks a metric', () => {
     const criteria = verifyCriteria('cpu-hog', 'x');
-    const window = (elu: number, withProbe = true) => ({
+    const window = (cpu: number, withProbe = true) => ({
       at: 1,
       intervalMs: 1000,
       points: [
-        { metric: 'actor.elu' as const, source: 'x', value: elu },
+        { metric: 'actor.cpu_ratio' as const, source: 'x', value: cpu },
         ...(withProbe ? [{ metric: 'actor.unresponsive' as const, source: 'x', value: 0 }] : []),
       ],
     });

@@ -1,0 +1,39 @@
+/**
+ * Facts a worker thread publishes in shared memory for the host to read without asking it: how
+ * many messages it has processed, and since when a store write has been under way. A hung
+ * thread cannot answer a probe, and neither can one blocked in a slow write; these tell the
+ * two apart, and tell both from a thread that is merely busy (its count moves).
+ */
+/** Layout: [0, 8) the epoch ms at which the current store write started (0: none); [8, 12) processed count. */
+const BYTES = 16;
+
+export class ThreadSignals {
+  private readonly writeStartedAt: Float64Array;
+  private readonly processed: Int32Array;
+
+  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(BYTES)) {
+    this.writeStartedAt = new Float64Array(buffer, 0, 1);
+    this.processed = new Int32Array(buffer, 8, 1);
+  }
+
+  /** Thread side. */
+  messageProcessed(): void {
+    Atomics.add(this.processed, 0, 1);
+  }
+
+  /** Thread side. */
+  storeWrite(started: boolean): void {
+    this.writeStartedAt[0] = started ? Date.now() : 0;
+  }
+
+  /** Host side. */
+  processedCount(): number {
+    return Atomics.load(this.processed, 0);
+  }
+
+  /** Host side: how long the write under way has lasted, 0 when none is. */
+  storeWriteRunningMs(now: number): number {
+    const startedAt = this.writeStartedAt[0]!;
+    return startedAt === 0 ? 0 : Math.max(0, now - startedAt);
+  }
+}
