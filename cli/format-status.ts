@@ -3,17 +3,28 @@
  * one line per supervisor or actor. Overflow counters appear only when non-zero, so a line that
  * mentions `dropped`, `rejected` or `blocked` is one to look at.
  */
-import type { ActorStatus, MailboxStatus, NodeStatus, SupervisorStatus, TreeNodeStatus } from '../actors/runtime/node-status.js';
+import type { ActorStatus, MailboxStatus, MapeStatus, NodeStatus, SupervisorStatus, TreeNodeStatus } from '../actors/runtime/node-status.js';
 
 export function formatStatus(status: NodeStatus): string {
   const lines = [
     `node ${printable(status.nodeId)} (${status.production ? 'production' : 'development'})  run ${printable(status.runId)}`,
     `started ${formatTimestamp(status.startedAt)}, up ${formatDuration(status.uptimeMs)}`,
     `bus: ${status.bus.published} published, ${status.bus.delivered} delivered, ${status.bus.malformed} malformed`,
+    ...(status.mape ? mapeLines(status.mape) : []),
     '',
     ...treeLines(status.tree, '', ''),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** The loop's phase, its open incidents, and the plans held for governance. */
+function mapeLines(mape: MapeStatus): string[] {
+  const lines = [`self-healing: ${mape.phase}, ${mape.open.length} open, ${mape.recovered} recovered, ${mape.failed} failed`];
+  for (const incident of mape.open) {
+    const held = incident.status === 'held' ? ' (held for governance: its risk is at or above mape.riskThreshold)' : '';
+    lines.push(`  incident #${incident.id} ${incident.status}: ${printable(incident.cause ?? '?')} on ${printable(incident.target ?? '?')}${held}`);
+  }
+  return lines;
 }
 
 /** `prefix` goes before this node's line, `childPrefix` before its children's: the tree's drawing so far. */

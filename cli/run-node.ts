@@ -8,6 +8,8 @@ import { startControlServer, type ControlServer } from '../actors/runtime/contro
 import { createLogger, type Logger } from '../actors/runtime/logger.js';
 import type { NodeConfig } from '../actors/runtime/node-config.js';
 import { FAULT_KINDS } from '../actors/runtime/fault-kinds.js';
+import { defaultChaosTarget } from '../actors/runtime/chaos-target.js';
+import { CAUSE_KINDS } from '../lib/mape/causes.js';
 import { StoreCorruptError, StoreVersionError } from '../store/errors.js';
 import { EXIT_FATAL, EXIT_OK, EXIT_STORE_REFUSED } from './exit-codes.js';
 import { z } from 'zod';
@@ -19,6 +21,8 @@ const LINGER_LIMIT_MS = 5_000;
 
 const actorParams = z.strictObject({ actorId: z.string().min(1) });
 const crashParams = z.strictObject({ actorId: z.string().min(1), kind: z.enum(FAULT_KINDS) });
+const chaosParams = z.strictObject({ kind: z.enum(CAUSE_KINDS), target: z.string().min(1).optional() });
+const incidentsParams = z.strictObject({ sinceMs: z.number().int().nonnegative().optional() });
 
 export interface RunNodeOptions extends Omit<NodeOptions, 'config' | 'onFatal' | 'logger'> {
   config: NodeConfig;
@@ -106,11 +110,19 @@ export async function runNode(options: RunNodeOptions): Promise<void> {
         await node.crash(actorId, kind);
         return { injected: kind, actorId };
       }
+      case 'chaos': {
+        const { kind, target } = chaosParams.parse(params);
+        return node.chaos(kind, target ?? defaultChaosTarget(node.tree()));
+      }
+      case 'incidents': {
+        const { sinceMs } = incidentsParams.parse(params);
+        return node.incidents(sinceMs === undefined ? {} : { sinceMs });
+      }
       case 'stop':
         setImmediate(() => void shutdown(EXIT_OK, 'stop requested over the control socket'));
         return { stopping: true };
       default:
-        throw new TypeError(`unknown control method '${method}' (status, snapshot, crash, stop)`);
+        throw new TypeError(`unknown control method '${method}' (status, snapshot, crash, chaos, incidents, stop)`);
     }
   }
   log.info({ controlSocket: config.controlSocket }, 'ready');
