@@ -69,3 +69,36 @@ describe('Mailbox after a restart', () => {
     expect(box.take(10).map((envelope) => envelope.payload)).toEqual([3, 4, 5]);
   });
 });
+
+describe('Mailbox remediations', () => {
+  function filled(): Mailbox {
+    const mailbox = new Mailbox('a', 100);
+    for (const topic of ['x', 'flood', 'flood', 'y', 'flood']) mailbox.offer(topic, null, 's', 0, undefined, 'reject');
+    return mailbox;
+  }
+
+  it('sheds a topic: removes its pending messages and refuses it until the deadline', () => {
+    const mailbox = filled();
+    expect(mailbox.dominantTopic()).toBe('flood');
+    expect(mailbox.shed('flood', 1_000)).toBe(3);
+    expect(mailbox.take(10).map((envelope) => envelope.topic)).toEqual(['x', 'y']);
+    expect(mailbox.offer('flood', null, 's', 999, undefined, 'reject')).toBe('shed');
+    expect(mailbox.counters.shed).toBe(4);
+    expect(mailbox.offer('flood', null, 's', 1_000, undefined, 'reject')).toBe('accepted');
+    mailbox.shed('y', 5_000);
+    expect(mailbox.unshed('y')).toBe(true);
+    expect(mailbox.unshed('y')).toBe(false);
+    expect(mailbox.offer('y', null, 's', 10, undefined, 'reject')).toBe('accepted');
+  });
+
+  it('removes one message by sequence, and drains what is pending while in-flight messages stay', () => {
+    const mailbox = filled();
+    const inflight = mailbox.take(1);
+    expect(mailbox.remove(inflight[0]!.seq)).toBeUndefined();
+    expect(mailbox.remove(3)?.topic).toBe('flood');
+    expect(mailbox.drainPending().map((envelope) => envelope.seq)).toEqual([2, 4, 5]);
+    expect(mailbox.depth).toBe(1);
+    expect(mailbox.counters.removed).toBe(4);
+    expect(mailbox.dominantTopic()).toBeUndefined();
+  });
+});

@@ -1,0 +1,132 @@
+/**
+ * The loop under its own faults and bad input: an executor crashed mid-action completes that
+ * action exactly once; malformed samples and unknown metrics are rejected and counted; corrupted
+ * policy and rule rows are reported and skipped, and the loop goes on healing.
+ */
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InvalidPayloadError, ProductionModeError } from '../../../actors/runtime/errors.js';
+import { DATABASE_FILE_NAME } from '../../../actors/runtime/node.js';
+import type { ActorStatus, TreeNodeStatus } from '../../../actors/runtime/node-status.js';
+import { openStore } from '../../../store/open-store.js';
+import { makeDataDir, startTestNode, waitFor } from '../../helpers/test-node.js';
+import { COUNTER_ACTOR } from '../../fixtures/fixture-paths.js';
+import { startHealingNode, WORKLOAD, type HealingNode } from './healing-node.js';
+
+function actorStatus(tree: TreeNodeStatus, id: string): ActorStatus | undefined {
+  if (tree.kind === 'actor') return tree.id === id ? tree : undefined;
+  for (const child of tree.children) {
+    const found = actorStatus(child, id);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+describe('the self-healing loop under faults of its own and bad input', () => {
+  let healing: HealingNode | undefined;
+  let dataDir: string | undefined;
+
+  afterEach(async () => {
+    await healing?.cleanup();
+    healing = undefined;
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    dataDir = undefined;
+  });
+
+  it.each(['exit', 'throw'] as const)('an executor crashed (%s) mid-action completes the action exactly once', async (how) => {
+    dataDir = makeDataDir();
+    healing = await startHealingNode({ dataDir });
+    const node = healing.node;
+    const restartsBefore = actorStatus(node.tree(), WORKLOAD)!.restarts;
+    await node.chaos('cpu-hog', WORKLOAD);
+    // Crash the executor the moment its action is on record: the command may or may not have been
+    // performed, and the restarted executor must find out which and carry on, not repeat it.
+    await waitFor(() => node.incidents().find((incident) => incident.actions.length > 0), 10_000, 'an action on record');
+    await node.crash('executor', how);
+    const incident = await healing.closedIncident();
+
+    expect(incident).toMatchObject({ status: 'recovered', causeKind: 'cpu-hog' });
+    expect(incident.actions.map((action) => [action.kind, action.status])).toEqual([['restart-actor', 'succeeded']]);
+    const db = openStore(join(dataDir, DATABASE_FILE_NAME));
+    try {
+      const outcomes = db.prepare('SELECT action_id AS actionId, success FROM outcomes').all();
+      expect(outcomes).toEqual([{ actionId: incident.actions[0]!.id, success: 1 }]);
+    } finally {
+      db.close();
+    }
+    expect(actorStatus(node.tree(), 'executor')!.restarts).toBeGreaterThanOrEqual(1);
+    // One restart of the workload: the action's, performed once.
+    expect(actorStatus(node.tree(), WORKLOAD)!.restarts - restartsBefore).toBe(1);
+  });
+
+  it('rejects malformed samples at the bus, and counts points of unknown metrics in the monitor while storing the rest', async () => {
+    healing = await startHealingNode();
+    const node = healing.node;
+    await expect(node.publish('telemetry.sample', { at: 'now', intervalMs: 1, points: [] })).rejects.toThrow(InvalidPayloadError);
+    await expect(
+      node.publish('telemetry.sample', { at: 1, intervalMs: 1, points: [{ metric: 'actor.elu', source: 'a', value: Number.NaN }] }),
+    ).rejects.toThrow(InvalidPayloadError);
+    await expect(node.publish('telemetry.sample', { at: 1, intervalMs: 1, points: [{ metric: 'actor.elu' }] })).rejects.toThrow(InvalidPayloadError);
+
+    await node.publish('telemetry.sample', {
+      at: Date.now(),
+      intervalMs: 0,
+      points: [
+        { metric: 'actor.vibes', source: 'external', value: 1 },
+        { metric: 'actor.vibes', source: 'external', value: 2 },
+        { metric: 'actor.mailbox_depth', source: 'external', value: 3 },
+      ],
+    });
+    const context = await waitFor(async () => {
+      const snapshot = (await node.snapshot('monitor')) as { context: { rejectedPoints: number; rejectedMetrics: Record<string, number> } };
+      return snapshot.context.rejectedPoints >= 2 ? snapshot.context : undefined;
+    });
+    expect(context.rejectedMetrics).toEqual({ 'actor.vibes': 2 });
+    const db = openStore(join(healing.dataDir, DATABASE_FILE_NAME));
+    try {
+      await waitFor(() => (db.prepare("SELECT count(*) AS n FROM samples WHERE source = 'external'").get() as { n: number }).n === 1 || undefined);
+      expect(db.prepare("SELECT count(*) AS n FROM samples WHERE metric = 'actor.vibes'").get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('reports and skips a corrupted policy row and a corrupted rule row, and heals with the valid ones', async () => {
+    dataDir = makeDataDir();
+    const db = openStore(join(dataDir, DATABASE_FILE_NAME));
+    // Rows as a bad hand edit or a newer version could leave them: an action this node cannot
+    // perform (ranked first, cost 0), preconditions it cannot read, a rule on an unknown metric.
+    db.exec(`
+      INSERT INTO policies (cause_kind, action_kind, cost, risk) VALUES ('cpu-hog', 'reformat-disk', 0, 0);
+      INSERT INTO policies (cause_kind, action_kind, preconditions, cost, risk) VALUES ('cpu-hog', 'drain-mailbox', '{"whenMoonIs":"full"}', 0, 0);
+      INSERT INTO detector_rules (id, metric, op, threshold, consecutive, cause_kind, confidence, rank)
+        VALUES ('bogus', 'actor.vibes', '>=', 1, 1, 'cpu-hog', 0.9, 0);
+    `);
+    db.close();
+    healing = await startHealingNode({ dataDir });
+    const node = healing.node;
+    await node.chaos('cpu-hog', WORKLOAD);
+    const incident = await healing.closedIncident();
+    expect(incident).toMatchObject({ status: 'recovered', causeKind: 'cpu-hog' });
+    expect(incident.actions.map((action) => action.kind)).toEqual(['restart-actor']);
+
+    const planner = (await node.snapshot('planner')) as { context: { skippedPolicies: { reason: string }[] } };
+    expect(planner.context.skippedPolicies.map((skipped) => skipped.reason)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/unknown action kind 'reformat-disk'/), expect.stringMatching(/unknown key 'whenMoonIs'/)]),
+    );
+    const analyzer = (await node.snapshot('analyzer')) as { context: { skippedRules: { id: string; reason: string }[] } };
+    expect(analyzer.context.skippedRules).toEqual([{ id: 'bogus', reason: expect.stringMatching(/unknown metric "actor.vibes"/) }]);
+  });
+
+  it('refuses chaos in production mode and names the actor it cannot find', async () => {
+    const test = await startTestNode({ config: { production: true }, children: [{ kind: 'actor', id: 'c', module: COUNTER_ACTOR }] });
+    try {
+      await expect(test.node.chaos('cpu-hog', 'c')).rejects.toThrow(ProductionModeError);
+    } finally {
+      await test.cleanup();
+    }
+    healing = await startHealingNode();
+    await expect(healing.node.chaos('cpu-hog', 'nobody')).rejects.toThrow(/nobody/);
+  });
+});
