@@ -2,7 +2,7 @@
 import type { FigureSink } from '../stats.js';
 
 export interface SuiteContext {
-  /** Reduced counts: the quick run of every suite together stays under two minutes. */
+  /** Reduced counts: bus and restart quick together stay under two minutes; mape quick keeps its 2-minute quiet run. */
   quick: boolean;
   sink: FigureSink;
 }
