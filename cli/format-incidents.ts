@@ -4,10 +4,38 @@
  */
 import type { IncidentReport } from '../actors/runtime/mape-status.js';
 import { formatDuration } from './format-status.js';
+import { nearestRank } from '../store/nearest-rank.js';
 
 export function formatIncidents(incidents: readonly IncidentReport[]): string {
   if (incidents.length === 0) return 'no incidents\n';
-  return `${incidents.map(formatIncident).join('\n')}\n`;
+  return `${incidents.map(formatIncident).join('\n')}\n\n${summaryLines(incidents).join('\n')}\n`;
+}
+
+/**
+ * MTTD and MTTR per cause kind over the listed incidents (nearest-rank median and p99), as
+ * store/incidents.ts timings() computes them: MTTR from the fault's start when known, else from detection.
+ */
+function summaryLines(incidents: readonly IncidentReport[]): string[] {
+  const byCause = new Map<string, { detect: number[]; repair: number[]; n: number }>();
+  for (const incident of incidents) {
+    const cause = incident.causeKind ?? '(undiagnosed)';
+    const entry = byCause.get(cause) ?? { detect: [], repair: [], n: 0 };
+    entry.n++;
+    if (incident.faultStartedAt !== null) entry.detect.push(incident.detectedAt - incident.faultStartedAt);
+    if (incident.recoveredAt !== null) entry.repair.push(incident.recoveredAt - (incident.faultStartedAt ?? incident.detectedAt));
+    byCause.set(cause, entry);
+  }
+  const stat = (values: number[]) => {
+    if (values.length === 0) return '-';
+    const sorted = [...values].sort((a, b) => a - b);
+    return `${formatDuration(nearestRank(sorted, 50)!)} / ${formatDuration(nearestRank(sorted, 99)!)}`;
+  };
+  return [
+    'per cause (median / p99):',
+    ...[...byCause.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([cause, entry]) => `  ${cause}: ${entry.n} incidents, MTTD ${stat(entry.detect)}, MTTR ${stat(entry.repair)}`),
+  ];
 }
 
 function formatIncident(incident: IncidentReport): string {

@@ -12,7 +12,7 @@
  */
 import { enqueueActions, setup } from 'xstate';
 import type { MachineBusEmitted } from './bus-emitted.js';
-import { ROLLBACK_OF, type RuntimeCommand, type RuntimeCommandResult } from '../lib/mape/actions.js';
+import type { RuntimeCommand, RuntimeCommandResult } from '../lib/mape/actions.js';
 import type { Outcome, Plan, PlanCandidate } from '../lib/mape/plan.js';
 import type { TelemetryWindow } from '../lib/mape/telemetry.js';
 import { checkCriteria } from '../lib/mape/verify-criteria.js';
@@ -78,7 +78,7 @@ export function createExecutorMachine(ports: ExecutorPorts, input: ExecutorInput
   const command = (running: Running, rollback: boolean): MachineBusEmitted => {
     const candidate = running.plan.candidates[running.index]!;
     const payload: RuntimeCommand = rollback
-      ? { commandId: running.actionId, kind: ROLLBACK_OF[candidate.action]!, target: candidate.target, params: { ...candidate.params, ...running.effect } }
+      ? { commandId: running.actionId, kind: candidate.rollback!, target: candidate.target, params: { ...candidate.params, ...running.effect } }
       : { commandId: running.actionId, kind: candidate.action, target: candidate.target, params: candidate.params };
     return { type: 'bus.publish', topic: 'runtime.command', payload };
   };
@@ -130,7 +130,7 @@ export function createExecutorMachine(ports: ExecutorPorts, input: ExecutorInput
   const actionFailed = (context: ExecutorContext, running: Running, detail: string, executed: boolean, emitted: MachineBusEmitted[]): Step => {
     const at = ports.now();
     const candidate = running.plan.candidates[running.index]!;
-    if (executed && ROLLBACK_OF[candidate.action] !== undefined) {
+    if (executed && candidate.rollback !== null) {
       ports.finish(running.actionId, 'rolled_back', false, at, detail);
       emitted.push(command({ ...running, rollingBack: true }, true));
       emitted.push(outcome(running, false, false, at));

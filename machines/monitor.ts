@@ -17,7 +17,7 @@ export interface MonitorPorts {
   applyRetention(now: number): void;
 }
 
-/** Retention runs at most this often: rolling up is per minute, so more often finds nothing new. */
+/** Retention runs at most this often by default: rolling up is per minute, so more often finds little new. */
 export const RETENTION_EVERY_MS = 60_000;
 
 export interface MonitorContext {
@@ -34,7 +34,8 @@ const MAX_REJECTED_NAMES = 32;
 
 type MonitorEvent = { type: 'telemetry.sample'; payload: TelemetrySample };
 
-export function createMonitorMachine(ports: MonitorPorts) {
+export function createMonitorMachine(ports: MonitorPorts, options: { retentionEveryMs?: number } = {}) {
+  const retentionEveryMs = options.retentionEveryMs ?? RETENTION_EVERY_MS;
   return setup({
     types: {} as { context: MonitorContext; events: MonitorEvent; emitted: MachineBusEmitted },
     actions: {
@@ -55,7 +56,7 @@ export function createMonitorMachine(ports: MonitorPorts) {
         }
         if (accepted.length > 0) ports.writeSamples(sample.at, accepted);
         let lastRetentionAt = context.lastRetentionAt;
-        if (sample.at - lastRetentionAt >= RETENTION_EVERY_MS) {
+        if (sample.at - lastRetentionAt >= retentionEveryMs) {
           ports.applyRetention(sample.at);
           lastRetentionAt = sample.at;
         }

@@ -16,14 +16,18 @@ export default defineActor({
     db = openStore(io.databasePath);
     const rawRetentionMs = optionalPositiveInt(io.options, 'rawRetentionMs');
     const rollupRetentionMs = optionalPositiveInt(io.options, 'rollupRetentionMs');
+    const retentionEveryMs = optionalPositiveInt(io.options, 'retentionEveryMs');
     const samples = createSampleStore(db, {
       ...(rawRetentionMs !== undefined ? { rawRetentionMs } : {}),
       ...(rollupRetentionMs !== undefined ? { rollupRetentionMs } : {}),
     });
-    return createMonitorMachine({
-      writeSamples: (at, points) => samples.insertBatch(points.map((point) => ({ at, source: point.source, metric: point.metric, value: point.value }))),
-      applyRetention: (now) => samples.applyRetention(now),
-    });
+    return createMonitorMachine(
+      {
+        writeSamples: (at, points) => samples.insertBatch(points.map((point) => ({ at, source: point.source, metric: point.metric, value: point.value }))),
+        applyRetention: (now) => samples.applyRetention(now),
+      },
+      retentionEveryMs !== undefined ? { retentionEveryMs } : {},
+    );
   },
   dispose() {
     db?.close();

@@ -71,6 +71,7 @@ export const nodeTopics = defineTopics({
             risk: z.number().min(0).max(1),
             successRate: z.number().min(0).max(1),
             score: finite,
+            rollback: z.enum([...ACTION_KINDS, 'unshed-topic']).nullable(),
           }),
         )
         .min(1),

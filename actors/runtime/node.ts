@@ -103,6 +103,8 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
   const topics = options.topics ? nodeTopics.extend(options.topics) : nodeTopics;
   const treeSpec = options.tree ?? defaultTree(config);
   const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+  // The runtime samples and serves remediation commands only for a tree with a monitor to read them.
+  const loopPresent = config.mape.enabled && [...actorSpecs(treeSpec)].some((actor) => actor.subscribes?.includes('telemetry.sample'));
 
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   let db: Database | undefined;
@@ -222,7 +224,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
           log.fatal({ err: error }, 'root supervisor gave up: the node stops');
           options.onFatal?.(error);
         });
-        if (config.mape.enabled) {
+        if (loopPresent) {
           sampler = new RuntimeSampler({
             intervalMs: config.mape.intervalMs,
             probeTimeoutMs: probeTimeoutOf(config.mape),
@@ -326,7 +328,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         uptimeMs: Date.now() - startedAt,
         tree: root!.status(),
         bus: { published: bus.counters.published, delivered: bus.counters.delivered, malformed: bus.counters.malformed },
-        ...(config.mape.enabled && db ? { mape: readMapeStatus(db) } : {}),
+        ...(loopPresent && db ? { mape: readMapeStatus(db) } : {}),
       };
     },
 

@@ -1,5 +1,5 @@
 /** The messages between analyzer, planner and executor. */
-import type { ActionKind } from './actions.js';
+import type { ActionKind, CommandKind } from './actions.js';
 import type { CauseKind } from './causes.js';
 import type { MetricName } from './metrics.js';
 
@@ -35,6 +35,8 @@ export interface PlanCandidate {
   /** Smoothed past success rate of this action for this cause. */
   successRate: number;
   score: number;
+  /** The command that undoes the action if it is not verified, or null when nothing can undo it. */
+  rollback: CommandKind | null;
 }
 
 export interface Plan {

@@ -4,7 +4,7 @@
  * action that worked before for the same cause comes first, and one that kept failing sinks
  * below untried ones.
  */
-import type { ActionKind } from './actions.js';
+import { ROLLBACK_OF, type ActionKind } from './actions.js';
 import type { PlanCandidate } from './plan.js';
 
 export interface PolicyOption {
@@ -39,6 +39,7 @@ export function rankCandidates(
         risk: option.risk,
         successRate: rate,
         score: rate - COST_WEIGHT * option.cost - RISK_WEIGHT * option.risk,
+        rollback: ROLLBACK_OF[option.action] ?? null,
       };
     })
     .sort((a, b) => b.score - a.score || a.cost - b.cost || (a.action < b.action ? -1 : a.action > b.action ? 1 : 0));

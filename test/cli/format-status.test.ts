@@ -54,6 +54,28 @@ describe('formatStatus', () => {
     expect(formatStatus({ ...status, production: true }).split('\n')[0]).toContain('(production)');
   });
 
+  it('shows the self-healing loop\'s phase and its open incidents, held ones marked', () => {
+    const withLoop = formatStatus({
+      ...status,
+      mape: {
+        phase: 'executing',
+        open: [
+          { id: 4, cause: 'cpu-hog', target: 'monitor', status: 'executing', detectedAt: 1 },
+          { id: 5, cause: 'memory-leak', target: 'peer\u001b[2J', status: 'held', detectedAt: 2 },
+        ],
+        held: [{ id: 5, cause: 'memory-leak', target: 'peer', status: 'held', detectedAt: 2 }],
+        recovered: 7,
+        failed: 1,
+      },
+    }).split('\n');
+    expect(withLoop.slice(3, 6)).toEqual([
+      'self-healing: executing, 2 open, 7 recovered, 1 failed',
+      '  incident #4 executing: cpu-hog on monitor',
+      '  incident #5 held: memory-leak on peer?[2J (held for governance: its risk is at or above mape.riskThreshold)',
+    ]);
+    expect(lines.some((line) => line.startsWith('self-healing'))).toBe(false);
+  });
+
   it('draws the supervision tree', () => {
     const tree = lines.slice(4).filter((line) => line !== '');
     expect(tree).toEqual([

@@ -25,6 +25,8 @@ export interface HealingNodeOptions {
   config?: NodeConfigInput;
   /** Options of the planner actor (riskThreshold, verifyWithinMs). */
   planner?: Record<string, unknown>;
+  /** Options of the monitor actor (retentionEveryMs, rawRetentionMs). */
+  monitor?: Record<string, unknown>;
 }
 
 export async function startHealingNode(options: HealingNodeOptions = {}): Promise<HealingNode> {
@@ -37,9 +39,10 @@ export async function startHealingNode(options: HealingNodeOptions = {}): Promis
   const mape = mapeSubtree(parseNodeConfig(config));
   const withPlannerOptions: SupervisorSpec = {
     ...mape,
-    children: mape.children.map((child) =>
-      child.kind === 'actor' && child.id === 'planner' ? { ...child, options: { ...child.options, ...options.planner } } : child,
-    ),
+    children: mape.children.map((child) => {
+      const extra = child.kind === 'actor' ? { planner: options.planner, monitor: options.monitor }[child.id] : undefined;
+      return child.kind === 'actor' && extra ? { ...child, options: { ...child.options, ...extra } } : child;
+    }),
   };
   const test = await startTestNode({
     config,

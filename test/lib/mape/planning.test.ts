@@ -18,7 +18,9 @@ describe('rankCandidates', () => {
     const rates = { 'restart-actor': 1 / 12, 'restart-subtree': 11 / 12 } as Record<string, number>;
     const ranked = rankCandidates(options, 'a', (action) => rates[action]);
     expect(ranked.map((c) => c.action)).toEqual(['restart-subtree', 'restart-actor']);
-    expect(ranked[0]).toMatchObject({ target: 'a', successRate: 11 / 12, policyId: 2 });
+    expect(ranked[0]).toMatchObject({ target: 'a', successRate: 11 / 12, policyId: 2, rollback: null });
+    const shed = rankCandidates([{ policyId: 3, action: 'shed-topic', cost: 1, risk: 0.2, params: {} }], 'a', () => undefined);
+    expect(shed[0]!.rollback).toBe('unshed-topic');
   });
 });
 
