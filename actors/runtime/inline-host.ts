@@ -12,7 +12,7 @@ import type { ActorIncarnation, ExitInfo, Host } from './host.js';
 import type { Envelope } from './envelope.js';
 import type { SnapshotPort } from './snapshot-port.js';
 import type { FaultKind } from './worker-control.js';
-import { retainedHeapBytes, threadCpuMs } from './thread-usage.js';
+import { retainedHeapBytes } from './thread-usage.js';
 import { timedSnapshotPort } from './timed-snapshot-port.js';
 
 /** A fault the inline host cannot inject: hanging, hogging or leaking in the caller's thread would hit the whole node. */
@@ -58,6 +58,7 @@ export function createInlineHost(init: InlineHostInit): Host {
         setImmediate(() => events.exit(info));
       };
       const snapshots = timedSnapshotPort(init.snapshots);
+      const startedAt = performance.now();
       const runner = new ActorRunner(
         {
           definition: loaded.default,
@@ -109,7 +110,9 @@ export function createInlineHost(init: InlineHostInit): Host {
             state: runner.stateValue(),
             heapUsedBytes: process.memoryUsage().heapUsed,
             retainedHeapBytes: retainedHeapBytes(),
-      cpuTimeMs: threadCpuMs(),
+      // Inline actors share the caller's thread: its CPU time is not theirs.
+      cpuTimeMs: -1,
+      runningMs: performance.now() - startedAt,
             storeWriteMaxMs: snapshots.takeMaxWriteMs(),
             threadId: 0,
           };

@@ -23,6 +23,12 @@ export interface RuntimeSamplerInit {
 
 /** The sender id of runtime telemetry on the bus. */
 export const RUNTIME_SENDER = 'runtime';
+/**
+ * A thread's CPU time comes in 10 ms ticks and its first moments are start-up work (restoring its
+ * snapshot): a CPU ratio over less of its life than this says nothing.
+ */
+const MIN_LIFE_FOR_CPU_MS = 250;
+
 /** The source name of process-wide readings. */
 export const PROCESS_SOURCE = 'process';
 
@@ -155,10 +161,17 @@ export class RuntimeSampler {
     // The first reading of an incarnation has no baseline: growth and CPU count from there.
     const elapsed = previous ? Math.max(1, at - previous.at) : 1;
     const growth = previous ? ((health.retainedHeapBytes - previous.bytes) * 1000) / elapsed : 0;
-    const cpu: TelemetryPoint[] =
-      previous && health.cpuTimeMs >= 0 && previous.cpuMs >= 0
-        ? [{ metric: 'actor.cpu_ratio', source: actorId, value: Math.max(0, health.cpuTimeMs - previous.cpuMs) / elapsed }]
-        : [];
+    // CPU over the interval; on an incarnation's first reading, over its life so far (a replaced
+    // thread shows its new ratio at once, which verification after a restart needs).
+    const cpuRatio =
+      health.cpuTimeMs < 0
+        ? undefined
+        : previous && previous.cpuMs >= 0
+          ? Math.max(0, health.cpuTimeMs - previous.cpuMs) / elapsed
+          : health.runningMs >= MIN_LIFE_FOR_CPU_MS
+            ? health.cpuTimeMs / health.runningMs
+            : undefined;
+    const cpu: TelemetryPoint[] = cpuRatio === undefined ? [] : [{ metric: 'actor.cpu_ratio', source: actorId, value: cpuRatio }];
     return [
       ...cpu,
       { metric: 'actor.probe_ms', source: actorId, value: probeMs },

@@ -38,15 +38,17 @@ export type StopResult = Static<typeof stopResultSchema>;
  * retainedHeapBytes: V8's old and large-object spaces, what survived garbage collection (a leak
  * grows it; short-lived garbage does not). storeWriteMaxMs: the longest snapshot write since the
  * previous health call (0 when none), so each call covers one sampling interval. cpuTimeMs: the
- * thread's own CPU time (thread-usage.ts).
+ * thread's own CPU time since the actor started in it (thread-usage.ts), over runningMs.
  */
 export const healthSchema = Type.Object({
   state: Type.Unknown(),
   heapUsedBytes: Type.Number(),
   retainedHeapBytes: Type.Number(),
   storeWriteMaxMs: Type.Number({ minimum: 0 }),
-  /** CPU time of the hosting thread in ms; -1 where the platform does not tell. */
+  /** CPU time of the hosting thread since the actor started, in ms; -1 where it cannot be told (inline, non-Linux). */
   cpuTimeMs: Type.Number({ minimum: -1 }),
+  /** Wall-clock time since the actor started in this thread. */
+  runningMs: Type.Number({ minimum: 0 }),
   threadId: Type.Integer({ minimum: 0 }),
 });
 export type WorkerHealth = Static<typeof healthSchema>;

@@ -38,6 +38,9 @@ let store: { path: string; db: Database } | undefined;
 /** A store connection kept ready (by `prepare`, or from the last actor), taken by the start that names the same file. */
 let prepared: { path: string; db: Database } | undefined;
 let snapshots: TimedSnapshotPort | undefined;
+/** When the running actor started, and the thread's CPU time then: health reports what the actor used. */
+let startedAt = 0;
+let cpuAtStart = -1;
 /** Chaos faults injected into this thread; cleared when the actor stops, so a recycled thread is clean. */
 const faults = new ThreadFaults();
 let paused = false;
@@ -155,6 +158,8 @@ const control: WorkerControl = {
         failed: (error, seq) => post({ kind: 'failed', error: serializeError(error), ...(seq !== undefined ? { seq } : {}) }),
       },
     );
+    startedAt = performance.now();
+    cpuAtStart = threadCpuMs();
     runner.start();
     return { restoredSeq: runner.restoredSeq };
   },
@@ -181,7 +186,8 @@ const control: WorkerControl = {
       state: runner?.stateValue(),
       heapUsedBytes: process.memoryUsage().heapUsed,
       retainedHeapBytes: retainedHeapBytes(),
-      cpuTimeMs: threadCpuMs(),
+      cpuTimeMs: cpuAtStart < 0 ? -1 : Math.max(0, threadCpuMs() - cpuAtStart),
+      runningMs: runner ? performance.now() - startedAt : 0,
       storeWriteMaxMs: snapshots?.takeMaxWriteMs() ?? 0,
       threadId,
     };

@@ -79,6 +79,7 @@ export const mapeSuite: Suite = {
         causes: falseIncidents.map((incident) => `${incident.causeKind}@${incident.target}`),
       });
 
+      const random = seededRandom(SEED);
       const byKind = new Map<CauseKind, { mttd: number[]; mttr: number[] }>(CAUSE_KINDS.map((kind) => [kind, { mttd: [], mttr: [] }]));
       let injections = 0;
       let correct = 0;
@@ -86,6 +87,9 @@ export const mapeSuite: Suite = {
       for (let round = 0; round < counts.injectionsPerKind; round++) {
         for (const kind of CAUSE_KINDS) {
           injections++;
+          // At a random point of the sampling interval: injecting in step with the sampler would
+          // measure one phase of it only (a seeded sequence, so runs are comparable).
+          await sleep(Math.floor(random() * config.mape.intervalMs));
           const fault = await bench.node.chaos(kind, WORKLOAD);
           const incident = await closedIncident(bench, lastId);
           if (!incident) {
@@ -121,6 +125,21 @@ export const mapeSuite: Suite = {
     }
   },
 };
+
+/** Fixed, so two runs inject at the same offsets within the interval. */
+const SEED = 20_261_126;
+
+/** mulberry32: a small, well-mixed 32-bit generator; enough to spread injections over an interval. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 /** 50 messages and 10 requests a second to the workload: what the quiet run calls normal. */
 function normalLoad(bench: BenchNode): ReturnType<typeof setInterval> {
