@@ -265,6 +265,9 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         return;
       }
       state = 'stopping';
+      // No more readings or injected floods into actors that are stopping.
+      sampler?.stop();
+      chaos?.stop();
       try {
         await root?.stop();
       } finally {

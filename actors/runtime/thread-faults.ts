@@ -4,8 +4,6 @@
  * leak, a wedged file handle). Each is bounded so a forgotten injection cannot take the machine
  * down: the hog and the leak stop after FAULT_MAX_DURATION_MS.
  */
-import { setTimeout as sleepFor } from 'node:timers';
-
 /** Of every HOG_PERIOD_MS, the hog keeps the thread busy HOG_BUSY_MS: 90% busy, yet pings still get through. */
 const HOG_PERIOD_MS = 50;
 const HOG_BUSY_MS = 45;
@@ -53,7 +51,7 @@ export class ThreadFaults {
   private repeat(periodMs: number, tick: () => void): void {
     const timer = setInterval(tick, periodMs);
     this.timers.push(timer);
-    sleepFor(() => {
+    setTimeout(() => {
       clearInterval(timer);
       this.leaked = [];
     }, FAULT_MAX_DURATION_MS).unref();

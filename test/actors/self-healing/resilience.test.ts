@@ -130,3 +130,25 @@ describe('the self-healing loop under faults of its own and bad input', () => {
     await expect(healing.node.chaos('cpu-hog', 'nobody')).rejects.toThrow(/nobody/);
   });
 });
+
+describe('plans at or above the risk threshold', () => {
+  let healing: HealingNode | undefined;
+  afterEach(async () => {
+    await healing?.cleanup();
+    healing = undefined;
+  });
+
+  it('are held for governance, shown in status, and not executed; the target gets no second incident meanwhile', async () => {
+    healing = await startHealingNode({ planner: { riskThreshold: 0.05 } });
+    const node = healing.node;
+    await node.chaos('cpu-hog', WORKLOAD);
+    const held = await waitFor(() => node.incidents().find((incident) => incident.status === 'held'), 10_000, 'a held incident');
+    expect(held).toMatchObject({ causeKind: 'cpu-hog', target: WORKLOAD, actions: [] });
+    expect(held.heldAt).toBeGreaterThanOrEqual(held.plannedAt!);
+    const status = await node.status();
+    expect(status.mape).toMatchObject({ phase: 'held', held: [{ id: held.id, cause: 'cpu-hog', target: WORKLOAD, status: 'held' }] });
+    // The hog goes on; the analyzer keeps the one open incident for the target.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(node.incidents()).toHaveLength(1);
+  });
+});
