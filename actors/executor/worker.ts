@@ -4,62 +4,50 @@
  * crash changes nothing twice: an action is recorded under the id the machine allocated, an
  * ended action is not ended again, a phase already passed is not marked again.
  */
-import type { Database } from 'better-sqlite3';
 import { createExecutorMachine, type ExecutorPorts } from '../../machines/executor.js';
 import { createIncidentStore } from '../../store/incidents.js';
 import { TargetBusyError } from '../../store/knowledge-base-errors.js';
-import { openStore } from '../../store/open-store.js';
 import { createOutcomeStore } from '../../store/outcomes.js';
 import { createUnfinishedActionStore } from '../../store/unfinished-actions.js';
-import { defineActor } from '../runtime/actor.js';
+import { defineStoreActor } from '../runtime/store-actor.js';
 import { markOnce } from '../runtime/incident-marks.js';
 import { nextFreeId } from '../runtime/next-free-id.js';
 
-let db: Database | undefined;
-
-export default defineActor({
-  createMachine(io) {
-    const store = openStore(io.databasePath);
-    db = store;
-    const outcomes = createOutcomeStore(store);
-    const incidents = createIncidentStore(store);
-    const finish = store.transaction((actionId: number, end: 'succeeded' | 'failed' | 'rolled_back', success: boolean, at: number, detail: string) => {
-      const action = outcomes.getAction(actionId);
-      if (!action || (action.status !== 'pending' && action.status !== 'running')) return;
-      outcomes.finishAction(actionId, end, Math.max(at, action.startedAt ?? at));
-      outcomes.recordOutcome({ actionId, success, verifiedAt: Math.max(at, action.startedAt ?? at), detail: { detail } });
-    });
-    const ports: ExecutorPorts = {
-      now: () => Date.now(),
-      startAction(action) {
-        try {
-          outcomes.startAction({ ...action, status: 'pending' });
-          return 'started';
-        } catch (error) {
-          if (error instanceof TargetBusyError) return 'busy';
-          throw error;
-        }
-      },
-      executing(incidentId, at) {
-        markOnce(incidents, incidentId, 'executing', at);
-      },
-      finish(actionId, end, success, at, detail) {
-        finish.immediate(actionId, end, success, at, detail);
-      },
-      recovered(incidentId, at) {
-        markOnce(incidents, incidentId, 'recovered', at);
-      },
-      failed(incidentId, at, reason) {
-        markOnce(incidents, incidentId, 'failed', at, { failure: reason });
-      },
-    };
-    const orphans = createUnfinishedActionStore(store)
-      .unfinishedActions()
-      .map((action) => ({ actionId: action.id, incidentId: action.incidentId }));
-    return createExecutorMachine(ports, { firstActionId: nextFreeId(store, 'actions'), orphans });
-  },
-  dispose() {
-    db?.close();
-    db = undefined;
-  },
+export default defineStoreActor((store) => {
+  const outcomes = createOutcomeStore(store);
+  const incidents = createIncidentStore(store);
+  const finish = store.transaction((actionId: number, end: 'succeeded' | 'failed' | 'rolled_back', success: boolean, at: number, detail: string) => {
+    const action = outcomes.getAction(actionId);
+    if (!action || (action.status !== 'pending' && action.status !== 'running')) return;
+    outcomes.finishAction(actionId, end, Math.max(at, action.startedAt ?? at));
+    outcomes.recordOutcome({ actionId, success, verifiedAt: Math.max(at, action.startedAt ?? at), detail: { detail } });
+  });
+  const ports: ExecutorPorts = {
+    now: () => Date.now(),
+    startAction(action) {
+      try {
+        outcomes.startAction({ ...action, status: 'pending' });
+        return 'started';
+      } catch (error) {
+        if (error instanceof TargetBusyError) return 'busy';
+        throw error;
+      }
+    },
+    executing(incidentId, at) {
+      markOnce(incidents, incidentId, 'executing', at);
+    },
+    finish(actionId, end, success, at, detail) {
+      finish.immediate(actionId, end, success, at, detail);
+    },
+    recovered(incidentId, at) {
+      markOnce(incidents, incidentId, 'recovered', at);
+    },
+    failed(incidentId, at, reason) {
+      markOnce(incidents, incidentId, 'failed', at, { failure: reason });
+    },
+  };
+  const orphans = createUnfinishedActionStore(store)
+    .unfinishedActions()
+    .map((action) => ({ actionId: action.id, incidentId: action.incidentId }));
+  return createExecutorMachine(ports, { firstActionId: nextFreeId(store, 'actions'), orphans });
 });

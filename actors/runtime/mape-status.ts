@@ -9,23 +9,29 @@ import type { Action } from '../../store/outcomes.js';
 import { ACTION_COLUMNS, actionFromRow, type ActionRow } from '../../store/outcomes.js';
 import type { MapeStatus, OpenIncidentStatus } from './node-status.js';
 
-const OPEN = new Set(['detected', 'diagnosed', 'planned', 'held', 'executing']);
+const OPEN_STATUSES = "('detected','diagnosed','planned','held','executing')";
 
-export function readMapeStatus(db: Database, sinceMs = 0): MapeStatus {
-  const incidents = createIncidentStore(db).list({ sinceMs });
-  const open = incidents.filter((incident) => OPEN.has(incident.status)).map(openStatus);
-  const held = open.filter((incident) => incident.status === 'held');
+/** Reads only open incidents and per-status counts: status is polled, and the incident table only grows. */
+export function readMapeStatus(db: Database): MapeStatus {
+  const open = db
+    .prepare<[], OpenIncidentStatus>(
+      `SELECT id, cause_kind AS cause, target, status, detected_at AS detectedAt
+         FROM incidents WHERE status IN ${OPEN_STATUSES} ORDER BY detected_at, id`,
+    )
+    .all();
+  const closed = new Map(
+    db
+      .prepare<[], { status: string; n: number }>(`SELECT status, count(*) AS n FROM incidents WHERE status IN ('recovered','failed') GROUP BY status`)
+      .all()
+      .map((row) => [row.status, row.n]),
+  );
   return {
     phase: phaseOf(open),
     open,
-    held,
-    recovered: incidents.filter((incident) => incident.status === 'recovered').length,
-    failed: incidents.filter((incident) => incident.status === 'failed').length,
+    held: open.filter((incident) => incident.status === 'held'),
+    recovered: closed.get('recovered') ?? 0,
+    failed: closed.get('failed') ?? 0,
   };
-}
-
-function openStatus(incident: Incident): OpenIncidentStatus {
-  return { id: incident.id, cause: incident.causeKind, target: incident.target, status: incident.status, detectedAt: incident.detectedAt };
 }
 
 function phaseOf(open: readonly OpenIncidentStatus[]): MapeStatus['phase'] {

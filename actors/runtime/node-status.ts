@@ -85,7 +85,7 @@ export interface MapeStatus {
   open: OpenIncidentStatus[];
   /** Plans held for governance (risk at or above the threshold): the operator's to decide until the voter exists. */
   held: OpenIncidentStatus[];
-  /** Incidents closed since the node started. */
+  /** Incidents closed, over the knowledge base's whole history. */
   recovered: number;
   failed: number;
 }

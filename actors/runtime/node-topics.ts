@@ -4,7 +4,7 @@
  * MAPE-K topics are in lib/mape/; these schemas check them where they cross a thread.
  */
 import { z } from 'zod';
-import { ACTION_KINDS } from '../../lib/mape/actions.js';
+import { ACTION_KINDS, COMMAND_KINDS } from '../../lib/mape/actions.js';
 import { CAUSE_KINDS } from '../../lib/mape/causes.js';
 import { defineTopics } from './topic-registry.js';
 
@@ -71,7 +71,7 @@ export const nodeTopics = defineTopics({
             risk: z.number().min(0).max(1),
             successRate: z.number().min(0).max(1),
             score: finite,
-            rollback: z.enum([...ACTION_KINDS, 'unshed-topic']).nullable(),
+            rollback: z.enum(COMMAND_KINDS).nullable(),
           }),
         )
         .min(1),
@@ -100,7 +100,7 @@ export const nodeTopics = defineTopics({
   'runtime.command': {
     schema: z.strictObject({
       commandId: id,
-      kind: z.enum([...ACTION_KINDS, 'unshed-topic']),
+      kind: z.enum(COMMAND_KINDS),
       target: name,
       params: z.record(z.string(), z.unknown()),
     }),

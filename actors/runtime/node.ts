@@ -33,6 +33,7 @@ import { RemediationCommandLoop } from './remediation-loop.js';
 import { RuntimeSampler, RUNTIME_SENDER } from './runtime-sampler.js';
 import { probeTimeoutOf } from './node-config.js';
 import { deadLetter } from './remediation-commands.js';
+import { DATABASE_FILE_NAME } from './data-files.js';
 import { createDeadLetterStore, type DeadLetterStore } from '../../store/dead-letters.js';
 import { createInjectedFaultStore } from '../../store/injected-faults.js';
 import { readMapeStatus, readIncidentReport, type IncidentReport } from './mape-status.js';
@@ -43,8 +44,7 @@ for (const errorClass of [StoreCorruptError, StoreVersionError, StoreOpenError, 
   registerErrorClass(errorClass);
 }
 
-/** The store's file inside the data directory. */
-export const DATABASE_FILE_NAME = 'x0tta6bl4.db';
+export { DATABASE_FILE_NAME };
 /** Largest batch handed to an actor's thread in one message: amortises postMessage without starving the liveness ping. */
 export const DEFAULT_MAX_BATCH = 256;
 /** How long `status` waits for an actor to report its machine state before showing it as unknown. */

@@ -22,7 +22,9 @@ export const ROLLBACK_OF: Record<ActionKind, 'unshed-topic' | undefined> = {
   'drain-mailbox': undefined,
 };
 
-export type CommandKind = ActionKind | 'unshed-topic';
+/** What the runtime can be told to do: every action, and the undo of those that have one. */
+export const COMMAND_KINDS = [...ACTION_KINDS, 'unshed-topic'] as const;
+export type CommandKind = (typeof COMMAND_KINDS)[number];
 
 /** A command the executor sends the runtime; `commandId` is the action's row id, which makes it idempotent. */
 export interface RuntimeCommand {

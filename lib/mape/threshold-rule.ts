@@ -7,7 +7,7 @@
 import { isCauseKind, type CauseKind } from './causes.js';
 import { seriesKey, type DetectedAnomaly, type Detector } from './detector.js';
 import { isMetricName, type MetricName } from './metrics.js';
-import type { TelemetryWindow } from './telemetry.js';
+import { pointValue, type TelemetryWindow } from './telemetry.js';
 
 export interface ThresholdRule {
   id: string;
@@ -118,8 +118,8 @@ function compare(value: number, op: '>=' | '<=', threshold: number): boolean {
 function secondHolds(rule: ThresholdRule, window: TelemetryWindow, source: string): boolean {
   if (!rule.and) return true;
   const { metric, op, threshold } = rule.and;
-  const point = window.points.find((candidate) => candidate.metric === metric && candidate.source === source);
-  return point !== undefined && compare(point.value, op, threshold);
+  const value = pointValue(window, metric, source);
+  return value !== undefined && compare(value, op, threshold);
 }
 
 /** How far past its threshold a value is: 0.5 at the threshold, towards 1 at ten times it. */

@@ -5,7 +5,7 @@
  */
 import type { CauseKind } from './causes.js';
 import type { VerifyCriterion } from './plan.js';
-import type { TelemetryWindow } from './telemetry.js';
+import { pointValue, type TelemetryWindow } from './telemetry.js';
 
 /** A recovery slower than this counts as a failed action: the next candidate is tried. */
 export const DEFAULT_VERIFY_WITHIN_MS = 4_000;
@@ -40,12 +40,12 @@ export function verifyCriteria(cause: CauseKind, target: string): VerifyCriterio
 export function checkCriteria(criteria: readonly VerifyCriterion[], window: TelemetryWindow): 'met' | 'unmet' | 'unknown' {
   let unknown = false;
   for (const criterion of criteria) {
-    const point = window.points.find((p) => p.metric === criterion.metric && p.source === criterion.source);
-    if (point === undefined) {
+    const value = pointValue(window, criterion.metric, criterion.source);
+    if (value === undefined) {
       unknown = true;
       continue;
     }
-    const ok = criterion.op === '<=' ? point.value <= criterion.value : point.value >= criterion.value;
+    const ok = criterion.op === '<=' ? value <= criterion.value : value >= criterion.value;
     if (!ok) return 'unmet';
   }
   return unknown ? 'unknown' : 'met';

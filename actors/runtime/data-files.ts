@@ -1,0 +1,4 @@
+/** Files a node keeps in its data directory; in a module of their own so readers (the CLI) need not load the runtime. */
+
+/** The store's file inside the data directory. */
+export const DATABASE_FILE_NAME = 'x0tta6bl4.db';
