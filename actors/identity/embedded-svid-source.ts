@@ -1,0 +1,65 @@
+/**
+ * The embedded trust domain's SVID source: the node's SVID issued by the local CA, re-issued at
+ * half its lifetime (as the SPIRE agent rotates), so the new one is in use long before the old
+ * one expires. The rotation timer is this edge's; the keys are fresh for every SVID.
+ */
+import { webcrypto } from 'node:crypto';
+import type { SpiffeId } from '../../lib/spiffe/spiffe-id.js';
+import { issueX509Svid, type TrustDomainCa } from '../../lib/spiffe/svid-issuer.js';
+import type { X509SvidSource } from './workload-api-server.js';
+import type { X509SvidResponseMessage } from './workload-api-proto.js';
+
+/** The SPIRE agent's default SVID lifetime. */
+export const DEFAULT_SVID_TTL_MS = 60 * 60 * 1000;
+
+export interface EmbeddedSvidSource extends X509SvidSource {
+  /** Issues now (first SVID or an early rotation). */
+  rotate(): Promise<void>;
+  stop(): void;
+}
+
+export async function createEmbeddedSvidSource(options: { ca: TrustDomainCa; spiffeId: SpiffeId; ttlMs?: number; hint?: string }): Promise<EmbeddedSvidSource> {
+  const ttlMs = options.ttlMs ?? DEFAULT_SVID_TTL_MS;
+  const listeners = new Set<() => void>();
+  let state: X509SvidResponseMessage | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+
+  const rotate = async () => {
+    const now = Date.now();
+    const svid = await issueX509Svid(options.ca, options.spiffeId, { notBefore: new Date(now - 60_000), notAfter: new Date(now + ttlMs) });
+    const key = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', svid.keys.privateKey));
+    state = {
+      svids: [
+        {
+          spiffe_id: options.spiffeId.id,
+          x509_svid: Buffer.from(svid.certificate.rawData),
+          x509_svid_key: key,
+          bundle: Buffer.from(options.ca.certificate.rawData),
+          hint: options.hint ?? '',
+        },
+      ],
+      crl: [],
+      federated_bundles: {},
+    };
+    for (const listener of listeners) listener();
+    if (timer) clearTimeout(timer);
+    if (!stopped) {
+      timer = setTimeout(() => void rotate(), ttlMs / 2);
+      timer.unref();
+    }
+  };
+  await rotate();
+  return {
+    current: () => state,
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    rotate,
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
