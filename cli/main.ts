@@ -8,6 +8,11 @@ import { statusCommand } from './status-command.js';
 import { chaosCommand } from './chaos-command.js';
 import { incidentsCommand } from './incidents-command.js';
 import { UsageError } from './usage-error.js';
+import { identityVerifyCommand } from './identity-verify-command.js';
+import { identityInitCommand } from './identity-init-command.js';
+import { identityIssueCommand } from './identity-issue-command.js';
+import { SpiffeIdError } from '../lib/spiffe/errors.js';
+import { EmbeddedCaError } from '../actors/identity/embedded-ca-files.js';
 import { CAUSE_KINDS } from '../lib/mape/causes.js';
 
 const program = new Command()
@@ -45,14 +50,32 @@ configOptions(program.command('incidents').description('list incidents from the 
   .option('--json', 'print the incidents as JSON')
   .action(incidentsCommand);
 
+const identity = program.command('identity').description('SPIFFE identity: verify SVIDs, the embedded trust domain');
+identity
+  .command('verify-svid')
+  .description('validate an X.509-SVID chain against a trust bundle (PEM or DER): exit 0 and the SPIFFE ID, or exit 1 and the rule broken')
+  .requiredOption('--bundle <file>', "the trust domain's bundle (root certificates)")
+  .requiredOption('--chain <file>', 'the SVID: leaf first, then intermediates')
+  .option('--trust-domain <td>', "the bundle's trust domain (default: the leaf's)")
+  .action(identityVerifyCommand);
+configOptions(identity.command('init').description('create the embedded trust domain CA in the data directory (refused in production mode)'))
+  .requiredOption('--trust-domain <td>', 'trust domain name, e.g. mesh.local')
+  .option('--force', 'replace an existing CA (every SVID it issued stops verifying)')
+  .action(identityInitCommand);
+configOptions(identity.command('issue').description("issue an X.509-SVID from the embedded CA for another node (refused in production mode)"))
+  .requiredOption('--spiffe-id <id>', 'e.g. spiffe://mesh.local/node/b')
+  .requiredOption('--out <dir>', 'where to write svid.pem, svid-key.pem (0600) and bundle.pem')
+  .option('--ttl <duration>', 'lifetime (default 1h)')
+  .action(identityIssueCommand);
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
     // Commander has printed the problem; --help and --version end with code 0.
     process.exitCode = error.exitCode === 0 ? 0 : EXIT_CONFIG;
-  } else if (error instanceof UsageError) {
-    console.error(`x0tta6bl4: ${error.message}`);
+  } else if (error instanceof UsageError || error instanceof SpiffeIdError || error instanceof EmbeddedCaError) {
+    console.error(`x0tta6bl4: ${error instanceof SpiffeIdError ? `${error.name}: ` : ''}${error.message}`);
     process.exitCode = EXIT_CONFIG;
   } else if (error instanceof ConfigError) {
     console.error(`x0tta6bl4: invalid configuration: ${error.message}`);

@@ -125,7 +125,8 @@ export function leafSpiffeId(certificate: X509Certificate): SpiffeId {
   return id;
 }
 
-function uriSans(certificate: X509Certificate): string[] {
+/** The URI SANs of a certificate, in order. */
+export function uriSans(certificate: X509Certificate): string[] {
   const san = certificate.getExtension(SubjectAlternativeNameExtension);
   return san ? san.names.items.filter((name) => name.type === 'url').map((name) => name.value) : [];
 }
