@@ -3,18 +3,42 @@
  * one line per supervisor or actor. Overflow counters appear only when non-zero, so a line that
  * mentions `dropped`, `rejected` or `blocked` is one to look at.
  */
-import type { ActorStatus, MailboxStatus, MapeStatus, NodeStatus, SupervisorStatus, TreeNodeStatus } from '../actors/runtime/node-status.js';
+import type {
+  ActorStatus,
+  IdentityStatus,
+  MailboxStatus,
+  MapeStatus,
+  NodeStatus,
+  SupervisorStatus,
+  TreeNodeStatus,
+} from '../actors/runtime/node-status.js';
 
 export function formatStatus(status: NodeStatus): string {
   const lines = [
     `node ${printable(status.nodeId)} (${status.production ? 'production' : 'development'})  run ${printable(status.runId)}`,
     `started ${formatTimestamp(status.startedAt)}, up ${formatDuration(status.uptimeMs)}`,
     `bus: ${status.bus.published} published, ${status.bus.delivered} delivered, ${status.bus.malformed} malformed`,
+    ...(status.identity ? [identityLine(status.identity)] : []),
     ...(status.mape ? mapeLines(status.mape) : []),
     '',
     ...treeLines(status.tree, '', ''),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** Where the node stands with its SPIFFE identity; waiting always says why. */
+function identityLine(identity: IdentityStatus): string {
+  const source = `${identity.mode === 'embedded' ? 'embedded trust domain' : 'agent'} ${printable(identity.endpoint)}`;
+  switch (identity.status) {
+    case 'ready':
+      return `identity: ${printable(identity.spiffeId ?? '?')} from the ${source}, expires ${formatTimestamp(identity.expiresAt ?? 0)}`;
+    case 'waiting':
+      return `identity: waiting for an SVID from the ${source}: ${printable(identity.reason ?? 'no answer yet')}`;
+    case 'failed':
+      return `identity: FAILED, ${printable(identity.reason ?? 'unknown reason')} (${source})`;
+    case 'connecting':
+      return `identity: connecting to the ${source}`;
+  }
 }
 
 /** The loop's phase, its open incidents, and the plans held for governance. */

@@ -14,6 +14,8 @@ import { lookupConfigKey, parseNodeConfig, type NodeConfig } from '../actors/run
 export const ENV_PREFIX = 'X0TTA6BL4_';
 /** Names the config file when none is given explicitly; it is not itself a config key. */
 export const CONFIG_FILE_ENV = 'X0TTA6BL4_CONFIG';
+/** Where a SPIRE agent's Workload API listens (SPIFFE Workload Endpoint standard). */
+export const SPIFFE_ENDPOINT_ENV = 'SPIFFE_ENDPOINT_SOCKET';
 /** Separates nesting levels in a variable name: `X0TTA6BL4_SUPERVISION__INTENSITY` → `supervision.intensity`. */
 const ENV_NESTING_SEPARATOR = '__';
 
@@ -39,6 +41,11 @@ export function loadConfig(options: LoadConfigOptions): NodeConfig {
   const cwd = options.cwd ?? process.cwd();
   const fileName = options.file ?? nonEmpty(options.env[CONFIG_FILE_ENV]);
   const layers: Layer[] = [];
+  // The SPIFFE Workload Endpoint standard's variable names the agent; anything of ours overrides it.
+  const endpoint = nonEmpty(options.env[SPIFFE_ENDPOINT_ENV]);
+  if (endpoint !== undefined) {
+    layers.push({ values: { identity: { agentSocket: endpoint } }, describe: () => `env ${SPIFFE_ENDPOINT_ENV}` });
+  }
   if (fileName !== undefined) layers.push(readConfigFile(resolve(cwd, fileName)));
   layers.push(readEnvironment(options.env));
   layers.push(readFlags(options.flags));

@@ -8,11 +8,8 @@ import { statusCommand } from './status-command.js';
 import { chaosCommand } from './chaos-command.js';
 import { incidentsCommand } from './incidents-command.js';
 import { UsageError } from './usage-error.js';
-import { identityVerifyCommand } from './identity-verify-command.js';
-import { identityInitCommand } from './identity-init-command.js';
-import { identityIssueCommand } from './identity-issue-command.js';
 import { SpiffeIdError } from '../lib/spiffe/errors.js';
-import { EmbeddedCaError } from '../actors/identity/embedded-ca-files.js';
+import { EmbeddedCaError } from '../actors/identity/embedded-ca-error.js';
 import { CAUSE_KINDS } from '../lib/mape/causes.js';
 
 const program = new Command()
@@ -57,16 +54,17 @@ identity
   .requiredOption('--bundle <file>', "the trust domain's bundle (root certificates)")
   .requiredOption('--chain <file>', 'the SVID: leaf first, then intermediates')
   .option('--trust-domain <td>', "the bundle's trust domain (default: the leaf's)")
-  .action(identityVerifyCommand);
+  // Loaded when used: the X.509 library is not for every command.
+  .action(async (flags) => (await import('./identity-verify-command.js')).identityVerifyCommand(flags));
 configOptions(identity.command('init').description('create the embedded trust domain CA in the data directory (refused in production mode)'))
   .requiredOption('--trust-domain <td>', 'trust domain name, e.g. mesh.local')
   .option('--force', 'replace an existing CA (every SVID it issued stops verifying)')
-  .action(identityInitCommand);
+  .action(async (flags) => (await import('./identity-init-command.js')).identityInitCommand(flags));
 configOptions(identity.command('issue').description("issue an X.509-SVID from the embedded CA for another node (refused in production mode)"))
   .requiredOption('--spiffe-id <id>', 'e.g. spiffe://mesh.local/node/b')
   .requiredOption('--out <dir>', 'where to write svid.pem, svid-key.pem (0600) and bundle.pem')
   .option('--ttl <duration>', 'lifetime (default 1h)')
-  .action(identityIssueCommand);
+  .action(async (flags) => (await import('./identity-issue-command.js')).identityIssueCommand(flags));
 
 try {
   await program.parseAsync(process.argv);

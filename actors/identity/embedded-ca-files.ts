@@ -12,13 +12,12 @@ import { parseCertificates } from '../../lib/spiffe/certificates.js';
 import { createTrustDomainCa, SVID_KEY_ALGORITHM, type TrustDomainCa } from '../../lib/spiffe/svid-issuer.js';
 import { uriSans } from '../../lib/spiffe/x509-svid.js';
 import { parseSpiffeId } from '../../lib/spiffe/spiffe-id.js';
+import { EmbeddedCaError } from './embedded-ca-error.js';
+
+export { EmbeddedCaError };
 
 /** A CA lives ten years: rotating a root is an operator's event, not a timer's. */
 export const EMBEDDED_CA_LIFETIME_MS = 10 * 365 * 24 * 60 * 60 * 1000;
-
-export class EmbeddedCaError extends Error {
-  override readonly name = 'EmbeddedCaError';
-}
 
 export function identityDir(dataDir: string): string {
   return join(dataDir, 'identity');

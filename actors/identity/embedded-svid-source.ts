@@ -5,12 +5,11 @@
  */
 import { webcrypto } from 'node:crypto';
 import type { SpiffeId } from '../../lib/spiffe/spiffe-id.js';
+import { DEFAULT_SVID_TTL_MS } from '../../lib/spiffe/defaults.js';
 import { issueX509Svid, type TrustDomainCa } from '../../lib/spiffe/svid-issuer.js';
 import type { X509SvidSource } from './workload-api-server.js';
 import type { X509SvidResponseMessage } from './workload-api-proto.js';
 
-/** The SPIRE agent's default SVID lifetime. */
-export const DEFAULT_SVID_TTL_MS = 60 * 60 * 1000;
 
 export interface EmbeddedSvidSource extends X509SvidSource {
   /** Issues now (first SVID or an early rotation). */

@@ -63,6 +63,8 @@ export class ActorRunner {
   /** Cancels the scheduled snapshot write, if one is scheduled. */
   private cancelScheduledPersist: (() => void) | undefined;
   private outbox: Outbound[] = [];
+  private delivering = false;
+  private flushScheduled = false;
   private stopped = false;
   private failed = false;
   /** The message being processed, while one is. */
@@ -89,7 +91,9 @@ export class ActorRunner {
       ...(init.clock ? { clock: init.clock } : {}),
     });
     this.actor.on('bus.publish', (emitted: BusEmitted) => {
-      if (emitted.type === 'bus.publish') this.outbox.push({ kind: 'publish', topic: emitted.topic, payload: emitted.payload });
+      if (emitted.type !== 'bus.publish') return;
+      this.outbox.push({ kind: 'publish', topic: emitted.topic, payload: emitted.payload });
+      this.flushSoonUnlessDelivering();
     });
     this.actor.on('bus.reply', (emitted: BusEmitted) => {
       if (emitted.type !== 'bus.reply') return;
@@ -98,6 +102,7 @@ export class ActorRunner {
           ? { kind: 'reply-error', requestId: emitted.requestId, error: emitted.error }
           : { kind: 'reply', requestId: emitted.requestId, payload: emitted.payload },
       );
+      this.flushSoonUnlessDelivering();
     });
     this.actor.subscribe({
       next: (snapshot: { status: string }) => {
@@ -118,6 +123,15 @@ export class ActorRunner {
   /** Processes a batch in mailbox order; skips what the restored snapshot already contains. */
   deliver(batch: readonly Envelope[]): void {
     if (this.stopped || this.failed) return;
+    this.delivering = true;
+    try {
+      this.deliverBatch(batch);
+    } finally {
+      this.delivering = false;
+    }
+  }
+
+  private deliverBatch(batch: readonly Envelope[]): void {
     let skipped = false;
     for (const envelope of batch) {
       if (envelope.seq <= this.lastSeq) {
@@ -226,6 +240,19 @@ export class ActorRunner {
     if (this.lastSeq === this.ackedSeq) return;
     this.ackedSeq = this.lastSeq;
     this.events.ack(this.ackedSeq);
+  }
+
+  /**
+   * What a machine emits outside a delivery (moved by an invoked actor or a delayed event) leaves
+   * at the end of the current turn; within a delivery, the batch's end flushes it.
+   */
+  private flushSoonUnlessDelivering(): void {
+    if (this.delivering || this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      if (!this.stopped) this.flushOutbox();
+    });
   }
 
   private flushOutbox(): void {

@@ -7,15 +7,34 @@ import type { SupervisorSpec } from './supervision-spec.js';
 
 const actorModule = (subsystem: string): string => new URL(`../${subsystem}/worker.js`, import.meta.url).href;
 
-export function defaultTree(config: Pick<NodeConfig, 'mape'>): SupervisorSpec {
-  const { mape } = config;
+export function defaultTree(config: Pick<NodeConfig, 'mape' | 'identity' | 'dataDir'>): SupervisorSpec {
+  const { mape, identity } = config;
   return {
     kind: 'supervisor',
     id: 'root',
     strategy: 'one_for_one',
     children: [
       // A new identity means new links: peer-link restarts whenever identity does.
-      { kind: 'supervisor', id: 'security', strategy: 'rest_for_one', children: [] },
+      {
+        kind: 'supervisor',
+        id: 'security',
+        strategy: 'rest_for_one',
+        children: [
+          {
+            kind: 'actor',
+            id: 'identity',
+            module: actorModule('identity'),
+            options: {
+              dataDir: config.dataDir,
+              trustDomain: identity.trustDomain,
+              svidTtlMs: identity.svidTtlMs,
+              ...(identity.agentSocket !== undefined ? { agentSocket: identity.agentSocket } : {}),
+              ...(identity.spiffeId !== undefined ? { spiffeId: identity.spiffeId } : {}),
+              ...(identity.hint !== undefined ? { hint: identity.hint } : {}),
+            },
+          },
+        ],
+      },
       {
         kind: 'supervisor',
         id: 'mape',
@@ -47,6 +66,6 @@ export function defaultTree(config: Pick<NodeConfig, 'mape'>): SupervisorSpec {
 }
 
 /** The MAPE-K actors, for trees that want the loop next to their own actors (tests, benchmarks). */
-export function mapeSubtree(config: Pick<NodeConfig, 'mape'>): SupervisorSpec {
+export function mapeSubtree(config: Pick<NodeConfig, 'mape' | 'identity' | 'dataDir'>): SupervisorSpec {
   return defaultTree(config).children.find((child) => child.id === 'mape') as SupervisorSpec;
 }

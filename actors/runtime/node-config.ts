@@ -9,8 +9,10 @@ import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import type { HostKind } from './host.js';
 import { DEFAULT_RISK_THRESHOLD } from '../../lib/mape/defaults.js';
+import { DEFAULT_SVID_TTL_MS } from '../../lib/spiffe/defaults.js';
+import { parseEndpointAddress } from '../../lib/spiffe/endpoint-address.js';
 
-export { DEFAULT_RISK_THRESHOLD };
+export { DEFAULT_RISK_THRESHOLD, DEFAULT_SVID_TTL_MS };
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -142,6 +144,34 @@ const snapshotsSchema = z.strictObject({
   throttleMs: nonNegativeInt.default(DEFAULT_SNAPSHOT_THROTTLE_MS),
 });
 
+/** The embedded trust domain's name when none is configured (a local mesh of development nodes). */
+export const DEFAULT_TRUST_DOMAIN = 'x0tta6bl4.local';
+
+const identitySchema = z.strictObject({
+  /**
+   * The Workload API endpoint of a SPIRE agent (`unix:///path` or `tcp://IP:port`); the CLI fills it
+   * from SPIFFE_ENDPOINT_SOCKET when the configuration leaves it out. Without one, the node runs its
+   * own embedded trust domain (refused in production mode).
+   */
+  agentSocket: z
+    .string()
+    .min(1)
+    .superRefine((value, ctx) => {
+      try {
+        parseEndpointAddress(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+      }
+    })
+    .optional(),
+  trustDomain: z.string().min(1).default(DEFAULT_TRUST_DOMAIN),
+  /** The node's SPIFFE ID in the embedded trust domain; default spiffe://<trustDomain>/node/<hostname>. */
+  spiffeId: z.string().min(1).optional(),
+  svidTtlMs: z.int().min(10_000).default(DEFAULT_SVID_TTL_MS),
+  /** With several SVIDs from the agent, the one with this hint (else this SPIFFE ID, else the first). */
+  hint: z.string().min(1).optional(),
+});
+
 export const nodeConfigSchema = z.strictObject({
   dataDir: z.string().min(1).default(DEFAULT_DATA_DIR),
   production: z.boolean().default(false),
@@ -156,6 +186,15 @@ export const nodeConfigSchema = z.strictObject({
   mailbox: mailboxSchema.prefault({}),
   snapshots: snapshotsSchema.prefault({}),
   mape: mapeSchema.prefault({}),
+  identity: identitySchema.prefault({}),
+}).superRefine((config, ctx) => {
+  if (config.production && config.identity.agentSocket === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['identity', 'agentSocket'],
+      message: 'production mode requires a SPIRE agent (set SPIFFE_ENDPOINT_SOCKET or identity.agentSocket); the embedded trust domain is for development',
+    });
+  }
 });
 
 /** The health-probe timeout the sampler uses. */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { HostKind } from './host.js';
+import type { IdentityStateMessage } from '../../machines/identity.js';
 
 export const SUPERVISION_STRATEGIES = ['one_for_one', 'one_for_all', 'rest_for_one'] as const;
 export type SupervisionStrategy = (typeof SUPERVISION_STRATEGIES)[number];
@@ -65,7 +66,12 @@ export interface NodeStatus {
   bus: BusStatus;
   /** The self-healing loop, when enabled: its phase and the incidents not yet closed. */
   mape?: MapeStatus;
+  /** The node's SPIFFE identity, once the identity actor has reported. */
+  identity?: IdentityStatus;
 }
+
+/** The identity actor's latest `identity.state` (machines/identity.ts). */
+export type IdentityStatus = IdentityStateMessage;
 
 export interface OpenIncidentStatus {
   id: number;
@@ -121,6 +127,19 @@ const supervisorStatusSchema = z.object({
   },
 });
 
+/** What `identity.state` carries (checked on the bus and again where status crosses to the CLI). */
+export const identityStateSchema = z.strictObject({
+  status: z.enum(['connecting', 'waiting', 'ready', 'failed']),
+  mode: z.enum(['agent', 'embedded']),
+  endpoint: z.string(),
+  reason: z.string().optional(),
+  spiffeId: z.string().optional(),
+  trustDomain: z.string().optional(),
+  expiresAt: z.number().int().nonnegative().optional(),
+  updates: count,
+  rejected: count,
+});
+
 const openIncidentSchema = z.object({
   id: z.int().positive(),
   cause: z.string().nullable(),
@@ -151,4 +170,5 @@ export const nodeStatusSchema: z.ZodType<NodeStatus> = z.object({
   tree: treeNodeStatusSchema,
   bus: z.object({ published: count, delivered: count, malformed: count }),
   mape: z.optional(mapeStatusSchema),
+  identity: z.optional(identityStateSchema),
 });

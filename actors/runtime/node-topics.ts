@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ACTION_KINDS, COMMAND_KINDS } from '../../lib/mape/actions.js';
 import { CAUSE_KINDS } from '../../lib/mape/causes.js';
 import { defineTopics } from './topic-registry.js';
+import { identityStateSchema } from './node-status.js';
 
 const epochMs = z.number().int().nonnegative();
 const id = z.number().int().positive();
@@ -106,6 +107,11 @@ export const nodeTopics = defineTopics({
     }),
     overflow: 'block',
     description: 'Executor → the runtime (main thread): perform a remediation; idempotent by commandId (the action id).',
+  },
+  'identity.state': {
+    schema: identityStateSchema,
+    overflow: 'drop-oldest',
+    description: "The identity actor's standing with its SPIFFE identity, on every change (status shows the latest).",
   },
   'runtime.command.result': {
     schema: z.strictObject({ commandId: id, ok: z.boolean(), detail: z.string(), effect: z.record(z.string(), z.unknown()).optional() }),

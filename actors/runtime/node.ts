@@ -19,7 +19,7 @@ import type { Host, HostKind } from './host.js';
 import { createInlineHost } from './inline-host.js';
 import { createLogger, type Logger } from './logger.js';
 import { parseNodeConfig, type NodeConfig, type NodeConfigInput } from './node-config.js';
-import type { NodeStatus, TreeNodeStatus, ActorStatus } from './node-status.js';
+import type { IdentityStatus, NodeStatus, TreeNodeStatus, ActorStatus } from './node-status.js';
 import { nodeTopics } from './node-topics.js';
 import type { SupervisedChild } from './supervised-child.js';
 import type { ActorChildSpec, ChildSpec, SupervisorSpec } from './supervision-spec.js';
@@ -101,7 +101,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
   const runId = randomUUID();
   const log = options.logger ?? createLogger(config.logLevel);
   const topics = options.topics ? nodeTopics.extend(options.topics) : nodeTopics;
-  const treeSpec = options.tree ?? defaultTree(config);
+  const treeSpec = options.tree ?? defaultTree({ ...config, dataDir });
   const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
   // The runtime samples and serves remediation commands only for a tree with a monitor to read them.
   const loopPresent = config.mape.enabled && [...actorSpecs(treeSpec)].some((actor) => actor.subscribes?.includes('telemetry.sample'));
@@ -116,10 +116,16 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
   let deadLetters: DeadLetterStore | undefined;
   let chaos: Chaos | undefined;
   let commandLoop: RemediationCommandLoop | undefined;
+  /** The identity actor's latest `identity.state`, for status. */
+  let identityState: IdentityStatus | undefined;
 
   const bus = new BusRouter(topics, {
     malformed: (error) => log.warn({ err: error }, 'malformed message dropped'),
     handlerFailed: (topic, error) => log.error({ err: error, topic }, 'bus subscriber threw'),
+  });
+
+  bus.subscribe('identity.state', (payload) => {
+    identityState = payload as IdentityStatus;
   });
 
   function hostFor(kind: HostKind): Host {
@@ -332,6 +338,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         tree: root!.status(),
         bus: { published: bus.counters.published, delivered: bus.counters.delivered, malformed: bus.counters.malformed },
         ...(loopPresent && db ? { mape: readMapeStatus(db) } : {}),
+        ...(identityState ? { identity: identityState } : {}),
       };
     },
 

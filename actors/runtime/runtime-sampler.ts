@@ -24,10 +24,11 @@ export interface RuntimeSamplerInit {
 /** The sender id of runtime telemetry on the bus. */
 export const RUNTIME_SENDER = 'runtime';
 /**
- * A thread's CPU time comes in 10 ms ticks and its first moments are start-up work (restoring its
- * snapshot): a CPU ratio over less of its life than this says nothing.
+ * An actor's first half second is start-up: loading modules, restoring its snapshot, opening
+ * connections. Rates are measured only from a reading taken after it, so start-up is never taken
+ * for a CPU hog or a leak (a replaced thread's rates show from its second reading on).
  */
-const MIN_LIFE_FOR_CPU_MS = 250;
+export const STARTUP_GRACE_MS = 500;
 
 /** The source name of process-wide readings. */
 export const PROCESS_SOURCE = 'process';
@@ -44,7 +45,8 @@ export class RuntimeSampler {
   private lastCpu = process.cpuUsage();
   private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   private readonly memory = new Map<string, CellMemory>();
-  private readonly retained = new WeakMap<ActorIncarnation, { bytes: number; cpuMs: number; at: number }>();
+  /** The last health reading per incarnation: the baseline of the next one's rates. */
+  private readonly readings = new WeakMap<ActorIncarnation, { bytes: number; cpuMs: number; runningMs: number; at: number }>();
   private readonly repeatCrashes = new Map<string, number>();
 
   constructor(private readonly init: RuntimeSamplerInit) {}
@@ -155,29 +157,25 @@ export class RuntimeSampler {
         ...(writingMs > 0 ? [{ metric: 'actor.store_write_ms', source: actorId, value: writingMs }] : []),
       ];
     }
-    const previous = this.retained.get(incarnation);
+    const previous = this.readings.get(incarnation);
     const at = performance.now();
-    this.retained.set(incarnation, { bytes: health.retainedHeapBytes, cpuMs: health.cpuTimeMs, at });
-    // The first reading of an incarnation has no baseline: growth and CPU count from there.
-    const elapsed = previous ? Math.max(1, at - previous.at) : 1;
-    const growth = previous ? ((health.retainedHeapBytes - previous.bytes) * 1000) / elapsed : 0;
-    // CPU over the interval; on an incarnation's first reading, over its life so far (a replaced
-    // thread shows its new ratio at once, which verification after a restart needs).
-    const cpuRatio =
-      health.cpuTimeMs < 0
-        ? undefined
-        : previous && previous.cpuMs >= 0
-          ? Math.max(0, health.cpuTimeMs - previous.cpuMs) / elapsed
-          : health.runningMs >= MIN_LIFE_FOR_CPU_MS
-            ? health.cpuTimeMs / health.runningMs
-            : undefined;
-    const cpu: TelemetryPoint[] = cpuRatio === undefined ? [] : [{ metric: 'actor.cpu_ratio', source: actorId, value: cpuRatio }];
+    this.readings.set(incarnation, { bytes: health.retainedHeapBytes, cpuMs: health.cpuTimeMs, runningMs: health.runningMs, at });
+    // Rates (CPU, retained-heap growth) only over a window that starts after the start-up grace:
+    // loading modules and restoring state is work and allocation, not a hog or a leak.
+    const baseline = previous && previous.runningMs >= STARTUP_GRACE_MS ? previous : undefined;
+    const elapsed = baseline ? Math.max(1, at - baseline.at) : 1;
+    const rates: TelemetryPoint[] = [];
+    if (baseline) {
+      rates.push({ metric: 'actor.retained_heap_growth_bps', source: actorId, value: ((health.retainedHeapBytes - baseline.bytes) * 1000) / elapsed });
+      if (health.cpuTimeMs >= 0 && baseline.cpuMs >= 0) {
+        rates.push({ metric: 'actor.cpu_ratio', source: actorId, value: Math.max(0, health.cpuTimeMs - baseline.cpuMs) / elapsed });
+      }
+    }
     return [
-      ...cpu,
+      ...rates,
       { metric: 'actor.probe_ms', source: actorId, value: probeMs },
       { metric: 'actor.unresponsive', source: actorId, value: 0 },
       { metric: 'actor.heap_bytes', source: actorId, value: health.heapUsedBytes },
-      { metric: 'actor.retained_heap_growth_bps', source: actorId, value: growth },
       { metric: 'actor.store_write_ms', source: actorId, value: health.storeWriteMaxMs },
     ];
   }

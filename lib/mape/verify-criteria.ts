@@ -7,8 +7,12 @@ import type { CauseKind } from './causes.js';
 import type { VerifyCriterion } from './plan.js';
 import { pointValue, type TelemetryWindow } from './telemetry.js';
 
-/** A recovery slower than this counts as a failed action: the next candidate is tried. */
-export const DEFAULT_VERIFY_WITHIN_MS = 4_000;
+/**
+ * A recovery slower than this counts as a failed action: the next candidate is tried. A replaced
+ * thread's CPU and heap rates show from its second reading after start-up (runtime-sampler.ts),
+ * up to three intervals at the default 1 s: six seconds leaves room for a loaded machine.
+ */
+export const DEFAULT_VERIFY_WITHIN_MS = 6_000;
 
 export function verifyCriteria(cause: CauseKind, target: string): VerifyCriterion[] {
   const on = (metric: VerifyCriterion['metric'], op: VerifyCriterion['op'], value: number): VerifyCriterion => ({

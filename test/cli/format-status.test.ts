@@ -76,6 +76,19 @@ describe('formatStatus', () => {
     expect(lines.some((line) => line.startsWith('self-healing'))).toBe(false);
   });
 
+  it('says where the node stands with its identity, and why it waits', () => {
+    const base = { mode: 'agent' as const, endpoint: 'unix:///run/spire/agent.sock', updates: 0, rejected: 0 };
+    expect(formatStatus({ ...status, identity: { ...base, status: 'waiting', reason: 'PERMISSION_DENIED: no identity issued' } }).split('\n')[3]).toBe(
+      'identity: waiting for an SVID from the agent unix:///run/spire/agent.sock: PERMISSION_DENIED: no identity issued',
+    );
+    expect(
+      formatStatus({
+        ...status,
+        identity: { ...base, mode: 'embedded', endpoint: 'embedded (mesh.local)', status: 'ready', spiffeId: 'spiffe://mesh.local/node/a', expiresAt: Date.UTC(2026, 0, 1), updates: 1 },
+      }).split('\n')[3],
+    ).toBe('identity: spiffe://mesh.local/node/a from the embedded trust domain embedded (mesh.local), expires 2026-01-01T00:00:00.000Z');
+  });
+
   it('draws the supervision tree', () => {
     const tree = lines.slice(4).filter((line) => line !== '');
     expect(tree).toEqual([

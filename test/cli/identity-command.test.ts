@@ -64,7 +64,14 @@ describe('x0tta6bl4 identity', () => {
     const data = join(dir, 'data');
     const production = await cli(['identity', 'init', '--trust-domain', 'mesh.local', '--data-dir', data], { X0TTA6BL4_PRODUCTION: 'true' });
     expect(production.code).toBe(2);
-    expect(production.output).toContain('refused in production mode');
+    expect(production.output).toContain('production mode requires a SPIRE agent');
+    // With an agent named, the embedded CA itself is refused.
+    const withAgent = await cli(['identity', 'init', '--trust-domain', 'mesh.local', '--data-dir', data], {
+      X0TTA6BL4_PRODUCTION: 'true',
+      SPIFFE_ENDPOINT_SOCKET: 'unix:///run/spire/agent.sock',
+    });
+    expect(withAgent.code).toBe(2);
+    expect(withAgent.output).toContain('refused in production mode');
     expect((await cli(['identity', 'init', '--trust-domain', 'mesh.local', '--data-dir', data])).code).toBe(0);
     const foreign = await cli(['identity', 'issue', '--spiffe-id', 'spiffe://elsewhere/node/b', '--out', join(dir, 'x'), '--data-dir', data]);
     expect(foreign.code).toBe(2);

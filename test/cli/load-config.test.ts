@@ -58,7 +58,7 @@ describe('loadConfig', () => {
   });
 
   it('reads a .yml file relative to the working directory', () => {
-    writeFile('node.yml', 'production: true\n');
+    writeFile('node.yml', 'production: true\nidentity:\n  agentSocket: unix:///run/spire/agent.sock\n');
     expect(load({ file: 'node.yml' }).production).toBe(true);
   });
 
@@ -139,6 +139,7 @@ describe('loadConfig', () => {
         env: {
           X0TTA6BL4_DATA_DIR: '/srv/node',
           X0TTA6BL4_PRODUCTION: '1',
+          SPIFFE_ENDPOINT_SOCKET: 'unix:///run/spire/agent.sock',
           X0TTA6BL4_LOG_LEVEL: 'trace',
           X0TTA6BL4_CONTROL_SOCKET: '/run/x0tta6bl4.sock',
           X0TTA6BL4_SHUTDOWN_TIMEOUT_MS: '2500',
@@ -159,7 +160,16 @@ describe('loadConfig', () => {
       ['false', false],
       ['0', false],
     ])('reads X0TTA6BL4_PRODUCTION=%s as %s', (raw, expected) => {
-      expect(load({ env: { X0TTA6BL4_PRODUCTION: raw } }).production).toBe(expected);
+      expect(load({ env: { X0TTA6BL4_PRODUCTION: raw, SPIFFE_ENDPOINT_SOCKET: 'unix:///run/spire/agent.sock' } }).production).toBe(expected);
+    });
+
+    it('takes the agent from SPIFFE_ENDPOINT_SOCKET unless the configuration names one, and production requires one', () => {
+      expect(load({ env: { SPIFFE_ENDPOINT_SOCKET: 'unix:///run/spire/agent.sock' } }).identity.agentSocket).toBe('unix:///run/spire/agent.sock');
+      expect(
+        load({ env: { SPIFFE_ENDPOINT_SOCKET: 'unix:///run/spire/agent.sock', X0TTA6BL4_IDENTITY__AGENT_SOCKET: 'tcp://127.0.0.1:8081' } }).identity.agentSocket,
+      ).toBe('tcp://127.0.0.1:8081');
+      expect(load({}).identity.agentSocket).toBeUndefined();
+      expect(() => load({ env: { X0TTA6BL4_PRODUCTION: 'true' } })).toThrow(/identity\.agentSocket: production mode requires a SPIRE agent/);
     });
 
     it('maps nested variables with a double underscore', () => {
@@ -226,6 +236,7 @@ describe('loadConfig', () => {
         flags: {
           logLevel: 'warn',
           production: 'true',
+          'identity.agentSocket': 'unix:///run/spire/agent.sock',
           'supervision.intensity': '7',
           mailbox: { capacity: 32 },
           dataDir: undefined,

@@ -95,7 +95,7 @@ describe('self-healing across node processes', () => {
 
   it('refuses chaos in production mode, and bad usage, with clear messages', async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'x0tta6bl4-e2e-'));
-    const node = startProcess([TEST_NODE_MAIN, JSON.stringify({ dataDir, actors: [{ id: 'workload' }], config: { production: true } })]);
+    const node = startProcess([TEST_NODE_MAIN, JSON.stringify({ dataDir, actors: [{ id: 'workload' }], config: { production: true, identity: { agentSocket: 'unix:///run/spire/agent.sock' } } })]);
     await node.waitForOutput('"msg":"ready"');
     const refused = await cli('chaos', 'cpu-hog', '--target', 'workload');
     expect(refused.code).toBe(1);

@@ -96,7 +96,7 @@ describe('backpressure between actors', () => {
 
 describe('production mode', () => {
   it('refuses fault injection', async () => {
-    running = await startTestNode({ children: [{ kind: 'actor', id: 'a', module: COUNTER_ACTOR }], config: { production: true } });
+    running = await startTestNode({ children: [{ kind: 'actor', id: 'a', module: COUNTER_ACTOR }], config: { production: true, identity: { agentSocket: 'unix:///run/spire/agent.sock' } } });
     await expect(running.node.crash('a', 'throw')).rejects.toMatchObject({ name: 'ProductionModeError' });
   });
 });

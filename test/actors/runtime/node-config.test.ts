@@ -19,6 +19,8 @@ import {
   DEFAULT_SPARE_WORKERS,
   DEFAULT_SUPERVISION_INTENSITY,
   DEFAULT_SUPERVISION_PERIOD_MS,
+  DEFAULT_SVID_TTL_MS,
+  DEFAULT_TRUST_DOMAIN,
   lookupConfigKey,
   parseNodeConfig,
   probeTimeoutOf,
@@ -61,6 +63,7 @@ describe('parseNodeConfig', () => {
         shedTtlMs: DEFAULT_SHED_TTL_MS,
         retention: { rawMs: DEFAULT_RAW_RETENTION_MS, rollupMs: DEFAULT_ROLLUP_RETENTION_MS },
       },
+      identity: { trustDomain: DEFAULT_TRUST_DOMAIN, svidTtlMs: DEFAULT_SVID_TTL_MS },
     });
     expect(parseNodeConfig(undefined)).toEqual(parseNodeConfig({}));
   });

@@ -120,7 +120,7 @@ describe('the self-healing loop under faults of its own and bad input', () => {
   });
 
   it('refuses chaos in production mode and names the actor it cannot find', async () => {
-    const test = await startTestNode({ config: { production: true }, children: [{ kind: 'actor', id: 'c', module: COUNTER_ACTOR }] });
+    const test = await startTestNode({ config: { production: true, identity: { agentSocket: 'unix:///run/spire/agent.sock' } }, children: [{ kind: 'actor', id: 'c', module: COUNTER_ACTOR }] });
     try {
       await expect(test.node.chaos('cpu-hog', 'c')).rejects.toThrow(ProductionModeError);
     } finally {

@@ -1,0 +1,108 @@
+/**
+ * The identity actor: its machine with the Workload API stream as an invoked actor. With an agent
+ * configured (SPIFFE_ENDPOINT_SOCKET or identity.agentSocket) it connects there; without one it
+ * first starts the embedded trust domain (embedded-agent.ts) in this thread and connects to that.
+ * Each update's chosen SVID (by hint, else by the configured ID, else the first) is verified
+ * against its own trust domain's bundle before the machine hears of it.
+ *
+ * Not persistent: the agent is the source of truth, and a restarted actor asks it again.
+ */
+import { fromCallback } from 'xstate';
+import { parseEndpointAddress, type EndpointAddress } from '../../lib/spiffe/endpoint-address.js';
+import { verifyX509Svid } from '../../lib/spiffe/x509-svid.js';
+import { createIdentityMachine, type IdentityEvent } from '../../machines/identity.js';
+import { defineActor } from '../runtime/actor.js';
+import { InvalidActorOptionError, optionalPositiveInt } from '../runtime/actor-options.js';
+import { startEmbeddedAgent, type EmbeddedAgent } from './embedded-agent.js';
+import { X509ContextWatcher, type X509Context } from './workload-api-client.js';
+
+interface IdentityOptions {
+  dataDir: string;
+  agentSocket?: string;
+  trustDomain: string;
+  spiffeId?: string;
+  hint?: string;
+  svidTtlMs: number;
+}
+
+function readOptions(options: Record<string, unknown>): IdentityOptions {
+  const text = (key: string, required: boolean): string | undefined => {
+    const value = options[key];
+    if (value === undefined && !required) return undefined;
+    if (typeof value !== 'string' || value === '') throw new InvalidActorOptionError(key, 'a non-empty string', value);
+    return value;
+  };
+  const agentSocket = text('agentSocket', false);
+  const spiffeId = text('spiffeId', false);
+  const hint = text('hint', false);
+  return {
+    dataDir: text('dataDir', true)!,
+    trustDomain: text('trustDomain', true)!,
+    svidTtlMs: optionalPositiveInt(options, 'svidTtlMs') ?? 3_600_000,
+    ...(agentSocket !== undefined ? { agentSocket } : {}),
+    ...(spiffeId !== undefined ? { spiffeId } : {}),
+    ...(hint !== undefined ? { hint } : {}),
+  };
+}
+
+export default defineActor({
+  persistent: false,
+  createMachine(io) {
+    const options = readOptions(io.options);
+    // An invalid agent address is a configuration error: it fails the start, with the rule broken.
+    const agentAddress = options.agentSocket !== undefined ? parseEndpointAddress(options.agentSocket) : undefined;
+    const workloadApi = fromCallback<IdentityEvent>(({ sendBack }) => {
+      let watcher: X509ContextWatcher | undefined;
+      let agent: EmbeddedAgent | undefined;
+      let stopped = false;
+      const watch = (address: EndpointAddress) => {
+        watcher = new X509ContextWatcher({
+          address,
+          onUpdate: (context) => {
+            void chosenAndVerified(context, options).then(
+              (update) => sendBack({ type: 'workload.update', update }),
+              (error: unknown) => sendBack({ type: 'workload.rejected', reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
+            );
+          },
+          onBadMessage: (error) => sendBack({ type: 'workload.rejected', reason: `${error.name}: ${error.message}` }),
+          onState: (state) => {
+            if (state.status === 'waiting') sendBack({ type: 'workload.waiting', reason: state.reason, retryInMs: state.retryInMs });
+            if (state.status === 'failed') sendBack({ type: 'workload.failed', reason: state.reason });
+          },
+        });
+        watcher.start();
+      };
+      if (agentAddress) {
+        watch(agentAddress);
+      } else {
+        startEmbeddedAgent(options).then(
+          (started) => {
+            agent = started;
+            if (stopped) void started.close();
+            else watch({ kind: 'unix', path: started.socketPath });
+          },
+          (error: unknown) => sendBack({ type: 'workload.failed', reason: `embedded trust domain: ${error instanceof Error ? error.message : String(error)}` }),
+        );
+      }
+      return () => {
+        stopped = true;
+        watcher?.stop();
+        void agent?.close();
+      };
+    });
+    return createIdentityMachine(workloadApi, {
+      mode: agentAddress ? 'agent' : 'embedded',
+      endpoint: options.agentSocket ?? `embedded (${options.trustDomain})`,
+    });
+  },
+});
+
+/** The SVID the node uses: by hint, else by the configured ID, else the first; verified against its own bundle. */
+async function chosenAndVerified(context: X509Context, options: IdentityOptions) {
+  const chosen =
+    (options.hint !== undefined ? context.svids.find((svid) => svid.hint === options.hint) : undefined) ??
+    (options.spiffeId !== undefined ? context.svids.find((svid) => svid.spiffeId.id === options.spiffeId) : undefined) ??
+    context.svids[0]!;
+  const verified = await verifyX509Svid(chosen.chain, context.bundles);
+  return { spiffeId: verified.spiffeId.id, trustDomain: verified.spiffeId.trustDomain, expiresAt: verified.expiresAt.getTime(), svids: context.svids.length };
+}
