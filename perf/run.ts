@@ -9,9 +9,10 @@ import { FigureSink, progress, saveResults } from './stats.js';
 import { busSuite } from './suites/bus.js';
 import { restartSuite } from './suites/restart.js';
 import { mapeSuite } from './suites/mape.js';
+import { identitySuite } from './suites/identity.js';
 import type { Suite } from './suites/suite.js';
 
-export const SUITES: readonly Suite[] = [busSuite, restartSuite, mapeSuite];
+export const SUITES: readonly Suite[] = [busSuite, restartSuite, mapeSuite, identitySuite];
 
 /** Where results go: perf/results in the source tree (this file runs from dist/perf/). */
 const DEFAULT_RESULTS_DIR = fileURLToPath(new URL('../../perf/results/', import.meta.url));

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../actors/runtime/config-error.js';
 import { DEFAULT_SUPERVISION_INTENSITY } from '../../actors/runtime/node-config.js';
@@ -37,6 +38,11 @@ function configErrorOf(options: Partial<LoadConfigOptions>): ConfigError {
 }
 
 describe('loadConfig', () => {
+  it('loads the annotated example in deploy/, whose values are the defaults', () => {
+    const example = fileURLToPath(new URL('../../../deploy/x0tta6bl4.example.yaml', import.meta.url));
+    expect(load({ file: example })).toEqual(load({}));
+  });
+
   it('gives defaults with paths resolved against the working directory', () => {
     const config = load({});
     expect(config.dataDir).toBe(join(dir, 'data'));
