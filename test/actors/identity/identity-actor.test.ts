@@ -33,11 +33,11 @@ describe('identity actor', () => {
   }
 
   /** A node with only the security subtree of the default tree (the identity actor). */
-  async function startNode(dataDir: string, identity: NodeConfigInput['identity'] = {}): Promise<X0tta6bl4Node> {
+  async function startNode(dataDir: string, identity: NodeConfigInput['identity'] = {}, host: 'worker' | 'inline' = 'worker'): Promise<X0tta6bl4Node> {
     const config = parseNodeConfig({ dataDir, identity, mape: { enabled: false } });
     const security = defaultTree(config).children.find((child) => child.id === 'security') as SupervisorSpec;
     const node = createNode({
-      config: { dataDir, identity, mape: { enabled: false } },
+      config: { dataDir, identity, mape: { enabled: false }, actorHosts: { identity: host } },
       logger: pino({ level: 'silent' }),
       tree: { kind: 'supervisor', id: 'root', strategy: 'one_for_one', children: [security] },
     });
@@ -48,9 +48,9 @@ describe('identity actor', () => {
 
   const identityOf = async (node: X0tta6bl4Node): Promise<IdentityStatus | undefined> => (await node.status()).identity;
 
-  it('runs the embedded trust domain by default: a CA in the data directory, the node\'s SVID, status ready', async () => {
+  it.each(['worker', 'inline'] as const)('runs the embedded trust domain by default (%s host): a CA in the data directory, the node\'s SVID, status ready', async (host) => {
     const dataDir = tempDir();
-    const node = await startNode(dataDir, { trustDomain: 'mesh.test', spiffeId: 'spiffe://mesh.test/node/one' });
+    const node = await startNode(dataDir, { trustDomain: 'mesh.test', spiffeId: 'spiffe://mesh.test/node/one' }, host);
     const ready = await waitFor(async () => {
       const identity = await identityOf(node);
       return identity?.status === 'ready' ? identity : undefined;
@@ -58,6 +58,17 @@ describe('identity actor', () => {
     expect(ready).toMatchObject({ mode: 'embedded', spiffeId: 'spiffe://mesh.test/node/one', trustDomain: 'mesh.test', updates: 1, rejected: 0 });
     expect(ready.expiresAt! - Date.now()).toBeGreaterThan(50 * 60_000);
     expect(existsSync(join(dataDir, 'identity', 'ca.pem'))).toBe(true);
+  });
+
+  it('keeps the embedded CA across restarts, refuses one of another trust domain, and reports the failure in status', async () => {
+    const dataDir = tempDir();
+    const first = await startNode(dataDir, { trustDomain: 'mesh.test' }, 'inline');
+    const ready = await waitFor(async () => ((await identityOf(first))?.status === 'ready' ? identityOf(first) : undefined), 15_000, 'ready');
+    expect(ready!.spiffeId).toMatch(/^spiffe:\/\/mesh\.test\/node\//);
+    await first.stop();
+    const second = await startNode(dataDir, { trustDomain: 'other.test' }, 'inline');
+    const failed = await waitFor(async () => ((await identityOf(second))?.status === 'failed' ? identityOf(second) : undefined), 15_000, 'failed');
+    expect(failed!.reason).toContain("is for trust domain 'mesh.test', the configuration says 'other.test'");
   });
 
   it('waits, saying why, while the agent is absent, and while it has no identity for the node; then becomes ready', async () => {
