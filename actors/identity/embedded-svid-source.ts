@@ -7,11 +7,16 @@ import { webcrypto } from 'node:crypto';
 import type { SpiffeId } from '../../lib/spiffe/spiffe-id.js';
 import { DEFAULT_SVID_TTL_MS } from '../../lib/spiffe/defaults.js';
 import { issueX509Svid, type TrustDomainCa } from '../../lib/spiffe/svid-issuer.js';
-import type { X509SvidSource } from './workload-api-server.js';
+import type { JwtSvidSource, X509SvidSource } from './workload-api-server.js';
+import { exportJWK, generateKeyPair, SignJWT, type JSONWebKeySet } from 'jose';
+import { randomBytes } from 'node:crypto';
 import type { X509SvidResponseMessage } from './workload-api-proto.js';
 
 
-export interface EmbeddedSvidSource extends X509SvidSource {
+/** JWT-SVIDs live five minutes, as SPIRE's do by default: a bearer token should not outlive its use. */
+export const JWT_SVID_TTL_S = 300;
+
+export interface EmbeddedSvidSource extends X509SvidSource, JwtSvidSource {
   /** Issues now (first SVID or an early rotation). */
   rotate(): Promise<void>;
   stop(): void;
@@ -49,7 +54,23 @@ export async function createEmbeddedSvidSource(options: { ca: TrustDomainCa; spi
     }
   };
   await rotate();
+  // The trust domain's JWT signing key (ES256), published in its JWT bundle under its key ID.
+  const jwtKeys = await generateKeyPair('ES256');
+  const kid = randomBytes(16).toString('hex');
+  const jwks: JSONWebKeySet = { keys: [{ ...(await exportJWK(jwtKeys.publicKey)), kid, alg: 'ES256', use: 'jwt-svid' }] };
   return {
+    async issueJwtSvids(audience, spiffeId) {
+      if (spiffeId !== undefined && spiffeId !== options.spiffeId.id) return [];
+      const token = await new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
+        .setSubject(options.spiffeId.id)
+        .setAudience(audience)
+        .setIssuedAt()
+        .setExpirationTime(`${JWT_SVID_TTL_S}s`)
+        .sign(jwtKeys.privateKey);
+      return [{ spiffeId: options.spiffeId.id, token, hint: options.hint ?? '' }];
+    },
+    jwtBundles: () => new Map([[options.ca.trustDomain, jwks]]),
     current: () => state,
     onChange(listener) {
       listeners.add(listener);

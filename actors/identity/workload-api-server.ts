@@ -3,10 +3,14 @@
  * domain's (when no SPIRE agent runs) and the tests' stand-in for a SPIRE agent. It serves what
  * an X509SvidSource holds, pushes every change down open streams (each message the full state),
  * and answers as an agent does: InvalidArgument without the security header, PermissionDenied
- * while the caller has no identity. The JWT profile is not served (Unimplemented).
+ * while the caller has no identity. The JWT-SVID profile is served where the source issues
+ * JWT-SVIDs (the embedded trust domain does); elsewhere it answers Unimplemented.
  */
 import * as grpc from '@grpc/grpc-js';
 import { rmSync } from 'node:fs';
+import type { JSONWebKeySet } from 'jose';
+import { JwtSvidError, validateJwtSvid } from '../../lib/spiffe/jwt-svid.js';
+import { toStruct, type ProtoStruct } from './protobuf-struct.js';
 import { SECURITY_HEADER, workloadApiService, type X509BundlesResponseMessage, type X509SvidResponseMessage } from './workload-api-proto.js';
 
 export interface X509SvidSource {
@@ -16,16 +20,38 @@ export interface X509SvidSource {
   onChange(listener: () => void): () => void;
 }
 
+/** The JWT-SVID profile, where the source serves it. */
+export interface JwtSvidSource {
+  issueJwtSvids(audience: string[], spiffeId?: string): Promise<{ spiffeId: string; token: string; hint: string }[]>;
+  /** JWK sets by trust-domain name. */
+  jwtBundles(): ReadonlyMap<string, JSONWebKeySet>;
+}
+
 export interface WorkloadApiServer {
   readonly socketPath: string;
   close(): Promise<void>;
 }
 
-export async function startWorkloadApiServer(options: { socketPath: string; source: X509SvidSource }): Promise<WorkloadApiServer> {
+export async function startWorkloadApiServer(options: { socketPath: string; source: X509SvidSource & Partial<JwtSvidSource> }): Promise<WorkloadApiServer> {
   const { socketPath, source } = options;
   const server = new grpc.Server();
-  const unimplemented = (_call: unknown, callback: grpc.sendUnaryData<unknown>) =>
-    callback({ code: grpc.status.UNIMPLEMENTED, details: 'the JWT-SVID profile is not served by the embedded Workload API' });
+  const jwt = source.issueJwtSvids && source.jwtBundles ? (source as JwtSvidSource) : undefined;
+  const unary =
+    <Request, Response>(handle: (request: Request, jwtSource: JwtSvidSource) => Promise<Response>) =>
+    (call: grpc.ServerUnaryCall<Request, Response>, callback: grpc.sendUnaryData<Response>) => {
+      if (call.metadata.get(SECURITY_HEADER)[0] !== 'true') {
+        callback({ code: grpc.status.INVALID_ARGUMENT, details: `security header missing from request: '${SECURITY_HEADER}: true'` });
+        return;
+      }
+      if (!jwt) {
+        callback({ code: grpc.status.UNIMPLEMENTED, details: 'this Workload API source does not serve the JWT-SVID profile' });
+        return;
+      }
+      handle(call.request, jwt).then(
+        (response) => callback(null, response),
+        (error: unknown) => callback(error as grpc.ServiceError),
+      );
+    };
 
   server.addService(workloadApiService(), {
     FetchX509SVID: (call: grpc.ServerWritableStream<unknown, X509SvidResponseMessage>) => {
@@ -34,10 +60,36 @@ export async function startWorkloadApiServer(options: { socketPath: string; sour
     FetchX509Bundles: (call: grpc.ServerWritableStream<unknown, X509BundlesResponseMessage>) => {
       streamState(call, source, bundlesOf);
     },
-    FetchJWTSVID: unimplemented,
-    FetchJWTBundles: (call: grpc.ServerWritableStream<unknown, unknown>) =>
-      endWithStatus(call, grpc.status.UNIMPLEMENTED, 'the JWT-SVID profile is not served by the embedded Workload API'),
-    ValidateJWTSVID: unimplemented,
+    FetchJWTSVID: unary<{ audience: string[]; spiffe_id: string }, { svids: { spiffe_id: string; svid: string; hint: string }[] }>(async (request, jwtSource) => {
+      if (request.audience.length === 0) throw status(grpc.status.INVALID_ARGUMENT, 'audience must be specified');
+      const svids = await jwtSource.issueJwtSvids(request.audience, request.spiffe_id || undefined);
+      if (svids.length === 0) throw status(grpc.status.PERMISSION_DENIED, 'no identity issued');
+      return { svids: svids.map((svid) => ({ spiffe_id: svid.spiffeId, svid: svid.token, hint: svid.hint })) };
+    }),
+    FetchJWTBundles: (call: grpc.ServerWritableStream<unknown, { bundles: Record<string, Buffer> }>) => {
+      if (call.metadata.get(SECURITY_HEADER)[0] !== 'true') {
+        endWithStatus(call, grpc.status.INVALID_ARGUMENT, `security header missing from request: '${SECURITY_HEADER}: true'`);
+        return;
+      }
+      if (!jwt) {
+        endWithStatus(call, grpc.status.UNIMPLEMENTED, 'this Workload API source does not serve the JWT-SVID profile');
+        return;
+      }
+      const bundles: Record<string, Buffer> = {};
+      for (const [trustDomain, set] of jwt.jwtBundles()) bundles[`spiffe://${trustDomain}`] = Buffer.from(JSON.stringify(set));
+      call.write({ bundles });
+    },
+    ValidateJWTSVID: unary<{ audience: string; svid: string }, { spiffe_id: string; claims: ProtoStruct }>(async (request, jwtSource) => {
+      if (request.audience === '') throw status(grpc.status.INVALID_ARGUMENT, 'audience must be specified');
+      if (request.svid === '') throw status(grpc.status.INVALID_ARGUMENT, 'svid must be specified');
+      try {
+        const validated = await validateJwtSvid(request.svid, jwtSource.jwtBundles(), request.audience);
+        return { spiffe_id: validated.spiffeId.id, claims: toStruct(validated.claims as Record<string, unknown>) };
+      } catch (error) {
+        if (error instanceof JwtSvidError) throw status(grpc.status.INVALID_ARGUMENT, `${error.name}: ${error.message}`);
+        throw error;
+      }
+    }),
   });
   // A stale socket file from a crashed run would make the bind fail: the path is ours.
   rmSync(socketPath, { force: true });
@@ -77,6 +129,10 @@ function streamState<T>(call: grpc.ServerWritableStream<unknown, T>, source: X50
   call.on('cancelled', () => unsubscribe?.());
   call.on('close', () => unsubscribe?.());
   send();
+}
+
+function status(code: grpc.status, details: string): Partial<grpc.StatusObject> {
+  return { code, details };
 }
 
 /** Ends a server stream with a gRPC status: grpc-js sends what an 'error' event carries as the call's status. */

@@ -96,7 +96,7 @@ describe('Workload API client and server over a unix socket', () => {
     expect(waiting.reason).toMatch(/UNAVAILABLE|ended the stream/);
   });
 
-  it('streams bundles by trust-domain ID, and answers the JWT profile with Unimplemented', async () => {
+  it('streams bundles by trust-domain ID', async () => {
     const path = socketPath();
     await serve(path, await embedded());
     const Client = workloadApiClientConstructor();
@@ -106,8 +106,6 @@ describe('Workload API client and server over a unix socket', () => {
     metadata.set('workload.spiffe.io', 'true');
     const api = client as unknown as {
       FetchX509Bundles(request: object, metadata: grpc.Metadata): grpc.ClientReadableStream<{ bundles: Record<string, Buffer> }>;
-      FetchJWTSVID(request: object, metadata: grpc.Metadata, callback: (error: grpc.ServiceError | null) => void): void;
-      FetchJWTBundles(request: object, metadata: grpc.Metadata): grpc.ClientReadableStream<unknown>;
     };
     const bundles = api.FetchX509Bundles({}, metadata);
     const first = await new Promise<{ bundles: Record<string, Buffer> }>((resolve) => bundles.once('data', resolve));
@@ -116,11 +114,6 @@ describe('Workload API client and server over a unix socket', () => {
     bundles.cancel();
     expect(Object.keys(first.bundles)).toEqual(['spiffe://mesh.test']);
     expect(first.bundles['spiffe://mesh.test']!.equals(Buffer.from(ca.certificate.rawData))).toBe(true);
-    const jwt = await new Promise<grpc.ServiceError | null>((resolve) => api.FetchJWTSVID({ audience: ['x'] }, metadata, resolve));
-    expect(jwt?.code).toBe(grpc.status.UNIMPLEMENTED);
-    const jwtBundles = api.FetchJWTBundles({}, metadata);
-    const error = await new Promise<grpc.ServiceError>((resolve) => jwtBundles.on('error', resolve));
-    expect(error.code).toBe(grpc.status.UNIMPLEMENTED);
   });
 
   it('answers a call without the security header with InvalidArgument', async () => {
