@@ -8,6 +8,7 @@
  * Not persistent: the agent is the source of truth, and a restarted actor asks it again.
  */
 import { fromCallback } from 'xstate';
+import { DEFAULT_SVID_TTL_MS } from '../../lib/spiffe/defaults.js';
 import { parseEndpointAddress, type EndpointAddress } from '../../lib/spiffe/endpoint-address.js';
 import { verifyX509Svid } from '../../lib/spiffe/x509-svid.js';
 import { createIdentityMachine, type IdentityEvent } from '../../machines/identity.js';
@@ -38,7 +39,7 @@ function readOptions(options: Record<string, unknown>): IdentityOptions {
   return {
     dataDir: text('dataDir', true)!,
     trustDomain: text('trustDomain', true)!,
-    svidTtlMs: optionalPositiveInt(options, 'svidTtlMs') ?? 3_600_000,
+    svidTtlMs: optionalPositiveInt(options, 'svidTtlMs') ?? DEFAULT_SVID_TTL_MS,
     ...(agentSocket !== undefined ? { agentSocket } : {}),
     ...(spiffeId !== undefined ? { spiffeId } : {}),
     ...(hint !== undefined ? { hint } : {}),
