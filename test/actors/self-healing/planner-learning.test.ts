@@ -51,11 +51,11 @@ describe('planning from the knowledge base', () => {
 
   it('tries first the action that worked before for the same cause, over a cheaper one that did not', async () => {
     dataDir = makeDataDir();
-    seedHistory(dataDir, 'cpu-hog', { 'restart-actor': { successes: 0, failures: 8 }, 'restart-subtree': { successes: 8, failures: 0 } });
+    seedHistory(dataDir, 'memory-leak', { 'restart-actor': { successes: 0, failures: 8 }, 'restart-subtree': { successes: 8, failures: 0 } });
     healing = await startHealingNode({ dataDir });
-    await healing.node.chaos('cpu-hog', WORKLOAD);
+    await healing.node.chaos('memory-leak', WORKLOAD);
     const incident = await healing.closedIncident(16);
-    expect(incident).toMatchObject({ status: 'recovered', causeKind: 'cpu-hog' });
+    expect(incident).toMatchObject({ status: 'recovered', causeKind: 'memory-leak' });
     expect(incident.actions.map((action) => [action.kind, action.status])).toEqual([['restart-subtree', 'succeeded']]);
     const plan = (incident.detail as { plan: { candidates: { action: string; successRate: number }[] } }).plan;
     expect(plan.candidates.map((candidate) => candidate.action)).toEqual(['restart-subtree', 'restart-actor']);
@@ -64,14 +64,14 @@ describe('planning from the knowledge base', () => {
 
   it('moves on to the next candidate when the first is not verified in time, and stores both outcomes', async () => {
     dataDir = makeDataDir();
-    // An operator's policy that ranks first for a CPU hog but cannot cure it: draining the mailbox.
+    // An operator's policy that ranks first for a leak but cannot cure it: draining the mailbox.
     const db = openStore(join(dataDir, DATABASE_FILE_NAME));
-    createPolicyStore(db).upsert({ causeKind: 'cpu-hog', actionKind: 'drain-mailbox', cost: 0, risk: 0 });
+    createPolicyStore(db).upsert({ causeKind: 'memory-leak', actionKind: 'drain-mailbox', cost: 0, risk: 0 });
     db.close();
     healing = await startHealingNode({ dataDir, planner: { verifyWithinMs: 1_000 } });
-    await healing.node.chaos('cpu-hog', WORKLOAD);
+    await healing.node.chaos('memory-leak', WORKLOAD);
     const incident = await healing.closedIncident();
-    expect(incident).toMatchObject({ status: 'recovered', causeKind: 'cpu-hog' });
+    expect(incident).toMatchObject({ status: 'recovered', causeKind: 'memory-leak' });
     expect(incident.actions.map((action) => [action.kind, action.status, action.outcome?.success])).toEqual([
       ['drain-mailbox', 'failed', false],
       ['restart-actor', 'succeeded', true],
