@@ -10,7 +10,8 @@ import { parseNodeConfig } from '../../../actors/runtime/node-config.js';
 import type { IncidentReport } from '../../../actors/runtime/mape-status.js';
 import type { SupervisorSpec } from '../../../actors/runtime/supervision-spec.js';
 import { COUNTER_ACTOR } from '../../fixtures/fixture-paths.js';
-import { startTestNode, waitFor, type TestNode } from '../../helpers/test-node.js';
+import { rmSync } from 'node:fs';
+import { makeDataDir, startTestNode, waitFor, type TestNode } from '../../helpers/test-node.js';
 
 export const WORKLOAD = 'workload';
 export const TEST_INTERVAL_MS = 250;
@@ -21,7 +22,8 @@ export interface HealingNode extends TestNode {
 }
 
 export interface HealingNodeOptions {
-  dataDir?: string;
+  /** Writes to the node's fresh data directory before the node starts (a seeded knowledge base). */
+  seed?: (dataDir: string) => void;
   config?: NodeConfigInput;
   /** Options of the planner actor (riskThreshold, verifyWithinMs). */
   planner?: Record<string, unknown>;
@@ -44,9 +46,12 @@ export async function startHealingNode(options: HealingNodeOptions = {}): Promis
       return child.kind === 'actor' && extra ? { ...child, options: { ...child.options, ...extra } } : child;
     }),
   };
+  // The data directory is made here when a test seeds it, and removed with the node either way.
+  const dataDir = options.seed ? makeDataDir() : undefined;
+  if (dataDir) options.seed!(dataDir);
   const test = await startTestNode({
     config,
-    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(dataDir ? { dataDir } : {}),
     children: [
       { kind: 'supervisor', id: 'work', strategy: 'one_for_one', intensity: 20, children: [{ kind: 'actor', id: WORKLOAD, module: COUNTER_ACTOR, subscribes: ['test.increment'] }] },
       withPlannerOptions,
@@ -62,6 +67,7 @@ export async function startHealingNode(options: HealingNodeOptions = {}): Promis
     async cleanup() {
       clearInterval(traffic);
       await test.cleanup();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
     closedIncident(afterId = 0, timeoutMs = 20_000) {
       return waitFor(

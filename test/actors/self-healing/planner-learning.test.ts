@@ -5,13 +5,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { DATABASE_FILE_NAME } from '../../../actors/runtime/node.js';
-import { makeDataDir } from '../../helpers/test-node.js';
 import { openStore } from '../../../store/open-store.js';
 import { createIncidentStore } from '../../../store/incidents.js';
 import { createOutcomeStore } from '../../../store/outcomes.js';
 import { createPolicyStore } from '../../../store/policies.js';
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
 import { startHealingNode, WORKLOAD, type HealingNode } from './healing-node.js';
 
 /** Past incidents of `cause`: each action with its share of successes, as earlier runs would have left them. */
@@ -40,19 +38,17 @@ function seedHistory(dataDir: string, cause: string, history: Record<string, { s
 
 describe('planning from the knowledge base', () => {
   let healing: HealingNode | undefined;
-  let dataDir: string | undefined;
 
   afterEach(async () => {
     await healing?.cleanup();
     healing = undefined;
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    dataDir = undefined;
   });
 
   it('tries first the action that worked before for the same cause, over a cheaper one that did not', async () => {
-    dataDir = makeDataDir();
-    seedHistory(dataDir, 'memory-leak', { 'restart-actor': { successes: 0, failures: 8 }, 'restart-subtree': { successes: 8, failures: 0 } });
-    healing = await startHealingNode({ dataDir });
+    healing = await startHealingNode({
+      seed: (dataDir) =>
+        seedHistory(dataDir, 'memory-leak', { 'restart-actor': { successes: 0, failures: 8 }, 'restart-subtree': { successes: 8, failures: 0 } }),
+    });
     await healing.node.chaos('memory-leak', WORKLOAD);
     const incident = await healing.closedIncident(16);
     expect(incident).toMatchObject({ status: 'recovered', causeKind: 'memory-leak' });
@@ -63,12 +59,13 @@ describe('planning from the knowledge base', () => {
   });
 
   it('moves on to the next candidate when the first is not verified in time, and stores both outcomes', async () => {
-    dataDir = makeDataDir();
     // An operator's policy that ranks first for a leak but cannot cure it: draining the mailbox.
-    const db = openStore(join(dataDir, DATABASE_FILE_NAME));
-    createPolicyStore(db).upsert({ causeKind: 'memory-leak', actionKind: 'drain-mailbox', cost: 0, risk: 0 });
-    db.close();
-    healing = await startHealingNode({ dataDir, planner: { verifyWithinMs: 1_000 } });
+    const seed = (dataDir: string) => {
+      const db = openStore(join(dataDir, DATABASE_FILE_NAME));
+      createPolicyStore(db).upsert({ causeKind: 'memory-leak', actionKind: 'drain-mailbox', cost: 0, risk: 0 });
+      db.close();
+    };
+    healing = await startHealingNode({ seed, planner: { verifyWithinMs: 1_000 } });
     await healing.node.chaos('memory-leak', WORKLOAD);
     const incident = await healing.closedIncident();
     expect(incident).toMatchObject({ status: 'recovered', causeKind: 'memory-leak' });

@@ -4,13 +4,12 @@
  * policy and rule rows are reported and skipped, and the loop goes on healing.
  */
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidPayloadError, ProductionModeError } from '../../../actors/runtime/errors.js';
 import { DATABASE_FILE_NAME } from '../../../actors/runtime/node.js';
 import type { ActorStatus, TreeNodeStatus } from '../../../actors/runtime/node-status.js';
 import { openStore } from '../../../store/open-store.js';
-import { makeDataDir, startTestNode, waitFor } from '../../helpers/test-node.js';
+import { startTestNode, waitFor } from '../../helpers/test-node.js';
 import { COUNTER_ACTOR } from '../../fixtures/fixture-paths.js';
 import { startHealingNode, WORKLOAD, type HealingNode } from './healing-node.js';
 
@@ -25,18 +24,14 @@ function actorStatus(tree: TreeNodeStatus, id: string): ActorStatus | undefined 
 
 describe('the self-healing loop under faults of its own and bad input', () => {
   let healing: HealingNode | undefined;
-  let dataDir: string | undefined;
 
   afterEach(async () => {
     await healing?.cleanup();
     healing = undefined;
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    dataDir = undefined;
   });
 
   it.each(['exit', 'throw'] as const)('an executor crashed (%s) mid-action completes the action exactly once', async (how) => {
-    dataDir = makeDataDir();
-    healing = await startHealingNode({ dataDir });
+    healing = await startHealingNode();
     const node = healing.node;
     const restartsBefore = actorStatus(node.tree(), WORKLOAD)!.restarts;
     // A leak: detected on any machine load (a CPU hog on a saturated machine may get less than the
@@ -51,7 +46,7 @@ describe('the self-healing loop under faults of its own and bad input', () => {
 
     expect(incident).toMatchObject({ status: 'recovered', causeKind: 'memory-leak' });
     expect(incident.actions.map((action) => [action.kind, action.status])).toEqual([['restart-actor', 'succeeded']]);
-    const db = openStore(join(dataDir, DATABASE_FILE_NAME));
+    const db = openStore(join(healing.dataDir, DATABASE_FILE_NAME));
     try {
       const outcomes = db.prepare('SELECT action_id AS actionId, success FROM outcomes').all();
       expect(outcomes).toEqual([{ actionId: incident.actions[0]!.id, success: 1 }]);
@@ -96,18 +91,21 @@ describe('the self-healing loop under faults of its own and bad input', () => {
   });
 
   it('reports and skips a corrupted policy row and a corrupted rule row, and heals with the valid ones', async () => {
-    dataDir = makeDataDir();
-    const db = openStore(join(dataDir, DATABASE_FILE_NAME));
     // Rows as a bad hand edit or a newer version could leave them: an action this node cannot
     // perform (ranked first, cost 0), preconditions it cannot read, a rule on an unknown metric.
-    db.exec(`
+    const corrupted = `
       INSERT INTO policies (cause_kind, action_kind, cost, risk) VALUES ('hung-actor', 'reformat-disk', 0, 0);
       INSERT INTO policies (cause_kind, action_kind, preconditions, cost, risk) VALUES ('hung-actor', 'drain-mailbox', '{"whenMoonIs":"full"}', 0, 0);
       INSERT INTO detector_rules (id, metric, op, threshold, consecutive, cause_kind, confidence, rank)
         VALUES ('bogus', 'actor.vibes', '>=', 1, 1, 'hung-actor', 0.9, 0);
-    `);
-    db.close();
-    healing = await startHealingNode({ dataDir });
+    `;
+    healing = await startHealingNode({
+      seed: (dataDir) => {
+        const db = openStore(join(dataDir, DATABASE_FILE_NAME));
+        db.exec(corrupted);
+        db.close();
+      },
+    });
     const node = healing.node;
     await node.chaos('hung-actor', WORKLOAD);
     const incident = await healing.closedIncident();
