@@ -8,6 +8,7 @@ import type {
   IdentityStatus,
   MailboxStatus,
   MapeStatus,
+  MeshStatus,
   NodeStatus,
   SupervisorStatus,
   TreeNodeStatus,
@@ -19,6 +20,7 @@ export function formatStatus(status: NodeStatus): string {
     `started ${formatTimestamp(status.startedAt)}, up ${formatDuration(status.uptimeMs)}`,
     `bus: ${status.bus.published} published, ${status.bus.delivered} delivered, ${status.bus.malformed} malformed`,
     ...(status.identity ? [identityLine(status.identity)] : []),
+    ...(status.mesh ? meshLines(status.mesh) : []),
     ...(status.mape ? mapeLines(status.mape) : []),
     '',
     ...treeLines(status.tree, '', ''),
@@ -39,6 +41,32 @@ function identityLine(identity: IdentityStatus): string {
     case 'connecting':
       return `identity: connecting to the ${source}`;
   }
+}
+
+/** The listener, then one line per link: a link that is not up says why. */
+function meshLines(mesh: MeshStatus): string[] {
+  const head =
+    mesh.phase === 'waitingForSvid'
+      ? 'mesh: waiting for the node SVID before linking'
+      : mesh.phase === 'failed'
+        ? `mesh: FAILED, ${printable(mesh.reason ?? 'unknown reason')}`
+        : `mesh: ${mesh.listening ? `listening on ${printable(mesh.listening)}` : 'not listening'}, ${mesh.links.length} link${mesh.links.length === 1 ? '' : 's'}`;
+  const refused = mesh.refused > 0 ? `, ${mesh.refused} refused (last: ${printable(mesh.lastRefusal ?? '?')})` : '';
+  const unroutable = mesh.unroutable > 0 ? `, ${mesh.unroutable} unroutable` : '';
+  const lines = [head + refused + unroutable];
+  for (const link of mesh.links) {
+    const where = link.address ? ` at ${printable(link.address)}` : '';
+    const traffic = `${link.sent} sent, ${link.delivered} received, ${link.pending} unacknowledged`;
+    const extra = [
+      link.reauths > 0 ? `${link.reauths} re-authentications` : '',
+      link.retransmitted > 0 ? `${link.retransmitted} retransmitted` : '',
+      link.dropped > 0 ? `${link.dropped} DROPPED` : '',
+      link.expiresAt !== undefined ? `SVIDs valid until ${formatTimestamp(link.expiresAt)}` : '',
+    ].filter((part) => part !== '');
+    const why = link.status !== 'up' && link.lastError ? `: ${printable(link.lastError)}` : '';
+    lines.push(`  ${link.role === 'dialer' ? '→' : '←'} ${printable(link.peer)}${where} ${link.status}${why}; ${[traffic, ...extra].join(', ')}`);
+  }
+  return lines;
 }
 
 /** The loop's phase, its open incidents, and the plans held for governance. */

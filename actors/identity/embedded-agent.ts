@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseSpiffeId, type SpiffeId } from '../../lib/spiffe/spiffe-id.js';
-import { caFiles, EmbeddedCaError, identityDir, initEmbeddedCa, loadEmbeddedCa } from './embedded-ca-files.js';
+import { caFiles, EmbeddedCaError, embeddedWorkloadSocketPath, identityDir, initEmbeddedCa, loadEmbeddedCa } from './embedded-ca-files.js';
 import { createEmbeddedSvidSource } from './embedded-svid-source.js';
 import { startWorkloadApiServer } from './workload-api-server.js';
 
@@ -35,7 +35,7 @@ export async function startEmbeddedAgent(options: { dataDir: string; trustDomain
   }
   const spiffeId = options.spiffeId !== undefined ? parseSpiffeId(options.spiffeId) : defaultNodeSpiffeId(ca.trustDomain);
   const source = await createEmbeddedSvidSource({ ca, spiffeId, ttlMs: options.svidTtlMs });
-  const socketPath = join(identityDir(options.dataDir), 'workload.sock');
+  const socketPath = embeddedWorkloadSocketPath(options.dataDir);
   const server = await startWorkloadApiServer({ socketPath, source });
   return {
     socketPath,

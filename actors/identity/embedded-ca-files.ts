@@ -23,6 +23,11 @@ export function identityDir(dataDir: string): string {
   return join(dataDir, 'identity');
 }
 
+/** The embedded trust domain's Workload API socket: the identity actor serves it, the node's other workloads (peer-link) fetch their SVIDs from it. */
+export function embeddedWorkloadSocketPath(dataDir: string): string {
+  return join(identityDir(dataDir), 'workload.sock');
+}
+
 export function caFiles(dataDir: string): { certificate: string; key: string } {
   const dir = identityDir(dataDir);
   return { certificate: join(dir, 'ca.pem'), key: join(dir, 'ca-key.pem') };

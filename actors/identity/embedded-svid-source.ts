@@ -10,7 +10,7 @@ import { issueX509Svid, type TrustDomainCa } from '../../lib/spiffe/svid-issuer.
 import type { JwtSvidSource, X509SvidSource } from './workload-api-server.js';
 import { exportJWK, generateKeyPair, SignJWT, type JSONWebKeySet } from 'jose';
 import { randomBytes } from 'node:crypto';
-import type { X509SvidResponseMessage } from './workload-api-proto.js';
+import type { X509SvidResponseMessage } from '../../lib/spiffe/workload-api-proto.js';
 
 
 /** JWT-SVIDs live five minutes, as SPIRE's do by default: a bearer token should not outlive its use. */

@@ -10,12 +10,12 @@
 import { fromCallback } from 'xstate';
 import { DEFAULT_SVID_TTL_MS } from '../../lib/spiffe/defaults.js';
 import { parseEndpointAddress, type EndpointAddress } from '../../lib/spiffe/endpoint-address.js';
-import { verifyX509Svid } from '../../lib/spiffe/x509-svid.js';
+import { chooseVerifiedSvid } from '../../lib/spiffe/svid-choice.js';
 import { createIdentityMachine, type IdentityEvent } from '../../machines/identity.js';
 import { defineActor } from '../runtime/actor.js';
 import { InvalidActorOptionError, optionalPositiveInt } from '../runtime/actor-options.js';
 import { startEmbeddedAgent, type EmbeddedAgent } from './embedded-agent.js';
-import { X509ContextWatcher, type X509Context } from './workload-api-client.js';
+import { X509ContextWatcher, type X509Context } from '../../lib/spiffe/workload-api-client.js';
 
 interface IdentityOptions {
   dataDir: string;
@@ -98,12 +98,8 @@ export default defineActor({
   },
 });
 
-/** The SVID the node uses: by hint, else by the configured ID, else the first; verified against its own bundle. */
+/** The SVID the node uses (lib/spiffe/svid-choice.ts), verified against its own bundle. */
 async function chosenAndVerified(context: X509Context, options: IdentityOptions) {
-  const chosen =
-    (options.hint !== undefined ? context.svids.find((svid) => svid.hint === options.hint) : undefined) ??
-    (options.spiffeId !== undefined ? context.svids.find((svid) => svid.spiffeId.id === options.spiffeId) : undefined) ??
-    context.svids[0]!;
-  const verified = await verifyX509Svid(chosen.chain, context.bundles);
+  const { verified } = await chooseVerifiedSvid(context, options);
   return { spiffeId: verified.spiffeId.id, trustDomain: verified.spiffeId.trustDomain, expiresAt: verified.expiresAt.getTime(), svids: context.svids.length };
 }

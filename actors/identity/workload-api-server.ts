@@ -10,8 +10,8 @@ import * as grpc from '@grpc/grpc-js';
 import { rmSync } from 'node:fs';
 import type { JSONWebKeySet } from 'jose';
 import { JwtSvidError, validateJwtSvid } from '../../lib/spiffe/jwt-svid.js';
-import { toStruct, type ProtoStruct } from './protobuf-struct.js';
-import { SECURITY_HEADER, workloadApiService, type X509BundlesResponseMessage, type X509SvidResponseMessage } from './workload-api-proto.js';
+import { toStruct, type ProtoStruct } from '../../lib/spiffe/protobuf-struct.js';
+import { SECURITY_HEADER, workloadApiService, type X509BundlesResponseMessage, type X509SvidResponseMessage } from '../../lib/spiffe/workload-api-proto.js';
 
 export interface X509SvidSource {
   /** The full state for the caller, or undefined while it has no identity. */

@@ -3,11 +3,15 @@
  * as their issues land; the groups still empty are the subsystems to come.
  */
 import type { NodeConfig } from './node-config.js';
-import type { SupervisorSpec } from './supervision-spec.js';
+import { resolve } from 'node:path';
+import { embeddedWorkloadSocketPath } from '../identity/embedded-ca-files.js';
+import type { ChildSpec, SupervisorSpec } from './supervision-spec.js';
 
 const actorModule = (subsystem: string): string => new URL(`../${subsystem}/worker.js`, import.meta.url).href;
 
-export function defaultTree(config: Pick<NodeConfig, 'mape' | 'identity' | 'dataDir'>): SupervisorSpec {
+type TreeConfig = Pick<NodeConfig, 'mape' | 'identity' | 'dataDir' | 'mesh' | 'logLevel'>;
+
+export function defaultTree(config: TreeConfig): SupervisorSpec {
   const { mape, identity } = config;
   return {
     kind: 'supervisor',
@@ -33,6 +37,7 @@ export function defaultTree(config: Pick<NodeConfig, 'mape' | 'identity' | 'data
               ...(identity.hint !== undefined ? { hint: identity.hint } : {}),
             },
           },
+          ...(meshConfigured(config) ? [peerLinkSpec(config)] : []),
         ],
       },
       {
@@ -65,7 +70,37 @@ export function defaultTree(config: Pick<NodeConfig, 'mape' | 'identity' | 'data
   };
 }
 
+/** The peer-link actor runs when the node has something to link: a listener or peers to dial. */
+export function meshConfigured(config: Pick<NodeConfig, 'mesh'>): boolean {
+  return config.mesh.listen !== undefined || config.mesh.peers.length > 0;
+}
+
+/** The peer-link actor: it fetches its SVID from the agent, or from the embedded trust domain's socket the identity actor serves. */
+function peerLinkSpec(config: TreeConfig): ChildSpec {
+  const { identity, mesh } = config;
+  return {
+    kind: 'actor',
+    id: 'peer-link',
+    module: actorModule('peer-link'),
+    subscribes: ['mesh.send'],
+    options: {
+      workloadSocket: identity.agentSocket ?? `unix://${embeddedWorkloadSocketPath(resolve(config.dataDir))}`,
+      ...(identity.hint !== undefined ? { hint: identity.hint } : {}),
+      ...(identity.spiffeId !== undefined ? { spiffeId: identity.spiffeId } : {}),
+      ...(mesh.listen !== undefined ? { listen: mesh.listen } : {}),
+      peers: mesh.peers,
+      authorize: mesh.authorize,
+      logLevel: config.logLevel,
+    },
+  };
+}
+
+/** The security subtree (identity, and peer-link when the mesh is configured), for trees built around test actors. */
+export function securitySubtree(config: TreeConfig): SupervisorSpec {
+  return defaultTree(config).children.find((child) => child.id === 'security') as SupervisorSpec;
+}
+
 /** The MAPE-K actors, for trees that want the loop next to their own actors (tests, benchmarks). */
-export function mapeSubtree(config: Pick<NodeConfig, 'mape' | 'identity' | 'dataDir'>): SupervisorSpec {
+export function mapeSubtree(config: TreeConfig): SupervisorSpec {
   return defaultTree(config).children.find((child) => child.id === 'mape') as SupervisorSpec;
 }

@@ -11,6 +11,8 @@ import type { HostKind } from './host.js';
 import { DEFAULT_RISK_THRESHOLD } from '../../lib/mape/defaults.js';
 import { DEFAULT_SVID_TTL_MS } from '../../lib/spiffe/defaults.js';
 import { parseEndpointAddress } from '../../lib/spiffe/endpoint-address.js';
+import { parseSpiffeId, parseTrustDomain, validatePath } from '../../lib/spiffe/spiffe-id.js';
+import { parseHostPort } from '../../lib/net/host-port.js';
 
 export { DEFAULT_RISK_THRESHOLD, DEFAULT_SVID_TTL_MS };
 
@@ -172,6 +174,48 @@ const identitySchema = z.strictObject({
   hint: z.string().min(1).optional(),
 });
 
+/** A check of lib/ turned into a schema refinement: the thrown error's message is the issue. */
+function refineWith(check: (value: string) => unknown) {
+  return (value: string, ctx: z.RefinementCtx) => {
+    try {
+      check(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+    }
+  };
+}
+
+const spiffeIdText = z.string().min(1).superRefine(refineWith(parseSpiffeId));
+const trustDomainText = z.string().min(1).superRefine(refineWith(parseTrustDomain));
+
+/** Who may link to this node when `mesh.authorize` is not set: the nodes of its own trust domain (IDs under /node). */
+export const DEFAULT_MESH_AUTHORIZE = [{ pathPrefix: '/node' }] as const;
+
+const meshSchema = z.strictObject({
+  /** `host:port` to accept peer links on (port 0: any free port); none by default, so a node opens no port unless asked. */
+  listen: z
+    .string()
+    .min(1)
+    .superRefine(refineWith((value) => parseHostPort(value, { allowAnyPort: true })))
+    .optional(),
+  /** Peers this node dials, each named by the SPIFFE ID it must prove. */
+  peers: z
+    .array(z.strictObject({ address: z.string().min(1).superRefine(refineWith(parseHostPort)), spiffeId: spiffeIdText }))
+    .max(1_024)
+    .default([]),
+  /** Any entry allowing a peer's SPIFFE ID admits it: exact IDs, a whole trust domain, or a path prefix (in this node's trust domain unless one is given). */
+  authorize: z
+    .array(
+      z.union([
+        z.strictObject({ ids: z.array(spiffeIdText).min(1) }),
+        z.strictObject({ trustDomain: trustDomainText }),
+        z.strictObject({ pathPrefix: z.string().min(1).superRefine(refineWith(validatePath)), trustDomain: trustDomainText.optional() }),
+      ]),
+    )
+    .min(1)
+    .default([...DEFAULT_MESH_AUTHORIZE]),
+});
+
 export const nodeConfigSchema = z.strictObject({
   dataDir: z.string().min(1).default(DEFAULT_DATA_DIR),
   production: z.boolean().default(false),
@@ -187,6 +231,7 @@ export const nodeConfigSchema = z.strictObject({
   snapshots: snapshotsSchema.prefault({}),
   mape: mapeSchema.prefault({}),
   identity: identitySchema.prefault({}),
+  mesh: meshSchema.prefault({}),
 }).superRefine((config, ctx) => {
   if (config.production && config.identity.agentSocket === undefined) {
     ctx.addIssue({

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { HostKind } from './host.js';
 import type { IdentityStateMessage } from '../../machines/identity.js';
+import type { MeshLinksMessage } from '../../machines/peer-link.js';
 
 export const SUPERVISION_STRATEGIES = ['one_for_one', 'one_for_all', 'rest_for_one'] as const;
 export type SupervisionStrategy = (typeof SUPERVISION_STRATEGIES)[number];
@@ -68,7 +69,12 @@ export interface NodeStatus {
   mape?: MapeStatus;
   /** The node's SPIFFE identity, once the identity actor has reported. */
   identity?: IdentityStatus;
+  /** The node's peer links, when the mesh is configured and the peer-link actor has reported. */
+  mesh?: MeshStatus;
 }
+
+/** The peer-link actor's latest `mesh.links` (machines/peer-link.ts). */
+export type MeshStatus = MeshLinksMessage;
 
 /** The identity actor's latest `identity.state` (machines/identity.ts). */
 export type IdentityStatus = IdentityStateMessage;
@@ -140,6 +146,36 @@ export const identityStateSchema = z.strictObject({
   rejected: count,
 });
 
+const linkStateSchema = z.strictObject({
+  peer: z.string(),
+  role: z.enum(['dialer', 'acceptor']),
+  address: z.string().optional(),
+  status: z.enum(['connecting', 'up', 'down']),
+  connections: count,
+  reauths: count,
+  sent: count,
+  delivered: count,
+  pending: count,
+  retransmitted: count,
+  duplicates: count,
+  dropped: count,
+  expiresAt: z.number().int().nonnegative().optional(),
+  lastError: z.string().optional(),
+});
+
+/** What `mesh.links` carries (checked on the bus and again where status crosses to the CLI). */
+export const meshLinksSchema = z.strictObject({
+  phase: z.enum(['waitingForSvid', 'serving', 'failed']),
+  reason: z.string().optional(),
+  listening: z.string().optional(),
+  spiffeId: z.string().optional(),
+  links: z.array(linkStateSchema).max(10_000),
+  refused: count,
+  lastRefusal: z.string().optional(),
+  handshakeFailures: count,
+  unroutable: count,
+});
+
 const openIncidentSchema = z.object({
   id: z.int().positive(),
   cause: z.string().nullable(),
@@ -171,4 +207,5 @@ export const nodeStatusSchema: z.ZodType<NodeStatus> = z.object({
   bus: z.object({ published: count, delivered: count, malformed: count }),
   mape: z.optional(mapeStatusSchema),
   identity: z.optional(identityStateSchema),
+  mesh: z.optional(meshLinksSchema),
 });

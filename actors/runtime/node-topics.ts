@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ACTION_KINDS, COMMAND_KINDS } from '../../lib/mape/actions.js';
 import { CAUSE_KINDS } from '../../lib/mape/causes.js';
 import { defineTopics } from './topic-registry.js';
-import { identityStateSchema } from './node-status.js';
+import { identityStateSchema, meshLinksSchema } from './node-status.js';
 
 const epochMs = z.number().int().nonnegative();
 const id = z.number().int().positive();
@@ -112,6 +112,22 @@ export const nodeTopics = defineTopics({
     schema: identityStateSchema,
     overflow: 'drop-oldest',
     description: "The identity actor's standing with its SPIFFE identity, on every change (status shows the latest).",
+  },
+  'mesh.send': {
+    schema: z.strictObject({ to: name, topic: name, payload: z.json() }),
+    // Sends are counted and ordered by the link: the mailbox must not drop one silently.
+    overflow: 'block',
+    description: 'Any actor → peer-link: send payload (JSON) to the peer with SPIFFE ID `to`, delivered there as mesh.recv.',
+  },
+  'mesh.recv': {
+    schema: z.strictObject({ from: name, topic: name, payload: z.json() }),
+    overflow: 'block',
+    description: 'peer-link → subscribers: a message from the authenticated peer `from` (its SPIFFE ID), in the order it was sent.',
+  },
+  'mesh.links': {
+    schema: meshLinksSchema,
+    overflow: 'drop-oldest',
+    description: "The peer-link actor's listener and links, on change (status shows the latest).",
   },
   'runtime.command.result': {
     schema: z.strictObject({ commandId: id, ok: z.boolean(), detail: z.string(), effect: z.record(z.string(), z.unknown()).optional() }),

@@ -19,7 +19,7 @@ import type { Host, HostKind } from './host.js';
 import { createInlineHost } from './inline-host.js';
 import { createLogger, type Logger } from './logger.js';
 import { parseNodeConfig, type NodeConfig, type NodeConfigInput } from './node-config.js';
-import type { IdentityStatus, NodeStatus, TreeNodeStatus, ActorStatus } from './node-status.js';
+import type { IdentityStatus, MeshStatus, NodeStatus, TreeNodeStatus, ActorStatus } from './node-status.js';
 import { nodeTopics } from './node-topics.js';
 import type { SupervisedChild } from './supervised-child.js';
 import type { ActorChildSpec, ChildSpec, SupervisorSpec } from './supervision-spec.js';
@@ -126,6 +126,11 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
 
   bus.subscribe('identity.state', (payload) => {
     identityState = payload as IdentityStatus;
+  });
+  /** The peer-link actor's latest `mesh.links`, for status. */
+  let meshState: MeshStatus | undefined;
+  bus.subscribe('mesh.links', (payload) => {
+    meshState = payload as MeshStatus;
   });
 
   function hostFor(kind: HostKind): Host {
@@ -339,6 +344,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         bus: { published: bus.counters.published, delivered: bus.counters.delivered, malformed: bus.counters.malformed },
         ...(loopPresent && db ? { mape: readMapeStatus(db) } : {}),
         ...(identityState ? { identity: identityState } : {}),
+        ...(meshState ? { mesh: meshState } : {}),
       };
     },
 

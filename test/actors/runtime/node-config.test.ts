@@ -64,8 +64,32 @@ describe('parseNodeConfig', () => {
         retention: { rawMs: DEFAULT_RAW_RETENTION_MS, rollupMs: DEFAULT_ROLLUP_RETENTION_MS },
       },
       identity: { trustDomain: DEFAULT_TRUST_DOMAIN, svidTtlMs: DEFAULT_SVID_TTL_MS },
+      mesh: { peers: [], authorize: [{ pathPrefix: '/node' }] },
     });
     expect(parseNodeConfig(undefined)).toEqual(parseNodeConfig({}));
+  });
+
+  it('checks the mesh: listen and peer addresses, peer SPIFFE IDs and authorization entries, naming the rule broken', () => {
+    const mesh = parseNodeConfig({
+      mesh: {
+        listen: '[::1]:0',
+        peers: [{ address: 'node-b.mesh.internal:7400', spiffeId: 'spiffe://mesh.test/node/b' }],
+        authorize: [{ ids: ['spiffe://mesh.test/node/b'] }, { trustDomain: 'partner.test' }, { pathPrefix: '/node', trustDomain: 'mesh.test' }],
+      },
+    }).mesh;
+    expect(mesh.listen).toBe('[::1]:0');
+    expect(mesh.authorize).toHaveLength(3);
+    expect(() => parseNodeConfig({ mesh: { listen: '127.0.0.1' } })).toThrow(/mesh\.listen: '127\.0\.0\.1' is not host:port/);
+    expect(() => parseNodeConfig({ mesh: { listen: '127.0.0.1:70000' } })).toThrow(/mesh\.listen: port 70000 is out of range/);
+    expect(() => parseNodeConfig({ mesh: { listen: '[127.0.0.1]:7400' } })).toThrow(/not an IPv6 address/);
+    expect(() => parseNodeConfig({ mesh: { peers: [{ address: '127.0.0.1:0', spiffeId: 'spiffe://mesh.test/node/b' }] } })).toThrow(/mesh\.peers\.0\.address: port 0/);
+    expect(() => parseNodeConfig({ mesh: { peers: [{ address: 'bad host:1', spiffeId: 'spiffe://mesh.test/node/b' }] } })).toThrow(/neither an IPv4 address nor a DNS name/);
+    expect(() => parseNodeConfig({ mesh: { peers: [{ address: '127.0.0.1:7400', spiffeId: 'spiffe://Mesh.test/node/b' }] } })).toThrow(/mesh\.peers\.0\.spiffeId/);
+    expect(() => parseNodeConfig({ mesh: { peers: [{ address: '127.0.0.1:7400' }] } })).toThrow(/mesh\.peers\.0\.spiffeId/);
+    expect(() => parseNodeConfig({ mesh: { authorize: [] } })).toThrow(/mesh\.authorize/);
+    expect(() => parseNodeConfig({ mesh: { authorize: [{ pathPrefix: 'node' }] } })).toThrow(/mesh\.authorize/);
+    expect(() => parseNodeConfig({ mesh: { authorize: [{ trustDomain: 'mesh test' }] } })).toThrow(/mesh\.authorize/);
+    expect(() => parseNodeConfig({ mesh: { authorize: [{ ids: [] }] } })).toThrow(/mesh\.authorize/);
   });
 
   it('checks the self-healing loop\'s settings: an interval of at least 100 ms, a probe timeout within half of it', () => {

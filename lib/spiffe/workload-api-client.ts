@@ -11,10 +11,10 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { X509Certificate } from '@peculiar/x509';
-import type { EndpointAddress } from '../../lib/spiffe/endpoint-address.js';
-import { parseCertificates } from '../../lib/spiffe/certificates.js';
-import { parseSpiffeId, type SpiffeId } from '../../lib/spiffe/spiffe-id.js';
-import { leafSpiffeId } from '../../lib/spiffe/x509-svid.js';
+import type { EndpointAddress } from './endpoint-address.js';
+import { parseCertificates } from './certificates.js';
+import { parseSpiffeId, type SpiffeId } from './spiffe-id.js';
+import { leafSpiffeId } from './x509-svid.js';
 import { SECURITY_HEADER, workloadApiClientConstructor, type X509SvidResponseMessage } from './workload-api-proto.js';
 
 export interface X509SvidEntry {

@@ -6,7 +6,7 @@
 import { webcrypto } from 'node:crypto';
 import { connect, createServer, type Server, type TLSSocket } from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { secureContextOptions, verifyPeer, type SvidCredentials } from '../../../actors/identity/mtls.js';
+import { secureContextOptions, verifyPeer, type SvidCredentials } from '../../../lib/spiffe/mtls.js';
 import { PeerNotAuthorizedError, type PeerPolicy } from '../../../lib/spiffe/peer-policy.js';
 import { parseSpiffeId } from '../../../lib/spiffe/spiffe-id.js';
 import { NoBundleForTrustDomainError, SvidError } from '../../../lib/spiffe/svid-errors.js';

@@ -7,8 +7,8 @@ import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { fileURLToPath } from 'node:url';
 
-/** From dist/actors/identity/ (compiled) back to the source tree's actors/identity/workload.proto. */
-const PROTO_PATH = fileURLToPath(new URL('../../../actors/identity/workload.proto', import.meta.url));
+/** From dist/lib/spiffe/ (compiled) back to the source tree's lib/spiffe/workload.proto. */
+const PROTO_PATH = fileURLToPath(new URL('../../../lib/spiffe/workload.proto', import.meta.url));
 
 /** The metadata every Workload API call carries (the standard's guard against SSRF-style relays). */
 export const SECURITY_HEADER = 'workload.spiffe.io';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddedSvidSource, type EmbeddedSvidSource } from '../../../actors/identity/embedded-svid-source.js';
-import { WorkloadApiCallError, WorkloadApiJwtClient } from '../../../actors/identity/workload-api-jwt.js';
+import { WorkloadApiCallError, WorkloadApiJwtClient } from '../../../lib/spiffe/workload-api-jwt.js';
 import { startWorkloadApiServer, type X509SvidSource } from '../../../actors/identity/workload-api-server.js';
 import { AudienceMismatchError, validateJwtSvid } from '../../../lib/spiffe/jwt-svid.js';
 import { parseSpiffeId } from '../../../lib/spiffe/spiffe-id.js';

@@ -11,9 +11,9 @@
  */
 import { PemConverter, X509Certificate } from '@peculiar/x509';
 import type { PeerCertificate, SecureContextOptions, TLSSocket } from 'node:tls';
-import { authorizePeer, type PeerPolicy } from '../../lib/spiffe/peer-policy.js';
-import type { SpiffeId } from '../../lib/spiffe/spiffe-id.js';
-import { verifyX509Svid, type BundleSet } from '../../lib/spiffe/x509-svid.js';
+import { authorizePeer, type PeerPolicy } from './peer-policy.js';
+import type { SpiffeId } from './spiffe-id.js';
+import { verifyX509Svid, type BundleSet, type VerifiedSvid } from './x509-svid.js';
 
 export interface SvidCredentials {
   /** Leaf first. */
@@ -49,7 +49,12 @@ export function peerChain(socket: TLSSocket): X509Certificate[] {
 
 /** Verifies and authorizes the peer of an established TLS connection; throws the SvidError or PeerNotAuthorizedError. */
 export async function verifyPeer(socket: TLSSocket, bundles: BundleSet, policies: readonly PeerPolicy[]): Promise<SpiffeId> {
+  return (await verifyPeerSvid(socket, bundles, policies)).spiffeId;
+}
+
+/** As verifyPeer, with the verified path and when it expires (a link must not outlive its peer's SVID). */
+export async function verifyPeerSvid(socket: TLSSocket, bundles: BundleSet, policies: readonly PeerPolicy[]): Promise<VerifiedSvid> {
   const verified = await verifyX509Svid(peerChain(socket), bundles);
   authorizePeer(verified.spiffeId, policies);
-  return verified.spiffeId;
+  return verified;
 }

@@ -6,8 +6,8 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { JSONWebKeySet } from 'jose';
-import type { EndpointAddress } from '../../lib/spiffe/endpoint-address.js';
-import { parseSpiffeId, type SpiffeId } from '../../lib/spiffe/spiffe-id.js';
+import type { EndpointAddress } from './endpoint-address.js';
+import { parseSpiffeId, type SpiffeId } from './spiffe-id.js';
 import { fromStruct, type ProtoStruct } from './protobuf-struct.js';
 import { grpcTarget, WorkloadApiMessageError } from './workload-api-client.js';
 import { SECURITY_HEADER, workloadApiClientConstructor } from './workload-api-proto.js';

@@ -1,0 +1,12 @@
+/** A record from a peer that breaks the link protocol: the connection is closed, the link keeps its state. */
+export type LinkFrameRule = 'record-too-large' | 'malformed' | 'no-kind' | 'bad-field' | 'unexpected';
+
+export class LinkFrameError extends Error {
+  override readonly name = 'LinkFrameError';
+  constructor(
+    readonly rule: LinkFrameRule,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The reliable, ordered message stream of one peer link, independent of the connections that
+ * carry it. Each direction numbers its messages from 0; the receiver delivers only the next
+ * number it expects and acknowledges cumulatively; the sender keeps every message until it is
+ * acknowledged. When the link moves to a new connection (reconnection, or re-authentication with
+ * a new SVID) the Hello of each side says what it expects next, and the other resends from there:
+ * nothing is lost, and what both connections carry during the switch is delivered once.
+ *
+ * Each side's state has an incarnation (random). A peer whose incarnation changed has lost its
+ * state (its actor restarted): this side then starts the receive direction over and renumbers
+ * what it still holds from 0, so the peer gets it (at least once across such a restart).
+ *
+ * Pure: no sockets, no timers.
+ */
+import { LinkFrameError } from './link-frame-error.js';
+
+export interface OutgoingMessage {
+  seq: number;
+  topic: string;
+  payload: Buffer;
+}
+
+/** How many messages one link holds for a peer that has not acknowledged them (memory bound). */
+export const DEFAULT_SEND_WINDOW = 65_536;
+/** Acknowledge at least every this many deliveries (and on the ack timer). */
+export const ACK_EVERY = 64;
+
+export class SendWindowFullError extends Error {
+  override readonly name = 'SendWindowFullError';
+  constructor(readonly window: number) {
+    super(`the link holds ${window} unacknowledged messages; the peer is not keeping up or is unreachable`);
+  }
+}
+
+export type Reception = 'deliver' | 'duplicate';
+
+export class LinkStream {
+  private sendNext = 0;
+  private readonly unacked: OutgoingMessage[] = [];
+  private unackedHead = 0;
+  private receiveNextSeq = 0;
+  private peerIncarnation: string | undefined;
+  private deliveredSinceAck = 0;
+  /** One past the highest sequence number written to any connection: what a resend repeats. */
+  private writtenNext = 0;
+  retransmitted = 0;
+  duplicates = 0;
+  delivered = 0;
+  sent = 0;
+
+  constructor(
+    readonly incarnation: Buffer,
+    private readonly window: number = DEFAULT_SEND_WINDOW,
+  ) {}
+
+  /** Queues a message; the caller writes it if a connection is up (else a Hello's resend carries it). */
+  enqueue(topic: string, payload: Buffer): OutgoingMessage {
+    if (this.pending >= this.window) throw new SendWindowFullError(this.window);
+    const message = { seq: this.sendNext++, topic, payload };
+    this.unacked.push(message);
+    this.sent++;
+    return message;
+  }
+
+  /** The caller wrote this message to a connection. */
+  markWritten(seq: number): void {
+    if (seq >= this.writtenNext) this.writtenNext = seq + 1;
+  }
+
+  /** Messages sent and not yet acknowledged. */
+  get pending(): number {
+    return this.unacked.length - this.unackedHead;
+  }
+
+  get receiveNext(): number {
+    return this.receiveNextSeq;
+  }
+
+  /** A cumulative acknowledgement: the peer has everything below `receiveNext`. */
+  acknowledge(receiveNext: number): void {
+    if (receiveNext > this.sendNext) {
+      throw new LinkFrameError('bad-field', `the peer acknowledges ${receiveNext} but only ${this.sendNext} messages were sent`);
+    }
+    while (this.unackedHead < this.unacked.length && this.unacked[this.unackedHead]!.seq < receiveNext) this.unackedHead++;
+    // Compact once the acknowledged prefix dominates, so the array does not grow forever.
+    if (this.unackedHead > 1024 && this.unackedHead * 2 > this.unacked.length) {
+      this.unacked.splice(0, this.unackedHead);
+      this.unackedHead = 0;
+    }
+  }
+
+  /**
+   * The peer's Hello on a new connection: returns the messages to (re)send on it, in order.
+   * Also restarts the receive direction when the peer's state is new.
+   */
+  onHello(peerIncarnation: Buffer, peerReceiveNext: number): OutgoingMessage[] {
+    const incarnation = peerIncarnation.toString('hex');
+    if (this.peerIncarnation !== undefined && this.peerIncarnation !== incarnation) {
+      // The peer lost its state: what it had received is gone with it, so start both directions over.
+      this.receiveNextSeq = 0;
+      this.deliveredSinceAck = 0;
+      const held = this.unacked.slice(this.unackedHead);
+      this.unacked.length = 0;
+      this.unackedHead = 0;
+      held.forEach((message, index) => this.unacked.push({ ...message, seq: index }));
+      this.sendNext = held.length;
+      this.writtenNext = Math.min(this.writtenNext, held.length);
+    }
+    this.peerIncarnation = incarnation;
+    this.acknowledge(peerReceiveNext);
+    const resend = this.unacked.slice(this.unackedHead);
+    this.retransmitted += resend.filter((message) => message.seq < this.writtenNext).length;
+    return resend;
+  }
+
+  /** A data frame from the peer: deliver it, or drop it as already delivered. A gap is a protocol error. */
+  receive(seq: number): Reception {
+    if (seq < this.receiveNextSeq) {
+      this.duplicates++;
+      return 'duplicate';
+    }
+    if (seq > this.receiveNextSeq) {
+      throw new LinkFrameError('unexpected', `message ${seq} arrived while ${this.receiveNextSeq} was expected`);
+    }
+    this.receiveNextSeq++;
+    this.deliveredSinceAck++;
+    this.delivered++;
+    return 'deliver';
+  }
+
+  /** Whether enough has been delivered that an acknowledgement should go now. */
+  get ackDue(): boolean {
+    return this.deliveredSinceAck >= ACK_EVERY;
+  }
+
+  /** Whether anything was delivered since the last acknowledgement. */
+  get ackPending(): boolean {
+    return this.deliveredSinceAck > 0;
+  }
+
+  /** The acknowledgement to send now. */
+  takeAck(): number {
+    this.deliveredSinceAck = 0;
+    return this.receiveNextSeq;
+  }
+}

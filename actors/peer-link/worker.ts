@@ -1,0 +1,123 @@
+/**
+ * The peer-link actor: its machine with the transport as an invoked actor. The transport's SVID
+ * comes from the Workload API, like any SPIFFE workload's: the SPIRE agent's socket, or the
+ * embedded trust domain's socket the identity actor serves. Private keys never cross the bus.
+ *
+ * Not persistent: links are live state. A restarted actor dials again and its peers see a new
+ * incarnation (link-stream.ts).
+ */
+import { fromCallback } from 'xstate';
+import { z } from 'zod';
+import { parseHostPort } from '../../lib/net/host-port.js';
+import { parseEndpointAddress } from '../../lib/spiffe/endpoint-address.js';
+import { chooseVerifiedSvid } from '../../lib/spiffe/svid-choice.js';
+import { X509ContextWatcher } from '../../lib/spiffe/workload-api-client.js';
+import { createPeerLinkMachine, type PeerLinkEvent } from '../../machines/peer-link.js';
+import { defineActor } from '../runtime/actor.js';
+import { InvalidActorOptionError } from '../runtime/actor-options.js';
+import { createLogger } from '../runtime/logger.js';
+import { MAX_PAYLOAD_BYTES } from './frame-codec.js';
+import { PeerLinkTransport } from './peer-link-transport.js';
+
+const optionsSchema = z.strictObject({
+  workloadSocket: z.string().min(1),
+  hint: z.string().min(1).optional(),
+  spiffeId: z.string().min(1).optional(),
+  listen: z.string().min(1).optional(),
+  peers: z.array(z.strictObject({ address: z.string().min(1), spiffeId: z.string().min(1) })),
+  authorize: z.array(
+    z.union([
+      z.strictObject({ ids: z.array(z.string().min(1)).min(1) }),
+      z.strictObject({ trustDomain: z.string().min(1) }),
+      z.strictObject({ pathPrefix: z.string().min(1), trustDomain: z.string().min(1).optional() }),
+    ]),
+  ),
+  logLevel: z.string().min(1).optional(),
+});
+
+const sendSchema = z.strictObject({ to: z.string().min(1), topic: z.string().min(1), payload: z.json() });
+
+export default defineActor({
+  persistent: false,
+  createMachine(io) {
+    const parsed = optionsSchema.safeParse(io.options);
+    if (!parsed.success) throw new InvalidActorOptionError(parsed.error.issues[0]?.path.join('.') ?? '', 'peer-link options', parsed.error.issues[0]?.message);
+    const options = parsed.data;
+    const address = parseEndpointAddress(options.workloadSocket);
+    const log = createLogger(options.logLevel ?? 'info').child({ actor: io.actorId });
+    const preference = { ...(options.hint !== undefined ? { hint: options.hint } : {}), ...(options.spiffeId !== undefined ? { spiffeId: options.spiffeId } : {}) };
+
+    const transportLogic = fromCallback<PeerLinkEvent, undefined, PeerLinkEvent>(({ sendBack, receive }) => {
+      const transport = new PeerLinkTransport({
+        ...(options.listen !== undefined ? { listen: parseHostPort(options.listen, { allowAnyPort: true }) } : {}),
+        peers: options.peers.map((peer) => ({ address: parseHostPort(peer.address), spiffeId: peer.spiffeId })),
+        authorize: options.authorize,
+        onMessage: (from, topic, payload) => {
+          let value: unknown;
+          try {
+            value = JSON.parse(payload.toString('utf8'));
+          } catch {
+            // An authenticated peer sent bytes that are not JSON: nothing to deliver, the link goes on.
+            log.warn({ peer: from, topic }, 'dropped a peer message whose payload is not JSON');
+            return;
+          }
+          sendBack({ type: 'transport.received', message: { from, topic, payload: value } });
+        },
+        onState: (state) => sendBack({ type: 'transport.state', state }),
+        onLog: (level, message, fields) => log[level](fields, message),
+      });
+      let serving = false;
+      const watcher = new X509ContextWatcher({
+        address,
+        onUpdate: (context) => {
+          chooseVerifiedSvid(context, preference)
+            .then(({ entry, verified }) =>
+              transport.updateCredentials({
+                chain: entry.chain,
+                privateKey: entry.privateKey,
+                bundles: context.bundles,
+                spiffeId: verified.spiffeId.id,
+                trustDomain: verified.spiffeId.trustDomain,
+                expiresAt: verified.expiresAt.getTime(),
+              }),
+            )
+            .then(
+              () => {
+                if (!serving) sendBack({ type: 'transport.ready' });
+                serving = true;
+              },
+              (error: Error) => {
+                // The first SVID failing leaves nothing to serve with; a later one keeps the current SVID in use.
+                if (!serving) sendBack({ type: 'transport.failed', reason: `${error.name}: ${error.message}` });
+                else log.warn({ err: error }, 'a new SVID could not be used; links keep the current one');
+              },
+            );
+        },
+        onState: (state) => {
+          if (state.status === 'waiting') log.info({ reason: state.reason, retryInMs: state.retryInMs }, 'peer link waiting for an SVID');
+        },
+        onBadMessage: (error) => log.warn({ err: error }, 'the Workload API sent an unusable message'),
+      });
+      watcher.start();
+      receive((event) => {
+        if (event.type !== 'mesh.send') return;
+        const message = sendSchema.safeParse(event.payload);
+        if (!message.success) {
+          log.warn({ issue: message.error.issues[0]?.message }, 'dropped a malformed mesh.send');
+          return;
+        }
+        const body = Buffer.from(JSON.stringify(message.data.payload), 'utf8');
+        if (body.length > MAX_PAYLOAD_BYTES) {
+          log.warn({ to: message.data.to, topic: message.data.topic, bytes: body.length }, `dropped a mesh.send above ${MAX_PAYLOAD_BYTES} bytes`);
+          return;
+        }
+        transport.send(message.data.to, message.data.topic, body);
+      });
+      return () => {
+        watcher.stop();
+        void transport.stop();
+      };
+    });
+    return createPeerLinkMachine(transportLogic);
+  },
+});

@@ -1,0 +1,78 @@
+/**
+ * The peer-link statechart: the bridge between the bus and the node's links. `mesh.send` from any
+ * actor goes to the transport (an invoked actor the peer-link worker provides: TLS, SVIDs,
+ * reliable streams); what peers send comes back as `mesh.recv`, and the transport's reports as
+ * `mesh.links`, which status shows. It waits for the node's SVID before it serves: no link is
+ * ever made without an identity.
+ */
+import { assign, emit, sendTo, setup, type AnyActorLogic } from 'xstate';
+import type { MachineBusEmitted } from './bus-emitted.js';
+import type { MeshLinksState } from './mesh-links-state.js';
+
+export interface MeshSendMessage {
+  to: string;
+  topic: string;
+  payload: unknown;
+}
+
+export interface MeshRecvMessage {
+  from: string;
+  topic: string;
+  payload: unknown;
+}
+
+/** What `mesh.links` carries: the transport's state and the actor's phase. */
+export interface MeshLinksMessage extends MeshLinksState {
+  phase: PeerLinkPhase;
+  reason?: string;
+}
+
+export type PeerLinkPhase = 'waitingForSvid' | 'serving' | 'failed';
+
+export type PeerLinkEvent =
+  | { type: 'mesh.send'; payload: MeshSendMessage }
+  | { type: 'transport.ready' }
+  | { type: 'transport.received'; message: MeshRecvMessage }
+  | { type: 'transport.state'; state: MeshLinksState }
+  | { type: 'transport.failed'; reason: string };
+
+interface PeerLinkContext {
+  /** Kept in context (entry actions set it) so every report can say it. */
+  phase: PeerLinkPhase;
+  state: MeshLinksState;
+  reason: string | null;
+}
+
+const EMPTY: MeshLinksState = { links: [], refused: 0, handshakeFailures: 0, unroutable: 0 };
+
+export function createPeerLinkMachine(transport: AnyActorLogic) {
+  return setup({
+    types: {} as { context: PeerLinkContext; events: PeerLinkEvent; emitted: MachineBusEmitted },
+    actors: { transport },
+    actions: {
+      report: emit(({ context }): MachineBusEmitted => {
+        const payload: MeshLinksMessage = { ...context.state, phase: context.phase, ...(context.reason !== null ? { reason: context.reason } : {}) };
+        return { type: 'bus.publish', topic: 'mesh.links', payload };
+      }),
+    },
+  }).createMachine({
+    id: 'peer-link',
+    context: { phase: 'waitingForSvid', state: EMPTY, reason: null },
+    invoke: { id: 'transport', src: 'transport' },
+    initial: 'waitingForSvid',
+    on: {
+      'transport.state': { actions: [assign({ state: ({ event }) => event.state }), 'report'] },
+      'transport.failed': { target: '.failed', actions: assign({ reason: ({ event }) => event.reason }) },
+      // Queued by the transport while there is no connection yet, so nothing sent early is lost.
+      'mesh.send': { actions: sendTo('transport', ({ event }) => event) },
+      'transport.received': {
+        actions: emit(({ event }): MachineBusEmitted => ({ type: 'bus.publish', topic: 'mesh.recv', payload: event.message })),
+      },
+    },
+    states: {
+      waitingForSvid: { entry: 'report', on: { 'transport.ready': 'serving' } },
+      serving: { entry: [assign({ phase: 'serving' as const }), 'report'] },
+      failed: { entry: [assign({ phase: 'failed' as const }), 'report'] },
+    },
+  });
+}

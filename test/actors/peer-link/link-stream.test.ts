@@ -1,0 +1,89 @@
+/**
+ * The reliable stream under a peer link: in-order delivery with duplicates dropped, cumulative
+ * acknowledgements, resend from the peer's Hello after a connection change, and a fresh start in
+ * both directions when the peer's state was lost (new incarnation).
+ */
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { LinkFrameError } from '../../../actors/peer-link/link-frame-error.js';
+import { ACK_EVERY, LinkStream, SendWindowFullError } from '../../../actors/peer-link/link-stream.js';
+
+const payload = (n: number) => Buffer.from(String(n));
+const seqs = (messages: Array<{ seq: number }>) => messages.map((message) => message.seq);
+
+describe('link stream', () => {
+  it('numbers messages from 0 and keeps them until acknowledged', () => {
+    const stream = new LinkStream(randomBytes(16));
+    for (let n = 0; n < 5; n++) stream.markWritten(stream.enqueue('t', payload(n)).seq);
+    expect(stream.pending).toBe(5);
+    stream.acknowledge(3);
+    expect(stream.pending).toBe(2);
+    stream.acknowledge(2); // an older acknowledgement changes nothing
+    expect(stream.pending).toBe(2);
+    expect(() => stream.acknowledge(6)).toThrow(LinkFrameError);
+  });
+
+  it('delivers the next number, drops repeats, and refuses a gap', () => {
+    const stream = new LinkStream(randomBytes(16));
+    expect(stream.receive(0)).toBe('deliver');
+    expect(stream.receive(1)).toBe('deliver');
+    expect(stream.receive(0)).toBe('duplicate');
+    expect(() => stream.receive(3)).toThrow(/message 3 arrived while 2 was expected/);
+    expect(stream.delivered).toBe(2);
+    expect(stream.duplicates).toBe(1);
+  });
+
+  it('asks for an acknowledgement every ACK_EVERY deliveries', () => {
+    const stream = new LinkStream(randomBytes(16));
+    for (let seq = 0; seq < ACK_EVERY - 1; seq++) stream.receive(seq);
+    expect(stream.ackDue).toBe(false);
+    expect(stream.ackPending).toBe(true);
+    stream.receive(ACK_EVERY - 1);
+    expect(stream.ackDue).toBe(true);
+    expect(stream.takeAck()).toBe(ACK_EVERY);
+    expect(stream.ackPending).toBe(false);
+  });
+
+  it('resends from what the peer says it expects when the link moves to a new connection', () => {
+    const peer = randomBytes(16);
+    const stream = new LinkStream(randomBytes(16));
+    expect(stream.onHello(peer, 0)).toEqual([]);
+    for (let n = 0; n < 10; n++) stream.markWritten(stream.enqueue('t', payload(n)).seq);
+    stream.enqueue('t', payload(10)); // queued while no connection was up: not a retransmission
+    expect(seqs(stream.onHello(peer, 6))).toEqual([6, 7, 8, 9, 10]);
+    expect(stream.retransmitted).toBe(4);
+    expect(stream.pending).toBe(5);
+  });
+
+  it('starts both directions over when the peer lost its state, renumbering what it still holds', () => {
+    const stream = new LinkStream(randomBytes(16));
+    stream.onHello(randomBytes(16), 0);
+    for (let n = 0; n < 5; n++) stream.markWritten(stream.enqueue('t', payload(n)).seq);
+    stream.acknowledge(2);
+    stream.receive(0);
+    stream.receive(1);
+    const resent = stream.onHello(randomBytes(16), 0);
+    expect(seqs(resent)).toEqual([0, 1, 2]);
+    expect(resent.map((message) => message.payload.toString())).toEqual(['2', '3', '4']);
+    expect(stream.receiveNext).toBe(0);
+    expect(stream.enqueue('t', payload(5)).seq).toBe(3);
+  });
+
+  it('refuses new messages when its window is full of unacknowledged ones', () => {
+    const stream = new LinkStream(randomBytes(16), 3);
+    for (let n = 0; n < 3; n++) stream.enqueue('t', payload(n));
+    expect(() => stream.enqueue('t', payload(3))).toThrow(SendWindowFullError);
+    stream.acknowledge(1);
+    expect(stream.enqueue('t', payload(3)).seq).toBe(3);
+  });
+
+  it('keeps memory bounded over a long run of acknowledged messages', () => {
+    const stream = new LinkStream(randomBytes(16));
+    for (let n = 0; n < 10_000; n++) {
+      stream.enqueue('t', payload(n));
+      stream.acknowledge(n + 1);
+    }
+    expect(stream.pending).toBe(0);
+    expect((stream as unknown as { unacked: unknown[] }).unacked.length).toBeLessThan(2_100);
+  });
+});
