@@ -9,3 +9,8 @@ export const EXIT_CONFIG = 2;
  * The systemd unit lists it in RestartPreventExitStatus, so this does not become a crash loop.
  */
 export const EXIT_STORE_REFUSED = 78;
+/**
+ * The post-quantum known-answer self-test failed (or liboqs did not load): EX_SOFTWARE from
+ * sysexits.h. The node never runs with cryptography that gives wrong answers; restarting cannot help.
+ */
+export const EXIT_SELF_TEST = 70;

@@ -11,7 +11,10 @@ import { FAULT_KINDS } from '../actors/runtime/fault-kinds.js';
 import { defaultChaosTarget } from '../actors/runtime/chaos-target.js';
 import { CAUSE_KINDS } from '../lib/mape/causes.js';
 import { StoreCorruptError, StoreVersionError } from '../store/errors.js';
-import { EXIT_FATAL, EXIT_OK, EXIT_STORE_REFUSED } from './exit-codes.js';
+import { EXIT_FATAL, EXIT_OK, EXIT_SELF_TEST, EXIT_STORE_REFUSED } from './exit-codes.js';
+import { SelfTestError } from '../lib/crypto/crypto-errors.js';
+import { loadPqc } from '../lib/crypto/liboqs.js';
+import { runCryptoSelfTest } from '../lib/crypto/self-test.js';
 import { z } from 'zod';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -27,6 +30,8 @@ const incidentsParams = z.strictObject({ sinceMs: z.number().int().nonnegative()
 export interface RunNodeOptions extends Omit<NodeOptions, 'config' | 'onFatal' | 'logger'> {
   config: NodeConfig;
   logger?: Logger;
+  /** Where the self-test's vectors are (default: the ones shipped with the node); tests plant broken ones here. */
+  selfTestVectorsDir?: string;
 }
 
 export async function runNode(options: RunNodeOptions): Promise<void> {
@@ -34,6 +39,17 @@ export async function runNode(options: RunNodeOptions): Promise<void> {
   const log = options.logger ?? createLogger(config.logLevel);
   let control: ControlServer | undefined;
   let shuttingDown: Promise<void> | undefined;
+
+  // Before anything else: no post-quantum code is used unless it gives the published answers.
+  try {
+    const started = performance.now();
+    runCryptoSelfTest(await loadPqc(), options.selfTestVectorsDir !== undefined ? { vectorsDir: options.selfTestVectorsDir } : {});
+    log.info({ ms: Math.round(performance.now() - started), algorithms: ['X-Wing', 'ML-KEM-768', 'ML-KEM-1024', 'ML-DSA-65'] }, 'post-quantum self-test passed');
+  } catch (error) {
+    log.fatal({ err: error }, error instanceof SelfTestError ? `refusing to start: ${error.message}` : `refusing to start: liboqs could not be loaded (${error instanceof Error ? error.message : String(error)})`);
+    process.exitCode = EXIT_SELF_TEST;
+    return;
+  }
 
   const node = createNode({ ...options, logger: log, onFatal: () => void shutdown(EXIT_FATAL, 'root supervisor gave up') });
 
