@@ -1,0 +1,242 @@
+/**
+ * A post-quantum session over one connection: the handshake statechart (machines/pq-handshake.ts)
+ * driving lib/crypto's steps, then sealed frames (session-channel.ts) with rekeying by a fresh
+ * hybrid exchange every `rekeyAfterFrames` frames or `rekeyAfterMs` (session-rekey.ts). The
+ * session's initiator runs rekeys; the responder asks for one when its own limit is reached.
+ *
+ * Transport-agnostic: `send` writes one record (a handshake message or a sealed frame) and
+ * `receive` takes one, in order. Payloads handed to `send` before the handshake ends wait, in
+ * order, and go out as soon as it does.
+ */
+import { createActor, type Actor } from 'xstate';
+import { HandshakeError, type HandshakeFailureReason } from '../../lib/crypto/handshake-error.js';
+import type { Pqc } from '../../lib/crypto/liboqs.js';
+import {
+  completeResponder,
+  finishInitiator,
+  respond,
+  startInitiator,
+  type Established,
+  type HandshakeContext,
+  type InitiatorState,
+  type LocalIdentity,
+  type PeerIdentity,
+  type ResponderState,
+} from '../../lib/crypto/pq-handshake.js';
+import { DEFAULT_SUITES, type SuiteName } from '../../lib/crypto/pq-suites.js';
+import {
+  DEFAULT_MAX_FRAMES_PER_KEY,
+  DEFAULT_REKEY_AFTER_FRAMES,
+  DEFAULT_REKEY_AFTER_MS,
+  FrameError,
+  INNER,
+  SessionChannel,
+} from '../../lib/crypto/session-channel.js';
+import { answerRekey, completeRekey, offerRekey, type PendingRekey } from '../../lib/crypto/session-rekey.js';
+import { createPqHandshakeMachine, DEFAULT_HANDSHAKE_TIMEOUT_MS, type HandshakeRole } from '../../machines/pq-handshake.js';
+
+export interface SessionMetricsHooks {
+  handshake?(info: { role: HandshakeRole; suite: SuiteName; durationMs: number }): void;
+  rekey?(info: { role: HandshakeRole; epoch: number }): void;
+  failure?(info: { role: HandshakeRole; reason: HandshakeFailureReason | FrameError['reason'] | 'internal' }): void;
+}
+
+export interface PqSessionOptions {
+  role: HandshakeRole;
+  pqc: Pqc;
+  local: LocalIdentity;
+  peer: PeerIdentity;
+  exporter: Uint8Array;
+  /** Initiator: offered in preference order; responder: accepted. */
+  suites?: readonly SuiteName[];
+  send(record: Uint8Array): void;
+  onMessage(payload: Buffer): void;
+  onEstablished?(established: Established): void;
+  /** Once; the session is unusable after it. */
+  onFailed(error: HandshakeError | FrameError): void;
+  metrics?: SessionMetricsHooks;
+  rekeyAfterFrames?: number;
+  rekeyAfterMs?: number;
+  maxFramesPerKey?: number;
+  handshakeTimeoutMs?: number;
+  now?: () => number;
+}
+
+/** Payloads queued before the handshake ends: beyond this the caller is sending into a session that is not coming up. */
+export const MAX_QUEUED_BEFORE_ESTABLISHED = 4_096;
+
+export class PqSession {
+  private readonly now: () => number;
+  private handshake: Actor<ReturnType<typeof createPqHandshakeMachine<InitiatorState, ResponderState, Established>>> | undefined;
+  private channel: SessionChannel | undefined;
+  private established: Established | undefined;
+  private pendingRekey: PendingRekey | undefined;
+  private rekeyRequested = false;
+  private rekeyTimer: ReturnType<typeof setTimeout> | undefined;
+  private queued: Uint8Array[] = [];
+  private startedAt = 0;
+  state: 'handshaking' | 'established' | 'failed' | 'closed' = 'handshaking';
+  rekeys = 0;
+
+  constructor(private readonly options: PqSessionOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  get suite(): SuiteName | undefined {
+    return this.established?.suite;
+  }
+
+  get epoch(): number {
+    return this.channel?.epoch ?? 0;
+  }
+
+  start(): void {
+    const { options } = this;
+    const context: HandshakeContext = {
+      pqc: options.pqc,
+      local: options.local,
+      peer: options.peer,
+      exporter: options.exporter,
+      suites: options.suites ?? DEFAULT_SUITES,
+      now: this.now,
+    };
+    const machine = createPqHandshakeMachine<InitiatorState, ResponderState, Established>(
+      options.role,
+      {
+        start: () => startInitiator(context),
+        respond: (hello) => respond(context, hello),
+        finish: (state, accept) => finishInitiator(context, state, accept),
+        complete: (state, finish) => completeResponder(context, state, finish),
+        reasonOf: (error) => (error instanceof HandshakeError ? error.reason : 'internal'),
+      },
+      options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+    );
+    this.startedAt = performance.now();
+    const actor = createActor(machine);
+    actor.on('handshake.send', (event) => options.send(event.bytes));
+    actor.on('handshake.established', (event) => this.onEstablished(event.result));
+    actor.on('handshake.failed', (event) => this.fail(new HandshakeError(event.reason as HandshakeFailureReason, event.message)));
+    this.handshake = actor;
+    actor.start();
+  }
+
+  /** One record from the peer, in order. */
+  receive(record: Uint8Array): void {
+    if (this.state === 'handshaking') {
+      this.handshake?.send({ type: 'handshake.message', bytes: record });
+      return;
+    }
+    if (this.state !== 'established') return;
+    try {
+      this.onFrame(record);
+    } catch (error) {
+      if (error instanceof FrameError || error instanceof HandshakeError) this.fail(error);
+      else throw error;
+    }
+  }
+
+  /** Seals and sends a payload (queued until the handshake ends). */
+  send(payload: Uint8Array): void {
+    if (this.state === 'handshaking') {
+      if (this.queued.length >= MAX_QUEUED_BEFORE_ESTABLISHED) throw new FrameError('too-large', `${MAX_QUEUED_BEFORE_ESTABLISHED} payloads already wait for the handshake`);
+      this.queued.push(payload);
+      return;
+    }
+    if (this.state !== 'established') throw new FrameError('key-exhausted', `the session is ${this.state}`);
+    this.options.send(this.channel!.seal(INNER.data, payload));
+    this.maybeRekey();
+  }
+
+  close(): void {
+    if (this.state === 'handshaking' || this.state === 'established') this.state = 'closed';
+    clearTimeout(this.rekeyTimer);
+    this.handshake?.stop();
+  }
+
+  private onEstablished(result: Established): void {
+    if (this.state !== 'handshaking') return;
+    this.established = result;
+    this.channel = new SessionChannel(result.keys, this.now(), this.options.maxFramesPerKey !== undefined ? { maxFramesPerKey: this.options.maxFramesPerKey } : {});
+    this.state = 'established';
+    this.options.metrics?.handshake?.({ role: this.options.role, suite: result.suite, durationMs: performance.now() - this.startedAt });
+    this.options.onEstablished?.(result);
+    this.scheduleTimedRekey();
+    const queued = this.queued;
+    this.queued = [];
+    for (const payload of queued) this.send(payload);
+  }
+
+  private onFrame(record: Uint8Array): void {
+    const channel = this.channel!;
+    const { inner, payload } = channel.open(record);
+    switch (inner) {
+      case INNER.data:
+        this.options.onMessage(payload);
+        return;
+      case INNER.rekeyOffer: {
+        if (this.options.role !== 'responder') throw new HandshakeError('unexpected-message', 'only the session initiator offers rekeys');
+        const { accept, next } = answerRekey(this.options.pqc, channel.keys, this.established!.suite, payload);
+        this.options.send(channel.seal(INNER.rekeyAccept, accept));
+        channel.installEpoch(next, this.now());
+        this.afterRekey(next.epoch);
+        return;
+      }
+      case INNER.rekeyAccept: {
+        if (!this.pendingRekey) throw new HandshakeError('unexpected-message', 'a rekey accept with no rekey pending');
+        const next = completeRekey(this.pendingRekey, channel.keys, payload);
+        this.pendingRekey = undefined;
+        channel.installEpoch(next, this.now());
+        this.afterRekey(next.epoch);
+        return;
+      }
+      case INNER.rekeyRequest:
+        if (this.options.role === 'initiator') this.startRekey();
+        return;
+    }
+  }
+
+  private afterRekey(epoch: number): void {
+    this.rekeys++;
+    this.rekeyRequested = false;
+    this.options.metrics?.rekey?.({ role: this.options.role, epoch });
+    this.scheduleTimedRekey();
+  }
+
+  private maybeRekey(): void {
+    const channel = this.channel!;
+    const due = channel.framesSent >= BigInt(this.options.rekeyAfterFrames ?? DEFAULT_REKEY_AFTER_FRAMES) || this.now() - channel.epochStartedAt >= (this.options.rekeyAfterMs ?? DEFAULT_REKEY_AFTER_MS);
+    if (!due) return;
+    if (this.options.role === 'initiator') this.startRekey();
+    else if (!this.rekeyRequested) {
+      this.rekeyRequested = true;
+      this.options.send(channel.seal(INNER.rekeyRequest, new Uint8Array(0)));
+    }
+  }
+
+  private startRekey(): void {
+    if (this.pendingRekey || this.state !== 'established') return;
+    const channel = this.channel!;
+    this.pendingRekey = offerRekey(this.options.pqc, channel.keys, this.established!.suite);
+    this.options.send(channel.seal(INNER.rekeyOffer, this.pendingRekey.offer));
+  }
+
+  /** Time-based rekeying also happens on an idle session. */
+  private scheduleTimedRekey(): void {
+    clearTimeout(this.rekeyTimer);
+    const afterMs = this.options.rekeyAfterMs ?? DEFAULT_REKEY_AFTER_MS;
+    this.rekeyTimer = setTimeout(() => {
+      if (this.state === 'established') this.maybeRekey();
+    }, afterMs);
+    this.rekeyTimer.unref?.();
+  }
+
+  private fail(error: HandshakeError | FrameError): void {
+    if (this.state === 'failed' || this.state === 'closed') return;
+    this.state = 'failed';
+    clearTimeout(this.rekeyTimer);
+    this.options.metrics?.failure?.({ role: this.options.role, reason: error.reason });
+    this.options.onFailed(error);
+  }
+}
+
+export { DEFAULT_MAX_FRAMES_PER_KEY, DEFAULT_REKEY_AFTER_FRAMES, DEFAULT_REKEY_AFTER_MS };

@@ -1,0 +1,74 @@
+/**
+ * The hybrid key-exchange suites a session may negotiate, by wire identifier:
+ *  1  X-Wing (ML-KEM-768 + X25519, draft-connolly-cfrg-xwing-kem-08): the default;
+ *  2  ML-KEM-1024 + X25519, combined the TLS hybrid-design way: the shared secret is
+ *     ss_ML-KEM ‖ ss_X25519, fed to HKDF with the transcript, which holds both public keys and
+ *     both ciphertexts (draft-ietf-tls-hybrid-design §3.3).
+ * and the signature algorithms: 1 ML-DSA-65.
+ */
+import { InvalidKeyMaterialError } from './crypto-errors.js';
+import { KEM_SIZES, type Pqc } from './liboqs.js';
+import { checkEncapsulationKey } from './mlkem-key-check.js';
+import { x25519, x25519PublicKey, x25519SecretKey, X25519_KEY_BYTES } from './x25519.js';
+import { XWING_CIPHERTEXT_BYTES, XWING_PUBLIC_KEY_BYTES, xwingDecapsulate, xwingEncapsulate, xwingKeyPair } from './xwing.js';
+
+export const SUITES = { 'x-wing': 1, 'mlkem1024-x25519': 2 } as const;
+export type SuiteName = keyof typeof SUITES;
+export type SuiteId = (typeof SUITES)[SuiteName];
+export const SIGNATURE_ALGORITHMS = { 'ML-DSA-65': 1 } as const;
+export type SignatureId = (typeof SIGNATURE_ALGORITHMS)[keyof typeof SIGNATURE_ALGORITHMS];
+
+/** ML-KEM-768 by default; ML-KEM-1024 when configured. */
+export const DEFAULT_SUITES: readonly SuiteName[] = ['x-wing'];
+
+export function suiteName(id: number): SuiteName | undefined {
+  return (Object.keys(SUITES) as SuiteName[]).find((name) => SUITES[name] === id);
+}
+
+export interface SuiteSizes {
+  publicKey: number;
+  ciphertext: number;
+}
+
+const M1024 = KEM_SIZES['ML-KEM-1024'];
+export const SUITE_SIZES: Record<SuiteName, SuiteSizes> = {
+  'x-wing': { publicKey: XWING_PUBLIC_KEY_BYTES, ciphertext: XWING_CIPHERTEXT_BYTES },
+  'mlkem1024-x25519': { publicKey: M1024.publicKey + X25519_KEY_BYTES, ciphertext: M1024.ciphertext + X25519_KEY_BYTES },
+};
+
+/** An ephemeral key share: its public part goes on the wire; `decapsulate` turns the peer's ciphertext into the shared secret. */
+export interface KeyShare {
+  suite: SuiteName;
+  publicKey: Uint8Array;
+  decapsulate(ciphertext: Uint8Array): Uint8Array;
+}
+
+export function generateKeyShare(pqc: Pqc, suite: SuiteName): KeyShare {
+  if (suite === 'x-wing') {
+    const kem = pqc.kem('ML-KEM-768');
+    const keyPair = xwingKeyPair(kem);
+    return { suite, publicKey: keyPair.publicKey, decapsulate: (ciphertext) => xwingDecapsulate(kem, keyPair, ciphertext) };
+  }
+  const kem = pqc.kem('ML-KEM-1024');
+  const { publicKey, secretKey } = kem.keypair();
+  const skX = x25519SecretKey();
+  return {
+    suite,
+    publicKey: Buffer.concat([publicKey, x25519PublicKey(skX)]),
+    decapsulate(ciphertext) {
+      if (ciphertext.length !== SUITE_SIZES[suite].ciphertext) throw new InvalidKeyMaterialError(`a ${suite} ciphertext must be ${SUITE_SIZES[suite].ciphertext} bytes, is ${ciphertext.length}`);
+      const ssM = kem.decapsulate(ciphertext.subarray(0, M1024.ciphertext), secretKey);
+      return Buffer.concat([ssM, x25519(skX, ciphertext.subarray(M1024.ciphertext))]);
+    },
+  };
+}
+
+export function encapsulateTo(pqc: Pqc, suite: SuiteName, publicKey: Uint8Array): { ciphertext: Uint8Array; sharedSecret: Uint8Array } {
+  if (publicKey.length !== SUITE_SIZES[suite].publicKey) throw new InvalidKeyMaterialError(`a ${suite} key share must be ${SUITE_SIZES[suite].publicKey} bytes, is ${publicKey.length}`);
+  if (suite === 'x-wing') return xwingEncapsulate(pqc.kem('ML-KEM-768'), publicKey);
+  const pkM = publicKey.subarray(0, M1024.publicKey);
+  checkEncapsulationKey('ML-KEM-1024', pkM);
+  const { ciphertext: ctM, sharedSecret: ssM } = pqc.kem('ML-KEM-1024').encapsulate(pkM);
+  const ekX = x25519SecretKey();
+  return { ciphertext: Buffer.concat([ctM, x25519PublicKey(ekX)]), sharedSecret: Buffer.concat([ssM, x25519(ekX, publicKey.subarray(M1024.publicKey))]) };
+}

@@ -1,0 +1,150 @@
+/**
+ * The established session's frames: AES-256-GCM (node:crypto) under the epoch's key for the
+ * direction, with a 64-bit counter as nonce (4 zero bytes ‖ counter: unique per key, never
+ * random), the header as associated data, a replay window per key, and a hard cap of frames per
+ * key. Keys change by epoch (rekey: a fresh hybrid exchange, session-rekey.ts); the previous
+ * epoch's receive key is kept until the peer's first frame under the new one, so frames in flight
+ * across a rekey are neither lost nor accepted twice.
+ *
+ *   version u8 (1) | type u8 (0x10) | epoch u32 | counter u64 | length u32 | ciphertext ‖ tag
+ *   plaintext: inner type u8 | payload
+ */
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import type { EpochKeys } from './key-schedule.js';
+import { ReplayWindow } from './replay-window.js';
+
+export const FRAME_VERSION = 1;
+export const FRAME_TYPE_SEALED = 0x10;
+export const FRAME_HEADER_BYTES = 18;
+export const TAG_BYTES = 16;
+/** A link record (1 MiB payload and framing) plus the inner type. */
+export const MAX_FRAME_PLAINTEXT = 1024 * 1024 + 2048;
+export const MAX_FRAME_BYTES = FRAME_HEADER_BYTES + MAX_FRAME_PLAINTEXT + TAG_BYTES;
+
+export const INNER = { data: 0, rekeyOffer: 1, rekeyAccept: 2, rekeyRequest: 3 } as const;
+export type InnerType = (typeof INNER)[keyof typeof INNER];
+
+/** Defaults: rekey every 2^20 frames or 2 minutes (Rosenpass's interval), whichever first; never more than 2^24 frames under one key. */
+export const DEFAULT_REKEY_AFTER_FRAMES = 2 ** 20;
+export const DEFAULT_REKEY_AFTER_MS = 120_000;
+export const DEFAULT_MAX_FRAMES_PER_KEY = 2 ** 24;
+
+export type FrameRejection = 'malformed' | 'too-large' | 'unknown-epoch' | 'replayed' | 'too-old' | 'authentication' | 'key-exhausted';
+
+export class FrameError extends Error {
+  override readonly name = 'FrameError';
+  constructor(
+    readonly reason: FrameRejection,
+    message: string,
+  ) {
+    super(`${reason}: ${message}`);
+  }
+}
+
+interface ReceiveState {
+  epoch: number;
+  key: Buffer;
+  window: ReplayWindow;
+  frames: bigint;
+}
+
+export interface ChannelOptions {
+  maxFramesPerKey?: number;
+}
+
+function nonceOf(counter: bigint): Buffer {
+  const nonce = Buffer.alloc(12);
+  nonce.writeBigUInt64BE(counter, 4);
+  return nonce;
+}
+
+export class SessionChannel {
+  private sendKeys: EpochKeys;
+  private sendCounter = 0n;
+  private receiveCurrent: ReceiveState;
+  private receivePrevious: ReceiveState | undefined;
+  private readonly maxFrames: bigint;
+  /** When the current epoch began (ms), for time-based rekeying. */
+  epochStartedAt: number;
+
+  constructor(
+    keys: EpochKeys,
+    now: number,
+    options: ChannelOptions = {},
+  ) {
+    this.sendKeys = keys;
+    this.receiveCurrent = { epoch: keys.epoch, key: keys.receive, window: new ReplayWindow(), frames: 0n };
+    this.maxFrames = BigInt(options.maxFramesPerKey ?? DEFAULT_MAX_FRAMES_PER_KEY);
+    this.epochStartedAt = now;
+  }
+
+  get epoch(): number {
+    return this.sendKeys.epoch;
+  }
+
+  get keys(): EpochKeys {
+    return this.sendKeys;
+  }
+
+  /** Frames sealed under the current send key. */
+  get framesSent(): bigint {
+    return this.sendCounter;
+  }
+
+  seal(inner: InnerType, payload: Uint8Array): Buffer {
+    if (payload.length + 1 > MAX_FRAME_PLAINTEXT) throw new FrameError('too-large', `a payload of ${payload.length} bytes exceeds ${MAX_FRAME_PLAINTEXT - 1}`);
+    if (this.sendCounter >= this.maxFrames) throw new FrameError('key-exhausted', `epoch ${this.sendKeys.epoch} sealed its ${this.maxFrames} frames; a rekey must come first`);
+    const counter = this.sendCounter++;
+    const header = Buffer.alloc(FRAME_HEADER_BYTES);
+    header.writeUInt8(FRAME_VERSION, 0);
+    header.writeUInt8(FRAME_TYPE_SEALED, 1);
+    header.writeUInt32BE(this.sendKeys.epoch, 2);
+    header.writeBigUInt64BE(counter, 6);
+    header.writeUInt32BE(payload.length + 1 + TAG_BYTES, 14);
+    const cipher = createCipheriv('aes-256-gcm', this.sendKeys.send, nonceOf(counter));
+    cipher.setAAD(header);
+    const body = Buffer.concat([cipher.update(Buffer.from([inner])), cipher.update(payload), cipher.final(), cipher.getAuthTag()]);
+    return Buffer.concat([header, body]);
+  }
+
+  open(frame: Uint8Array): { inner: InnerType; payload: Buffer; epoch: number } {
+    if (frame.length < FRAME_HEADER_BYTES + TAG_BYTES + 1) throw new FrameError('malformed', `${frame.length} bytes are shorter than any frame`);
+    if (frame.length > MAX_FRAME_BYTES) throw new FrameError('too-large', `${frame.length} bytes exceed ${MAX_FRAME_BYTES}`);
+    const bytes = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+    if (bytes[0] !== FRAME_VERSION || bytes[1] !== FRAME_TYPE_SEALED) throw new FrameError('malformed', `version ${bytes[0]} type ${bytes[1]} is not a sealed frame of version ${FRAME_VERSION}`);
+    const epoch = bytes.readUInt32BE(2);
+    const counter = bytes.readBigUInt64BE(6);
+    const length = bytes.readUInt32BE(14);
+    if (length !== bytes.length - FRAME_HEADER_BYTES) throw new FrameError('malformed', `the header says ${length} bytes follow, ${bytes.length - FRAME_HEADER_BYTES} do`);
+    const state = epoch === this.receiveCurrent.epoch ? this.receiveCurrent : epoch === this.receivePrevious?.epoch ? this.receivePrevious : undefined;
+    if (!state) throw new FrameError('unknown-epoch', `epoch ${epoch} (this side receives ${this.receiveCurrent.epoch}${this.receivePrevious ? ` and ${this.receivePrevious.epoch}` : ''})`);
+    if (counter >= this.maxFrames) throw new FrameError('key-exhausted', `counter ${counter} is beyond the ${this.maxFrames} frames one key may seal`);
+    const freshness = state.window.check(counter);
+    if (freshness !== 'new') throw new FrameError(freshness, `frame ${counter} of epoch ${epoch}`);
+    const decipher = createDecipheriv('aes-256-gcm', state.key, nonceOf(counter));
+    decipher.setAAD(bytes.subarray(0, FRAME_HEADER_BYTES));
+    decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+    let plaintext: Buffer;
+    try {
+      plaintext = Buffer.concat([decipher.update(bytes.subarray(FRAME_HEADER_BYTES, bytes.length - TAG_BYTES)), decipher.final()]);
+    } catch {
+      throw new FrameError('authentication', `frame ${counter} of epoch ${epoch} does not authenticate`);
+    }
+    state.window.mark(counter);
+    state.frames++;
+    // The peer's first frame under the current epoch: it has switched, and the old key can go.
+    if (state === this.receiveCurrent && this.receivePrevious) this.receivePrevious = undefined;
+    const inner = plaintext[0]!;
+    if (inner > INNER.rekeyRequest) throw new FrameError('malformed', `inner type ${inner} is unknown`);
+    return { inner: inner as InnerType, payload: plaintext.subarray(1), epoch };
+  }
+
+  /** Switches sending to the next epoch's key at once; receiving accepts both epochs until the peer's first new frame. */
+  installEpoch(keys: EpochKeys, now: number): void {
+    this.sendKeys = keys;
+    this.sendCounter = 0n;
+    this.receivePrevious = this.receiveCurrent;
+    this.receiveCurrent = { epoch: keys.epoch, key: keys.receive, window: new ReplayWindow(), frames: 0n };
+    this.epochStartedAt = now;
+  }
+}

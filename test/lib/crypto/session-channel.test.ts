@@ -1,0 +1,98 @@
+/**
+ * Sealed frames: a round trip; replayed, too old, truncated, oversized, tampered and unknown-epoch
+ * frames refused with their reason; reordering within the window accepted once; the per-key cap;
+ * and an epoch change that keeps frames in flight readable exactly once.
+ */
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { deriveInitialKeys, deriveNextKeys } from '../../../lib/crypto/key-schedule.js';
+import { REPLAY_WINDOW } from '../../../lib/crypto/replay-window.js';
+import { FRAME_HEADER_BYTES, FrameError, INNER, MAX_FRAME_BYTES, MAX_FRAME_PLAINTEXT, SessionChannel } from '../../../lib/crypto/session-channel.js';
+
+function channels(options = {}) {
+  const secret = randomBytes(32);
+  const transcript = randomBytes(48);
+  const a = new SessionChannel(deriveInitialKeys('initiator', secret, transcript), 0, options);
+  const b = new SessionChannel(deriveInitialKeys('responder', secret, transcript), 0, options);
+  return { a, b };
+}
+
+function reason(action: () => unknown): string {
+  try {
+    action();
+  } catch (error) {
+    expect(error).toBeInstanceOf(FrameError);
+    return (error as FrameError).reason;
+  }
+  return 'accepted';
+}
+
+const text = (n: number) => Buffer.from(`message ${n}`);
+
+describe('sealed frames', () => {
+  it('round-trips both ways with distinct keys', () => {
+    const { a, b } = channels();
+    expect(b.open(a.seal(INNER.data, text(1))).payload.toString()).toBe('message 1');
+    expect(a.open(b.seal(INNER.data, text(2))).payload.toString()).toBe('message 2');
+    // A frame is not readable by its own sender (other direction's key).
+    expect(reason(() => a.open(a.seal(INNER.data, text(3))))).toBe('authentication');
+  });
+
+  it('refuses a replayed frame, accepts reordering within the window once, and refuses frames older than the window', () => {
+    const { a, b } = channels();
+    const frames = Array.from({ length: REPLAY_WINDOW + 10 }, (_, n) => a.seal(INNER.data, text(n)));
+    expect(b.open(frames[5]!).payload.toString()).toBe('message 5');
+    expect(reason(() => b.open(frames[5]!))).toBe('replayed');
+    expect(b.open(frames[2]!).payload.toString()).toBe('message 2');
+    expect(reason(() => b.open(frames[2]!))).toBe('replayed');
+    expect(b.open(frames[REPLAY_WINDOW + 9]!).payload.toString()).toBe(`message ${REPLAY_WINDOW + 9}`);
+    expect(reason(() => b.open(frames[3]!))).toBe('too-old');
+    expect(b.open(frames[REPLAY_WINDOW + 8]!).payload.toString()).toBe(`message ${REPLAY_WINDOW + 8}`);
+  });
+
+  it('refuses truncated, oversized, tampered and foreign frames without marking their counters', () => {
+    const { a, b } = channels();
+    const frame = a.seal(INNER.data, text(1));
+    expect(reason(() => b.open(frame.subarray(0, FRAME_HEADER_BYTES + 5)))).toBe('malformed');
+    expect(reason(() => b.open(frame.subarray(0, frame.length - 1)))).toBe('malformed');
+    expect(reason(() => b.open(Buffer.alloc(MAX_FRAME_BYTES + 1)))).toBe('too-large');
+    expect(reason(() => a.seal(INNER.data, Buffer.alloc(MAX_FRAME_PLAINTEXT)))).toBe('too-large');
+    for (const index of [0, 1, 5, 10, FRAME_HEADER_BYTES + 2, frame.length - 1]) {
+      const tampered = Buffer.from(frame);
+      tampered[index]! ^= 0x80;
+      expect(['malformed', 'unknown-epoch', 'authentication', 'key-exhausted']).toContain(reason(() => b.open(tampered)));
+    }
+    // A frame of another session (same epoch and counter, other keys) does not authenticate.
+    const other = channels();
+    expect(reason(() => b.open(other.a.seal(INNER.data, text(1))))).toBe('authentication');
+    // The genuine frame still opens: failed attempts did not burn its counter.
+    expect(b.open(frame).payload.toString()).toBe('message 1');
+  });
+
+  it('stops sealing at the per-key cap and refuses counters beyond it', () => {
+    const { a, b } = channels({ maxFramesPerKey: 3 });
+    for (let n = 0; n < 3; n++) b.open(a.seal(INNER.data, text(n)));
+    expect(reason(() => a.seal(INNER.data, text(3)))).toBe('key-exhausted');
+    const big = channels({ maxFramesPerKey: 10 });
+    const frame = big.a.seal(INNER.data, text(0));
+    frame.writeBigUInt64BE(50n, 6);
+    expect(reason(() => channels({ maxFramesPerKey: 10 }).b.open(frame))).toBe('key-exhausted');
+  });
+
+  it('moves to a new epoch with frames of the old one still in flight read once, then retires the old key', () => {
+    const { a, b } = channels();
+    const secret = randomBytes(32);
+    const inFlight = a.seal(INNER.data, text(1));
+    const nextA = deriveNextKeys('initiator', a.keys, secret, [Buffer.from('offer'), Buffer.from('accept')]);
+    const nextB = deriveNextKeys('responder', b.keys, secret, [Buffer.from('offer'), Buffer.from('accept')]);
+    b.installEpoch(nextB, 1);
+    expect(b.open(inFlight).epoch).toBe(0);
+    expect(reason(() => b.open(inFlight))).toBe('replayed');
+    a.installEpoch(nextA, 1);
+    const fresh = a.seal(INNER.data, text(2));
+    expect(b.open(fresh).epoch).toBe(1);
+    // After the peer's first frame of the new epoch, the old key is gone.
+    expect(reason(() => b.open(inFlight))).toBe('unknown-epoch');
+    expect(reason(() => b.open(Buffer.concat([Buffer.from([9]), fresh.subarray(1)])))).toBe('malformed');
+  });
+});
