@@ -22,7 +22,18 @@ export interface LinkState {
   dropped: number;
   /** Epoch ms: when the current connection's SVIDs stop being valid. */
   expiresAt?: number;
+  /** The current connection's post-quantum session: its hybrid suite and key epoch (rekeys so far). */
+  suite?: string;
+  epoch?: number;
   lastError?: string;
+}
+
+/** The post-quantum sessions of all links: handshakes, rekeys, and failures by reason. */
+export interface PostQuantumCounters {
+  handshakes: number;
+  rekeys: number;
+  failures: Record<string, number>;
+  lastHandshakeMs: number;
 }
 
 export interface MeshLinksState {
@@ -35,6 +46,7 @@ export interface MeshLinksState {
   lastRefusal?: string;
   /** Incoming TLS handshakes that failed before any identity was shown (scanners; dialers that refused this node first). */
   handshakeFailures: number;
+  pq: PostQuantumCounters;
   /** Messages for a peer no link leads to. */
   unroutable: number;
 }

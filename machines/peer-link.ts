@@ -43,7 +43,7 @@ interface PeerLinkContext {
   reason: string | null;
 }
 
-const EMPTY: MeshLinksState = { links: [], refused: 0, handshakeFailures: 0, unroutable: 0 };
+const EMPTY: MeshLinksState = { links: [], refused: 0, handshakeFailures: 0, unroutable: 0, pq: { handshakes: 0, rekeys: 0, failures: {}, lastHandshakeMs: 0 } };
 
 export function createPeerLinkMachine(transport: AnyActorLogic) {
   return setup({

@@ -10,9 +10,10 @@ import { busSuite } from './suites/bus.js';
 import { restartSuite } from './suites/restart.js';
 import { mapeSuite } from './suites/mape.js';
 import { identitySuite } from './suites/identity.js';
+import { pqcSuite } from './suites/pqc.js';
 import type { Suite } from './suites/suite.js';
 
-export const SUITES: readonly Suite[] = [busSuite, restartSuite, mapeSuite, identitySuite];
+export const SUITES: readonly Suite[] = [busSuite, restartSuite, mapeSuite, identitySuite, pqcSuite];
 
 /** Where results go: perf/results in the source tree (this file runs from dist/perf/). */
 const DEFAULT_RESULTS_DIR = fileURLToPath(new URL('../../perf/results/', import.meta.url));

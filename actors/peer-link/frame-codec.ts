@@ -14,8 +14,8 @@ const PROTO_PATH = fileURLToPath(new URL('../../../actors/peer-link/link.proto',
 export const LINK_PROTOCOL_VERSION = 1;
 /** The largest payload one message may carry (the bus's messages are far smaller). */
 export const MAX_PAYLOAD_BYTES = 1024 * 1024;
-/** A payload, its topic and the framing: anything longer is refused before it is buffered. */
-export const MAX_RECORD_BYTES = MAX_PAYLOAD_BYTES + 1024;
+/** A payload, its topic, the framing and the post-quantum session's seal: anything longer is refused before it is buffered. */
+export const MAX_RECORD_BYTES = MAX_PAYLOAD_BYTES + 4096;
 export const MAX_TOPIC_LENGTH = 200;
 export const MAX_REASON_LENGTH = 200;
 export const LINK_ID_BYTES = 16;
@@ -26,7 +26,8 @@ export type LinkFrame =
   | { kind: 'data'; seq: number; topic: string; payload: Buffer }
   | { kind: 'ack'; receiveNext: number }
   | { kind: 'reauth' }
-  | { kind: 'goodbye'; reason: string };
+  | { kind: 'goodbye'; reason: string }
+  | { kind: 'pq'; bytes: Buffer };
 
 let frameType: protobuf.Type | undefined;
 function type(): protobuf.Type {
@@ -34,17 +35,25 @@ function type(): protobuf.Type {
   return frameType;
 }
 
-/** One record: length prefix and frame. */
-export function encodeFrame(frame: LinkFrame): Buffer {
+/** One frame, without the record's length prefix (what a sealed post-quantum frame carries). */
+export function encodeFrameBody(frame: LinkFrame): Uint8Array {
   const { kind, ...fields } = frame;
   const message =
     kind === 'hello'
       ? { hello: { version: frame.version, linkId: frame.linkId, incarnation: frame.incarnation, receiveNext: frame.receiveNext } }
       : kind === 'goodbye'
         ? { goodbye: { reason: frame.reason.slice(0, MAX_REASON_LENGTH) } }
-        : { [kind]: fields };
+        : kind === 'pq'
+          ? { pq: frame.bytes }
+          : { [kind]: fields };
   const body = type().encode(type().create(message)).finish();
   if (body.length > MAX_RECORD_BYTES) throw new LinkFrameError('record-too-large', `a ${kind} frame of ${body.length} bytes exceeds ${MAX_RECORD_BYTES}`);
+  return body;
+}
+
+/** One record: length prefix and frame. */
+export function encodeFrame(frame: LinkFrame): Buffer {
+  const body = encodeFrameBody(frame);
   const record = Buffer.allocUnsafe(HEADER_BYTES + body.length);
   record.writeUInt32BE(body.length, 0);
   record.set(body, HEADER_BYTES);
@@ -83,12 +92,17 @@ export function decodeFrame(body: Uint8Array): LinkFrame {
   }
   if (ack) return { kind: 'ack', receiveNext: safeCount(ack['receiveNext'], 'ack.receive_next') };
   if (message['reauth']) return { kind: 'reauth' };
+  const pq = message['pq'] as Uint8Array | undefined;
+  if (pq !== undefined && message['kind'] === 'pq') {
+    if (pq.length === 0) throw new LinkFrameError('bad-field', 'pq carries no bytes');
+    return { kind: 'pq', bytes: Buffer.from(pq) };
+  }
   if (goodbye) {
     const reason = goodbye['reason'] as string;
     if (reason.length > MAX_REASON_LENGTH) throw new LinkFrameError('bad-field', `goodbye.reason exceeds ${MAX_REASON_LENGTH} characters`);
     return { kind: 'goodbye', reason };
   }
-  throw new LinkFrameError('no-kind', 'the frame carries none of hello, data, ack, reauth, goodbye');
+  throw new LinkFrameError('no-kind', 'the frame carries none of hello, data, ack, reauth, goodbye, pq');
 }
 
 function exactBytes(value: unknown, field: string): Buffer {

@@ -16,7 +16,12 @@
  * against one pooled CA list) nor export keying material, which the post-quantum session binds
  * to. Plain TLS 1.3 with length-prefixed protobuf records (link.proto) gives both.
  */
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes } from 'node:crypto';
+import { loadPqc, type Pqc } from '../../lib/crypto/liboqs.js';
+import { encodeNodeRecord } from '../../lib/crypto/node-record.js';
+import { selfTestXWing } from '../../lib/crypto/self-test.js';
+import type { LocalIdentity } from '../../lib/crypto/pq-handshake.js';
+import { DEFAULT_SUITES, type SuiteName } from '../../lib/crypto/pq-suites.js';
 import { connect, createServer, type Server, type TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { secureContextOptions, verifyPeerSvid, type SvidCredentials } from '../../lib/spiffe/mtls.js';
@@ -42,8 +47,17 @@ export interface PeerEndpoint {
   spiffeId: string;
 }
 
+/** The post-quantum session every connection carries (no link goes without one). */
+export interface TransportPostQuantum {
+  /** Offered (dialer, in preference order) and accepted (acceptor). */
+  suites: readonly SuiteName[];
+  rekeyAfterFrames?: number;
+  rekeyAfterMs?: number;
+}
+
 export interface TransportOptions {
   listen?: HostPort;
+  postQuantum?: TransportPostQuantum;
   peers: readonly PeerEndpoint[];
   authorize: readonly AuthorizeEntry[];
   onMessage(from: string, topic: string, payload: Buffer): void;
@@ -120,6 +134,10 @@ export class PeerLinkTransport {
   private readonly pendingSockets = new Set<TLSSocket>();
   private credentials: NodeCredentials | undefined;
   private policies: readonly PeerPolicy[] = [];
+  private pqc: Pqc | undefined;
+  private mldsa: { publicKey: Uint8Array; secretKey: Uint8Array } | undefined;
+  private local: LocalIdentity | undefined;
+  private readonly pqCounters = { handshakes: 0, rekeys: 0, failures: {} as Record<string, number>, lastHandshakeMs: 0 };
   private server: Server | undefined;
   private listening: string | undefined;
   private refused = 0;
@@ -143,6 +161,22 @@ export class PeerLinkTransport {
   async updateCredentials(credentials: NodeCredentials): Promise<void> {
     if (this.stopped) return;
     const first = this.credentials === undefined;
+    if (!this.pqc) {
+      const pqc = await loadPqc();
+      // This thread's liboqs instance answers X-Wing's known answers (ML-KEM-768, X25519, SHA-3) before
+      // any link uses it; the full self-test ran in the main thread at start (cli/run-node.ts).
+      selfTestXWing(pqc);
+      this.pqc = pqc;
+    }
+    // The node's ML-DSA-65 key lives as long as this transport; each SVID gets a node record binding it to the SPIFFE ID.
+    this.mldsa ??= this.pqc.mldsa65.keypair();
+    const svidKey = createPrivateKey({ key: Buffer.from(credentials.privateKey), format: 'der', type: 'pkcs8' });
+    this.local = {
+      spiffeId: credentials.spiffeId,
+      svidKey,
+      mldsa: this.mldsa,
+      record: encodeNodeRecord({ spiffeId: credentials.spiffeId, mldsaPublicKey: this.mldsa.publicKey, notAfter: credentials.expiresAt }, svidKey),
+    };
     this.credentials = credentials;
     this.policies = toPeerPolicies(this.options.authorize, credentials.trustDomain);
     if (first) {
@@ -188,6 +222,7 @@ export class PeerLinkTransport {
       links: [...this.links.values()].map((link) => this.linkState(link)),
       refused: this.refused,
       handshakeFailures: this.handshakeFailures,
+      pq: { handshakes: this.pqCounters.handshakes, rekeys: this.pqCounters.rekeys, failures: { ...this.pqCounters.failures }, lastHandshakeMs: this.pqCounters.lastHandshakeMs },
       ...(this.lastRefusal ? { lastRefusal: this.lastRefusal } : {}),
       unroutable: this.unroutable,
     };
@@ -304,10 +339,37 @@ export class PeerLinkTransport {
   }
 
   private connection(socket: TLSSocket, verified: VerifiedSvid, credentials: NodeCredentials, dialedLinkKey?: string): LinkConnection {
+    const pq = this.options.postQuantum;
     return new LinkConnection(
       socket,
       verified,
-      { ownExpiresAt: credentials.expiresAt, helloTimeoutMs: this.timing.helloTimeoutMs, ...(dialedLinkKey !== undefined ? { dialedLinkKey } : {}) },
+      {
+        ownExpiresAt: credentials.expiresAt,
+        helloTimeoutMs: this.timing.helloTimeoutMs,
+        ...(dialedLinkKey !== undefined ? { dialedLinkKey } : {}),
+        postQuantum: {
+          pqc: this.pqc!,
+          local: this.local!,
+          suites: pq?.suites ?? DEFAULT_SUITES,
+          ...(pq?.rekeyAfterFrames !== undefined ? { rekeyAfterFrames: pq.rekeyAfterFrames } : {}),
+          ...(pq?.rekeyAfterMs !== undefined ? { rekeyAfterMs: pq.rekeyAfterMs } : {}),
+          metrics: {
+            handshake: (info) => {
+              this.pqCounters.handshakes++;
+              this.pqCounters.lastHandshakeMs = Math.round(info.durationMs * 100) / 100;
+              this.report();
+            },
+            rekey: () => {
+              this.pqCounters.rekeys++;
+              this.report();
+            },
+            failure: (info) => {
+              this.pqCounters.failures[info.reason] = (this.pqCounters.failures[info.reason] ?? 0) + 1;
+              this.report();
+            },
+          },
+        },
+      },
       {
         onFrame: (connection, frame) => {
           try {
@@ -353,7 +415,15 @@ export class PeerLinkTransport {
       case 'goodbye':
         // The peer moved on (to a newer connection, or away): finish this one.
         connection.socket.end();
-        if (link.active === connection) this.detach(link, `the peer said goodbye: ${frame.reason}`);
+        if (link.active !== connection) return;
+        if (link.role === 'dialer' && link.reauthPending && link.dialing) {
+          // The acceptor bound our replacement connection before we heard its Hello there: not a
+          // loss of the link. Traffic waits in the stream and goes out when the replacement binds.
+          link.active = undefined;
+          this.log('info', 'peer link moving to its new connection', { peer: link.peer });
+          return;
+        }
+        this.detach(link, `the peer said goodbye: ${frame.reason}`);
         return;
       case 'hello':
         throw new LinkFrameError('unexpected', 'a second Hello on one connection');
@@ -388,7 +458,8 @@ export class PeerLinkTransport {
     link.connections++;
     link.attempts = 0;
     clearTimeout(link.forgetTimer);
-    if (previous && link.reauthPending) link.reauths++;
+    // A re-authentication counts when its new connection binds, whether or not the old one is still up.
+    if (link.reauthPending) link.reauths++;
     link.reauthPending = false;
     delete link.lastError;
     for (const message of link.stream.onHello(hello.incarnation, hello.receiveNext)) {
@@ -539,6 +610,7 @@ export class PeerLinkTransport {
       duplicates: link.stream.duplicates,
       dropped: link.dropped,
       ...(link.active ? { expiresAt: link.active.expiresAt } : {}),
+      ...(link.active?.session.suite ? { suite: link.active.session.suite, epoch: link.active.session.epoch } : {}),
       ...(link.lastError ? { lastError: link.lastError } : {}),
     };
   }

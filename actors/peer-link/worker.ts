@@ -32,6 +32,11 @@ const optionsSchema = z.strictObject({
       z.strictObject({ pathPrefix: z.string().min(1), trustDomain: z.string().min(1).optional() }),
     ]),
   ),
+  postQuantum: z.strictObject({
+    suites: z.array(z.enum(['x-wing', 'mlkem1024-x25519'])).min(1),
+    rekeyAfterFrames: z.int().min(1),
+    rekeyAfterMs: z.int().min(1),
+  }),
   logLevel: z.string().min(1).optional(),
 });
 
@@ -52,6 +57,7 @@ export default defineActor({
         ...(options.listen !== undefined ? { listen: parseHostPort(options.listen, { allowAnyPort: true }) } : {}),
         peers: options.peers.map((peer) => ({ address: parseHostPort(peer.address), spiffeId: peer.spiffeId })),
         authorize: options.authorize,
+        postQuantum: options.postQuantum,
         onMessage: (from, topic, payload) => {
           let value: unknown;
           try {

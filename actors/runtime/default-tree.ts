@@ -90,6 +90,7 @@ function peerLinkSpec(config: TreeConfig): ChildSpec {
       ...(mesh.listen !== undefined ? { listen: mesh.listen } : {}),
       peers: mesh.peers,
       authorize: mesh.authorize,
+      postQuantum: mesh.postQuantum,
       logLevel: config.logLevel,
     },
   };

@@ -13,6 +13,7 @@ import { DEFAULT_SVID_TTL_MS } from '../../lib/spiffe/defaults.js';
 import { parseEndpointAddress } from '../../lib/spiffe/endpoint-address.js';
 import { parseSpiffeId, parseTrustDomain, validatePath } from '../../lib/spiffe/spiffe-id.js';
 import { parseHostPort } from '../../lib/net/host-port.js';
+import { DEFAULT_MAX_FRAMES_PER_KEY, DEFAULT_REKEY_AFTER_FRAMES, DEFAULT_REKEY_AFTER_MS } from '../../lib/crypto/session-channel.js';
 
 export { DEFAULT_RISK_THRESHOLD, DEFAULT_SVID_TTL_MS };
 
@@ -214,6 +215,22 @@ const meshSchema = z.strictObject({
     )
     .min(1)
     .default([...DEFAULT_MESH_AUTHORIZE]),
+  /** The post-quantum session inside every link (lib/crypto): there is no way to turn it off. */
+  postQuantum: z
+    .strictObject({
+      /** Offered in this order when dialing, accepted when answering: X-Wing (ML-KEM-768 + X25519) and/or ML-KEM-1024 + X25519. */
+      suites: z
+        .array(z.enum(['x-wing', 'mlkem1024-x25519']))
+        .min(1)
+        .max(2)
+        .refine((suites) => new Set(suites).size === suites.length, 'lists a suite twice')
+        .default(['x-wing']),
+      /** A fresh hybrid exchange after this many frames under one key… */
+      rekeyAfterFrames: z.int().min(16).max(DEFAULT_MAX_FRAMES_PER_KEY / 2).default(DEFAULT_REKEY_AFTER_FRAMES),
+      /** …or this long, whichever comes first. */
+      rekeyAfterMs: z.int().min(1_000).default(DEFAULT_REKEY_AFTER_MS),
+    })
+    .prefault({}),
 });
 
 export const nodeConfigSchema = z.strictObject({

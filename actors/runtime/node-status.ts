@@ -160,6 +160,8 @@ const linkStateSchema = z.strictObject({
   duplicates: count,
   dropped: count,
   expiresAt: z.number().int().nonnegative().optional(),
+  suite: z.string().optional(),
+  epoch: count.optional(),
   lastError: z.string().optional(),
 });
 
@@ -173,6 +175,7 @@ export const meshLinksSchema = z.strictObject({
   refused: count,
   lastRefusal: z.string().optional(),
   handshakeFailures: count,
+  pq: z.strictObject({ handshakes: count, rekeys: count, failures: z.record(z.string(), count), lastHandshakeMs: z.number().nonnegative() }),
   unroutable: count,
 });
 

@@ -9,7 +9,7 @@
 import { InvalidKeyMaterialError } from './crypto-errors.js';
 import { KEM_SIZES, type Pqc } from './liboqs.js';
 import { checkEncapsulationKey } from './mlkem-key-check.js';
-import { x25519, x25519PublicKey, x25519SecretKey, X25519_KEY_BYTES } from './x25519.js';
+import { x25519, x25519Generate, X25519_KEY_BYTES } from './x25519.js';
 import { XWING_CIPHERTEXT_BYTES, XWING_PUBLIC_KEY_BYTES, xwingDecapsulate, xwingEncapsulate, xwingKeyPair } from './xwing.js';
 
 export const SUITES = { 'x-wing': 1, 'mlkem1024-x25519': 2 } as const;
@@ -51,14 +51,14 @@ export function generateKeyShare(pqc: Pqc, suite: SuiteName): KeyShare {
   }
   const kem = pqc.kem('ML-KEM-1024');
   const { publicKey, secretKey } = kem.keypair();
-  const skX = x25519SecretKey();
+  const x = x25519Generate();
   return {
     suite,
-    publicKey: Buffer.concat([publicKey, x25519PublicKey(skX)]),
+    publicKey: Buffer.concat([publicKey, x.publicKey]),
     decapsulate(ciphertext) {
       if (ciphertext.length !== SUITE_SIZES[suite].ciphertext) throw new InvalidKeyMaterialError(`a ${suite} ciphertext must be ${SUITE_SIZES[suite].ciphertext} bytes, is ${ciphertext.length}`);
       const ssM = kem.decapsulate(ciphertext.subarray(0, M1024.ciphertext), secretKey);
-      return Buffer.concat([ssM, x25519(skX, ciphertext.subarray(M1024.ciphertext))]);
+      return Buffer.concat([ssM, x25519(x.privateKey, ciphertext.subarray(M1024.ciphertext))]);
     },
   };
 }
@@ -69,6 +69,6 @@ export function encapsulateTo(pqc: Pqc, suite: SuiteName, publicKey: Uint8Array)
   const pkM = publicKey.subarray(0, M1024.publicKey);
   checkEncapsulationKey('ML-KEM-1024', pkM);
   const { ciphertext: ctM, sharedSecret: ssM } = pqc.kem('ML-KEM-1024').encapsulate(pkM);
-  const ekX = x25519SecretKey();
-  return { ciphertext: Buffer.concat([ctM, x25519PublicKey(ekX)]), sharedSecret: Buffer.concat([ssM, x25519(ekX, publicKey.subarray(M1024.publicKey))]) };
+  const ek = x25519Generate();
+  return { ciphertext: Buffer.concat([ctM, ek.publicKey]), sharedSecret: Buffer.concat([ssM, x25519(ek.privateKey, publicKey.subarray(M1024.publicKey))]) };
 }

@@ -8,6 +8,7 @@
  *   offer:  version u8 (1) | next epoch u32 | suite u8 | key share vector16
  *   accept: version u8 (1) | next epoch u32 | ciphertext vector16
  */
+import { CryptoError } from './crypto-errors.js';
 import { HandshakeError } from './handshake-error.js';
 import { deriveNextKeys, type EpochKeys } from './key-schedule.js';
 import type { Pqc } from './liboqs.js';
@@ -25,6 +26,16 @@ export interface PendingRekey {
 function malformed(error: unknown): never {
   if (error instanceof SessionWireError) throw new HandshakeError('malformed', `rekey: ${error.message}`, { cause: error });
   throw error;
+}
+
+/** A key share or ciphertext that lib/crypto refuses ends the rekey as a HandshakeError, like the handshake's. */
+function keyMaterial<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof CryptoError) throw new HandshakeError('key-material', `rekey: ${error.message}`, { cause: error });
+    throw error;
+  }
 }
 
 export function offerRekey(pqc: Pqc, current: EpochKeys, suite: SuiteName): PendingRekey {
@@ -51,7 +62,7 @@ export function answerRekey(pqc: Pqc, current: EpochKeys, suite: SuiteName, offe
     return malformed(error);
   }
   if (epoch !== current.epoch + 1) throw new HandshakeError('unexpected-message', `a rekey to epoch ${epoch} while at epoch ${current.epoch}`);
-  const { ciphertext, sharedSecret } = encapsulateTo(pqc, suite, share);
+  const { ciphertext, sharedSecret } = keyMaterial(() => encapsulateTo(pqc, suite, share));
   const accept = new WireWriter().u8(REKEY_VERSION).u32(epoch).vector16(ciphertext).finish();
   return { accept, next: deriveNextKeys('responder', current, sharedSecret, [offer, accept]) };
 }
@@ -69,5 +80,5 @@ export function completeRekey(pending: PendingRekey, current: EpochKeys, accept:
   } catch (error) {
     return malformed(error);
   }
-  return deriveNextKeys('initiator', current, pending.share.decapsulate(ciphertext), [pending.offer, accept]);
+  return deriveNextKeys('initiator', current, keyMaterial(() => pending.share.decapsulate(ciphertext)), [pending.offer, accept]);
 }

@@ -19,7 +19,7 @@ import { InvalidKeyMaterialError } from './crypto-errors.js';
 import { withInjectedRandomness } from './injected-randomness.js';
 import { KEM_SIZES, type Kem } from './liboqs.js';
 import { checkEncapsulationKey } from './mlkem-key-check.js';
-import { x25519, x25519PublicKey, x25519SecretKey } from './x25519.js';
+import { x25519, x25519FromSecret, x25519Generate, type X25519KeyPair } from './x25519.js';
 
 /** "\.//^\" */
 export const XWING_LABEL = Buffer.from('5c2e2f2f5e5c', 'hex');
@@ -29,22 +29,21 @@ export const XWING_CIPHERTEXT_BYTES = M.ciphertext + 32;
 
 export interface XWingKeyPair {
   publicKey: Uint8Array;
-  /** Expanded: ML-KEM-768 decapsulation key, X25519 secret, X25519 public key. */
-  decapsulationKey: { skM: Uint8Array; skX: Uint8Array; pkX: Uint8Array };
+  /** Expanded: ML-KEM-768 decapsulation key, X25519 key pair. */
+  decapsulationKey: { skM: Uint8Array; x: X25519KeyPair };
 }
 
 function combiner(ssM: Uint8Array, ssX: Uint8Array, ctX: Uint8Array, pkX: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha3-256').update(ssM).update(ssX).update(ctX).update(pkX).update(XWING_LABEL).digest());
 }
 
-function assemble(pkM: Uint8Array, skM: Uint8Array, skX: Uint8Array): XWingKeyPair {
-  const pkX = x25519PublicKey(skX);
-  return { publicKey: Buffer.concat([pkM, pkX]), decapsulationKey: { skM, skX, pkX } };
+function assemble(pkM: Uint8Array, skM: Uint8Array, x: X25519KeyPair): XWingKeyPair {
+  return { publicKey: Buffer.concat([pkM, x.publicKey]), decapsulationKey: { skM, x } };
 }
 
 export function xwingKeyPair(mlkem768: Kem): XWingKeyPair {
   const { publicKey, secretKey } = mlkem768.keypair();
-  return assemble(publicKey, secretKey, x25519SecretKey());
+  return assemble(publicKey, secretKey, x25519Generate());
 }
 
 /** The draft's key derivation from a 32-byte seed (§5.2), for known answers. */
@@ -52,7 +51,7 @@ export function xwingKeyPairFromSeed(mlkem768: Kem, seed: Uint8Array): XWingKeyP
   if (seed.length !== 32) throw new InvalidKeyMaterialError(`an X-Wing seed must be 32 bytes, is ${seed.length}`);
   const expanded = createHash('shake256', { outputLength: 96 }).update(seed).digest();
   const { result } = withInjectedRandomness(expanded.subarray(0, 64), () => mlkem768.keypair());
-  return assemble(result.publicKey, result.secretKey, new Uint8Array(expanded.subarray(64, 96)));
+  return assemble(result.publicKey, result.secretKey, x25519FromSecret(expanded.subarray(64, 96)));
 }
 
 function splitPublicKey(publicKey: Uint8Array): { pkM: Uint8Array; pkX: Uint8Array } {
@@ -65,9 +64,9 @@ function splitPublicKey(publicKey: Uint8Array): { pkM: Uint8Array; pkX: Uint8Arr
 export function xwingEncapsulate(mlkem768: Kem, publicKey: Uint8Array, eseed?: Uint8Array): { ciphertext: Uint8Array; sharedSecret: Uint8Array } {
   const { pkM, pkX } = splitPublicKey(publicKey);
   if (eseed !== undefined && eseed.length !== 64) throw new InvalidKeyMaterialError(`an X-Wing eseed must be 64 bytes, is ${eseed.length}`);
-  const ekX = eseed ? eseed.subarray(32, 64) : x25519SecretKey();
-  const ctX = x25519PublicKey(ekX);
-  const ssX = x25519(ekX, pkX);
+  const ek = eseed ? x25519FromSecret(eseed.subarray(32, 64)) : x25519Generate();
+  const ctX = ek.publicKey;
+  const ssX = x25519(ek.privateKey, pkX);
   const { ciphertext: ctM, sharedSecret: ssM } = eseed
     ? withInjectedRandomness(eseed.subarray(0, 32), () => mlkem768.encapsulate(pkM)).result
     : mlkem768.encapsulate(pkM);
@@ -78,8 +77,8 @@ export function xwingDecapsulate(mlkem768: Kem, keyPair: XWingKeyPair, ciphertex
   if (ciphertext.length !== XWING_CIPHERTEXT_BYTES) throw new InvalidKeyMaterialError(`an X-Wing ciphertext must be ${XWING_CIPHERTEXT_BYTES} bytes, is ${ciphertext.length}`);
   const ctM = ciphertext.subarray(0, M.ciphertext);
   const ctX = ciphertext.subarray(M.ciphertext);
-  const { skM, skX, pkX } = keyPair.decapsulationKey;
+  const { skM, x } = keyPair.decapsulationKey;
   const ssM = mlkem768.decapsulate(ctM, skM);
-  const ssX = x25519(skX, ctX);
-  return combiner(ssM, ssX, ctX, pkX);
+  const ssX = x25519(x.privateKey, ctX);
+  return combiner(ssM, ssX, ctX, x.publicKey);
 }

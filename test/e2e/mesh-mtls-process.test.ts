@@ -146,7 +146,8 @@ describe('peer links between node processes (mTLS with SVIDs)', () => {
       return link && link.status === 'up' && link.pending === 0 && link.sent === 200 ? state : undefined;
     });
     expect(atA!.spiffeId).toBe(A);
-    expect(atA!.links).toMatchObject([{ peer: B, role: 'dialer', status: 'up', address: b.listening }]);
+    expect(atA!.links).toMatchObject([{ peer: B, role: 'dialer', status: 'up', address: b.listening, suite: 'x-wing', epoch: 0 }]);
+    expect(atA!.pq.handshakes).toBe(1);
     const atB = await mesh(dirB);
     expect(atB!.links).toMatchObject([{ peer: A, role: 'acceptor', status: 'up', delivered: 200 }]);
 
@@ -251,5 +252,7 @@ describe('peer links between node processes (mTLS with SVIDs)', () => {
     expect(atA.connections).toBe(atA.reauths + 1);
     expect(atB.connections).toBeGreaterThanOrEqual(3);
     expect(atA.dropped).toBe(0);
+    // Each new connection ran its own post-quantum handshake.
+    expect((await mesh(dirA))!.pq.handshakes).toBeGreaterThanOrEqual(3);
   }, 90_000);
 });

@@ -8,6 +8,7 @@ import { webcrypto } from 'node:crypto';
 import { connect } from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PeerLinkTransport, UnexpectedPeerError, type NodeCredentials, type TransportOptions } from '../../../actors/peer-link/peer-link-transport.js';
+import { encodeFrame } from '../../../actors/peer-link/frame-codec.js';
 import { parseHostPort } from '../../../lib/net/host-port.js';
 import { parseSpiffeId } from '../../../lib/spiffe/spiffe-id.js';
 import { createTrustDomainCa, issueX509Svid, type TrustDomainCa } from '../../../lib/spiffe/svid-issuer.js';
@@ -42,15 +43,21 @@ interface Harness {
 }
 
 const started: PeerLinkTransport[] = [];
-afterEach(async () => {
+afterEach(async (context) => {
+  if (context.task.result?.state === 'fail') process.stdout.write(`transport log:\n${logs.join('\n')}\n`);
+  logs.length = 0;
   await Promise.all(started.splice(0).map((transport) => transport.stop()));
 });
+
+/** What the transports logged, printed when a test fails (timing problems on a loaded machine). */
+const logs: string[] = [];
 
 function harness(options: Partial<TransportOptions>): Harness {
   const received: Array<{ from: string; n: number }> = [];
   const transport = new PeerLinkTransport({
     peers: [],
     authorize: [{ pathPrefix: '/node' }],
+    onLog: (level, message, fields) => logs.push(`${new Date().toISOString()} ${level} ${message} ${JSON.stringify(fields)}`),
     onMessage: (from, _topic, payload) => received.push({ from, n: (JSON.parse(payload.toString()) as { n: number }).n }),
     onState: () => undefined,
     timing: { reconnectMinMs: 20, reconnectMaxMs: 200, reportEveryMs: 10 },
@@ -163,6 +170,34 @@ describe('peer-link transport', () => {
     expect(a.state().links[0]).toMatchObject({ connections: 3, reauths: 2, dropped: 0 });
     expect(b.state().links[0]!.connections).toBe(3);
   }, 60_000);
+
+  it('carries every frame in a post-quantum session that rekeys under traffic, and drops a connection whose sealed records are forged', async () => {
+    const b = await listener(B, { postQuantum: { suites: ['x-wing'], rekeyAfterFrames: 50 } });
+    const a = harness({ peers: [{ address: parseHostPort(b.address), spiffeId: B }], postQuantum: { suites: ['mlkem1024-x25519', 'x-wing'], rekeyAfterFrames: 50 } });
+    await a.transport.updateCredentials(await credentials(A));
+    await until('the link (post-quantum session included)', () => a.state().links[0]?.status === 'up');
+    // Steady traffic until three rekeys (one at a time) have interleaved with it.
+    let sent = 0;
+    while ((a.state().links[0]?.epoch ?? 0) < 3 && sent < 20_000) {
+      send(a, B, sent + 1, sent + 20);
+      sent += 20;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await until('everything at B', () => b.received.length === sent);
+    expect(b.received.map((m) => m.n)).toEqual(range(1, sent));
+    // A's preference (ML-KEM-1024) is not accepted by B: they agree on X-Wing.
+    expect(a.state().links[0]).toMatchObject({ suite: 'x-wing' });
+    expect(a.state().pq.handshakes).toBe(1);
+    expect(a.state().pq.rekeys).toBeGreaterThanOrEqual(3);
+    // A forged session record: the receiving session fails, the connection goes, the link resumes on a new one.
+    const links = (a.transport as unknown as { links: Map<string, { active?: { socket: { write(bytes: Buffer): void } } }> }).links;
+    [...links.values()][0]!.active!.socket.write(encodeFrame({ kind: 'pq', bytes: Buffer.alloc(64, 7) }));
+    send(a, B, sent + 1, sent + 100);
+    await until('the rest at B', () => b.received.length >= sent + 100);
+    expect(b.received.map((m) => m.n)).toEqual(range(1, sent + 100));
+    await until('the failure counted', () => (b.state().pq.failures['malformed'] ?? 0) === 1);
+    expect(a.state().pq.handshakes).toBe(2);
+  });
 
   it('closes a connection that never says Hello', async () => {
     const b = await listener(B, { timing: { helloTimeoutMs: 200, reportEveryMs: 10 } });

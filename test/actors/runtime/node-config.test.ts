@@ -64,7 +64,7 @@ describe('parseNodeConfig', () => {
         retention: { rawMs: DEFAULT_RAW_RETENTION_MS, rollupMs: DEFAULT_ROLLUP_RETENTION_MS },
       },
       identity: { trustDomain: DEFAULT_TRUST_DOMAIN, svidTtlMs: DEFAULT_SVID_TTL_MS },
-      mesh: { peers: [], authorize: [{ pathPrefix: '/node' }] },
+      mesh: { peers: [], authorize: [{ pathPrefix: '/node' }], postQuantum: { suites: ['x-wing'], rekeyAfterFrames: 2 ** 20, rekeyAfterMs: 120_000 } },
     });
     expect(parseNodeConfig(undefined)).toEqual(parseNodeConfig({}));
   });
@@ -90,6 +90,11 @@ describe('parseNodeConfig', () => {
     expect(() => parseNodeConfig({ mesh: { authorize: [{ pathPrefix: 'node' }] } })).toThrow(/mesh\.authorize/);
     expect(() => parseNodeConfig({ mesh: { authorize: [{ trustDomain: 'mesh test' }] } })).toThrow(/mesh\.authorize/);
     expect(() => parseNodeConfig({ mesh: { authorize: [{ ids: [] }] } })).toThrow(/mesh\.authorize/);
+    expect(parseNodeConfig({ mesh: { postQuantum: { suites: ['mlkem1024-x25519', 'x-wing'] } } }).mesh.postQuantum.suites).toEqual(['mlkem1024-x25519', 'x-wing']);
+    expect(() => parseNodeConfig({ mesh: { postQuantum: { suites: [] } } })).toThrow(/mesh\.postQuantum\.suites/);
+    expect(() => parseNodeConfig({ mesh: { postQuantum: { suites: ['x-wing', 'x-wing'] } } })).toThrow(/lists a suite twice/);
+    expect(() => parseNodeConfig({ mesh: { postQuantum: { suites: ['classic'] } } })).toThrow(/mesh\.postQuantum\.suites/);
+    expect(() => parseNodeConfig({ mesh: { postQuantum: { rekeyAfterMs: 10 } } })).toThrow(/mesh\.postQuantum\.rekeyAfterMs/);
   });
 
   it('checks the self-healing loop\'s settings: an interval of at least 100 ms, a probe timeout within half of it', () => {

@@ -56,7 +56,11 @@ describe('sealed frames', () => {
     expect(reason(() => b.open(frame.subarray(0, FRAME_HEADER_BYTES + 5)))).toBe('malformed');
     expect(reason(() => b.open(frame.subarray(0, frame.length - 1)))).toBe('malformed');
     expect(reason(() => b.open(Buffer.alloc(MAX_FRAME_BYTES + 1)))).toBe('too-large');
-    expect(reason(() => a.seal(INNER.data, Buffer.alloc(MAX_FRAME_PLAINTEXT)))).toBe('too-large');
+    expect(reason(() => a.seal(INNER.data, Buffer.alloc(MAX_FRAME_PLAINTEXT + 1)))).toBe('too-large');
+    // An unknown inner type (header byte 14) is refused before any decryption.
+    const strange = Buffer.from(frame);
+    strange[14] = 9;
+    expect(reason(() => b.open(strange))).toBe('malformed');
     for (const index of [0, 1, 5, 10, FRAME_HEADER_BYTES + 2, frame.length - 1]) {
       const tampered = Buffer.from(frame);
       tampered[index]! ^= 0x80;

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidKeyMaterialError, PqcOperationError } from '../../../lib/crypto/crypto-errors.js';
 import { KEM_SIZES, loadPqc, type Pqc } from '../../../lib/crypto/liboqs.js';
 import { checkEncapsulationKey } from '../../../lib/crypto/mlkem-key-check.js';
-import { x25519, x25519PublicKey, x25519SecretKey } from '../../../lib/crypto/x25519.js';
+import { x25519, x25519FromSecret, x25519Generate } from '../../../lib/crypto/x25519.js';
 import { XWING_CIPHERTEXT_BYTES, XWING_PUBLIC_KEY_BYTES, xwingDecapsulate, xwingEncapsulate, xwingKeyPair } from '../../../lib/crypto/xwing.js';
 
 let pqc: Pqc;
@@ -88,11 +88,14 @@ describe('liboqs wrapper', () => {
 });
 
 describe('X25519', () => {
-  it('agrees both ways and refuses keys of the wrong length', () => {
-    const a = x25519SecretKey();
-    const b = x25519SecretKey();
-    expect(Buffer.from(x25519(a, x25519PublicKey(b)))).toEqual(Buffer.from(x25519(b, x25519PublicKey(a))));
-    expect(() => x25519(a, new Uint8Array(31))).toThrow(InvalidKeyMaterialError);
-    expect(() => x25519PublicKey(new Uint8Array(33))).toThrow(InvalidKeyMaterialError);
+  it('agrees both ways, derives the same public key from a raw secret, and refuses keys of the wrong length', () => {
+    const a = x25519Generate();
+    const b = x25519Generate();
+    expect(Buffer.from(x25519(a.privateKey, b.publicKey))).toEqual(Buffer.from(x25519(b.privateKey, a.publicKey)));
+    // RFC 7748 §6.1: Alice's private key and public key.
+    const alice = x25519FromSecret(Buffer.from('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a', 'hex'));
+    expect(Buffer.from(alice.publicKey).toString('hex')).toBe('8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a');
+    expect(() => x25519(a.privateKey, new Uint8Array(31))).toThrow(InvalidKeyMaterialError);
+    expect(() => x25519FromSecret(new Uint8Array(33))).toThrow(InvalidKeyMaterialError);
   });
 });
