@@ -15,6 +15,8 @@ import { EXIT_FATAL, EXIT_OK, EXIT_SELF_TEST, EXIT_STORE_REFUSED } from './exit-
 import { SelfTestError } from '../lib/crypto/crypto-errors.js';
 import { loadPqc } from '../lib/crypto/liboqs.js';
 import { runCryptoSelfTest } from '../lib/crypto/self-test.js';
+import { NodeMetrics } from '../actors/runtime/metrics/node-metrics.js';
+import { startNodeOperations, type NodeOperations } from './node-operations.js';
 import { z } from 'zod';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -51,11 +53,20 @@ export async function runNode(options: RunNodeOptions): Promise<void> {
     return;
   }
 
-  const node = createNode({ ...options, logger: log, onFatal: () => void shutdown(EXIT_FATAL, 'root supervisor gave up') });
+  const metrics = config.metrics.enabled ? new NodeMetrics() : undefined;
+  const node = createNode({
+    ...options,
+    logger: log,
+    onFatal: () => void shutdown(EXIT_FATAL, 'root supervisor gave up'),
+    ...(metrics ? { onMessageProcessed: metrics.onMessageProcessed } : {}),
+  });
+  metrics?.attach(node);
+  let operations: NodeOperations | undefined;
 
   function shutdown(code: number, why: string): Promise<void> {
     shuttingDown ??= (async () => {
       log.info({ why }, 'shutting down');
+      operations?.stopping();
       // Bounded: a stop that hangs must not keep systemd waiting for its own timeout.
       const deadline = setTimeout(() => {
         log.error({ timeoutMs: config.shutdownTimeoutMs * 2 }, 'shutdown did not finish in time');
@@ -65,6 +76,7 @@ export async function runNode(options: RunNodeOptions): Promise<void> {
       try {
         await control?.close();
         await node.stop();
+        await operations?.close();
       } catch (error) {
         log.error({ err: error }, 'shutdown failed');
         code = EXIT_FATAL;
@@ -104,16 +116,19 @@ export async function runNode(options: RunNodeOptions): Promise<void> {
     return;
   }
 
+  operations = await startNodeOperations({ config, node, log, metrics });
   try {
     await node.start();
   } catch (error) {
     const refused = error instanceof StoreCorruptError || error instanceof StoreVersionError;
     log.fatal({ err: error }, refused ? 'the store cannot be used; not restarting' : 'the node failed to start');
     await control.close();
+    await operations.close();
     detachSignals();
     process.exitCode = refused ? EXIT_STORE_REFUSED : EXIT_FATAL;
     return;
   }
+  operations.started();
 
   async function handleControl(method: string, params: unknown): Promise<unknown> {
     switch (method) {

@@ -28,12 +28,17 @@ export interface LinkState {
   lastError?: string;
 }
 
+/** Upper bounds (seconds) of the handshake-duration histogram the peer-link actor keeps for metrics. */
+export const HANDSHAKE_SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
+
 /** The post-quantum sessions of all links: handshakes, rekeys, and failures by reason. */
 export interface PostQuantumCounters {
   handshakes: number;
   rekeys: number;
   failures: Record<string, number>;
   lastHandshakeMs: number;
+  /** Handshake durations: cumulative counts per HANDSHAKE_SECONDS_BUCKETS bound, and their sum. */
+  handshakeSeconds: { cumulative: number[]; sum: number };
 }
 
 export interface MeshLinksState {

@@ -7,7 +7,7 @@
  */
 import { assign, emit, sendTo, setup, type AnyActorLogic } from 'xstate';
 import type { MachineBusEmitted } from './bus-emitted.js';
-import type { MeshLinksState } from './mesh-links-state.js';
+import { HANDSHAKE_SECONDS_BUCKETS, type MeshLinksState } from './mesh-links-state.js';
 
 export interface MeshSendMessage {
   to: string;
@@ -43,7 +43,7 @@ interface PeerLinkContext {
   reason: string | null;
 }
 
-const EMPTY: MeshLinksState = { links: [], refused: 0, handshakeFailures: 0, unroutable: 0, pq: { handshakes: 0, rekeys: 0, failures: {}, lastHandshakeMs: 0 } };
+const EMPTY: MeshLinksState = { links: [], refused: 0, handshakeFailures: 0, unroutable: 0, pq: { handshakes: 0, rekeys: 0, failures: {}, lastHandshakeMs: 0, handshakeSeconds: { cumulative: HANDSHAKE_SECONDS_BUCKETS.map(() => 0), sum: 0 } } };
 
 export function createPeerLinkMachine(transport: AnyActorLogic) {
   return setup({

@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 # Toolchain for native npm modules built from source (better-sqlite3 when no prebuilt binary can
 # be fetched) and for the project's own native parts.
-SYSTEM_PACKAGES=(python3 make g++)
+# systemd-analyze (unit check) and promtool (metrics check) for the operations tests.
+SYSTEM_PACKAGES=(python3 make g++ systemd prometheus)
 
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 if [ "$node_major" -ne 20 ] && [ "$node_major" -lt 22 ]; then

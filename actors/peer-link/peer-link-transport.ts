@@ -32,7 +32,7 @@ import { toPeerPolicies, type AuthorizeEntry } from './authorize.js';
 import { LinkConnection } from './link-connection.js';
 import { LinkFrameError } from './link-frame-error.js';
 import { LinkStream, SendWindowFullError } from './link-stream.js';
-import type { LinkRole, LinkState, MeshLinksState } from '../../machines/mesh-links-state.js';
+import { HANDSHAKE_SECONDS_BUCKETS, type LinkRole, type LinkState, type MeshLinksState } from '../../machines/mesh-links-state.js';
 import { formatHostPort, type HostPort } from '../../lib/net/host-port.js';
 
 export interface NodeCredentials extends SvidCredentials {
@@ -137,7 +137,13 @@ export class PeerLinkTransport {
   private pqc: Pqc | undefined;
   private mldsa: { publicKey: Uint8Array; secretKey: Uint8Array } | undefined;
   private local: LocalIdentity | undefined;
-  private readonly pqCounters = { handshakes: 0, rekeys: 0, failures: {} as Record<string, number>, lastHandshakeMs: 0 };
+  private readonly pqCounters = {
+    handshakes: 0,
+    rekeys: 0,
+    failures: {} as Record<string, number>,
+    lastHandshakeMs: 0,
+    handshakeSeconds: { cumulative: HANDSHAKE_SECONDS_BUCKETS.map(() => 0), sum: 0 },
+  };
   private server: Server | undefined;
   private listening: string | undefined;
   private refused = 0;
@@ -222,7 +228,13 @@ export class PeerLinkTransport {
       links: [...this.links.values()].map((link) => this.linkState(link)),
       refused: this.refused,
       handshakeFailures: this.handshakeFailures,
-      pq: { handshakes: this.pqCounters.handshakes, rekeys: this.pqCounters.rekeys, failures: { ...this.pqCounters.failures }, lastHandshakeMs: this.pqCounters.lastHandshakeMs },
+      pq: {
+        handshakes: this.pqCounters.handshakes,
+        rekeys: this.pqCounters.rekeys,
+        failures: { ...this.pqCounters.failures },
+        lastHandshakeMs: this.pqCounters.lastHandshakeMs,
+        handshakeSeconds: { cumulative: [...this.pqCounters.handshakeSeconds.cumulative], sum: this.pqCounters.handshakeSeconds.sum },
+      },
       ...(this.lastRefusal ? { lastRefusal: this.lastRefusal } : {}),
       unroutable: this.unroutable,
     };
@@ -357,6 +369,11 @@ export class PeerLinkTransport {
             handshake: (info) => {
               this.pqCounters.handshakes++;
               this.pqCounters.lastHandshakeMs = Math.round(info.durationMs * 100) / 100;
+              const seconds = info.durationMs / 1000;
+              HANDSHAKE_SECONDS_BUCKETS.forEach((bound, index) => {
+                if (seconds <= bound) this.pqCounters.handshakeSeconds.cumulative[index]!++;
+              });
+              this.pqCounters.handshakeSeconds.sum += seconds;
               this.report();
             },
             rekey: () => {

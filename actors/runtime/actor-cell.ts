@@ -39,6 +39,8 @@ export interface ActorCellDeps {
   poisonLimit: number;
   /** An abnormal exit, with how many times the message being processed (if any) has crashed the actor. */
   onCrash(actorId: string, crash: CellCrash): void;
+  /** Each message the actor acknowledged, with its time from publication to acknowledgement (metrics). */
+  onProcessed?(actorId: string, latencyMs: number): void;
   /** Messages taken out of the mailbox, to be kept as dead letters. */
   onDeadLetters(actorId: string, envelopes: Envelope[], reason: string): void;
 }
@@ -68,7 +70,7 @@ export class ActorCell implements SupervisedChild {
     readonly spec: ActorChildSpec,
     private readonly deps: ActorCellDeps,
   ) {
-    this.mailbox = new Mailbox(spec.id, deps.mailboxCapacity);
+    this.mailbox = new Mailbox(spec.id, deps.mailboxCapacity, deps.onProcessed ? (latencyMs) => deps.onProcessed!(spec.id, latencyMs) : undefined);
   }
 
   get id(): string {
@@ -210,6 +212,8 @@ export class ActorCell implements SupervisedChild {
         dropped: counters.dropped,
         rejected: counters.rejected,
         blocked: counters.blocked,
+        accepted: counters.accepted,
+        processed: counters.acked,
       },
     };
   }

@@ -52,6 +52,8 @@ export class Mailbox {
   constructor(
     readonly actorId: string,
     readonly capacity: number,
+    /** Called per acknowledged message with its time since publication (ms); for metrics. */
+    private readonly onProcessed?: (latencyMs: number) => void,
   ) {}
 
   get pendingCount(): number {
@@ -113,7 +115,9 @@ export class Mailbox {
   /** Releases every in-flight message up to and including `seq`; returns how many were released. */
   ack(seq: number): number {
     let released = 0;
+    const now = this.onProcessed ? Date.now() : 0;
     while (this.inflightHead < this.inflight.length && this.inflight[this.inflightHead]!.seq <= seq) {
+      if (this.onProcessed) this.onProcessed(now - this.inflight[this.inflightHead]!.sentAt);
       this.inflightHead++;
       released++;
     }

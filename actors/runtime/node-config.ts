@@ -233,6 +233,19 @@ const meshSchema = z.strictObject({
     .prefault({}),
 });
 
+/** Prometheus's customary port for a node's own exporter, on loopback: scraping from elsewhere is a deliberate choice. */
+export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9464';
+
+const metricsSchema = z.strictObject({
+  /** /metrics, /health and /ready over HTTP. */
+  enabled: z.boolean().default(true),
+  listen: z
+    .string()
+    .min(1)
+    .superRefine(refineWith((value) => parseHostPort(value, { allowAnyPort: true })))
+    .default(DEFAULT_METRICS_LISTEN),
+});
+
 export const nodeConfigSchema = z.strictObject({
   dataDir: z.string().min(1).default(DEFAULT_DATA_DIR),
   production: z.boolean().default(false),
@@ -249,6 +262,7 @@ export const nodeConfigSchema = z.strictObject({
   mape: mapeSchema.prefault({}),
   identity: identitySchema.prefault({}),
   mesh: meshSchema.prefault({}),
+  metrics: metricsSchema.prefault({}),
 }).superRefine((config, ctx) => {
   if (config.production && config.identity.agentSocket === undefined) {
     ctx.addIssue({

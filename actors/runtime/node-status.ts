@@ -25,6 +25,9 @@ export interface MailboxStatus {
   dropped: number;
   rejected: number;
   blocked: number;
+  /** Messages the mailbox took in, and the actor acknowledged, since the node started. */
+  accepted: number;
+  processed: number;
 }
 
 export interface SupervisorStatus {
@@ -111,6 +114,8 @@ const mailboxStatusSchema = z.object({
   dropped: count,
   rejected: count,
   blocked: count,
+  accepted: count,
+  processed: count,
 });
 
 const actorStatusSchema = z.object({
@@ -175,7 +180,13 @@ export const meshLinksSchema = z.strictObject({
   refused: count,
   lastRefusal: z.string().optional(),
   handshakeFailures: count,
-  pq: z.strictObject({ handshakes: count, rekeys: count, failures: z.record(z.string(), count), lastHandshakeMs: z.number().nonnegative() }),
+  pq: z.strictObject({
+    handshakes: count,
+    rekeys: count,
+    failures: z.record(z.string(), count),
+    lastHandshakeMs: z.number().nonnegative(),
+    handshakeSeconds: z.strictObject({ cumulative: z.array(count).max(32), sum: z.number().nonnegative() }),
+  }),
   unroutable: count,
 });
 

@@ -64,6 +64,8 @@ export interface NodeOptions {
   maxBatch?: number;
   /** Called when the root supervisor gives up; the CLI exits non-zero. */
   onFatal?: (error: Error) => void;
+  /** Each message an actor acknowledged, with its time from publication (ms): feeds the latency histograms. */
+  onMessageProcessed?: (actorId: string, latencyMs: number) => void;
 }
 
 export interface X0tta6bl4Node extends Bus {
@@ -166,6 +168,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         onSpace: (actorId) => bus.spaceIn(actorId),
         poisonLimit: config.mailbox.poisonLimit,
         onCrash: (actorId, crash) => sampler?.crashed(actorId, crash),
+        ...(options.onMessageProcessed ? { onProcessed: options.onMessageProcessed } : {}),
         onDeadLetters: (actorId, envelopes, reason) => {
           log.warn({ actor: actorId, count: envelopes.length, reason }, 'messages moved to dead letters');
           deadLetters?.add(envelopes.map((envelope) => deadLetter(actorId, envelope, reason, Date.now())));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ActorStatus, NodeStatus } from '../../actors/runtime/node-status.js';
 import { formatDuration, formatMachineState, formatStatus } from '../../cli/format-status.js';
 
-const quietMailbox = { depth: 0, inflight: 0, capacity: 10000, dropped: 0, rejected: 0, blocked: 0 };
+const quietMailbox = { depth: 0, inflight: 0, capacity: 10000, dropped: 0, rejected: 0, blocked: 0, accepted: 0, processed: 0 };
 
 function actor(id: string, overrides: Partial<ActorStatus> = {}): ActorStatus {
   return { kind: 'actor', id, host: 'worker', state: 'running', machineState: 'idle', restarts: 0, mailbox: quietMailbox, ...overrides };
@@ -33,7 +33,7 @@ const status: NodeStatus = {
             restarts: 4,
             host: 'inline',
             machineState: { rx: 'open', tx: { sending: 'batch' } },
-            mailbox: { depth: 37, inflight: 5, capacity: 256, dropped: 9, rejected: 0, blocked: 2 },
+            mailbox: { depth: 37, inflight: 5, capacity: 256, dropped: 9, rejected: 0, blocked: 2, accepted: 100, processed: 58 },
           }),
         ],
       },

@@ -65,6 +65,7 @@ describe('parseNodeConfig', () => {
       },
       identity: { trustDomain: DEFAULT_TRUST_DOMAIN, svidTtlMs: DEFAULT_SVID_TTL_MS },
       mesh: { peers: [], authorize: [{ pathPrefix: '/node' }], postQuantum: { suites: ['x-wing'], rekeyAfterFrames: 2 ** 20, rekeyAfterMs: 120_000 } },
+      metrics: { enabled: true, listen: '127.0.0.1:9464' },
     });
     expect(parseNodeConfig(undefined)).toEqual(parseNodeConfig({}));
   });
@@ -95,6 +96,8 @@ describe('parseNodeConfig', () => {
     expect(() => parseNodeConfig({ mesh: { postQuantum: { suites: ['x-wing', 'x-wing'] } } })).toThrow(/lists a suite twice/);
     expect(() => parseNodeConfig({ mesh: { postQuantum: { suites: ['classic'] } } })).toThrow(/mesh\.postQuantum\.suites/);
     expect(() => parseNodeConfig({ mesh: { postQuantum: { rekeyAfterMs: 10 } } })).toThrow(/mesh\.postQuantum\.rekeyAfterMs/);
+    expect(() => parseNodeConfig({ metrics: { listen: 'localhost' } })).toThrow(/metrics\.listen: 'localhost' is not host:port/);
+    expect(parseNodeConfig({ metrics: { listen: '[::1]:0' } }).metrics.listen).toBe('[::1]:0');
   });
 
   it('checks the self-healing loop\'s settings: an interval of at least 100 ms, a probe timeout within half of it', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nodeStatusSchema, type NodeStatus } from '../../../actors/runtime/node-status.js';
 
-const mailbox = { depth: 1, inflight: 0, capacity: 8, dropped: 0, rejected: 0, blocked: 0 };
+const mailbox = { depth: 1, inflight: 0, capacity: 8, dropped: 0, rejected: 0, blocked: 0, accepted: 3, processed: 2 };
 
 const status: NodeStatus = {
   nodeId: 'n1',

@@ -1,0 +1,61 @@
+/**
+ * Whether the node is ready (to be sent traffic: /ready) and healthy (still making progress: the
+ * systemd watchdog), from its supervision tree. Pure: callers pass the tree and the time.
+ *
+ * Ready: the node is running, every actor is running, and where the tree has an identity actor,
+ * the node holds its SVID. Healthy is weaker on purpose: an actor restarting, or identity waiting
+ * for an agent, is the node healing or waiting, not stuck; an actor away from `running` for longer
+ * than the grace, or given up on (`failed`), is stuck, and the watchdog lets systemd restart the node.
+ */
+import type { ActorStatus, IdentityStatus, TreeNodeStatus } from './node-status.js';
+
+export interface Verdict {
+  ok: boolean;
+  reason: string;
+}
+
+export type NodePhase = 'starting' | 'running' | 'stopping';
+
+export function actorsOf(node: TreeNodeStatus, out: ActorStatus[] = []): ActorStatus[] {
+  if (node.kind === 'actor') out.push(node);
+  else for (const child of node.children) actorsOf(child, out);
+  return out;
+}
+
+export function readiness(phase: NodePhase, tree: TreeNodeStatus | undefined, identity: IdentityStatus | undefined): Verdict {
+  if (phase !== 'running' || !tree) return { ok: false, reason: `the node is ${phase}` };
+  const actors = actorsOf(tree);
+  const down = actors.filter((actor) => actor.state !== 'running');
+  if (down.length > 0) return { ok: false, reason: `not running: ${down.map((actor) => `${actor.id} (${actor.state})`).join(', ')}` };
+  if (actors.some((actor) => actor.id === 'identity') && identity?.status !== 'ready') {
+    return { ok: false, reason: `no SVID yet: identity is ${identity?.status ?? 'connecting'}${identity?.reason ? ` (${identity.reason})` : ''}` };
+  }
+  return { ok: true, reason: `ready: ${actors.length} actors running${identity?.spiffeId ? `, ${identity.spiffeId}` : ''}` };
+}
+
+/** Remembers since when each actor has been away from `running`, across checks. */
+export class TreeWatch {
+  private readonly downSince = new Map<string, number>();
+
+  constructor(private readonly graceMs: number) {}
+
+  check(phase: NodePhase, tree: TreeNodeStatus, now: number): Verdict {
+    if (phase !== 'running') return { ok: phase === 'starting', reason: `the node is ${phase}` };
+    const actors = actorsOf(tree);
+    const stuck: string[] = [];
+    for (const actor of actors) {
+      if (actor.state === 'running' || actor.state === 'stopped') {
+        this.downSince.delete(actor.id);
+        continue;
+      }
+      if (actor.state === 'failed') {
+        stuck.push(`${actor.id} failed`);
+        continue;
+      }
+      const since = this.downSince.get(actor.id) ?? now;
+      this.downSince.set(actor.id, since);
+      if (now - since > this.graceMs) stuck.push(`${actor.id} ${actor.state} for ${Math.round((now - since) / 1000)} s`);
+    }
+    return stuck.length > 0 ? { ok: false, reason: `stuck: ${stuck.join(', ')}` } : { ok: true, reason: `${actors.length} actors` };
+  }
+}
