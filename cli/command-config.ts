@@ -6,12 +6,18 @@ export interface ConfigFlags {
   config?: string;
   dataDir?: string;
   logLevel?: string;
+  /** `run --inspect [port]`: true, or the port as commander hands it. */
+  inspect?: boolean | string;
 }
 
 export function configFromFlags(flags: ConfigFlags): NodeConfig {
   return loadConfig({
     ...(flags.config !== undefined ? { file: flags.config } : {}),
     env: process.env,
-    flags: { dataDir: flags.dataDir, logLevel: flags.logLevel },
+    flags: {
+      dataDir: flags.dataDir,
+      logLevel: flags.logLevel,
+      ...(flags.inspect !== undefined ? { 'inspect.enabled': true, ...(typeof flags.inspect === 'string' ? { 'inspect.port': flags.inspect } : {}) } : {}),
+    },
   });
 }

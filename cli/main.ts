@@ -26,6 +26,7 @@ const configOptions = (command: Command) =>
 
 configOptions(program.command('run').description('run a node in the foreground until SIGTERM/SIGINT'))
   .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']))
+  .option('--inspect [port]', "relay every machine's XState inspection events to Stately's inspector (http://localhost:PORT, default 8080)")
   .action(runCommand);
 
 configOptions(program.command('status').description('show the running node: tree, states, restarts, mailboxes'))

@@ -17,6 +17,7 @@ import { loadPqc } from '../lib/crypto/liboqs.js';
 import { runCryptoSelfTest } from '../lib/crypto/self-test.js';
 import { NodeMetrics } from '../actors/runtime/metrics/node-metrics.js';
 import { startNodeOperations, type NodeOperations } from './node-operations.js';
+import { startInspectorRelay } from './inspector-relay.js';
 import { z } from 'zod';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -54,11 +55,15 @@ export async function runNode(options: RunNodeOptions): Promise<void> {
   }
 
   const metrics = config.metrics.enabled ? new NodeMetrics() : undefined;
+  const inspector = config.inspect.enabled ? await startInspectorRelay(config.inspect.port, log) : undefined;
   const node = createNode({
     ...options,
     logger: log,
     onFatal: () => void shutdown(EXIT_FATAL, 'root supervisor gave up'),
     ...(metrics ? { onMessageProcessed: metrics.onMessageProcessed } : {}),
+    ...(inspector
+      ? { inspection: { ...(config.inspect.actors ? { actors: config.inspect.actors } : {}), onEvent: (actorId: string, event: Record<string, unknown>) => inspector.send(actorId, event) } }
+      : {}),
   });
   metrics?.attach(node);
   let operations: NodeOperations | undefined;
@@ -77,6 +82,7 @@ export async function runNode(options: RunNodeOptions): Promise<void> {
         await control?.close();
         await node.stop();
         await operations?.close();
+        inspector?.stop();
       } catch (error) {
         log.error({ err: error }, 'shutdown failed');
         code = EXIT_FATAL;
@@ -85,6 +91,8 @@ export async function runNode(options: RunNodeOptions): Promise<void> {
       }
       detachSignals();
       process.exitCode = code;
+      // The inspector relay's browser connections cannot be closed from here (inspector-relay.ts).
+      if (inspector) setImmediate(() => process.exit(code));
       setTimeout(() => {
         log.error({ lingerLimitMs: LINGER_LIMIT_MS }, 'open handles kept the process alive after shutdown');
         process.exit(EXIT_FATAL);
@@ -124,6 +132,7 @@ export async function runNode(options: RunNodeOptions): Promise<void> {
     log.fatal({ err: error }, refused ? 'the store cannot be used; not restarting' : 'the node failed to start');
     await control.close();
     await operations.close();
+    inspector?.stop();
     detachSignals();
     process.exitCode = refused ? EXIT_STORE_REFUSED : EXIT_FATAL;
     return;

@@ -6,14 +6,16 @@
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { FigureSink, progress, saveResults } from './stats.js';
-import { busSuite } from './suites/bus.js';
-import { restartSuite } from './suites/restart.js';
-import { mapeSuite } from './suites/mape.js';
-import { identitySuite } from './suites/identity.js';
-import { pqcSuite } from './suites/pqc.js';
+import { SUITES } from './run-suites.js';
+import { BASELINE_PATH, loadBaseline } from './dashboard/baseline.js';
+import { renderReport, type RunRecord } from './dashboard/html-report.js';
+import type { Figure } from './stats.js';
 import type { Suite } from './suites/suite.js';
+import { cpus, loadavg } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
-export const SUITES: readonly Suite[] = [busSuite, restartSuite, mapeSuite, identitySuite, pqcSuite];
+export { SUITES };
 
 /** Where results go: perf/results in the source tree (this file runs from dist/perf/). */
 const DEFAULT_RESULTS_DIR = fileURLToPath(new URL('../../perf/results/', import.meta.url));
@@ -25,7 +27,7 @@ function suiteList(): string {
   return SUITES.map((suite) => `  ${suite.name.padEnd(8)} ${suite.description}`).join('\n');
 }
 
-async function runSuite(suite: Suite, options: { quick: boolean; save: boolean; resultsDir: string }): Promise<void> {
+async function runSuite(suite: Suite, options: { quick: boolean; save: boolean; resultsDir: string }): Promise<Figure[]> {
   const startedAt = new Date();
   const sink = new FigureSink();
   progress(`suite ${suite.name}${options.quick ? ' (quick)' : ''} started`);
@@ -37,6 +39,21 @@ async function runSuite(suite: Suite, options: { quick: boolean; save: boolean; 
   } else {
     progress(`suite ${suite.name}: ${sink.figures.length} figures in ${seconds} s (not saved)`);
   }
+  return sink.figures;
+}
+
+/**
+ * `--report`: the whole run as perf/results/<timestamp>.json, and a static HTML page: perf/report.html
+ * beside perf/baseline.json for a run into the default results directory, else beside the run's JSON.
+ */
+function writeReport(resultsDir: string, run: RunRecord): { json: string; html: string } {
+  mkdirSync(resultsDir, { recursive: true });
+  const stamp = run.startedAt.replace(/:/g, '-');
+  const json = join(resultsDir, `${stamp}.json`);
+  const html = resolve(resultsDir) === resolve(DEFAULT_RESULTS_DIR) ? join(dirname(BASELINE_PATH), 'report.html') : join(resultsDir, `${stamp}.html`);
+  writeFileSync(json, `${JSON.stringify(run, null, 2)}\n`);
+  writeFileSync(html, renderReport(run, loadBaseline()));
+  return { json, html };
 }
 
 const program = new Command()
@@ -46,15 +63,22 @@ const program = new Command()
   .argument('<suite>', `one of: ${SUITES.map((suite) => suite.name).join(', ')}, or all`)
   .option('--quick', 'reduced counts (bus and restart in under two minutes together; mape in about four)', false)
   .option('--no-save', 'do not write perf/results/')
+  .option('--report', 'also write the whole run as perf/results/<timestamp>.json and an HTML report with charts', false)
   .addOption(new Option('--results-dir <dir>', 'where to write results').default(DEFAULT_RESULTS_DIR, 'perf/results'))
-  .action(async (name: string, options: { quick: boolean; save: boolean; resultsDir: string }) => {
+  .action(async (name: string, options: { quick: boolean; save: boolean; resultsDir: string; report: boolean }) => {
     const selected = name === 'all' ? SUITES : SUITES.filter((suite) => suite.name === name);
     if (selected.length === 0) {
       process.stderr.write(`unknown suite '${name}'; suites:\n${suiteList()}\n  all      every suite in turn\n`);
       process.exitCode = EXIT_USAGE;
       return;
     }
-    for (const suite of selected) await runSuite(suite, options);
+    const startedAt = new Date().toISOString();
+    const figures: Figure[] = [];
+    for (const suite of selected) figures.push(...(await runSuite(suite, options)));
+    if (options.report) {
+      const files = writeReport(options.resultsDir, { startedAt, quick: options.quick, host: { cpus: cpus().length, load1: loadavg()[0]!, node: process.version }, figures });
+      progress(`report: ${files.json} and ${files.html}`);
+    }
   });
 
 try {

@@ -41,6 +41,9 @@ export interface ActorCellDeps {
   onCrash(actorId: string, crash: CellCrash): void;
   /** Each message the actor acknowledged, with its time from publication to acknowledgement (metrics). */
   onProcessed?(actorId: string, latencyMs: number): void;
+  /** Whether to inspect this actor's machine, and where its inspection events go. */
+  inspect?(actorId: string): boolean;
+  onInspect?(actorId: string, event: Record<string, unknown>): void;
   /** Messages taken out of the mailbox, to be kept as dead letters. */
   onDeadLetters(actorId: string, envelopes: Envelope[], reason: string): void;
 }
@@ -99,6 +102,7 @@ export class ActorCell implements SupervisedChild {
         runId: this.deps.runId,
         throttleMs: this.deps.throttleMs,
         liveness: this.deps.liveness,
+        ...(this.deps.inspect?.(this.spec.id) ? { inspect: true } : {}),
       },
       {
         ack: (seq) => {
@@ -110,6 +114,7 @@ export class ActorCell implements SupervisedChild {
         },
         outbound: (batch) => this.deps.onOutbound(this.spec.id, batch),
         malformed: (detail) => this.deps.onMalformed(this.spec.id, detail),
+        inspect: (event) => this.deps.onInspect?.(this.spec.id, event),
         exit: (info) => {
           if (launch.incarnation) this.handleExit(launch.incarnation, info);
           else launch.earlyExit = info;

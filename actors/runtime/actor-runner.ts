@@ -8,7 +8,7 @@
  * message; those at or below the restored sequence are recognised and skipped, so their
  * effect is never applied twice, and none is lost.
  */
-import { createActor, type AnyActorRef, type AnyStateMachine } from 'xstate';
+import { createActor, type AnyActorRef, type AnyStateMachine, type InspectionEvent, type Observer } from 'xstate';
 import type { Clock } from './clock.js';
 import type { ActorDefinition, ActorIo } from './actor.js';
 import { toBusEvent, type BusEmitted, type Envelope } from './envelope.js';
@@ -39,6 +39,8 @@ export interface ActorRunnerInit {
   clock?: Clock;
   /** Called after each message is processed (the worker counts them in shared memory for liveness). */
   onProcessed?: () => void;
+  /** XState's inspection observer for the machine (the inspector is on). */
+  inspect?: Observer<InspectionEvent>;
 }
 
 export interface ActorRunnerEvents {
@@ -87,8 +89,10 @@ export class ActorRunner {
     this.lastSeq = this.restoredSeq;
     this.ackedSeq = this.restoredSeq;
     this.actor = createActor(machine, {
+      id: init.io.actorId,
       ...(record ? { snapshot: record.snapshot as never } : {}),
       ...(init.clock ? { clock: init.clock } : {}),
+      ...(init.inspect ? { inspect: init.inspect } : {}),
     });
     this.actor.on('bus.publish', (emitted: BusEmitted) => {
       if (emitted.type !== 'bus.publish') return;

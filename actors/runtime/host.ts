@@ -24,6 +24,8 @@ export interface IncarnationEvents {
   exit(info: ExitInfo): void;
   /** A message from the actor's thread broke the protocol: counted, dropped, the host keeps running. */
   malformed(detail: string): void;
+  /** An inspection event of the actor's machine (when the launch asked for them). */
+  inspect?(event: Record<string, unknown>): void;
 }
 
 export interface ActorLaunch {
@@ -34,6 +36,8 @@ export interface ActorLaunch {
   runId: string;
   throttleMs: number;
   liveness: { intervalMs: number; timeoutMs: number };
+  /** Forward the machine's inspection events (events.inspect). */
+  inspect?: boolean;
 }
 
 /** One run of an actor, from start to exit. A restart is a new incarnation. */

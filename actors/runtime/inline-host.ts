@@ -6,6 +6,7 @@
  */
 import type { Clock } from './clock.js';
 import { isActorDefinition } from './actor.js';
+import { inspectionForwarder } from './inspection-forwarder.js';
 import { ActorRunner } from './actor-runner.js';
 import { ActorDefinitionError, RuntimeError } from './errors.js';
 import type { ActorIncarnation, ExitInfo, Host } from './host.js';
@@ -58,6 +59,7 @@ export function createInlineHost(init: InlineHostInit): Host {
         setImmediate(() => events.exit(info));
       };
       const snapshots = timedSnapshotPort(init.snapshots);
+      const inspect = spec.inspect ? await inspectionForwarder((event) => events.inspect?.(event)) : undefined;
       const startedAt = performance.now();
       const runner = new ActorRunner(
         {
@@ -67,6 +69,7 @@ export function createInlineHost(init: InlineHostInit): Host {
           snapshots,
           throttleMs: spec.throttleMs,
           ...(init.clock ? { clock: init.clock } : {}),
+          ...(inspect ? { inspect } : {}),
         },
         {
           outbound: (batch) => events.outbound(batch),

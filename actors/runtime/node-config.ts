@@ -246,6 +246,21 @@ const metricsSchema = z.strictObject({
     .default(DEFAULT_METRICS_LISTEN),
 });
 
+/** The inspector relay's port: @statelyai/inspect's default, where its page says to look. */
+export const DEFAULT_INSPECT_PORT = 8080;
+
+const inspectSchema = z.strictObject({
+  /**
+   * XState inspection through Stately's inspector (`run --inspect`). Off by default: a no-op
+   * inspection callback alone halves an actor's event throughput.
+   */
+  enabled: z.boolean().default(false),
+  /** The relay's HTTP page and WebSocket port (all interfaces: the library binds no single address). */
+  port: z.int().min(1).max(65_535).default(DEFAULT_INSPECT_PORT),
+  /** Only these actors' machines (default: every actor). */
+  actors: z.array(z.string().min(1)).min(1).optional(),
+});
+
 export const nodeConfigSchema = z.strictObject({
   dataDir: z.string().min(1).default(DEFAULT_DATA_DIR),
   production: z.boolean().default(false),
@@ -263,6 +278,7 @@ export const nodeConfigSchema = z.strictObject({
   identity: identitySchema.prefault({}),
   mesh: meshSchema.prefault({}),
   metrics: metricsSchema.prefault({}),
+  inspect: inspectSchema.prefault({}),
 }).superRefine((config, ctx) => {
   if (config.production && config.identity.agentSocket === undefined) {
     ctx.addIssue({

@@ -66,6 +66,8 @@ export interface NodeOptions {
   onFatal?: (error: Error) => void;
   /** Each message an actor acknowledged, with its time from publication (ms): feeds the latency histograms. */
   onMessageProcessed?: (actorId: string, latencyMs: number) => void;
+  /** XState inspection of the actors' machines (all, or those listed), each event handed to onEvent. */
+  inspection?: { actors?: readonly string[]; onEvent(actorId: string, event: Record<string, unknown>): void };
 }
 
 export interface X0tta6bl4Node extends Bus {
@@ -169,6 +171,12 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         poisonLimit: config.mailbox.poisonLimit,
         onCrash: (actorId, crash) => sampler?.crashed(actorId, crash),
         ...(options.onMessageProcessed ? { onProcessed: options.onMessageProcessed } : {}),
+        ...(options.inspection
+          ? {
+              inspect: (actorId: string) => options.inspection!.actors === undefined || options.inspection!.actors.includes(actorId),
+              onInspect: options.inspection.onEvent,
+            }
+          : {}),
         onDeadLetters: (actorId, envelopes, reason) => {
           log.warn({ actor: actorId, count: envelopes.length, reason }, 'messages moved to dead letters');
           deadLetters?.add(envelopes.map((envelope) => deadLetter(actorId, envelope, reason, Date.now())));

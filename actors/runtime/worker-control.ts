@@ -17,6 +17,8 @@ export const startActorSchema = Type.Object({
   databasePath: Type.String({ minLength: 1 }),
   runId: Type.String({ minLength: 1 }),
   throttleMs: Type.Integer({ minimum: 0 }),
+  /** Forward the machine's XState inspection events to the host (the inspector is on). */
+  inspect: Type.Optional(Type.Boolean()),
 });
 export type StartActor = Static<typeof startActorSchema>;
 

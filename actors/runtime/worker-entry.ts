@@ -18,6 +18,7 @@ import { warmUpStateMachines } from './warm-up.js';
 import type { Database } from 'better-sqlite3';
 import { openStore } from '../../store/open-store.js';
 import { createActorSnapshotStore } from '../../store/actor-snapshots.js';
+import { inspectionForwarder } from './inspection-forwarder.js';
 import { retainedHeapBytes, threadCpuMs } from './thread-usage.js';
 import { ThreadFaults } from './thread-faults.js';
 import { ThreadSignals } from './thread-signals.js';
@@ -136,6 +137,8 @@ const control: WorkerControl = {
           ended: () => signals.storeWrite(false),
         })
       : undefined;
+    // Inspection is off by default: the inspector library loads only in threads that forward events.
+    const inspect = init.inspect ? await inspectionForwarder((event) => post({ kind: 'inspect', event })) : undefined;
     runner = new ActorRunner(
       {
         definition,
@@ -144,6 +147,7 @@ const control: WorkerControl = {
         ...(snapshots ? { snapshots } : {}),
         throttleMs: init.throttleMs,
         onProcessed: () => signals.messageProcessed(),
+        ...(inspect ? { inspect } : {}),
       },
       {
         outbound: (batch: Outbound[]) => {

@@ -111,6 +111,7 @@ class WorkerIncarnation implements ActorIncarnation {
         databasePath: this.spec.databasePath,
         runId: this.spec.runId,
         throttleMs: this.spec.throttleMs,
+        ...(this.spec.inspect ? { inspect: true } : {}),
       }),
     ).finally(() => clearTimeout(deadline));
     this.restoredSeq = startResult.expect(result, 'start result').restoredSeq;
@@ -222,6 +223,9 @@ class WorkerIncarnation implements ActorIncarnation {
         if (message.ack !== undefined) this.events.ack(message.ack);
         return;
       case 'pong':
+        return;
+      case 'inspect':
+        this.events.inspect?.(message.event);
         return;
       case 'done':
         this.exitWith({ normal: true, reason: 'machine reached a final state' });

@@ -66,6 +66,7 @@ describe('parseNodeConfig', () => {
       identity: { trustDomain: DEFAULT_TRUST_DOMAIN, svidTtlMs: DEFAULT_SVID_TTL_MS },
       mesh: { peers: [], authorize: [{ pathPrefix: '/node' }], postQuantum: { suites: ['x-wing'], rekeyAfterFrames: 2 ** 20, rekeyAfterMs: 120_000 } },
       metrics: { enabled: true, listen: '127.0.0.1:9464' },
+      inspect: { enabled: false, port: 8080 },
     });
     expect(parseNodeConfig(undefined)).toEqual(parseNodeConfig({}));
   });
