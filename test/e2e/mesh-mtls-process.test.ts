@@ -16,6 +16,7 @@ import { encodeFrame, LINK_ID_BYTES, LINK_PROTOCOL_VERSION, RecordReader, type L
 import { parseHostPort } from '../../lib/net/host-port.js';
 import { nodeStatusSchema, type MeshStatus } from '../../actors/runtime/node-status.js';
 import { CLI_MAIN, reapAll, startProcess, TEST_NODE_MAIN, type NodeProcess } from '../helpers/node-process.js';
+import { untilValue } from '../helpers/wait.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -71,26 +72,11 @@ async function mesh(dir: string): Promise<MeshStatus | undefined> {
   return nodeStatusSchema.parse(await callControl(join(dir, 'control.sock'), 'status')).mesh;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 /** Starts the listening node B and returns it with the address it bound. */
 async function startListener(dir: string, spec: Omit<NodeSpec, 'dir' | 'mesh'> & { authorize?: unknown[] }) {
   const node = startNode({ ...spec, dir, mesh: { listen: '127.0.0.1:0', ...(spec.authorize ? { authorize: spec.authorize } : {}) } });
   await node.waitForOutput('"msg":"ready"');
-  const listening = await until('B to listen', async () => (await mesh(dir))?.listening);
+  const listening = await untilValue('B to listen', async () => (await mesh(dir))?.listening);
   return { node, listening };
 }
 
@@ -133,14 +119,14 @@ describe('peer links between node processes (mTLS with SVIDs)', () => {
     const b = await startListener(dirB, { trustDomain: 'mesh.test', spiffeId: B });
     startNode({ dir: dirA, trustDomain: 'mesh.test', spiffeId: A, mesh: { peers: [{ address: b.listening, spiffeId: B }] }, probe: { sendTo: B, count: 200, intervalMs: 5, batch: 5 } });
 
-    const received = await until('200 messages at B', async () => {
+    const received = await untilValue('200 messages at B', async () => {
       const got = await probe(dirB);
       return got.received.length >= 200 ? got : undefined;
     });
     expect(received.received).toEqual(Array.from({ length: 200 }, (_, index) => index + 1));
     expect(received.senders).toEqual([A]);
 
-    const atA = await until('A to see its link acknowledged', async () => {
+    const atA = await untilValue('A to see its link acknowledged', async () => {
       const state = await mesh(dirA);
       const link = state?.links[0];
       return link && link.status === 'up' && link.pending === 0 && link.sent === 200 ? state : undefined;
@@ -166,7 +152,7 @@ describe('peer links between node processes (mTLS with SVIDs)', () => {
     startNode({ dir: dirC, trustDomain: 'other.test', spiffeId: 'spiffe://other.test/node/c', mesh: { peers: [{ address: b.listening, spiffeId: B }] }, probe: { sendTo: B, count: 5 } });
 
     // The dialer of the other trust domain has no bundle for B's: it refuses B.
-    const atC = await until('C to report its failure', async () => {
+    const atC = await untilValue('C to report its failure', async () => {
       const link = (await mesh(dirC))?.links[0];
       return link?.lastError ? link : undefined;
     });
@@ -179,7 +165,7 @@ describe('peer links between node processes (mTLS with SVIDs)', () => {
     expect(await issue.exited).toBe(0);
     const answer = await rogueDial(b.listening, join(dirC, 'rogue'));
     expect(answer).toEqual([{ kind: 'goodbye', reason: 'refused: NoBundleForTrustDomainError' }]);
-    const atB = await until('B to count the refusal', async () => {
+    const atB = await untilValue('B to count the refusal', async () => {
       const state = await mesh(dirB);
       return state && state.refused > 0 ? state : undefined;
     });
@@ -197,13 +183,13 @@ describe('peer links between node processes (mTLS with SVIDs)', () => {
     const b = await startListener(dirB, { trustDomain: 'mesh.test', spiffeId: B });
     startNode({ dir: dirD, trustDomain: 'mesh.test', spiffeId: 'spiffe://mesh.test/workload/d', mesh: { peers: [{ address: b.listening, spiffeId: B }], authorize: [{ trustDomain: 'mesh.test' }] }, probe: { sendTo: B, count: 5 } });
 
-    const atB = await until('B to refuse D', async () => {
+    const atB = await untilValue('B to refuse D', async () => {
       const state = await mesh(dirB);
       return state && state.refused > 0 ? state : undefined;
     });
     expect(atB.lastRefusal).toContain('PeerNotAuthorizedError');
     expect(atB.lastRefusal).toContain('spiffe://mesh.test/workload/d');
-    const atD = await until('D to hear the refusal', async () => {
+    const atD = await untilValue('D to hear the refusal', async () => {
       const link = (await mesh(dirD))?.links[0];
       return link?.lastError?.includes('refused') ? link : undefined;
     });
@@ -229,7 +215,7 @@ describe('peer links between node processes (mTLS with SVIDs)', () => {
       probe: { sendTo: B, count, intervalMs: 20, batch: 2 },
     });
 
-    const received = await until(
+    const received = await untilValue(
       `${count} messages at B`,
       async () => {
         const got = await probe(dirB);
@@ -239,11 +225,11 @@ describe('peer links between node processes (mTLS with SVIDs)', () => {
     );
     expect(received.received).toEqual(Array.from({ length: count }, (_, index) => index + 1));
     // Status reports are coalesced: wait for both sides' reports to catch up with the probe.
-    const atB = await until('B to report every delivery', async () => {
+    const atB = await untilValue('B to report every delivery', async () => {
       const link = (await mesh(dirB))?.links[0];
       return link && link.delivered === count ? link : undefined;
     });
-    const atA = await until('A to see everything acknowledged', async () => {
+    const atA = await untilValue('A to see everything acknowledged', async () => {
       const link = (await mesh(dirA))?.links[0];
       return link && link.pending === 0 && link.sent === count ? link : undefined;
     });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { callControl } from '../../cli/control-client.js';
 import { reapAll, startProcess, TEST_NODE_MAIN, type NodeProcess } from '../helpers/node-process.js';
+import { untilValue } from '../helpers/wait.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -31,16 +32,6 @@ async function endpoint(node: NodeProcess): Promise<string> {
   return `http://${(JSON.parse(line) as { address: string }).address}`;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('metrics, health and readiness over HTTP', () => {
   it('serves metrics promtool accepts, from the runtime, the loop, identity and the mesh; ready once the SVID is there', async () => {
     const dir = dataDir();
@@ -50,7 +41,7 @@ describe('metrics, health and readiness over HTTP', () => {
     ]);
     const base = await endpoint(node);
     expect((await fetch(`${base}/health`)).status).toBe(200);
-    const ready = await until('ready', async () => {
+    const ready = await untilValue('ready', async () => {
       const response = await fetch(`${base}/ready`);
       return response.status === 200 ? response.text() : undefined;
     });
@@ -58,7 +49,7 @@ describe('metrics, health and readiness over HTTP', () => {
 
     // A fault for the loop to find and remedy: its incident shows in the loop's metrics.
     await callControl(join(dir, 'control.sock'), 'chaos', { kind: 'crash-loop', target: 'a' });
-    const text = await until('the recovered incident in the metrics', async () => {
+    const text = await untilValue('the recovered incident in the metrics', async () => {
       const body = await (await fetch(`${base}/metrics`)).text();
       return body.includes('x0tta6bl4_mape_mttr_seconds_count{cause="crash-loop"} 1') ? body : undefined;
     }, 30_000);
@@ -106,7 +97,7 @@ describe('metrics, health and readiness over HTTP', () => {
     const base = await endpoint(node);
     await node.waitForOutput('"msg":"ready"');
     expect((await fetch(`${base}/health`)).status).toBe(200);
-    const response = await until('the waiting reason', async () => {
+    const response = await untilValue('the waiting reason', async () => {
       const answer = await fetch(`${base}/ready`);
       const body = await answer.text();
       return body.includes('waiting') ? { status: answer.status, body } : undefined;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import unix from 'unix-dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reapAll, startProcess, TEST_NODE_MAIN } from '../helpers/node-process.js';
+import { until } from '../helpers/wait.js';
 
 let dir: string | undefined;
 let close: (() => void) | undefined;
@@ -17,14 +18,6 @@ afterEach(async () => {
   close?.();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-async function until(what: string, condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('systemd notification', () => {
   it('sends READY once the tree is up, pings the watchdog, stops pinging while the loop is stuck, and says STOPPING', async () => {
@@ -39,12 +32,12 @@ describe('systemd notification', () => {
       env: { NOTIFY_SOCKET: socketPath, WATCHDOG_USEC: '600000', X0TTA6BL4_TEST_BLOCK_MS: '2000' },
     });
     await node.waitForOutput('"msg":"ready"');
-    await until('READY', () => received.some((m) => m.text.startsWith('READY=1')));
+    await until('READY', () => received.some((m) => m.text.startsWith('READY=1')), 20_000);
     const ready = received.find((m) => m.text.startsWith('READY=1'))!;
     expect(received.indexOf(ready)).toBe(0);
     expect(ready.text).toBe('READY=1\nSTATUS=2/2 actors running');
 
-    await until('three pings', () => received.filter((m) => m.text.startsWith('WATCHDOG=1')).length >= 3);
+    await until('three pings', () => received.filter((m) => m.text.startsWith('WATCHDOG=1')).length >= 3, 20_000);
     const pings = () => received.filter((m) => m.text.startsWith('WATCHDOG=1')).map((m) => m.at);
     const before = pings();
     // Every half interval (300 ms), give or take a loaded machine.
@@ -60,7 +53,7 @@ describe('systemd notification', () => {
 
     node.kill('SIGTERM');
     expect(await node.exited).toBe(0);
-    await until('STOPPING', () => received.some((m) => m.text.startsWith('STOPPING=1')));
+    await until('STOPPING', () => received.some((m) => m.text.startsWith('STOPPING=1')), 20_000);
     const stopping = received.findIndex((m) => m.text.startsWith('STOPPING=1'));
     expect(received.slice(stopping + 1).filter((m) => m.text.startsWith('WATCHDOG=1'))).toEqual([]);
   }, 60_000);

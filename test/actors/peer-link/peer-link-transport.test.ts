@@ -13,6 +13,7 @@ import { parseHostPort } from '../../../lib/net/host-port.js';
 import { parseSpiffeId } from '../../../lib/spiffe/spiffe-id.js';
 import { createTrustDomainCa, issueX509Svid, type TrustDomainCa } from '../../../lib/spiffe/svid-issuer.js';
 import type { MeshLinksState } from '../../../machines/mesh-links-state.js';
+import { until } from '../../helpers/wait.js';
 
 const A = 'spiffe://mesh.test/node/a';
 const B = 'spiffe://mesh.test/node/b';
@@ -83,14 +84,6 @@ const send = (from: Harness, to: string, first: number, last: number) => {
   for (let n = first; n <= last; n++) expect(from.transport.send(to, 'test', Buffer.from(JSON.stringify({ n })))).toBe(true);
 };
 const range = (first: number, last: number) => Array.from({ length: last - first + 1 }, (_, index) => first + index);
-
-async function until(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('peer-link transport', () => {
   it('carries messages both ways on one link, in order, and acknowledges them', async () => {

@@ -12,6 +12,10 @@ import { TLS_EXPORTER_BYTES, TLS_EXPORTER_LABEL } from '../../../lib/crypto/tran
 import { PqSession, type PqSessionOptions } from '../../../actors/peer-link/pq-session.js';
 import { encodeFrame, RecordReader } from '../../../actors/peer-link/frame-codec.js';
 import { pair, peerView, type Pair } from '../../helpers/pq-identities.js';
+import { until as waitUntil } from '../../helpers/wait.js';
+
+/** Frames come fast here: poll every 5 ms, 20 s at most unless told. */
+const until = (what: string, condition: () => boolean, timeoutMs = 20_000) => waitUntil(what, condition, timeoutMs, 5);
 
 let p: Pair;
 beforeAll(async () => {
@@ -81,14 +85,6 @@ function end(role: 'initiator' | 'responder', socket: TLSSocket, pq: Pair, overr
     for (const frame of reader.push(chunk)) if (frame.kind === 'data') session.receive(frame.payload);
   });
   return { session, received, failures };
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 describe('post-quantum session over TLS', () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import unix from 'unix-dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SystemdNotifier, watchdogIntervalMs } from '../../../actors/runtime/systemd/systemd-notifier.js';
+import { until } from '../../helpers/wait.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -24,14 +25,6 @@ function listen(): { path: string; messages: string[] } {
   return { path, messages };
 }
 
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 describe('systemd notifier', () => {
   it('sends newline-separated assignments in one datagram, one line each', async () => {
     const { path, messages } = listen();
@@ -40,7 +33,7 @@ describe('systemd notifier', () => {
     expect(notifier.enabled).toBe(true);
     notifier.notify({ READY: '1', STATUS: 'two\nlines' });
     notifier.notify({ WATCHDOG: '1' });
-    await until(() => messages.length === 2);
+    await until('both datagrams', () => messages.length === 2, 5_000, 5);
     expect(messages).toEqual(['READY=1\nSTATUS=two lines', 'WATCHDOG=1']);
   });
 
@@ -54,7 +47,7 @@ describe('systemd notifier', () => {
     const nowhere = new SystemdNotifier(join(tmpdir(), 'x0tta6bl4-no-such-socket'), (error) => errors.push(error));
     cleanups.push(() => nowhere.close());
     nowhere.notify({ READY: '1' });
-    await until(() => errors.length > 0);
+    await until('the send error', () => errors.length > 0, 5_000, 5);
     expect(nowhere.sendFailures).toBeGreaterThan(0);
   });
 
