@@ -16,7 +16,8 @@ import { parseHostPort } from '../lib/net/host-port.js';
 
 export interface OperatedNode {
   tree(): TreeNodeStatus;
-  readonly bus: { subscribe(topic: string, handler: (payload: unknown) => void): unknown };
+  identityStatus(): IdentityStatus | undefined;
+  meshStatus(): MeshStatus | undefined;
 }
 
 export interface NodeOperations {
@@ -42,11 +43,8 @@ export function statusLine(phase: NodePhase, tree: TreeNodeStatus | undefined, i
 export async function startNodeOperations(options: { config: NodeConfig; node: OperatedNode; log: Logger; metrics: NodeMetrics | undefined }): Promise<NodeOperations> {
   const { config, node, log, metrics } = options;
   let phase: NodePhase = 'starting';
-  let identity: IdentityStatus | undefined;
-  let mesh: MeshStatus | undefined;
-  node.bus.subscribe('identity.state', (payload) => (identity = payload as IdentityStatus));
-  node.bus.subscribe('mesh.links', (payload) => (mesh = payload as MeshStatus));
   const tree = () => (phase === 'running' ? node.tree() : undefined);
+  const summary = () => statusLine(phase, tree(), node.identityStatus(), node.meshStatus());
 
   let http: OpsHttpServer | undefined;
   if (metrics) {
@@ -55,7 +53,7 @@ export async function startNodeOperations(options: { config: NodeConfig; node: O
         listen: parseHostPort(config.metrics.listen, { allowAnyPort: true }),
         metrics: async () => ({ body: await metrics.render(), contentType: metrics.contentType }),
         readiness: () => {
-          const verdict = readiness(phase, tree(), identity);
+          const verdict = readiness(phase, tree(), node.identityStatus());
           return { ready: verdict.ok, reason: verdict.reason };
         },
       });
@@ -80,12 +78,12 @@ export async function startNodeOperations(options: { config: NodeConfig; node: O
     },
     started() {
       phase = 'running';
-      notifier.notify({ READY: '1', STATUS: statusLine(phase, tree(), identity, mesh) });
+      notifier.notify({ READY: '1', STATUS: summary() });
       if (notifier.enabled && intervalMs !== undefined) {
         // Half the interval, as sd_watchdog_enabled(3) advises: one late ping is not a restart.
         watchdog = setInterval(() => {
           const verdict = watch.check(phase, node.tree(), Date.now());
-          if (verdict.ok) notifier.notify({ WATCHDOG: '1', STATUS: statusLine(phase, tree(), identity, mesh) });
+          if (verdict.ok) notifier.notify({ WATCHDOG: '1', STATUS: summary() });
           else notifier.notify({ STATUS: `unhealthy, ${verdict.reason}` });
           if (verdict.reason !== lastVerdict && !verdict.ok) log.error({ reason: verdict.reason }, 'the tree is stuck: withholding the systemd watchdog ping');
           lastVerdict = verdict.reason;

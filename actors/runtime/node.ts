@@ -81,6 +81,9 @@ export interface X0tta6bl4Node extends Bus {
   snapshot(actorId: string): Promise<unknown>;
   /** The supervision tree with states, restarts and mailboxes. */
   tree(): TreeNodeStatus;
+  /** The identity actor's latest `identity.state`, and the peer-link actor's latest `mesh.links` (undefined until they report). */
+  identityStatus(): IdentityStatus | undefined;
+  meshStatus(): MeshStatus | undefined;
   status(): Promise<NodeStatus>;
   /** The actor's thread and machine state as its host reports them. */
   health(actorId: string): Promise<WorkerHealth>;
@@ -336,6 +339,9 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
       if (!root) throw new NodeNotRunningError('read the tree');
       return root.status();
     },
+
+    identityStatus: () => identityState,
+    meshStatus: () => meshState,
 
     async status() {
       requireRunning('read status');

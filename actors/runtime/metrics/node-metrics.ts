@@ -6,7 +6,7 @@
  *    acknowledgement (observed live, a histogram per actor);
  *  - the self-healing loop: incidents by cause, MTTD and MTTR, and each phase's duration, from the
  *    knowledge base's incident rows (each observed once);
- *  - identity: SVID expiry and rotations, from `identity.state`;
+ *  - identity: SVID expiry and rotations, from the identity actor's latest `identity.state`;
  *  - post-quantum sessions: handshakes, rekeys, failures by reason and handshake durations, which
  *    the peer-link worker keeps and reports on `mesh.links` (metrics of a worker thread reach the
  *    main registry through the bus, as its other state does).
@@ -23,7 +23,8 @@ import { histogramValues, registerSnapshot, type SnapshotValue } from './snapsho
 export interface MetricsSource {
   tree(): TreeNodeStatus;
   incidents(options?: { sinceMs?: number }): IncidentReport[];
-  readonly bus: { subscribe(topic: string, handler: (payload: unknown) => void): unknown };
+  identityStatus(): IdentityStatus | undefined;
+  meshStatus(): MeshStatus | undefined;
 }
 
 const PREFIX = 'x0tta6bl4_';
@@ -67,8 +68,6 @@ export class NodeMetrics {
   private readonly observed = new Map<number, Set<string>>();
   private source: MetricsSource | undefined;
   private startedAt = Date.now();
-  private identity: IdentityStatus | undefined;
-  private mesh: MeshStatus | undefined;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -85,8 +84,8 @@ export class NodeMetrics {
   attach(source: MetricsSource): void {
     this.source = source;
     this.startedAt = Date.now();
-    source.bus.subscribe('identity.state', (payload) => (this.identity = payload as IdentityStatus));
-    source.bus.subscribe('mesh.links', (payload) => (this.mesh = payload as MeshStatus));
+    const identity = () => source.identityStatus();
+    const mesh = () => source.meshStatus();
     const actorValues = (read: (actor: ActorStatus) => number): SnapshotValue[] => (this.source ? actors(this.source.tree()).map((actor) => ({ labels: { actor: actor.id }, value: read(actor) })) : []);
     registerSnapshot(this.registry, `${PREFIX}actor_restarts_total`, 'Restarts of each actor by its supervisor.', 'counter', () => actorValues((actor) => actor.restarts));
     registerSnapshot(this.registry, `${PREFIX}actor_up`, '1 while the actor is running, else 0.', 'gauge', () => actorValues((actor) => (actor.state === 'running' ? 1 : 0)));
@@ -107,24 +106,22 @@ export class NodeMetrics {
       [...this.incidentsByCause].map(([cause, value]) => ({ labels: { cause }, value })),
     );
     registerSnapshot(this.registry, `${PREFIX}svid_expiry_timestamp_seconds`, 'When the node\'s current X.509-SVID expires (Unix time).', 'gauge', () =>
-      this.identity?.expiresAt !== undefined ? [{ value: this.identity.expiresAt / 1000 }] : [],
+      identity()?.expiresAt !== undefined ? [{ value: identity()!.expiresAt! / 1000 }] : [],
     );
     registerSnapshot(this.registry, `${PREFIX}svid_updates_total`, 'X.509-SVIDs received from the Workload API (the first and each rotation).', 'counter', () =>
-      this.identity ? [{ value: this.identity.updates }] : [],
+      identity() ? [{ value: identity()!.updates }] : [],
     );
-    registerSnapshot(this.registry, `${PREFIX}identity_ready`, '1 while the node holds a verified SVID, else 0.', 'gauge', () => (this.identity ? [{ value: this.identity.status === 'ready' ? 1 : 0 }] : []));
+    registerSnapshot(this.registry, `${PREFIX}identity_ready`, '1 while the node holds a verified SVID, else 0.', 'gauge', () => (identity() ? [{ value: identity()!.status === 'ready' ? 1 : 0 }] : []));
     registerSnapshot(this.registry, `${PREFIX}mesh_links_up`, 'Peer links with a live, authenticated connection.', 'gauge', () =>
-      this.mesh ? [{ value: this.mesh.links.filter((link) => link.status === 'up').length }] : [],
+      mesh() ? [{ value: mesh()!.links.filter((link) => link.status === 'up').length }] : [],
     );
-    registerSnapshot(this.registry, `${PREFIX}pq_handshakes_total`, 'Completed post-quantum session handshakes.', 'counter', () => (this.mesh ? [{ value: this.mesh.pq.handshakes }] : []));
-    registerSnapshot(this.registry, `${PREFIX}pq_rekeys_total`, 'Post-quantum session rekeys (fresh hybrid exchanges).', 'counter', () => (this.mesh ? [{ value: this.mesh.pq.rekeys }] : []));
+    registerSnapshot(this.registry, `${PREFIX}pq_handshakes_total`, 'Completed post-quantum session handshakes.', 'counter', () => (mesh() ? [{ value: mesh()!.pq.handshakes }] : []));
+    registerSnapshot(this.registry, `${PREFIX}pq_rekeys_total`, 'Post-quantum session rekeys (fresh hybrid exchanges).', 'counter', () => (mesh() ? [{ value: mesh()!.pq.rekeys }] : []));
     registerSnapshot(this.registry, `${PREFIX}pq_failures_total`, 'Post-quantum sessions that failed, by reason.', 'counter', () =>
-      this.mesh ? Object.entries(this.mesh.pq.failures).map(([reason, value]) => ({ labels: { reason }, value })) : [],
+      mesh() ? Object.entries(mesh()!.pq.failures).map(([reason, value]) => ({ labels: { reason }, value })) : [],
     );
     registerSnapshot(this.registry, `${PREFIX}pq_handshake_duration_seconds`, 'Duration of post-quantum session handshakes.', 'histogram', () =>
-      this.mesh
-        ? histogramValues(`${PREFIX}pq_handshake_duration_seconds`, HANDSHAKE_SECONDS_BUCKETS, this.mesh.pq.handshakeSeconds.cumulative, this.mesh.pq.handshakeSeconds.sum, this.mesh.pq.handshakes)
-        : [],
+      mesh() ? histogramValues(`${PREFIX}pq_handshake_duration_seconds`, HANDSHAKE_SECONDS_BUCKETS, mesh()!.pq.handshakeSeconds.cumulative, mesh()!.pq.handshakeSeconds.sum, mesh()!.pq.handshakes) : [],
     );
   }
 
