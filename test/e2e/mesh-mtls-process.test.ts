@@ -134,8 +134,13 @@ describe('peer links between node processes (mTLS with SVIDs)', () => {
     expect(atA!.spiffeId).toBe(A);
     expect(atA!.links).toMatchObject([{ peer: B, role: 'dialer', status: 'up', address: b.listening, suite: 'x-wing', epoch: 0 }]);
     expect(atA!.pq.handshakes).toBe(1);
-    const atB = await mesh(dirB);
-    expect(atB!.links).toMatchObject([{ peer: A, role: 'acceptor', status: 'up', delivered: 200 }]);
+    // B's link state is published by its peer-link actor and reaches `status` after the probe's
+    // messages do: wait for the state that says all 200 were delivered instead of reading it once.
+    const atB = await untilValue('B to report all 200 delivered', async () => {
+      const state = await mesh(dirB);
+      return state?.links[0]?.delivered === 200 ? state : undefined;
+    });
+    expect(atB.links).toMatchObject([{ peer: A, role: 'acceptor', status: 'up', delivered: 200 }]);
 
     const text = startProcess([CLI_MAIN, 'status', '--data-dir', dirB]);
     expect(await text.exited).toBe(0);

@@ -1,0 +1,44 @@
+/**
+ * No benchmark may depend on the calendar: the suites that `npm test`'s quick gate runs are run
+ * here with the process clock a year ahead (libfaketime, installed by scripts/setup.sh, shifts the
+ * clock OpenSSL and the certificates see too), and each must still produce every figure the gate
+ * guards. A fixed date in a fixture (the identity bench once checked a chain at the fixture's
+ * 2026-11-26 against a CA made from the real time) fails here before it fails CI on a later day.
+ * Only that the figures exist is checked, not their values: timing belongs to bench:check.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadBaseline } from '../../../perf/dashboard/baseline.js';
+
+const RUNNER = fileURLToPath(new URL('../../../perf/run.js', import.meta.url));
+const FAKETIME = '/usr/bin/faketime';
+const AHEAD = '+365d';
+
+const guarded = loadBaseline().figures.filter((entry) => entry.quick);
+const suites = [...new Set(guarded.map((entry) => entry.suite))];
+
+describe('the quick benchmark gate on a later date', () => {
+  it('has libfaketime (scripts/setup.sh installs it)', () => {
+    expect(existsSync(FAKETIME), `${FAKETIME} is missing: run scripts/setup.sh`).toBe(true);
+  });
+
+  it('shifts the clock the suites see', () => {
+    const result = spawnSync(FAKETIME, ['-f', AHEAD, process.execPath, '-p', 'Date.now()'], { encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    expect(Number(result.stdout) - Date.now()).toBeGreaterThan(360 * 86_400_000);
+  });
+
+  it.each(suites)('runs the %s suite a year ahead and emits every guarded figure', (suite) => {
+    const result = spawnSync(FAKETIME, ['-f', AHEAD, process.execPath, RUNNER, suite, '--quick', '--no-save'], { encoding: 'utf8', timeout: 240_000 });
+    expect(result.status, `${result.stderr}`.slice(-4_000)).toBe(0);
+    const names = new Set(
+      result.stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => (JSON.parse(line) as { name: string }).name),
+    );
+    for (const entry of guarded.filter((candidate) => candidate.suite === suite)) expect(names, `figure ${entry.name}`).toContain(entry.name);
+  }, 300_000);
+});
