@@ -1,10 +1,10 @@
 /**
- * One call to a running node over its control socket (see actors/runtime/control-server.ts for
+ * One call to a running node over its control socket (see actors/runtime/ops/control-server.ts for
  * the protocol). Failures to reach the node are ControlErrors; an error the node answers with is
  * rebuilt with its own name and message, so callers match on what the node said.
  */
 import { createConnection } from 'node:net';
-import { controlResponseSchema } from '../actors/runtime/control-server.js';
+import { controlResponseSchema } from '../actors/runtime/ops/control-server.js';
 import { rebuildError } from '../actors/runtime/errors.js';
 import { ControlError } from './control-error.js';
 

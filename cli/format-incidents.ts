@@ -2,7 +2,7 @@
  * `x0tta6bl4 incidents` for humans: one block per incident, its phases as offsets from the fault
  * (or from detection when the fault's start is not known), then each action with its outcome.
  */
-import type { IncidentReport } from '../actors/runtime/mape-status.js';
+import type { IncidentReport } from '../store/mape-status.js';
 import { formatDuration } from './format-status.js';
 import { nearestRank } from '../store/nearest-rank.js';
 

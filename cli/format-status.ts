@@ -12,7 +12,7 @@ import type {
   NodeStatus,
   SupervisorStatus,
   TreeNodeStatus,
-} from '../actors/runtime/node-status.js';
+} from '../actors/runtime/ops/node-status.js';
 
 export function formatStatus(status: NodeStatus): string {
   const lines = [

@@ -3,7 +3,7 @@
  * (ECDSA P-256) in the data directory, for a node or a local mesh without a SPIRE agent.
  * Refused in production mode.
  */
-import { caFiles, initEmbeddedCa, refuseInProduction } from '../actors/identity/embedded-ca-files.js';
+import { caFiles, initEmbeddedCa, refuseInProduction } from '../lib/spiffe/embedded-ca-files.js';
 import { parseTrustDomain } from '../lib/spiffe/spiffe-id.js';
 import { configFromFlags, type ConfigFlags } from './command-config.js';
 

@@ -7,7 +7,7 @@ import { PemConverter } from '@peculiar/x509';
 import { webcrypto } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadEmbeddedCa, refuseInProduction } from '../actors/identity/embedded-ca-files.js';
+import { loadEmbeddedCa, refuseInProduction } from '../lib/spiffe/embedded-ca-files.js';
 import { parseSpiffeId } from '../lib/spiffe/spiffe-id.js';
 import { DEFAULT_SVID_TTL_MS } from '../lib/spiffe/defaults.js';
 import { issueX509Svid } from '../lib/spiffe/svid-issuer.js';

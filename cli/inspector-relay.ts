@@ -9,7 +9,7 @@
  * the inspector on, the node exits explicitly once it has shut down (run-node.ts).
  */
 import { connect } from 'node:net';
-import type { Logger } from '../actors/runtime/logger.js';
+import type { Logger } from '../actors/runtime/actor-kit/logger.js';
 
 export interface InspectorRelay {
   send(actorId: string, event: Record<string, unknown>): void;

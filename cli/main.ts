@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The `x0tta6bl4` command line: one file per command; this one only parses and dispatches. */
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { ConfigError } from '../actors/runtime/config-error.js';
+import { ConfigError } from '../actors/runtime/config/config-error.js';
 import { EXIT_CONFIG, EXIT_FATAL } from './exit-codes.js';
 import { runCommand } from './run-command.js';
 import { statusCommand } from './status-command.js';
@@ -9,7 +9,7 @@ import { chaosCommand } from './chaos-command.js';
 import { incidentsCommand } from './incidents-command.js';
 import { UsageError } from './usage-error.js';
 import { SpiffeIdError } from '../lib/spiffe/errors.js';
-import { EmbeddedCaError } from '../actors/identity/embedded-ca-error.js';
+import { EmbeddedCaError } from '../lib/spiffe/embedded-ca-error.js';
 import { CAUSE_KINDS } from '../lib/mape/causes.js';
 
 const program = new Command()

@@ -5,13 +5,13 @@
  * watchdog ping is a timer on the main event loop, so a stuck loop stops it by itself; a tree
  * stuck away from `running` stops it through TreeWatch.
  */
-import type { Logger } from '../actors/runtime/logger.js';
-import type { NodeMetrics } from '../actors/runtime/metrics/node-metrics.js';
-import { startOpsHttpServer, type OpsHttpServer } from '../actors/runtime/metrics/ops-http-server.js';
-import type { NodeConfig } from '../actors/runtime/node-config.js';
-import type { IdentityStatus, MeshStatus, TreeNodeStatus } from '../actors/runtime/node-status.js';
-import { SystemdNotifier, watchdogIntervalMs } from '../actors/runtime/systemd/systemd-notifier.js';
-import { actorsOf, readiness, TreeWatch, type NodePhase } from '../actors/runtime/tree-health.js';
+import type { Logger } from '../actors/runtime/actor-kit/logger.js';
+import type { NodeMetrics } from '../actors/runtime/ops/metrics/node-metrics.js';
+import { startOpsHttpServer, type OpsHttpServer } from '../actors/runtime/ops/metrics/ops-http-server.js';
+import type { NodeConfig } from '../actors/runtime/config/node-config.js';
+import type { IdentityStatus, MeshStatus, TreeNodeStatus } from '../actors/runtime/ops/node-status.js';
+import { SystemdNotifier, watchdogIntervalMs } from '../actors/runtime/ops/systemd/systemd-notifier.js';
+import { actorsOf, readiness, TreeWatch, type NodePhase } from '../actors/runtime/ops/tree-health.js';
 import { parseHostPort } from '../lib/net/host-port.js';
 
 export interface OperatedNode {

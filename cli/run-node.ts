@@ -4,18 +4,18 @@
  * ends by itself (nothing left open); the exit code says why it ended (exit-codes.ts).
  */
 import { createNode, type NodeOptions } from '../actors/runtime/node.js';
-import { startControlServer, type ControlServer } from '../actors/runtime/control-server.js';
-import { createLogger, type Logger } from '../actors/runtime/logger.js';
-import type { NodeConfig } from '../actors/runtime/node-config.js';
-import { FAULT_KINDS } from '../actors/runtime/fault-kinds.js';
-import { defaultChaosTarget } from '../actors/runtime/chaos-target.js';
+import { startControlServer, type ControlServer } from '../actors/runtime/ops/control-server.js';
+import { createLogger, type Logger } from '../actors/runtime/actor-kit/logger.js';
+import type { NodeConfig } from '../actors/runtime/config/node-config.js';
+import { FAULT_KINDS } from '../actors/runtime/self-healing/fault-kinds.js';
+import { defaultChaosTarget } from '../actors/runtime/self-healing/chaos-target.js';
 import { CAUSE_KINDS } from '../lib/mape/causes.js';
 import { StoreCorruptError, StoreVersionError } from '../store/errors.js';
 import { EXIT_FATAL, EXIT_OK, EXIT_SELF_TEST, EXIT_STORE_REFUSED } from './exit-codes.js';
 import { SelfTestError } from '../lib/crypto/crypto-errors.js';
 import { loadPqc } from '../lib/crypto/liboqs.js';
 import { runCryptoSelfTest } from '../lib/crypto/self-test.js';
-import { NodeMetrics } from '../actors/runtime/metrics/node-metrics.js';
+import { NodeMetrics } from '../actors/runtime/ops/metrics/node-metrics.js';
 import { startNodeOperations, type NodeOperations } from './node-operations.js';
 import { startInspectorRelay } from './inspector-relay.js';
 import { z } from 'zod';

@@ -8,7 +8,7 @@
  * Time comes from the windows (detection) and the `now` port (diagnosis).
  */
 import { assign, enqueueActions, setup } from 'xstate';
-import type { MachineBusEmitted } from './bus-emitted.js';
+import type { BusEmitted } from '../lib/bus/bus-emitted.js';
 import type { DetectedAnomaly } from '../lib/mape/detector.js';
 import { diagnose, type CauseCandidate } from '../lib/mape/diagnose.js';
 import { ewmaDetector, type EwmaState } from '../lib/mape/ewma.js';
@@ -94,7 +94,7 @@ export function createAnalyzerMachine(ports: AnalyzerPorts, input: AnalyzerInput
   const rank = (anomaly: DetectedAnomaly) => rankOf.get(anomaly.detector) ?? Number.MAX_SAFE_INTEGER;
 
   return setup({
-    types: {} as { context: AnalyzerContext; events: AnalyzerEvent; emitted: MachineBusEmitted },
+    types: {} as { context: AnalyzerContext; events: AnalyzerEvent; emitted: BusEmitted },
     actions: {
       analyze: enqueueActions(({ context, event, enqueue }) => {
         if (event.type !== 'telemetry.window') return;

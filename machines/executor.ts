@@ -11,7 +11,7 @@
  * goes on with the next windows. No timers: the windows, one per sampling interval, are the clock.
  */
 import { enqueueActions, setup } from 'xstate';
-import type { MachineBusEmitted } from './bus-emitted.js';
+import type { BusEmitted } from '../lib/bus/bus-emitted.js';
 import type { RuntimeCommand, RuntimeCommandResult } from '../lib/mape/actions.js';
 import type { Outcome, Plan, PlanCandidate } from '../lib/mape/plan.js';
 import type { TelemetryWindow } from '../lib/mape/telemetry.js';
@@ -72,10 +72,10 @@ type ExecutorEvent =
   | { type: 'runtime.command.result'; payload: RuntimeCommandResult }
   | { type: 'telemetry.window'; payload: TelemetryWindow };
 
-type Step = { context: ExecutorContext; emitted: MachineBusEmitted[] };
+type Step = { context: ExecutorContext; emitted: BusEmitted[] };
 
 export function createExecutorMachine(ports: ExecutorPorts, input: ExecutorInput) {
-  const command = (running: Running, rollback: boolean): MachineBusEmitted => {
+  const command = (running: Running, rollback: boolean): BusEmitted => {
     const candidate = running.plan.candidates[running.index]!;
     const payload: RuntimeCommand = rollback
       ? { commandId: running.actionId, kind: candidate.rollback!, target: candidate.target, params: { ...candidate.params, ...running.effect } }
@@ -83,7 +83,7 @@ export function createExecutorMachine(ports: ExecutorPorts, input: ExecutorInput
     return { type: 'bus.publish', topic: 'runtime.command', payload };
   };
 
-  const outcome = (running: Running, success: boolean, final: boolean, at: number): MachineBusEmitted => {
+  const outcome = (running: Running, success: boolean, final: boolean, at: number): BusEmitted => {
     const candidate = running.plan.candidates[running.index];
     const payload: Outcome = {
       incidentId: running.plan.incidentId,
@@ -100,7 +100,7 @@ export function createExecutorMachine(ports: ExecutorPorts, input: ExecutorInput
   };
 
   /** Tries candidates from `index` on; none left (or all busy), the incident failed and the next plan starts. */
-  const tryFrom = (context: ExecutorContext, plan: Plan, index: number, emitted: MachineBusEmitted[]): Step => {
+  const tryFrom = (context: ExecutorContext, plan: Plan, index: number, emitted: BusEmitted[]): Step => {
     let nextActionId = context.nextActionId;
     for (let i = index; i < plan.candidates.length; i++) {
       const candidate: PlanCandidate = plan.candidates[i]!;
@@ -120,14 +120,14 @@ export function createExecutorMachine(ports: ExecutorPorts, input: ExecutorInput
     return nextPlan({ ...context, current: null, nextActionId, failed: context.failed + 1 }, emitted);
   };
 
-  const nextPlan = (context: ExecutorContext, emitted: MachineBusEmitted[]): Step => {
+  const nextPlan = (context: ExecutorContext, emitted: BusEmitted[]): Step => {
     const [plan, ...rest] = context.queue;
     if (!plan) return { context: { ...context, current: null }, emitted };
     return tryFrom({ ...context, queue: rest, current: null }, plan, 0, emitted);
   };
 
   /** The current action did not work: undo it if it can be undone, else go on with the next candidate. */
-  const actionFailed = (context: ExecutorContext, running: Running, detail: string, executed: boolean, emitted: MachineBusEmitted[]): Step => {
+  const actionFailed = (context: ExecutorContext, running: Running, detail: string, executed: boolean, emitted: BusEmitted[]): Step => {
     const at = ports.now();
     const candidate = running.plan.candidates[running.index]!;
     if (executed && candidate.rollback !== null) {
@@ -142,7 +142,7 @@ export function createExecutorMachine(ports: ExecutorPorts, input: ExecutorInput
   };
 
   return setup({
-    types: {} as { context: ExecutorContext; events: ExecutorEvent; emitted: MachineBusEmitted },
+    types: {} as { context: ExecutorContext; events: ExecutorEvent; emitted: BusEmitted },
     actions: {
       abandonOrphans: () => {
         const at = ports.now();

@@ -5,7 +5,7 @@
  * "waiting for an SVID, and why" is never silent.
  */
 import { assign, emit, setup, type AnyActorLogic } from 'xstate';
-import type { MachineBusEmitted } from './bus-emitted.js';
+import type { BusEmitted } from '../lib/bus/bus-emitted.js';
 
 export type IdentityMode = 'agent' | 'embedded';
 
@@ -47,7 +47,7 @@ export interface IdentityStateMessage {
   rejected: number;
 }
 
-function stateMessage(status: IdentityStatus, context: IdentityContext): MachineBusEmitted {
+function stateMessage(status: IdentityStatus, context: IdentityContext): BusEmitted {
   const payload: IdentityStateMessage = {
     status,
     mode: context.mode,
@@ -62,7 +62,7 @@ function stateMessage(status: IdentityStatus, context: IdentityContext): Machine
 
 export function createIdentityMachine(workloadApi: AnyActorLogic, input: { mode: IdentityMode; endpoint: string }) {
   return setup({
-    types: {} as { context: IdentityContext; events: IdentityEvent; emitted: MachineBusEmitted },
+    types: {} as { context: IdentityContext; events: IdentityEvent; emitted: BusEmitted },
     actors: { workloadApi },
     actions: {
       announce: emit(({ context }, params: { status: IdentityStatus }) => stateMessage(params.status, context)),

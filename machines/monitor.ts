@@ -6,7 +6,7 @@
  * Pure: the store is reached through the ports; time comes from the samples themselves.
  */
 import { assign, emit, setup } from 'xstate';
-import type { MachineBusEmitted } from './bus-emitted.js';
+import type { BusEmitted } from '../lib/bus/bus-emitted.js';
 import { isMetricName } from '../lib/mape/metrics.js';
 import type { AcceptedPoint, TelemetrySample, TelemetryWindow } from '../lib/mape/telemetry.js';
 
@@ -37,7 +37,7 @@ type MonitorEvent = { type: 'telemetry.sample'; payload: TelemetrySample };
 export function createMonitorMachine(ports: MonitorPorts, options: { retentionEveryMs?: number } = {}) {
   const retentionEveryMs = options.retentionEveryMs ?? RETENTION_EVERY_MS;
   return setup({
-    types: {} as { context: MonitorContext; events: MonitorEvent; emitted: MachineBusEmitted },
+    types: {} as { context: MonitorContext; events: MonitorEvent; emitted: BusEmitted },
     actions: {
       ingest: assign(({ context, event }) => {
         const sample = event.payload;

@@ -6,8 +6,8 @@
  * ever made without an identity.
  */
 import { assign, emit, sendTo, setup, type AnyActorLogic } from 'xstate';
-import type { MachineBusEmitted } from './bus-emitted.js';
-import { HANDSHAKE_SECONDS_BUCKETS, type MeshLinksState } from './mesh-links-state.js';
+import type { BusEmitted } from '../lib/bus/bus-emitted.js';
+import { HANDSHAKE_SECONDS_BUCKETS, type MeshLinksState } from '../lib/mesh/links-state.js';
 
 export interface MeshSendMessage {
   to: string;
@@ -47,10 +47,10 @@ const EMPTY: MeshLinksState = { links: [], refused: 0, handshakeFailures: 0, unr
 
 export function createPeerLinkMachine(transport: AnyActorLogic) {
   return setup({
-    types: {} as { context: PeerLinkContext; events: PeerLinkEvent; emitted: MachineBusEmitted },
+    types: {} as { context: PeerLinkContext; events: PeerLinkEvent; emitted: BusEmitted },
     actors: { transport },
     actions: {
-      report: emit(({ context }): MachineBusEmitted => {
+      report: emit(({ context }): BusEmitted => {
         const payload: MeshLinksMessage = { ...context.state, phase: context.phase, ...(context.reason !== null ? { reason: context.reason } : {}) };
         return { type: 'bus.publish', topic: 'mesh.links', payload };
       }),
@@ -66,7 +66,7 @@ export function createPeerLinkMachine(transport: AnyActorLogic) {
       // Queued by the transport while there is no connection yet, so nothing sent early is lost.
       'mesh.send': { actions: sendTo('transport', ({ event }) => event) },
       'transport.received': {
-        actions: emit(({ event }): MachineBusEmitted => ({ type: 'bus.publish', topic: 'mesh.recv', payload: event.message })),
+        actions: emit(({ event }): BusEmitted => ({ type: 'bus.publish', topic: 'mesh.recv', payload: event.message })),
       },
     },
     states: {

@@ -5,7 +5,7 @@
  * governance: when none below it is left, the plan is held (shown in status) instead of run.
  */
 import { enqueueActions, setup } from 'xstate';
-import type { MachineBusEmitted } from './bus-emitted.js';
+import type { BusEmitted } from '../lib/bus/bus-emitted.js';
 import type { ActionKind } from '../lib/mape/actions.js';
 import type { Diagnosis, Outcome, Plan } from '../lib/mape/plan.js';
 import { preconditionsHold, type Preconditions } from '../lib/mape/preconditions.js';
@@ -44,7 +44,7 @@ type PlannerEvent = { type: 'mape.diagnosis'; payload: Diagnosis };
 
 export function createPlannerMachine(ports: PlannerPorts, options: PlannerOptions) {
   return setup({
-    types: {} as { context: PlannerContext; events: PlannerEvent; emitted: MachineBusEmitted },
+    types: {} as { context: PlannerContext; events: PlannerEvent; emitted: BusEmitted },
     actions: {
       plan: enqueueActions(({ context, event, enqueue }) => {
         const diagnosis = event.payload;

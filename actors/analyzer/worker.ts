@@ -11,9 +11,9 @@ import { createAnomalyStore } from '../../store/anomalies.js';
 import { createDetectorRuleStore } from '../../store/detector-rules.js';
 import { createIncidentStore } from '../../store/incidents.js';
 import { createInjectedFaultStore } from '../../store/injected-faults.js';
-import { defineStoreActor } from '../runtime/store-actor.js';
-import { createLogger } from '../runtime/logger.js';
-import { nextFreeId } from '../runtime/next-free-id.js';
+import { defineStoreActor } from '../runtime/actor-kit/store-actor.js';
+import { createLogger } from '../runtime/actor-kit/logger.js';
+import { nextFreeId } from '../../store/next-free-id.js';
 
 /** An injection older than this when its target's incident is detected went unnoticed: not that incident's cause. */
 const INJECTION_MATCH_WINDOW_MS = 30_000;

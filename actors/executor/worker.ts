@@ -9,9 +9,9 @@ import { createIncidentStore } from '../../store/incidents.js';
 import { TargetBusyError } from '../../store/knowledge-base-errors.js';
 import { createOutcomeStore } from '../../store/outcomes.js';
 import { createUnfinishedActionStore } from '../../store/unfinished-actions.js';
-import { defineStoreActor } from '../runtime/store-actor.js';
-import { markOnce } from '../runtime/incident-marks.js';
-import { nextFreeId } from '../runtime/next-free-id.js';
+import { defineStoreActor } from '../runtime/actor-kit/store-actor.js';
+import { markOnce } from '../../store/incident-marks.js';
+import { nextFreeId } from '../../store/next-free-id.js';
 
 export default defineStoreActor((store) => {
   const outcomes = createOutcomeStore(store);

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseSpiffeId, type SpiffeId } from '../../lib/spiffe/spiffe-id.js';
-import { caFiles, EmbeddedCaError, embeddedWorkloadSocketPath, identityDir, initEmbeddedCa, loadEmbeddedCa } from './embedded-ca-files.js';
+import { caFiles, EmbeddedCaError, embeddedWorkloadSocketPath, identityDir, initEmbeddedCa, loadEmbeddedCa } from '../../lib/spiffe/embedded-ca-files.js';
 import { createEmbeddedSvidSource } from './embedded-svid-source.js';
 import { startWorkloadApiServer } from './workload-api-server.js';
 

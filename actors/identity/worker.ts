@@ -12,8 +12,8 @@ import { DEFAULT_SVID_TTL_MS } from '../../lib/spiffe/defaults.js';
 import { parseEndpointAddress, type EndpointAddress } from '../../lib/spiffe/endpoint-address.js';
 import { chooseVerifiedSvid } from '../../lib/spiffe/svid-choice.js';
 import { createIdentityMachine, type IdentityEvent } from '../../machines/identity.js';
-import { defineActor } from '../runtime/actor.js';
-import { InvalidActorOptionError, optionalPositiveInt } from '../runtime/actor-options.js';
+import { defineActor } from '../runtime/contracts/actor.js';
+import { InvalidActorOptionError, optionalPositiveInt } from '../runtime/actor-kit/actor-options.js';
 import { startEmbeddedAgent, type EmbeddedAgent } from './embedded-agent.js';
 import { X509ContextWatcher, type X509Context } from '../../lib/spiffe/workload-api-client.js';
 

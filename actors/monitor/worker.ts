@@ -4,8 +4,8 @@
  */
 import { createMonitorMachine } from '../../machines/monitor.js';
 import { createSampleStore } from '../../store/samples.js';
-import { optionalPositiveInt } from '../runtime/actor-options.js';
-import { defineStoreActor } from '../runtime/store-actor.js';
+import { optionalPositiveInt } from '../runtime/actor-kit/actor-options.js';
+import { defineStoreActor } from '../runtime/actor-kit/store-actor.js';
 
 export default defineStoreActor((db, io) => {
   const rawRetentionMs = optionalPositiveInt(io.options, 'rawRetentionMs');

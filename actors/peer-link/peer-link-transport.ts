@@ -32,8 +32,9 @@ import { toPeerPolicies, type AuthorizeEntry } from './authorize.js';
 import { LinkConnection } from './link-connection.js';
 import { LinkFrameError } from './link-frame-error.js';
 import { LinkStream, SendWindowFullError } from './link-stream.js';
-import { HANDSHAKE_SECONDS_BUCKETS, type LinkRole, type LinkState, type MeshLinksState } from '../../machines/mesh-links-state.js';
+import { HANDSHAKE_SECONDS_BUCKETS, type LinkRole, type LinkState, type MeshLinksState } from '../../lib/mesh/links-state.js';
 import { formatHostPort, type HostPort } from '../../lib/net/host-port.js';
+import { backoffDelayMs } from '../../lib/timing/backoff.js';
 
 export interface NodeCredentials extends SvidCredentials {
   spiffeId: string;
@@ -88,6 +89,8 @@ export const DEFAULT_TRANSPORT_TIMING: TransportTiming = {
   reportEveryMs: 100,
 };
 
+/** Redials spread over ±20% of their nominal delay, so the peers of a restarted node do not all dial it at once. */
+export const RECONNECT_JITTER = 0.2;
 /** Re-authenticate when this fraction of a connection's lifetime is left (SPIRE rotates at half-life, so rotation usually comes first). */
 export const REAUTH_REMAINING_FRACTION = 0.25;
 /** Links one node accepts in all, and per peer identity: bounds what an authorized but misbehaving peer can hold. */
@@ -529,8 +532,8 @@ export class PeerLinkTransport {
     if (this.stopped || link.dialing) return;
     clearTimeout(link.reconnectTimer);
     link.attempts++;
-    const nominal = Math.min(this.timing.reconnectMaxMs, this.timing.reconnectMinMs * 2 ** (link.attempts - 1));
-    link.reconnectTimer = setTimeout(() => this.dial(link), Math.round(nominal * (0.8 + 0.4 * Math.random())));
+    const delayMs = backoffDelayMs({ minMs: this.timing.reconnectMinMs, maxMs: this.timing.reconnectMaxMs, jitter: RECONNECT_JITTER }, link.attempts, Math.random);
+    link.reconnectTimer = setTimeout(() => this.dial(link), delayMs);
   }
 
   private reauthenticate(link: Link, reason: string): void {

@@ -13,9 +13,9 @@ import { parseEndpointAddress } from '../../lib/spiffe/endpoint-address.js';
 import { chooseVerifiedSvid } from '../../lib/spiffe/svid-choice.js';
 import { X509ContextWatcher } from '../../lib/spiffe/workload-api-client.js';
 import { createPeerLinkMachine, type PeerLinkEvent } from '../../machines/peer-link.js';
-import { defineActor } from '../runtime/actor.js';
-import { InvalidActorOptionError } from '../runtime/actor-options.js';
-import { createLogger } from '../runtime/logger.js';
+import { defineActor } from '../runtime/contracts/actor.js';
+import { InvalidActorOptionError } from '../runtime/actor-kit/actor-options.js';
+import { createLogger } from '../runtime/actor-kit/logger.js';
 import { MAX_PAYLOAD_BYTES } from './frame-codec.js';
 import { PeerLinkTransport } from './peer-link-transport.js';
 

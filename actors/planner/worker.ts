@@ -9,11 +9,11 @@ import { createPlannerMachine, type PlannerPorts } from '../../machines/planner.
 import { createIncidentStore } from '../../store/incidents.js';
 import { createOutcomeStore } from '../../store/outcomes.js';
 import { createPolicyStore } from '../../store/policies.js';
-import { defineStoreActor } from '../runtime/store-actor.js';
-import { optionalFraction, optionalPositiveInt } from '../runtime/actor-options.js';
+import { defineStoreActor } from '../runtime/actor-kit/store-actor.js';
+import { optionalFraction, optionalPositiveInt } from '../runtime/actor-kit/actor-options.js';
 import { DEFAULT_RISK_THRESHOLD } from '../../lib/mape/defaults.js';
-import { markOnce } from '../runtime/incident-marks.js';
-import { createLogger } from '../runtime/logger.js';
+import { markOnce } from '../../store/incident-marks.js';
+import { createLogger } from '../runtime/actor-kit/logger.js';
 
 export default defineStoreActor((store, io) => {
   const log = createLogger('warn').child({ actor: io.actorId });

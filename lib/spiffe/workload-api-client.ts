@@ -16,6 +16,7 @@ import { parseCertificates } from './certificates.js';
 import { parseSpiffeId, type SpiffeId } from './spiffe-id.js';
 import { leafSpiffeId } from './x509-svid.js';
 import { SECURITY_HEADER, workloadApiClientConstructor, type X509SvidResponseMessage } from './workload-api-proto.js';
+import { backoffDelayMs, type BackoffPolicy } from '../timing/backoff.js';
 
 export interface X509SvidEntry {
   spiffeId: SpiffeId;
@@ -39,11 +40,7 @@ export type WatcherState =
   | { status: 'failed'; reason: string }
   | { status: 'stopped' };
 
-export interface BackoffOptions {
-  minMs: number;
-  maxMs: number;
-  jitter: number;
-}
+export type BackoffOptions = BackoffPolicy;
 
 /** As go-spiffe retries: quickly at first, never more than every 30 s apart. */
 export const DEFAULT_WORKLOAD_API_BACKOFF: BackoffOptions = { minMs: 100, maxMs: 30_000, jitter: 0.2 };
@@ -119,8 +116,7 @@ export class X509ContextWatcher {
   private retry(reason: string): void {
     this.attempts++;
     const backoff = this.options.backoff ?? DEFAULT_WORKLOAD_API_BACKOFF;
-    const base = Math.min(backoff.maxMs, backoff.minMs * 2 ** (this.attempts - 1));
-    const retryInMs = Math.round(base * (1 - backoff.jitter + Math.random() * 2 * backoff.jitter));
+    const retryInMs = backoffDelayMs(backoff, this.attempts, Math.random);
     this.setState({ status: 'waiting', reason, retryInMs, attempts: this.attempts });
     this.retryTimer = setTimeout(() => this.connect(), retryInMs);
   }

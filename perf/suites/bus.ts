@@ -6,7 +6,7 @@
  */
 import { loadavg } from 'node:os';
 import { DEFAULT_MAX_BATCH, type X0tta6bl4Node } from '../../actors/runtime/node.js';
-import { DEFAULT_INFLIGHT_WINDOW, DEFAULT_MAILBOX_CAPACITY, DEFAULT_SNAPSHOT_THROTTLE_MS } from '../../actors/runtime/node-config.js';
+import { DEFAULT_INFLIGHT_WINDOW, DEFAULT_MAILBOX_CAPACITY, DEFAULT_SNAPSHOT_THROTTLE_MS } from '../../actors/runtime/config/node-config.js';
 import { COUNTER_ACTOR } from '../../test/fixtures/fixture-paths.js';
 import { nextTurn, startBenchNode, type BenchNode } from '../fixtures/bench-node.js';
 import { RELAY_ACTOR, SINK_ACTOR } from '../fixtures/bench-paths.js';

@@ -13,9 +13,9 @@
  * (detection cannot beat the first sample after the fault, except for the crash events the
  * runtime reports at once).
  */
-import { mapeSubtree } from '../../actors/runtime/default-tree.js';
-import type { IncidentReport } from '../../actors/runtime/mape-status.js';
-import { parseNodeConfig, type NodeConfigInput } from '../../actors/runtime/node-config.js';
+import { mapeSubtree } from '../../actors/runtime/config/default-tree.js';
+import type { IncidentReport } from '../../store/mape-status.js';
+import { parseNodeConfig, type NodeConfigInput } from '../../actors/runtime/config/node-config.js';
 import { CAUSE_KINDS, type CauseKind } from '../../lib/mape/causes.js';
 import { COUNTER_ACTOR } from '../../test/fixtures/fixture-paths.js';
 import { sleep, startBenchNode, type BenchNode } from '../fixtures/bench-node.js';

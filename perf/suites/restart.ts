@@ -18,8 +18,8 @@ import {
   DEFAULT_LIVENESS_TIMEOUT_MS,
   DEFAULT_SPARE_WORKERS,
   type NodeConfigInput,
-} from '../../actors/runtime/node-config.js';
-import type { FaultKind } from '../../actors/runtime/worker-control.js';
+} from '../../actors/runtime/config/node-config.js';
+import type { FaultKind } from '../../actors/runtime/host/worker/worker-control.js';
 import { COUNTER_ACTOR } from '../../test/fixtures/fixture-paths.js';
 import { findActor, nextTurn, sleep, startBenchNode } from '../fixtures/bench-node.js';
 import { IDLE_RSS_CHILD } from '../fixtures/bench-paths.js';

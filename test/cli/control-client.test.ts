@@ -4,7 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startControlServer, type ControlHandler } from '../../actors/runtime/control-server.js';
+import { startControlServer, type ControlHandler } from '../../actors/runtime/ops/control-server.js';
 import { UnknownActorError } from '../../actors/runtime/errors.js';
 import { callControl } from '../../cli/control-client.js';
 import { ControlError, type ControlErrorReason } from '../../cli/control-error.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { IncidentReport } from '../../actors/runtime/mape-status.js';
+import type { IncidentReport } from '../../store/mape-status.js';
 import { formatIncidents } from '../../cli/format-incidents.js';
 
 function incident(id: number, fields: Partial<IncidentReport>): IncidentReport {

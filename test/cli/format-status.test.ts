@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ActorStatus, NodeStatus } from '../../actors/runtime/node-status.js';
+import type { ActorStatus, NodeStatus } from '../../actors/runtime/ops/node-status.js';
 import { formatDuration, formatMachineState, formatStatus } from '../../cli/format-status.js';
 
 const quietMailbox = { depth: 0, inflight: 0, capacity: 10000, dropped: 0, rejected: 0, blocked: 0, accepted: 0, processed: 0 };

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../actors/runtime/config-error.js';
-import { DEFAULT_SUPERVISION_INTENSITY } from '../../actors/runtime/node-config.js';
+import { ConfigError } from '../../actors/runtime/config/config-error.js';
+import { DEFAULT_SUPERVISION_INTENSITY } from '../../actors/runtime/config/node-config.js';
 import { loadConfig, type LoadConfigOptions } from '../../cli/load-config.js';
 
 let dir: string;

@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { callControl } from '../../cli/control-client.js';
 import { encodeFrame, LINK_ID_BYTES, LINK_PROTOCOL_VERSION, RecordReader, type LinkFrame } from '../../actors/peer-link/frame-codec.js';
 import { parseHostPort } from '../../lib/net/host-port.js';
-import { nodeStatusSchema, type MeshStatus } from '../../actors/runtime/node-status.js';
+import { nodeStatusSchema, type MeshStatus } from '../../actors/runtime/ops/node-status.js';
 import { CLI_MAIN, reapAll, startProcess, TEST_NODE_MAIN, type NodeProcess } from '../helpers/node-process.js';
 import { untilValue } from '../helpers/wait.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { callControl } from '../../cli/control-client.js';
-import { nodeStatusSchema, type SupervisorStatus } from '../../actors/runtime/node-status.js';
+import { nodeStatusSchema, type SupervisorStatus } from '../../actors/runtime/ops/node-status.js';
 import { SCHEMA_VERSION } from '../../store/open-store.js';
 import { CLI_MAIN, reapAll, startProcess, TEST_NODE_MAIN, waitForFile } from '../helpers/node-process.js';
 

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { IncidentReport } from '../../actors/runtime/mape-status.js';
+import type { IncidentReport } from '../../store/mape-status.js';
 import { openStore } from '../../store/open-store.js';
 import { createPolicyStore } from '../../store/policies.js';
 import { CLI_MAIN, reapAll, startProcess, TEST_NODE_MAIN } from '../helpers/node-process.js';

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { createNode, type NodeOptions, type X0tta6bl4Node } from '../../actors/runtime/node.js';
-import type { NodeConfigInput } from '../../actors/runtime/node-config.js';
-import type { ChildSpec, Strategy } from '../../actors/runtime/supervision-spec.js';
+import type { NodeConfigInput } from '../../actors/runtime/config/node-config.js';
+import type { ChildSpec, Strategy } from '../../actors/runtime/contracts/supervision-spec.js';
 import { testTopics } from '../fixtures/test-topics.js';
 
 export interface LogLine {

@@ -7,7 +7,7 @@
 import { createActor, fromCallback, type AnyEventObject } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { createPeerLinkMachine, type PeerLinkEvent } from '../../machines/peer-link.js';
-import type { MachineBusEmitted } from '../../machines/bus-emitted.js';
+import type { BusEmitted } from '../../lib/bus/bus-emitted.js';
 
 function run() {
   const toTransport: AnyEventObject[] = [];
@@ -18,7 +18,7 @@ function run() {
   });
   const actor = createActor(createPeerLinkMachine(transport));
   const published: Array<{ topic: string; payload: unknown }> = [];
-  actor.on('bus.publish', (event) => published.push({ topic: (event as MachineBusEmitted & { topic: string }).topic, payload: (event as { payload: unknown }).payload }));
+  actor.on('bus.publish', (event) => published.push({ topic: (event as BusEmitted & { topic: string }).topic, payload: (event as { payload: unknown }).payload }));
   actor.start();
   return { actor, toTransport, published, fromTransport: (event: PeerLinkEvent) => sendBack!(event) };
 }

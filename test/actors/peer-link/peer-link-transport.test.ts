@@ -12,7 +12,7 @@ import { encodeFrame } from '../../../actors/peer-link/frame-codec.js';
 import { parseHostPort } from '../../../lib/net/host-port.js';
 import { parseSpiffeId } from '../../../lib/spiffe/spiffe-id.js';
 import { createTrustDomainCa, issueX509Svid, type TrustDomainCa } from '../../../lib/spiffe/svid-issuer.js';
-import type { MeshLinksState } from '../../../machines/mesh-links-state.js';
+import type { MeshLinksState } from '../../../lib/mesh/links-state.js';
 import { until } from '../../helpers/wait.js';
 
 const A = 'spiffe://mesh.test/node/a';

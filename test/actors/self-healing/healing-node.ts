@@ -4,11 +4,11 @@
  * target of the injected faults. Sampling every 250 ms keeps the tests short; the bench measures
  * at the default 1 s.
  */
-import type { NodeConfigInput } from '../../../actors/runtime/node-config.js';
-import { mapeSubtree } from '../../../actors/runtime/default-tree.js';
-import { parseNodeConfig } from '../../../actors/runtime/node-config.js';
-import type { IncidentReport } from '../../../actors/runtime/mape-status.js';
-import type { SupervisorSpec } from '../../../actors/runtime/supervision-spec.js';
+import type { NodeConfigInput } from '../../../actors/runtime/config/node-config.js';
+import { mapeSubtree } from '../../../actors/runtime/config/default-tree.js';
+import { parseNodeConfig } from '../../../actors/runtime/config/node-config.js';
+import type { IncidentReport } from '../../../store/mape-status.js';
+import type { SupervisorSpec } from '../../../actors/runtime/contracts/supervision-spec.js';
 import { COUNTER_ACTOR } from '../../fixtures/fixture-paths.js';
 import { rmSync } from 'node:fs';
 import { makeDataDir, startTestNode, waitFor, type TestNode } from '../../helpers/test-node.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidPayloadError, ProductionModeError } from '../../../actors/runtime/errors.js';
 import { DATABASE_FILE_NAME } from '../../../actors/runtime/node.js';
-import type { ActorStatus, TreeNodeStatus } from '../../../actors/runtime/node-status.js';
+import type { ActorStatus, TreeNodeStatus } from '../../../actors/runtime/ops/node-status.js';
 import { openStore } from '../../../store/open-store.js';
 import { startTestNode, waitFor } from '../../helpers/test-node.js';
 import { COUNTER_ACTOR } from '../../fixtures/fixture-paths.js';

@@ -1,4 +1,0 @@
-/** XState's clock: real timers in production, a SimulatedClock in deterministic simulation. */
-import type { ActorOptions, AnyActorLogic } from 'xstate';
-
-export type Clock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;

@@ -1,0 +1,73 @@
+/**
+ * The Host contract: runs incarnations of actors. Two implementations run the same actor
+ * definitions: the worker host (a worker thread per actor, production) and the inline host
+ * (the caller's thread, for simulation and unit tests). Which host runs an actor is configuration.
+ */
+import type { Envelope } from './envelope.js';
+import type { Outbound } from '../host/thread-protocol.js';
+import type { FaultKind, WorkerHealth } from '../host/worker/worker-control.js';
+
+export type HostKind = 'worker' | 'inline';
+
+export interface ExitInfo {
+  /** Normal: the machine reached a final state, or the host stopped it on request. */
+  normal: boolean;
+  reason: string;
+  error?: Error;
+  /** The mailbox sequence of the message being processed when the actor failed, if it was processing one. */
+  seq?: number;
+}
+
+export interface IncarnationEvents {
+  ack(seq: number): void;
+  outbound(batch: Outbound[]): void;
+  exit(info: ExitInfo): void;
+  /** A message from the actor's thread broke the protocol: counted, dropped, the host keeps running. */
+  malformed(detail: string): void;
+  /** An inspection event of the actor's machine (when the launch asked for them). */
+  inspect?(event: Record<string, unknown>): void;
+}
+
+export interface ActorLaunch {
+  actorId: string;
+  module: string;
+  options: Record<string, unknown>;
+  databasePath: string;
+  runId: string;
+  throttleMs: number;
+  liveness: { intervalMs: number; timeoutMs: number };
+  /** Forward the machine's inspection events (events.inspect). */
+  inspect?: boolean;
+}
+
+/** One run of an actor, from start to exit. A restart is a new incarnation. */
+export interface ActorIncarnation {
+  readonly restoredSeq: number;
+  deliver(batch: Envelope[]): void;
+  setPaused(paused: boolean): void;
+  snapshot(): Promise<unknown>;
+  health(): Promise<WorkerHealth>;
+  inject(kind: FaultKind): Promise<void>;
+  /**
+   * Event-loop utilisation of the actor's thread (0..1) since the previous call, or since the
+   * start; undefined where the actor has no thread of its own (inline).
+   */
+  utilizationSinceLast(): number | undefined;
+  /**
+   * How many messages the actor has processed, as its thread counts them without being asked
+   * (undefined inline): progress between two reads means the thread is not hung.
+   */
+  processedCount(): number | undefined;
+  /** How long the store write the actor's thread is in has lasted (0 when none; inline: 0). */
+  storeWriteRunningMs(now: number): number;
+  /** Ends the incarnation at once as a crash (its exit event follows): a remediation's restart. */
+  kill(reason: string): void;
+  /** Graceful stop (state written, processed messages acknowledged); no exit event follows. */
+  stop(timeoutMs: number): Promise<void>;
+}
+
+export interface Host {
+  readonly kind: HostKind;
+  launch(spec: ActorLaunch, events: IncarnationEvents): Promise<ActorIncarnation>;
+  close(): Promise<void>;
+}

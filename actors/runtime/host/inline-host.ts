@@ -1,0 +1,156 @@
+/**
+ * The inline host: actors run in the caller's thread, with the same machines and the same
+ * runner as in a worker. For simulation (a virtual clock drives every machine's delays) and
+ * unit tests. Delivery stays asynchronous, as across a thread, so publishing never re-enters
+ * an actor synchronously.
+ */
+import type { Clock } from '../contracts/clock.js';
+import { isActorDefinition } from '../contracts/actor.js';
+import { inspectionForwarder } from './worker/inspection-forwarder.js';
+import { ActorRunner } from './actor-runner.js';
+import { ActorDefinitionError, RuntimeError } from '../errors.js';
+import type { ActorIncarnation, ExitInfo, Host } from '../contracts/host.js';
+import type { Envelope } from '../contracts/envelope.js';
+import type { SnapshotPort } from '../contracts/snapshot-port.js';
+import type { FaultKind } from './worker/worker-control.js';
+import { retainedHeapBytes } from './worker/thread-usage.js';
+import { timedSnapshotPort } from './worker/timed-snapshot-port.js';
+
+/** A fault the inline host cannot inject: hanging, hogging or leaking in the caller's thread would hit the whole node. */
+export class UnsupportedFaultError extends RuntimeError {
+  constructor(
+    readonly actorId: string,
+    readonly kind: string,
+  ) {
+    super(`fault '${kind}' cannot be injected into inline actor '${actorId}': it would hit the host thread, not the actor`);
+  }
+}
+
+export class InjectedFaultError extends RuntimeError {
+  constructor(readonly kind: string) {
+    super(`injected fault: ${kind}`);
+  }
+}
+
+export interface InlineHostInit {
+  snapshots: SnapshotPort;
+  clock?: Clock;
+}
+
+export function createInlineHost(init: InlineHostInit): Host {
+  const live = new Set<{ stop(timeoutMs: number): Promise<void> }>();
+  return {
+    kind: 'inline',
+    async launch(spec, events) {
+      const loaded = (await import(spec.module)) as { default?: unknown };
+      if (!isActorDefinition(loaded.default)) {
+        throw new ActorDefinitionError(spec.module, 'the default export has no createMachine function');
+      }
+      let ended = false;
+      let paused = false;
+      const queue: Envelope[][] = [];
+      let scheduled = false;
+      const end = (info: ExitInfo) => {
+        if (ended) return;
+        ended = true;
+        live.delete(incarnation);
+        runner.stop();
+        // Asynchronous, like a worker's exit event.
+        setImmediate(() => events.exit(info));
+      };
+      const snapshots = timedSnapshotPort(init.snapshots);
+      const inspect = spec.inspect ? await inspectionForwarder((event) => events.inspect?.(event)) : undefined;
+      const startedAt = performance.now();
+      const runner = new ActorRunner(
+        {
+          definition: loaded.default,
+          io: { actorId: spec.actorId, options: spec.options, databasePath: spec.databasePath },
+          runId: spec.runId,
+          snapshots,
+          throttleMs: spec.throttleMs,
+          ...(init.clock ? { clock: init.clock } : {}),
+          ...(inspect ? { inspect } : {}),
+        },
+        {
+          outbound: (batch) => events.outbound(batch),
+          ack: (seq) => events.ack(seq),
+          done: () => end({ normal: true, reason: 'machine reached a final state' }),
+          failed: (error, seq) =>
+            end({
+              normal: false,
+              reason: `machine failed: ${error instanceof Error ? error.message : String(error)}`,
+              ...(error instanceof Error ? { error } : {}),
+              ...(seq !== undefined ? { seq } : {}),
+            }),
+        },
+      );
+      const drain = () => {
+        scheduled = false;
+        while (!ended && !paused && queue.length > 0) runner.deliver(queue.shift()!);
+      };
+      const incarnation: ActorIncarnation = {
+        restoredSeq: runner.restoredSeq,
+        deliver(batch) {
+          if (ended) return;
+          queue.push(batch);
+          if (!scheduled) {
+            scheduled = true;
+            setImmediate(drain);
+          }
+        },
+        setPaused(value) {
+          paused = value;
+          if (!paused && !scheduled && queue.length > 0) {
+            scheduled = true;
+            setImmediate(drain);
+          }
+        },
+        async snapshot() {
+          return runner.persistedSnapshot();
+        },
+        async health() {
+          return {
+            state: runner.stateValue(),
+            heapUsedBytes: process.memoryUsage().heapUsed,
+            retainedHeapBytes: retainedHeapBytes(),
+      // Inline actors share the caller's thread: its CPU time is not theirs.
+      cpuTimeMs: -1,
+      runningMs: performance.now() - startedAt,
+            storeWriteMaxMs: snapshots.takeMaxWriteMs(),
+            threadId: 0,
+          };
+        },
+        utilizationSinceLast() {
+          return undefined;
+        },
+        processedCount() {
+          return undefined;
+        },
+        storeWriteRunningMs() {
+          return 0;
+        },
+        kill(reason) {
+          const error = new InjectedFaultError(`restart by remediation: ${reason}`);
+          end({ normal: false, reason: error.message, error });
+        },
+        async inject(kind: FaultKind) {
+          if (kind !== 'throw' && kind !== 'exit') throw new UnsupportedFaultError(spec.actorId, kind);
+          const error = new InjectedFaultError(kind);
+          setImmediate(() => end({ normal: false, reason: error.message, error }));
+        },
+        async stop() {
+          if (ended) return;
+          ended = true;
+          live.delete(incarnation);
+          runner.stop();
+        },
+      };
+      live.add(incarnation);
+      runner.start();
+      return incarnation;
+    },
+    async close() {
+      await Promise.all([...live].map((incarnation) => incarnation.stop(0)));
+    },
+  };
+}

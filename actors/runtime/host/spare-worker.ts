@@ -1,0 +1,103 @@
+/**
+ * A worker thread with the runtime loaded and no actor yet, plus the plumbing every worker
+ * needs: the comlink control proxy, the bus port, and exit tracking so no call to a dead
+ * worker stays pending.
+ */
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { WorkerExitedError } from '../errors.js';
+import type { WorkerControl } from './worker/worker-control.js';
+import { protocolCheckSources } from './thread-protocol-validation.js';
+import { ThreadSignals } from './thread-signals.js';
+
+const WORKER_ENTRY = new URL('./worker/worker-entry.js', import.meta.url);
+
+export interface WorkerExit {
+  code: number;
+  /** The uncaught error that ended the thread, if one did. */
+  error?: Error;
+}
+
+export class WarmWorker {
+  readonly worker: Worker;
+  readonly busPort: MessagePort;
+  readonly control: Comlink.Remote<WorkerControl>;
+  readonly exited: Promise<WorkerExit>;
+  /** What the thread publishes in shared memory (progress, a store write under way). */
+  readonly signals = new ThreadSignals();
+  /** Who the worker is serving, for error messages. */
+  label = '(spare)';
+  private exitInfo: WorkerExit | undefined;
+  private uncaught: Error | undefined;
+  private busHandler: (data: unknown) => void = () => undefined;
+
+  private constructor() {
+    const channel = new MessageChannel();
+    this.busPort = channel.port1;
+    this.worker = new Worker(WORKER_ENTRY, {
+      workerData: { busPort: channel.port2, checks: protocolCheckSources(), signals: this.signals.buffer },
+      transferList: [channel.port2],
+    });
+    this.worker.on('error', (error) => {
+      this.uncaught = error;
+    });
+    this.busPort.on('message', (data: unknown) => this.busHandler(data));
+    this.exited = new Promise((resolve) => {
+      this.worker.once('exit', (code) => {
+        this.exitInfo = { code, ...(this.uncaught ? { error: this.uncaught } : {}) };
+        // What the thread posted before it died is still queued on our side of the port: take it
+        // now, in order, so no outbound message or acknowledgement is lost and the exit is handled
+        // only after everything the thread said.
+        this.drainBus();
+        this.busPort.close();
+        resolve(this.exitInfo);
+      });
+    });
+    this.control = Comlink.wrap<WorkerControl>(nodeEndpoint(this.worker));
+  }
+
+  /** Spawns a worker and waits until its runtime is loaded. */
+  static async spawn(): Promise<WarmWorker> {
+    const warm = new WarmWorker();
+    await warm.call(() => warm.control.hello());
+    return warm;
+  }
+
+  /** Hands everything already queued on the bus port to the current handler, synchronously and in order. */
+  drainBus(): void {
+    for (let queued = receiveMessageOnPort(this.busPort); queued; queued = receiveMessageOnPort(this.busPort)) {
+      this.busHandler(queued.message);
+    }
+  }
+
+  /** Where bus messages from the thread go (the incarnation the worker serves). */
+  onBusMessage(handler: (data: unknown) => void): void {
+    this.busHandler = handler;
+  }
+
+  get isAlive(): boolean {
+    return this.exitInfo === undefined;
+  }
+
+  /** A control call that rejects with WorkerExitedError if the worker exits before answering. */
+  call<T>(invoke: () => Promise<T>): Promise<T> {
+    if (this.exitInfo) return Promise.reject(new WorkerExitedError(this.label, describeExit(this.exitInfo)));
+    return Promise.race([
+      invoke(),
+      this.exited.then((exit): never => {
+        throw new WorkerExitedError(this.label, describeExit(exit));
+      }),
+    ]);
+  }
+
+  async terminate(): Promise<WorkerExit> {
+    if (this.isAlive) await this.worker.terminate();
+    return this.exited;
+  }
+}
+
+export function describeExit(exit: WorkerExit): string {
+  if (exit.error) return `uncaught ${exit.error.name}: ${exit.error.message}`;
+  return `thread exited with code ${exit.code}`;
+}

@@ -1,0 +1,271 @@
+/**
+ * The worker host: each actor incarnation in its own worker thread. Bus traffic goes over a
+ * raw MessagePort in batches; control calls over comlink. A crash is an uncaught error, a
+ * thread exit, a machine failure, or a missed liveness deadline (the thread is terminated).
+ */
+import { rebuildError, RuntimeError, WorkerExitedError } from '../errors.js';
+import type { EventLoopUtilization } from 'node:perf_hooks';
+import type { ActorIncarnation, ActorLaunch, ExitInfo, Host, IncarnationEvents } from '../contracts/host.js';
+import type { Envelope } from '../contracts/envelope.js';
+import type { HostToWorker } from './thread-protocol.js';
+import type { FaultKind, PrepareWorker } from './worker/worker-control.js';
+import { health, startResult, stopResult, workerToHost } from './thread-protocol-validation.js';
+import { describeExit, WarmWorker } from './spare-worker.js';
+import { WorkerPool } from './worker-pool.js';
+
+/** An actor ended on purpose by a remediation (restart-actor): its supervisor restarts it. */
+export class KilledByRemediationError extends RuntimeError {
+  constructor(
+    readonly actorId: string,
+    readonly why: string,
+  ) {
+    super(`actor '${actorId}' was restarted by the self-healing loop: ${why}`);
+  }
+}
+
+/** A worker that missed its liveness deadline: its event loop is hung. */
+export class LivenessTimeoutError extends RuntimeError {
+  constructor(
+    readonly actorId: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`actor '${actorId}' did not answer within its liveness deadline of ${timeoutMs} ms`);
+  }
+}
+
+export interface WorkerHostInit {
+  /** Pre-spawned spare workers; 0 spawns a new thread for every start. */
+  spareWorkers: number;
+  /** What spares ready themselves for: the node's store and actor modules. */
+  prepare?: PrepareWorker;
+}
+
+export function createWorkerHost(init: WorkerHostInit): Host {
+  const pool = new WorkerPool(init.spareWorkers, init.prepare);
+  pool.prime();
+  const live = new Set<WorkerIncarnation>();
+  return {
+    kind: 'worker',
+    async launch(spec, events) {
+      const warm = await pool.take();
+      const incarnation = new WorkerIncarnation(warm, spec, events, () => live.delete(incarnation), (stopped) => pool.recycle(stopped));
+      live.add(incarnation);
+      try {
+        await incarnation.start();
+      } catch (error) {
+        await incarnation.abort();
+        throw error;
+      }
+      return incarnation;
+    },
+    async close() {
+      await Promise.all([...live].map((incarnation) => incarnation.abort()));
+      await pool.close();
+    },
+  };
+}
+
+class WorkerIncarnation implements ActorIncarnation {
+  restoredSeq = 0;
+  private lastAliveAt = performance.now();
+  private pingTimer: ReturnType<typeof setInterval> | undefined;
+  private deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  private pingId = 0;
+  private lastUtilization: EventLoopUtilization | undefined;
+  /** Set once the exit is decided (stop, final state, failure or hang): the first reason wins. */
+  private exitReason: ExitInfo | undefined;
+  /** No exit event until the start succeeded (a failed start is the launch's rejection), nor after a requested stop. */
+  private silenced = true;
+
+  constructor(
+    private readonly warm: WarmWorker,
+    private readonly spec: ActorLaunch,
+    private readonly events: IncarnationEvents,
+    private readonly onGone: () => void,
+    /** Takes back the thread after a clean stop, for the next start. */
+    private readonly recycle: (warm: WarmWorker) => void,
+  ) {
+    warm.label = spec.actorId;
+    warm.onBusMessage((data) => this.onBusMessage(data));
+    void warm.exited.then((exit) => {
+      this.clearTimers();
+      this.onGone();
+      if (this.silenced) return;
+      this.silenced = true;
+      this.events.exit(this.exitReason ?? { normal: false, reason: describeExit(exit), ...(exit.error ? { error: exit.error } : {}) });
+    });
+  }
+
+  async start(): Promise<void> {
+    // A module that never finishes loading (a busy loop at its top level) must not hang the
+    // supervisor: starting gets the same deadline as answering a ping.
+    const deadline = setTimeout(() => {
+      const error = new LivenessTimeoutError(this.spec.actorId, this.spec.liveness.timeoutMs);
+      this.exitWith({ normal: false, reason: `start: ${error.message}`, error });
+    }, this.spec.liveness.timeoutMs);
+    const result = await this.warm.call(() =>
+      this.warm.control.start({
+        actorId: this.spec.actorId,
+        module: this.spec.module,
+        options: this.spec.options,
+        databasePath: this.spec.databasePath,
+        runId: this.spec.runId,
+        throttleMs: this.spec.throttleMs,
+        ...(this.spec.inspect ? { inspect: true } : {}),
+      }),
+    ).finally(() => clearTimeout(deadline));
+    this.restoredSeq = startResult.expect(result, 'start result').restoredSeq;
+    if (!this.warm.isAlive) throw new WorkerExitedError(this.spec.actorId, 'exited as it started');
+    this.silenced = false;
+    this.lastAliveAt = performance.now();
+    this.lastUtilization = this.warm.worker.performance.eventLoopUtilization();
+    this.pingTimer = setInterval(() => this.post({ kind: 'ping', id: ++this.pingId }), this.spec.liveness.intervalMs);
+    this.armDeadline();
+  }
+
+  deliver(batch: Envelope[]): void {
+    this.post({ kind: 'deliver', batch });
+  }
+
+  setPaused(paused: boolean): void {
+    this.post({ kind: 'pause', paused });
+  }
+
+  snapshot(): Promise<unknown> {
+    return this.warm.call(() => this.warm.control.snapshot());
+  }
+
+  async health() {
+    return health.expect(await this.warm.call(() => this.warm.control.health()), 'health');
+  }
+
+  inject(kind: FaultKind): Promise<void> {
+    return this.warm.call(() => this.warm.control.inject(kind));
+  }
+
+  utilizationSinceLast(): number | undefined {
+    if (!this.warm.isAlive) return undefined;
+    const now = this.warm.worker.performance.eventLoopUtilization();
+    const since = this.lastUtilization ? this.warm.worker.performance.eventLoopUtilization(now, this.lastUtilization) : now;
+    this.lastUtilization = now;
+    return since.utilization;
+  }
+
+  processedCount(): number {
+    return this.warm.signals.processedCount();
+  }
+
+  storeWriteRunningMs(now: number): number {
+    return this.warm.signals.storeWriteRunningMs(now);
+  }
+
+  kill(reason: string): void {
+    const error = new KilledByRemediationError(this.spec.actorId, reason);
+    this.exitWith({ normal: false, reason: error.message, error });
+  }
+
+  async stop(timeoutMs: number): Promise<void> {
+    this.silenced = true;
+    this.clearTimers();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const stopped = await Promise.race([
+        this.warm.call(() => this.warm.control.stop()),
+        new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), timeoutMs);
+        }),
+      ]);
+      if (stopped !== undefined) {
+        // Whatever the thread posted before its stop reply is queued on our side already: take it
+        // before the thread serves anyone else. The reply itself carries the last acknowledgement.
+        this.warm.drainBus();
+        this.events.ack(stopResult.expect(stopped, 'stop result').ackedSeq);
+        this.warm.onBusMessage(() => undefined);
+        this.onGone();
+        // A thread whose actor stopped cleanly is as good as a spare: siblings restarted together
+        // (one_for_all, rest_for_one) then need no new isolates.
+        this.recycle(this.warm);
+        return;
+      }
+    } catch {
+      // The worker died while stopping: it is stopped all the same.
+    } finally {
+      clearTimeout(timer);
+    }
+    await this.warm.terminate();
+  }
+
+  /** Terminates without a graceful stop and without an exit event (launch failed, host closing). */
+  async abort(): Promise<void> {
+    this.silenced = true;
+    this.clearTimers();
+    await this.warm.terminate();
+  }
+
+  private post(message: HostToWorker): void {
+    if (this.warm.isAlive) this.warm.busPort.postMessage(message);
+  }
+
+  private onBusMessage(data: unknown): void {
+    this.lastAliveAt = performance.now();
+    const parsed = workerToHost.parse(data);
+    if (!parsed.ok) {
+      this.events.malformed(parsed.detail);
+      return;
+    }
+    const message = parsed.value;
+    switch (message.kind) {
+      case 'ack':
+        this.events.ack(message.seq);
+        return;
+      case 'out':
+        this.events.outbound(message.batch);
+        if (message.ack !== undefined) this.events.ack(message.ack);
+        return;
+      case 'pong':
+        return;
+      case 'inspect':
+        this.events.inspect?.(message.event);
+        return;
+      case 'done':
+        this.exitWith({ normal: true, reason: 'machine reached a final state' });
+        return;
+      case 'failed': {
+        const error = rebuildError(message.error);
+        this.exitWith({
+          normal: false,
+          reason: `machine failed: ${error.name}: ${error.message}`,
+          error,
+          ...(message.seq !== undefined ? { seq: message.seq } : {}),
+        });
+        return;
+      }
+    }
+  }
+
+  private exitWith(info: ExitInfo): void {
+    this.exitReason ??= info;
+    this.clearTimers();
+    void this.warm.terminate();
+  }
+
+  /** Fires exactly when the worker has been silent for the liveness timeout. */
+  private armDeadline(): void {
+    const wait = this.lastAliveAt + this.spec.liveness.timeoutMs - performance.now();
+    this.deadlineTimer = setTimeout(() => {
+      if (performance.now() - this.lastAliveAt >= this.spec.liveness.timeoutMs) {
+        const error = new LivenessTimeoutError(this.spec.actorId, this.spec.liveness.timeoutMs);
+        this.exitWith({ normal: false, reason: error.message, error });
+      } else {
+        this.armDeadline();
+      }
+    }, Math.max(0, wait));
+  }
+
+  private clearTimers(): void {
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.pingTimer = undefined;
+    this.deadlineTimer = undefined;
+  }
+}

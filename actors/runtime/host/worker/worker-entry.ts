@@ -1,0 +1,227 @@
+/**
+ * Entry of an actor's worker thread. Loaded before the actor is known, so a spare worker can
+ * sit warm (runtime modules imported) and take over an actor in a few milliseconds.
+ *
+ * workerData: { busPort: MessagePort, checks: ProtocolCheckSources }. parentPort carries
+ * comlink (control plane). This module loads no schema library: the host sends compiled checks.
+ */
+import { parentPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { ActorRunner } from '../actor-runner.js';
+import { isActorDefinition } from '../../contracts/actor.js';
+import { ActorDefinitionError, ProtocolViolationError, serializeError } from '../../errors.js';
+import { describeRejected, loadProtocolChecks, type ProtocolCheckSources } from './thread-protocol-checks.js';
+import type { HostToWorker, Outbound, WorkerToHost } from '../thread-protocol.js';
+import type { FaultKind, PrepareWorker, StartActor, StartResult, StopResult, WorkerControl, WorkerHealth } from './worker-control.js';
+import { warmUpStateMachines } from './machine-warm-up.js';
+import type { Database } from 'better-sqlite3';
+import { openStore } from '../../../../store/open-store.js';
+import { createActorSnapshotStore } from '../../../../store/actor-snapshots.js';
+import { inspectionForwarder } from './inspection-forwarder.js';
+import { retainedHeapBytes, threadCpuMs } from './thread-usage.js';
+import { ThreadFaults } from './thread-faults.js';
+import { ThreadSignals } from '../thread-signals.js';
+import { timedSnapshotPort, type TimedSnapshotPort } from './timed-snapshot-port.js';
+
+if (!parentPort) throw new Error('worker-entry must run in a worker thread');
+const {
+  busPort,
+  checks: checkSources,
+  signals: signalBuffer,
+} = workerData as { busPort: MessagePort; checks: ProtocolCheckSources; signals: SharedArrayBuffer };
+const signals = new ThreadSignals(signalBuffer);
+const checks = loadProtocolChecks(checkSources);
+
+let runner: ActorRunner | undefined;
+/** The store connection of the running actor. */
+let store: { path: string; db: Database } | undefined;
+/** A store connection kept ready (by `prepare`, or from the last actor), taken by the start that names the same file. */
+let prepared: { path: string; db: Database } | undefined;
+let snapshots: TimedSnapshotPort | undefined;
+/** When the running actor started, and the thread's CPU time then: health reports what the actor used. */
+let startedAt = 0;
+let cpuAtStart = -1;
+/** Chaos faults injected into this thread; cleared when the actor stops, so a recycled thread is clean. */
+const faults = new ThreadFaults();
+let paused = false;
+const heldWhilePaused: HostToWorker[] = [];
+
+/** While a delivered batch is processed, what it produces is gathered into one port message. */
+let gathering: { out: Outbound[]; ack?: number } | undefined;
+
+function post(message: WorkerToHost): void {
+  busPort.postMessage(message);
+}
+
+function handleBusMessage(data: unknown): void {
+  if (!checks.hostToWorker(data)) {
+    post({ kind: 'failed', error: serializeError(new ProtocolViolationError('host', describeRejected(data))) });
+    return;
+  }
+  const message = data as HostToWorker;
+  switch (message.kind) {
+    case 'ping':
+      post({ kind: 'pong', id: message.id });
+      return;
+    case 'pause':
+      paused = message.paused;
+      if (!paused) for (const held of heldWhilePaused.splice(0)) handleBusMessage(held);
+      return;
+    case 'deliver':
+      if (paused) {
+        heldWhilePaused.push(message);
+        return;
+      }
+      deliver(message.batch);
+      return;
+  }
+}
+
+function deliver(batch: Extract<HostToWorker, { kind: 'deliver' }>['batch']): void {
+  const gathered: { out: Outbound[]; ack?: number } = { out: [] };
+  gathering = gathered;
+  try {
+    runner?.deliver(batch);
+  } finally {
+    gathering = undefined;
+  }
+  if (gathered.out.length > 0) {
+    post({ kind: 'out', batch: gathered.out, ...(gathered.ack !== undefined ? { ack: gathered.ack } : {}) });
+  } else if (gathered.ack !== undefined) {
+    post({ kind: 'ack', seq: gathered.ack });
+  }
+}
+
+busPort.on('message', handleBusMessage);
+
+async function loadDefinition(module: string) {
+  const loaded = (await import(module)) as { default?: unknown };
+  if (!isActorDefinition(loaded.default)) {
+    throw new ActorDefinitionError(module, 'the default export has no createMachine function');
+  }
+  return loaded.default;
+}
+
+const control: WorkerControl = {
+  async hello() {
+    return 'ready';
+  },
+
+  async prepare(init: PrepareWorker) {
+    if (!checks.prepare(init)) throw new ProtocolViolationError('host (prepare)', describeRejected(init));
+    prepared = { path: init.databasePath, db: openStore(init.databasePath) };
+    // A module that fails to load is reported by the start that needs it, with its own error.
+    await Promise.allSettled(init.modules.map((module) => import(module)));
+    warmUpStateMachines();
+  },
+
+  async start(init: StartActor): Promise<StartResult> {
+    if (!checks.startActor(init)) throw new ProtocolViolationError('host (start)', describeRejected(init));
+    if (runner) throw new TypeError('this worker already runs an actor');
+    const definition = await loadDefinition(init.module);
+    const persistent = definition.persistent !== false;
+    if (prepared && (!persistent || prepared.path !== init.databasePath)) {
+      prepared.db.close();
+      prepared = undefined;
+    }
+    store = persistent ? (prepared ?? { path: init.databasePath, db: openStore(init.databasePath) }) : undefined;
+    prepared = undefined;
+    const db = store?.db;
+    snapshots = db
+      ? timedSnapshotPort(createActorSnapshotStore(db), {
+          started: () => {
+            signals.storeWrite(true);
+            faults.beforeStoreWrite();
+          },
+          ended: () => signals.storeWrite(false),
+        })
+      : undefined;
+    // Inspection is off by default: the inspector library loads only in threads that forward events.
+    const inspect = init.inspect ? await inspectionForwarder((event) => post({ kind: 'inspect', event })) : undefined;
+    runner = new ActorRunner(
+      {
+        definition,
+        io: { actorId: init.actorId, options: init.options, databasePath: init.databasePath },
+        runId: init.runId,
+        ...(snapshots ? { snapshots } : {}),
+        throttleMs: init.throttleMs,
+        onProcessed: () => signals.messageProcessed(),
+        ...(inspect ? { inspect } : {}),
+      },
+      {
+        outbound: (batch: Outbound[]) => {
+          if (gathering) gathering.out.push(...batch);
+          else post({ kind: 'out', batch });
+        },
+        ack: (seq) => {
+          if (gathering) gathering.ack = seq;
+          else post({ kind: 'ack', seq });
+        },
+        done: () => post({ kind: 'done' }),
+        failed: (error, seq) => post({ kind: 'failed', error: serializeError(error), ...(seq !== undefined ? { seq } : {}) }),
+      },
+    );
+    startedAt = performance.now();
+    cpuAtStart = threadCpuMs();
+    runner.start();
+    return { restoredSeq: runner.restoredSeq };
+  },
+
+  async stop(): Promise<StopResult> {
+    const ackedSeq = runner?.stop() ?? 0;
+    runner = undefined;
+    snapshots = undefined;
+    faults.clear();
+    // The thread may serve another actor next (the host recycles cleanly stopped threads).
+    prepared = store;
+    store = undefined;
+    paused = false;
+    heldWhilePaused.length = 0;
+    return { ackedSeq };
+  },
+
+  async snapshot() {
+    return runner?.persistedSnapshot();
+  },
+
+  async health(): Promise<WorkerHealth> {
+    return {
+      state: runner?.stateValue(),
+      heapUsedBytes: process.memoryUsage().heapUsed,
+      retainedHeapBytes: retainedHeapBytes(),
+      cpuTimeMs: cpuAtStart < 0 ? -1 : Math.max(0, threadCpuMs() - cpuAtStart),
+      runningMs: runner ? performance.now() - startedAt : 0,
+      storeWriteMaxMs: snapshots?.takeMaxWriteMs() ?? 0,
+      threadId,
+    };
+  },
+
+  async inject(kind: FaultKind) {
+    if (!checks.faultKind(kind)) throw new ProtocolViolationError('host (inject)', describeRejected(kind));
+    // Deferred so the call itself answers: the fault then hits the thread as a real one would.
+    setImmediate(() => {
+      switch (kind) {
+        case 'throw':
+          throw new Error('injected fault: uncaught error in actor thread');
+        case 'exit':
+          process.exit(70);
+        case 'hang':
+          for (;;) {
+            // A busy loop: the event loop never turns again, so liveness pings go unanswered.
+          }
+        case 'cpu-hog':
+          faults.startCpuHog();
+          return;
+        case 'memory-leak':
+          faults.startMemoryLeak();
+          return;
+        case 'slow-store':
+          faults.slowStore();
+          return;
+      }
+    });
+  },
+};
+
+Comlink.expose(control, nodeEndpoint(parentPort));

@@ -1,0 +1,171 @@
+/**
+ * The node's Prometheus metrics (prom-client), in one registry:
+ *  - process: prom-client's defaults (CPU, memory, event loop lag, GC, handles);
+ *  - actors: restarts, up, mailbox depth and in-flight, messages accepted, processed and lost to
+ *    overflow (read from the tree at scrape time), and each message's latency from publication to
+ *    acknowledgement (observed live, a histogram per actor);
+ *  - the self-healing loop: incidents by cause, MTTD and MTTR, and each phase's duration, from the
+ *    knowledge base's incident rows (each observed once);
+ *  - identity: SVID expiry and rotations, from the identity actor's latest `identity.state`;
+ *  - post-quantum sessions: handshakes, rekeys, failures by reason and handshake durations, which
+ *    the peer-link worker keeps and reports on `mesh.links` (metrics of a worker thread reach the
+ *    main registry through the bus, as its other state does).
+ * Names follow Prometheus conventions: base units (seconds), `_total` on counters, a
+ * `x0tta6bl4_` prefix. Subsystems add theirs here as they land; none exists for what does not.
+ */
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { HANDSHAKE_SECONDS_BUCKETS } from '../../../../lib/mesh/links-state.js';
+import type { IncidentReport } from '../../../../store/mape-status.js';
+import type { ActorStatus, IdentityStatus, MeshStatus, TreeNodeStatus } from '../node-status.js';
+import { histogramValues, registerSnapshot, type SnapshotValue } from './snapshot-metric.js';
+
+/** What the metrics read from a node (X0tta6bl4Node satisfies it). */
+export interface MetricsSource {
+  tree(): TreeNodeStatus;
+  incidents(options?: { sinceMs?: number }): IncidentReport[];
+  identityStatus(): IdentityStatus | undefined;
+  meshStatus(): MeshStatus | undefined;
+}
+
+const PREFIX = 'x0tta6bl4_';
+/** Message latencies span microseconds (inline) to seconds (a loaded worker). */
+const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+/** Detection and repair take from a fraction of the sampling interval to tens of seconds. */
+const LOOP_BUCKETS = [0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 7.5, 10, 20, 30, 60, 120];
+const PHASES = [
+  ['diagnose', 'detectedAt', 'diagnosedAt'],
+  ['plan', 'diagnosedAt', 'plannedAt'],
+  ['execute', 'plannedAt', 'executedAt'],
+  ['verify', 'executedAt', 'recoveredAt'],
+] as const;
+
+function actors(node: TreeNodeStatus, out: ActorStatus[] = []): ActorStatus[] {
+  if (node.kind === 'actor') out.push(node);
+  else for (const child of node.children) actors(child, out);
+  return out;
+}
+
+export class NodeMetrics {
+  readonly registry = new Registry();
+  private readonly latency = new Histogram({
+    name: `${PREFIX}actor_message_latency_seconds`,
+    help: 'Time from a message being published to the actor acknowledging it (queueing and processing).',
+    labelNames: ['actor'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly mttd = new Histogram({ name: `${PREFIX}mape_mttd_seconds`, help: 'Time from an injected fault to its detection.', labelNames: ['cause'], buckets: LOOP_BUCKETS, registers: [this.registry] });
+  private readonly mttr = new Histogram({
+    name: `${PREFIX}mape_mttr_seconds`,
+    help: 'Time from a fault (or its detection, when its start is unknown) to verified recovery.',
+    labelNames: ['cause'],
+    buckets: LOOP_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly phase = new Histogram({ name: `${PREFIX}mape_phase_seconds`, help: 'Duration of each phase of the self-healing loop per incident.', labelNames: ['phase'], buckets: LOOP_BUCKETS, registers: [this.registry] });
+  private readonly incidentsByCause = new Map<string, number>();
+  /** Per incident, what has been observed already (so each row counts once). */
+  private readonly observed = new Map<number, Set<string>>();
+  private source: MetricsSource | undefined;
+  private startedAt = Date.now();
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    // Gauges that prom-client names with `_total`, against the conventions promtool enforces; the
+    // same counts stay available per resource type in nodejs_active_handles and its siblings.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
+  }
+
+  /** Handed to createNode as onMessageProcessed. */
+  readonly onMessageProcessed = (actorId: string, latencyMs: number): void => {
+    this.latency.observe({ actor: actorId }, Math.max(0, latencyMs) / 1000);
+  };
+
+  attach(source: MetricsSource): void {
+    this.source = source;
+    this.startedAt = Date.now();
+    const identity = () => source.identityStatus();
+    const mesh = () => source.meshStatus();
+    const actorValues = (read: (actor: ActorStatus) => number): SnapshotValue[] => (this.source ? actors(this.source.tree()).map((actor) => ({ labels: { actor: actor.id }, value: read(actor) })) : []);
+    registerSnapshot(this.registry, `${PREFIX}actor_restarts_total`, 'Restarts of each actor by its supervisor.', 'counter', () => actorValues((actor) => actor.restarts));
+    registerSnapshot(this.registry, `${PREFIX}actor_up`, '1 while the actor is running, else 0.', 'gauge', () => actorValues((actor) => (actor.state === 'running' ? 1 : 0)));
+    registerSnapshot(this.registry, `${PREFIX}actor_mailbox_depth`, 'Messages waiting in the actor\'s mailbox.', 'gauge', () => actorValues((actor) => actor.mailbox.depth));
+    registerSnapshot(this.registry, `${PREFIX}actor_mailbox_inflight`, 'Messages delivered to the actor and not yet acknowledged.', 'gauge', () => actorValues((actor) => actor.mailbox.inflight));
+    registerSnapshot(this.registry, `${PREFIX}actor_messages_accepted_total`, 'Messages the actor\'s mailbox took in.', 'counter', () => actorValues((actor) => actor.mailbox.accepted));
+    registerSnapshot(this.registry, `${PREFIX}actor_messages_processed_total`, 'Messages the actor acknowledged.', 'counter', () => actorValues((actor) => actor.mailbox.processed));
+    registerSnapshot(this.registry, `${PREFIX}actor_messages_overflow_total`, 'Messages lost or held at a full mailbox, by the topic\'s overflow policy.', 'counter', () =>
+      this.source
+        ? actors(this.source.tree()).flatMap((actor) => [
+            { labels: { actor: actor.id, policy: 'drop-oldest' }, value: actor.mailbox.dropped },
+            { labels: { actor: actor.id, policy: 'reject' }, value: actor.mailbox.rejected },
+            { labels: { actor: actor.id, policy: 'block' }, value: actor.mailbox.blocked },
+          ])
+        : [],
+    );
+    registerSnapshot(this.registry, `${PREFIX}mape_incidents_total`, 'Incidents the self-healing loop opened, by diagnosed cause.', 'counter', () =>
+      [...this.incidentsByCause].map(([cause, value]) => ({ labels: { cause }, value })),
+    );
+    registerSnapshot(this.registry, `${PREFIX}svid_expiry_timestamp_seconds`, 'When the node\'s current X.509-SVID expires (Unix time).', 'gauge', () =>
+      identity()?.expiresAt !== undefined ? [{ value: identity()!.expiresAt! / 1000 }] : [],
+    );
+    registerSnapshot(this.registry, `${PREFIX}svid_updates_total`, 'X.509-SVIDs received from the Workload API (the first and each rotation).', 'counter', () =>
+      identity() ? [{ value: identity()!.updates }] : [],
+    );
+    registerSnapshot(this.registry, `${PREFIX}identity_ready`, '1 while the node holds a verified SVID, else 0.', 'gauge', () => (identity() ? [{ value: identity()!.status === 'ready' ? 1 : 0 }] : []));
+    registerSnapshot(this.registry, `${PREFIX}mesh_links_up`, 'Peer links with a live, authenticated connection.', 'gauge', () =>
+      mesh() ? [{ value: mesh()!.links.filter((link) => link.status === 'up').length }] : [],
+    );
+    registerSnapshot(this.registry, `${PREFIX}pq_handshakes_total`, 'Completed post-quantum session handshakes.', 'counter', () => (mesh() ? [{ value: mesh()!.pq.handshakes }] : []));
+    registerSnapshot(this.registry, `${PREFIX}pq_rekeys_total`, 'Post-quantum session rekeys (fresh hybrid exchanges).', 'counter', () => (mesh() ? [{ value: mesh()!.pq.rekeys }] : []));
+    registerSnapshot(this.registry, `${PREFIX}pq_failures_total`, 'Post-quantum sessions that failed, by reason.', 'counter', () =>
+      mesh() ? Object.entries(mesh()!.pq.failures).map(([reason, value]) => ({ labels: { reason }, value })) : [],
+    );
+    registerSnapshot(this.registry, `${PREFIX}pq_handshake_duration_seconds`, 'Duration of post-quantum session handshakes.', 'histogram', () =>
+      mesh() ? histogramValues(`${PREFIX}pq_handshake_duration_seconds`, HANDSHAKE_SECONDS_BUCKETS, mesh()!.pq.handshakeSeconds.cumulative, mesh()!.pq.handshakeSeconds.sum, mesh()!.pq.handshakes) : [],
+    );
+  }
+
+  /** The exposition text, with the knowledge base read first. */
+  async render(): Promise<string> {
+    this.observeIncidents();
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** Counts and times each incident row once per event, from the knowledge base (a read of this run's rows). */
+  private observeIncidents(): void {
+    if (!this.source) return;
+    let reports: IncidentReport[];
+    try {
+      reports = this.source.incidents({ sinceMs: this.startedAt });
+    } catch {
+      // The store is not open (the node is starting or stopping): nothing new to observe.
+      return;
+    }
+    for (const incident of reports) {
+      const seen = this.observed.get(incident.id) ?? new Set<string>();
+      this.observed.set(incident.id, seen);
+      const cause = incident.causeKind ?? 'unknown';
+      if (!seen.has('opened') && incident.causeKind !== null) {
+        seen.add('opened');
+        this.incidentsByCause.set(cause, (this.incidentsByCause.get(cause) ?? 0) + 1);
+        if (incident.faultStartedAt !== null) this.mttd.observe({ cause }, Math.max(0, incident.detectedAt - incident.faultStartedAt) / 1000);
+      }
+      for (const [name, from, to] of PHASES) {
+        const start = incident[from];
+        const end = incident[to];
+        if (!seen.has(name) && start !== null && end !== null) {
+          seen.add(name);
+          this.phase.observe({ phase: name }, Math.max(0, end - start) / 1000);
+        }
+      }
+      if (!seen.has('recovered') && incident.recoveredAt !== null) {
+        seen.add('recovered');
+        this.mttr.observe({ cause }, Math.max(0, incident.recoveredAt - (incident.faultStartedAt ?? incident.detectedAt)) / 1000);
+      }
+    }
+  }
+}

@@ -1,0 +1,59 @@
+/** Serves `runtime.command` from the bus in the main thread and answers with `runtime.command.result`. */
+import type { Database } from 'better-sqlite3';
+import type { RuntimeCommand } from '../../../lib/mape/actions.js';
+import { createDeadLetterStore } from '../../../store/dead-letters.js';
+import { createOutcomeStore } from '../../../store/outcomes.js';
+import type { BusRouter } from '../bus/bus-router.js';
+import type { Logger } from '../actor-kit/logger.js';
+import { performCommand } from './remediation-commands.js';
+import { RUNTIME_SENDER } from './runtime-sampler.js';
+
+export interface RemediationLoopInit {
+  bus: BusRouter;
+  db: Database;
+  log: Logger;
+  shedTtlMs: number;
+  restartSubtreeOf(actorId: string): Promise<boolean>;
+}
+
+export class RemediationCommandLoop {
+  private readonly unsubscribe: () => void;
+  /** Commands run one at a time, in arrival order: two actions never interleave their effects. */
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(init: RemediationLoopInit) {
+    const outcomes = createOutcomeStore(init.db);
+    const deadLetters = createDeadLetterStore(init.db);
+    this.unsubscribe = init.bus.subscribe('runtime.command', (payload) => {
+      const command = payload as RuntimeCommand;
+      this.chain = this.chain.then(async () => {
+        const result = await performCommand(command, {
+          cell: (actorId) => {
+            try {
+              return init.bus.cell(actorId);
+            } catch {
+              return undefined;
+            }
+          },
+          restartSubtreeOf: init.restartSubtreeOf,
+          outcomes,
+          deadLetters,
+          shedTtlMs: init.shedTtlMs,
+          now: () => Date.now(),
+        }).catch((error: unknown) => ({
+          commandId: command.commandId,
+          ok: false,
+          detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        }));
+        init.log.info({ command, result }, 'remediation command');
+        await init.bus.publishFrom(RUNTIME_SENDER, 'runtime.command.result', result).catch((error: unknown) => {
+          init.log.warn({ err: error, command }, 'remediation result not delivered');
+        });
+      });
+    });
+  }
+
+  stop(): void {
+    this.unsubscribe();
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The embedded trust domain's CA on disk, in the node's data directory: `identity/ca.pem` (the
+ * root certificate, also the trust bundle to hand to other nodes) and `identity/ca-key.pem`
+ * (PKCS#8, mode 0600, never world-readable). Production mode refuses the embedded CA: there the
+ * SPIRE agent is the only source of identity.
+ */
+import { PemConverter, X509Certificate } from '@peculiar/x509';
+import { webcrypto } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseCertificates } from './certificates.js';
+import { createTrustDomainCa, SVID_KEY_ALGORITHM, type TrustDomainCa } from './svid-issuer.js';
+import { uriSans } from './x509-svid.js';
+import { parseSpiffeId } from './spiffe-id.js';
+import { EmbeddedCaError } from './embedded-ca-error.js';
+
+export { EmbeddedCaError };
+
+/** A CA lives ten years: rotating a root is an operator's event, not a timer's. */
+export const EMBEDDED_CA_LIFETIME_MS = 10 * 365 * 24 * 60 * 60 * 1000;
+
+export function identityDir(dataDir: string): string {
+  return join(dataDir, 'identity');
+}
+
+/** The embedded trust domain's Workload API socket: the identity actor serves it, the node's other workloads (peer-link) fetch their SVIDs from it. */
+export function embeddedWorkloadSocketPath(dataDir: string): string {
+  return join(identityDir(dataDir), 'workload.sock');
+}
+
+export function caFiles(dataDir: string): { certificate: string; key: string } {
+  const dir = identityDir(dataDir);
+  return { certificate: join(dir, 'ca.pem'), key: join(dir, 'ca-key.pem') };
+}
+
+export function refuseInProduction(production: boolean, what: string): void {
+  if (production) {
+    throw new EmbeddedCaError(
+      `${what} is refused in production mode: identities come from the SPIRE agent there ` +
+        '(set SPIFFE_ENDPOINT_SOCKET or identity.agentSocket; see deploy/spire/)',
+    );
+  }
+}
+
+export async function initEmbeddedCa(dataDir: string, trustDomain: string, options: { force?: boolean } = {}): Promise<TrustDomainCa> {
+  const files = caFiles(dataDir);
+  if (existsSync(files.certificate) && !options.force) {
+    throw new EmbeddedCaError(`a CA already exists at ${files.certificate}; every SVID it issued would stop verifying if it were replaced (use --force to replace it)`);
+  }
+  const now = Date.now();
+  const ca = await createTrustDomainCa(trustDomain, { notBefore: new Date(now - 60_000), notAfter: new Date(now + EMBEDDED_CA_LIFETIME_MS) });
+  mkdirSync(identityDir(dataDir), { recursive: true, mode: 0o700 });
+  const key = PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', ca.keys.privateKey), 'PRIVATE KEY');
+  writeFileSync(files.key, key, { mode: 0o600 });
+  // writeFileSync's mode applies only when it creates the file: a replaced key keeps 0600 too.
+  chmodSync(files.key, 0o600);
+  writeFileSync(files.certificate, ca.certificate.toString('pem'));
+  return ca;
+}
+
+export async function loadEmbeddedCa(dataDir: string): Promise<TrustDomainCa> {
+  const files = caFiles(dataDir);
+  if (!existsSync(files.certificate) || !existsSync(files.key)) {
+    throw new EmbeddedCaError(`no embedded CA in ${identityDir(dataDir)}: run 'x0tta6bl4 identity init --trust-domain TD' first`);
+  }
+  const [certificate] = parseCertificates(readFileSync(files.certificate, 'utf8'), files.certificate);
+  const trustDomain = certificateTrustDomain(certificate!);
+  if (!trustDomain) throw new EmbeddedCaError(`${files.certificate} names no trust domain (no spiffe://<td> URI SAN)`);
+  const [der] = PemConverter.decode(readFileSync(files.key, 'utf8'));
+  if (!der) throw new EmbeddedCaError(`${files.key} holds no PEM key`);
+  const privateKey = await webcrypto.subtle.importKey('pkcs8', der, SVID_KEY_ALGORITHM, true, ['sign']);
+  const publicKey = await certificate!.publicKey.export(SVID_KEY_ALGORITHM, ['verify'], webcrypto as never);
+  return { trustDomain, certificate: certificate!, keys: { privateKey, publicKey: publicKey as unknown as webcrypto.CryptoKey } };
+}
+
+/** The trust domain a CA certificate names in its URI SAN (`spiffe://td`, no path). */
+function certificateTrustDomain(certificate: X509Certificate): string | undefined {
+  for (const uri of uriSans(certificate)) {
+    try {
+      const id = parseSpiffeId(uri);
+      if (id.path === '') return id.trustDomain;
+    } catch {
+      // Not a SPIFFE ID: not the trust domain's.
+    }
+  }
+  return undefined;
+}

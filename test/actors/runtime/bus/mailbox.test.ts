@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { Mailbox } from '../../../../actors/runtime/bus/mailbox.js';
+
+/** Offers message n with a policy, as the bus does. */
+const offer = (box: Mailbox, n: number, policy: 'block' | 'drop-oldest' | 'reject') => box.offer('t', n, 'x', 0, undefined, policy);
+
+describe('Mailbox', () => {
+  it('hands messages over in order and keeps them until acknowledged', () => {
+    const box = new Mailbox('a', 10);
+    for (let n = 0; n < 5; n++) offer(box, n, 'block');
+    const first = box.take(3);
+    expect(first.map((envelope) => envelope.payload)).toEqual([0, 1, 2]);
+    expect(box.depth).toBe(5);
+    expect(box.ack(first[1]!.seq)).toBe(2);
+    expect(box.depth).toBe(3);
+    expect(box.inflightCount).toBe(1);
+  });
+
+  it('puts unacknowledged messages back at the head after a crash', () => {
+    const box = new Mailbox('a', 10);
+    for (let n = 0; n < 5; n++) offer(box, n, 'block');
+    box.take(3);
+    box.ack(1);
+    expect(box.requeueInflight()).toBe(2);
+    expect(box.take(10).map((envelope) => envelope.payload)).toEqual([1, 2, 3, 4]);
+    expect(box.counters.redelivered).toBe(2);
+  });
+
+  it('applies the overflow policies at capacity', () => {
+    const box = new Mailbox('a', 2);
+    expect(offer(box, 0, 'block')).toBe('accepted');
+    expect(offer(box, 1, 'block')).toBe('accepted');
+    expect(offer(box, 2, 'block')).toBe('full');
+    expect(offer(box, 3, 'reject')).toBe('full');
+    expect(box.counters.rejected).toBe(1);
+    expect(offer(box, 4, 'drop-oldest')).toBe('dropped-oldest');
+    expect(box.counters.dropped).toBe(1);
+    expect(box.take(10).map((envelope) => envelope.payload)).toEqual([1, 4]);
+  });
+
+  it('drops nothing in flight: drop-oldest on a mailbox that is all in flight refuses instead', () => {
+    const box = new Mailbox('a', 1);
+    offer(box, 0, 'drop-oldest');
+    box.take(1);
+    expect(offer(box, 1, 'drop-oldest')).toBe('full');
+  });
+
+  it('stays correct across many cycles (compaction)', () => {
+    const box = new Mailbox('a', 100);
+    let expected = 0;
+    for (let round = 0; round < 200; round++) {
+      for (let n = 0; n < 50; n++) offer(box, round * 50 + n, 'block');
+      const batch = box.take(50);
+      for (const envelope of batch) expect(envelope.payload).toBe(expected++);
+      box.ack(batch[batch.length - 1]!.seq);
+    }
+    expect(box.depth).toBe(0);
+  });
+});
+
+describe('Mailbox after a restart', () => {
+  it('releases the requeued messages a restored snapshot already contains, and only those', () => {
+    const box = new Mailbox('a', 10);
+    for (let n = 0; n < 6; n++) offer(box, n, 'block');
+    const batch = box.take(4);
+    // The thread processed and stored the first three, then crashed before acknowledging them.
+    box.requeueInflight();
+    expect(box.releaseRestored(batch[2]!.seq)).toBe(3);
+    expect(box.take(10).map((envelope) => envelope.payload)).toEqual([3, 4, 5]);
+  });
+});
+
+describe('Mailbox remediations', () => {
+  function filled(): Mailbox {
+    const mailbox = new Mailbox('a', 100);
+    for (const topic of ['x', 'flood', 'flood', 'y', 'flood']) mailbox.offer(topic, null, 's', 0, undefined, 'reject');
+    return mailbox;
+  }
+
+  it('sheds a topic: removes its pending messages and refuses it until the deadline', () => {
+    const mailbox = filled();
+    expect(mailbox.dominantTopic()).toBe('flood');
+    expect(mailbox.shed('flood', 1_000)).toBe(3);
+    expect(mailbox.take(10).map((envelope) => envelope.topic)).toEqual(['x', 'y']);
+    expect(mailbox.offer('flood', null, 's', 999, undefined, 'reject')).toBe('shed');
+    expect(mailbox.counters.shed).toBe(4);
+    expect(mailbox.offer('flood', null, 's', 1_000, undefined, 'reject')).toBe('accepted');
+    mailbox.shed('y', 5_000);
+    expect(mailbox.unshed('y')).toBe(true);
+    expect(mailbox.unshed('y')).toBe(false);
+    expect(mailbox.offer('y', null, 's', 10, undefined, 'reject')).toBe('accepted');
+  });
+
+  it('removes one message by sequence, and drains what is pending while in-flight messages stay', () => {
+    const mailbox = filled();
+    const inflight = mailbox.take(1);
+    expect(mailbox.remove(inflight[0]!.seq)).toBeUndefined();
+    expect(mailbox.remove(3)?.topic).toBe('flood');
+    expect(mailbox.drainPending().map((envelope) => envelope.seq)).toEqual([2, 4, 5]);
+    expect(mailbox.depth).toBe(1);
+    expect(mailbox.counters.removed).toBe(4);
+    expect(mailbox.dominantTopic()).toBeUndefined();
+  });
+});

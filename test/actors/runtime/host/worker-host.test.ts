@@ -1,0 +1,113 @@
+/** The worker host on its own: liveness, pending calls at exit, malformed messages. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createWorkerHost } from '../../../../actors/runtime/host/worker-host.js';
+import type { ExitInfo, Host, IncarnationEvents } from '../../../../actors/runtime/contracts/host.js';
+import { COUNTER_ACTOR } from '../../../fixtures/fixture-paths.js';
+import { makeDataDir, requestWhenServing, startTestNode, waitFor, type TestNode } from '../../../helpers/test-node.js';
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+
+let host: Host | undefined;
+let dataDir: string | undefined;
+let running: TestNode | undefined;
+afterEach(async () => {
+  await host?.close();
+  host = undefined;
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  dataDir = undefined;
+  await running?.cleanup();
+  running = undefined;
+});
+
+function recorder() {
+  const exits: ExitInfo[] = [];
+  const malformed: string[] = [];
+  const events: IncarnationEvents = {
+    ack: () => undefined,
+    outbound: () => undefined,
+    exit: (info) => exits.push(info),
+    malformed: (detail) => malformed.push(detail),
+  };
+  return { exits, malformed, events };
+}
+
+function launchSpec(actorId: string, module: string, liveness: { intervalMs: number; timeoutMs: number }) {
+  dataDir ??= makeDataDir();
+  return { actorId, module, options: {}, databasePath: join(dataDir, 'x0tta6bl4.db'), runId: randomUUID(), throttleMs: 0, liveness };
+}
+
+async function launchCounter(liveness = { intervalMs: 50, timeoutMs: 200 }) {
+  host = createWorkerHost({ spareWorkers: 0 });
+  const record = recorder();
+  const incarnation = await host.launch(launchSpec('counter', COUNTER_ACTOR, liveness), record.events);
+  return { incarnation, ...record };
+}
+
+describe('worker host', () => {
+  it('terminates a hung worker at its liveness deadline and rejects calls pending on it', async () => {
+    const { incarnation, exits } = await launchCounter();
+    await incarnation.inject('hang');
+    // The fault fires on the thread's next turn; give it that turn before calling.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const started = performance.now();
+    // This call can never be answered by the hung thread: it must be rejected, not left pending.
+    await expect(incarnation.snapshot()).rejects.toMatchObject({ name: 'WorkerExitedError', actorId: 'counter' });
+    const exit = await waitFor(() => exits[0]);
+    expect(exit.normal).toBe(false);
+    expect(exit.error?.name).toBe('LivenessTimeoutError');
+    // Detected within the deadline plus scheduling slack, not at some later sweep.
+    expect(performance.now() - started).toBeLessThan(200 + 1_000);
+  });
+
+  it('rejects calls to a worker that has exited', async () => {
+    const { incarnation, exits } = await launchCounter({ intervalMs: 1_000, timeoutMs: 5_000 });
+    await incarnation.inject('exit');
+    const exit = await waitFor(() => exits[0]);
+    expect(exit.reason).toContain('code 70');
+    await expect(incarnation.health()).rejects.toMatchObject({ name: 'WorkerExitedError' });
+  });
+
+  it('reports an uncaught error in the thread as an abnormal exit carrying the error', async () => {
+    const { incarnation, exits } = await launchCounter({ intervalMs: 1_000, timeoutMs: 5_000 });
+    await incarnation.inject('throw');
+    const exit = await waitFor(() => exits[0]);
+    expect(exit.normal).toBe(false);
+    expect(exit.error?.message).toContain('injected fault');
+  });
+
+  it('gives up on a start that never answers at the liveness deadline', async () => {
+    host = createWorkerHost({ spareWorkers: 0 });
+    const started = performance.now();
+    const stuck = new URL('../../../fixtures/stuck-at-load-actor.js', import.meta.url).href;
+    await expect(host.launch(launchSpec('stuck', stuck, { intervalMs: 100, timeoutMs: 300 }), recorder().events)).rejects.toMatchObject({ name: 'WorkerExitedError', actorId: 'stuck' });
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('rejects an actor module without a definition with a typed error', async () => {
+    host = createWorkerHost({ spareWorkers: 0 });
+    const notAnActor = new URL('../../../fixtures/test-topics.js', import.meta.url).href;
+    await expect(host.launch(launchSpec('bad', notAnActor, { intervalMs: 1_000, timeoutMs: 5_000 }), recorder().events)).rejects.toMatchObject({ name: 'ActorDefinitionError' });
+  });
+});
+
+describe('malformed messages from a worker', () => {
+  it('are rejected with a typed error and counted, and the host keeps running', async () => {
+    running = await startTestNode({ children: [{ kind: 'actor', id: 'a', module: COUNTER_ACTOR }] });
+    await running.node.request('a', 'test.emit-garbage', {}, { timeoutMs: 300 }).catch(() => undefined);
+    await waitFor(() => (running!.node.bus.counters.malformed === 1 ? true : undefined));
+    const logged = running.logs.find((line) => line.msg === 'malformed message dropped');
+    expect((logged?.['err'] as { type: string }).type).toBe('ProtocolViolationError');
+    // Still serving, never restarted.
+    expect(await requestWhenServing(running.node, 'a', 'test.get', {})).toEqual({ count: 0 });
+    const tree = running.node.tree();
+    expect(tree.kind === 'supervisor' && tree.children[0]!.restarts).toBe(0);
+  });
+
+  it('a publish to an undeclared topic or with a bad payload is refused with a typed error', async () => {
+    running = await startTestNode({ children: [{ kind: 'actor', id: 'a', module: COUNTER_ACTOR }] });
+    await expect(running.node.publish('no.such.topic', {})).rejects.toMatchObject({ name: 'UnknownTopicError' });
+    await expect(running.node.publish('test.increment', { sender: 1 })).rejects.toMatchObject({ name: 'InvalidPayloadError', topic: 'test.increment' });
+    await expect(running.node.request('nobody', 'test.get', {})).rejects.toMatchObject({ name: 'UnknownActorError' });
+  });
+});
