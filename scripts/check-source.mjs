@@ -1,24 +1,25 @@
 #!/usr/bin/env node
 // Source rules that `npm test` enforces (ARCHITECTURE.md §3, §6):
 // - no unfinished-work markers in source folders;
-// - machines/ stays pure: no Node built-ins, no actors/, store/ or native/ imports.
+// - every row of the layer table (§3): who may import whom, each import resolved to the file it names
+//   (scripts/layer-rules.mjs holds the table and its exceptions, scripts/source-imports.mjs the parsing).
 // Usage: node scripts/check-source.mjs [ROOT]  (exit 1 and one line per violation when broken)
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { builtinModules } from 'node:module';
-import { join, relative } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { LAYER_EXCEPTIONS, PENDING_CLI_RUNTIME_INTERNALS, layerRule } from './layer-rules.mjs';
+import { sourceImports } from './source-imports.mjs';
 
 const root = process.argv[2] ?? process.cwd();
 const SOURCE_DIRS = ['actors', 'machines', 'lib', 'store', 'cli', 'native', 'ebpf', 'perf', 'deploy', 'scripts', 'examples'];
-const SOURCE_FILE = /\.(ts|mts|cts|js|mjs|c|cc|h|sh)$/;
+const SOURCE_FILE = /\.(ts|mts|cts|js|mjs|cjs|c|cc|h|sh)$/;
+const SCRIPT_FILE = /\.(ts|mts|cts|js|mjs|cjs)$/;
 const MARKER = new RegExp(['TO' + 'DO', 'FIX' + 'ME', 'X' + 'XX', 'HA' + 'CK'].map((word) => `\\b${word}\\b`).join('|'));
-const IMPORT = /(?:from\s+|import\s*\(\s*|require\s*\(\s*)['"]([^'"]+)['"]/g;
-const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
-const FORBIDDEN_FOR_MACHINES = /(^|\/)(actors|store|native)(\/|$)/;
 
 function* files(dir) {
   let entries;
   try {
-    entries = readdirSync(dir);
+    // sorted, so the report reads the same on every file system
+    entries = readdirSync(dir).sort();
   } catch {
     return;
   }
@@ -30,21 +31,29 @@ function* files(dir) {
   }
 }
 
+const describe = (target) => (target.kind === 'path' ? target.path : target.kind === 'builtin' ? 'Node built-in' : `npm package ${target.name}`);
+const allowList = [...LAYER_EXCEPTIONS, ...PENDING_CLI_RUNTIME_INTERNALS].map((entry) => ({ ...entry, used: false }));
+
 const violations = [];
 for (const dir of SOURCE_DIRS) {
   for (const file of files(join(root, dir))) {
     const text = readFileSync(file, 'utf8');
-    const name = relative(root, file);
+    const name = relative(root, file).split(sep).join('/');
     text.split('\n').forEach((line, index) => {
       if (MARKER.test(line)) violations.push(`${name}:${index + 1}: unfinished-work marker: ${line.trim()}`);
     });
-    if (dir !== 'machines') continue;
-    for (const match of text.matchAll(IMPORT)) {
-      const target = match[1];
-      if (builtins.has(target) || target.startsWith('node:')) violations.push(`${name}: machines/ must not import Node built-in '${target}'`);
-      else if (target.startsWith('.') && FORBIDDEN_FOR_MACHINES.test(target)) violations.push(`${name}: machines/ must not import '${target}' (I/O belongs in actors/)`);
+    const layer = layerRule(name);
+    if (layer === undefined || !SCRIPT_FILE.test(name)) continue;
+    for (const { spec, line, target } of sourceImports(root, file, text)) {
+      if (layer.allows(target)) continue;
+      const allowed = allowList.find((entry) => entry.file === name && entry.target === describe(target));
+      if (allowed) allowed.used = true;
+      else violations.push(`${name}:${line}: ${layer.rule}: imports '${spec}' (${describe(target)})`);
     }
   }
+}
+for (const entry of allowList) {
+  if (!entry.used && existsSync(join(root, entry.file))) violations.push(`${entry.file}: allow-listed import of ${entry.target} is gone: remove the entry from scripts/layer-rules.mjs`);
 }
 
 if (violations.length > 0) {

@@ -1,0 +1,120 @@
+// The layer table of ARCHITECTURE.md §3 as code: which folder may import what. Each rule is a list of
+// what is allowed (anything else is a violation), so a new folder or package is refused until the map
+// says it may be used. perf/ and test/ may import everything; ebpf/ is C and deploy/ is configuration.
+
+/** @typedef {import('./source-imports.mjs').Target} Target */
+
+const under = (path, folder) => path === folder || path.startsWith(`${folder}/`);
+const isPath = (target, ...folders) => target.kind === 'path' && folders.some((folder) => under(target.path, folder));
+const notOurs = (target) => target.kind !== 'path';
+
+// The package API: what the CLI (and any embedder) may use of the runtime.
+const PACKAGE_API = 'actors/runtime/index.ts';
+// A subsystem's worker may use these runtime folders and no other (the rest is the host's side).
+const SUBSYSTEM_RUNTIME_FOLDERS = ['actors/runtime/contracts', 'actors/runtime/actor-kit'];
+
+/** @typedef {{ rule: string, allows: (target: Target) => boolean }} LayerRule */
+
+/** @type {Record<string, LayerRule>} one entry per row of the table, keyed by folder. */
+const TABLE = {
+  machines: {
+    // Machines are pure (XState delays instead of timers, ports instead of I/O), so no Node built-in
+    // and no package but xstate; domain types come from lib/ or from machines/ itself.
+    rule: 'machines/ imports only xstate, lib/ and machines/',
+    allows: (target) => (target.kind === 'package' && target.name === 'xstate') || isPath(target, 'lib', 'machines'),
+  },
+  lib: {
+    rule: 'lib/ imports only lib/, npm packages and Node built-ins',
+    allows: (target) => notOurs(target) || isPath(target, 'lib'),
+  },
+  store: {
+    // The map gives store/ better-sqlite3 only (plus node:fs/node:path to create the database's
+    // folder). store/ imports nothing of lib/ today, not even types, so none is allowed: a row type
+    // store/ needs is declared in store/, and lib/ or the actors map it to their own types.
+    rule: 'store/ imports only better-sqlite3, Node built-ins and store/',
+    allows: (target) => target.kind === 'builtin' || (target.kind === 'package' && target.name === 'better-sqlite3') || isPath(target, 'store'),
+  },
+  native: {
+    rule: 'native/ imports nothing of ours',
+    allows: (target) => notOurs(target) || isPath(target, 'native'),
+  },
+  cli: {
+    // store/ is allowed for the read-only commands (incidents); read-only use cannot be checked here.
+    rule: `cli/ imports only the package API (${PACKAGE_API}), lib/, store/ and cli/`,
+    allows: (target) => notOurs(target) || isPath(target, PACKAGE_API, 'lib', 'store', 'cli'),
+  },
+  'actors/runtime': {
+    rule: 'actors/runtime/ imports only machines/, lib/, store/ and actors/runtime/',
+    allows: (target) => notOurs(target) || isPath(target, 'machines', 'lib', 'store', 'actors/runtime'),
+  },
+};
+
+/** Any other folder under actors/ is a subsystem: they talk over the bus only, code two of them need goes to lib/. */
+const subsystemRule = (name) => ({
+  rule: `actors/<subsystem>/ imports only its own folder, ${SUBSYSTEM_RUNTIME_FOLDERS.map((folder) => `${folder}/`).join(', ')}, machines/, lib/, store/ and native/`,
+  allows: (target) => notOurs(target) || isPath(target, `actors/${name}`, ...SUBSYSTEM_RUNTIME_FOLDERS, 'machines', 'lib', 'store', 'native'),
+});
+
+/**
+ * The rule for a root-relative source path, or undefined when none applies to it (perf/, test/, scripts/…).
+ * @returns {LayerRule | undefined}
+ */
+export function layerRule(path) {
+  const [top = '', second] = path.split('/');
+  if (top !== 'actors') return Object.hasOwn(TABLE, top) ? TABLE[top] : undefined;
+  if (second === undefined || second.includes('.')) return undefined;
+  return second === 'runtime' ? TABLE['actors/runtime'] : subsystemRule(second);
+}
+
+/**
+ * Lasting exceptions to the table, each with the reason it is right. An entry names the importing file
+ * and the resolved target exactly as check-source prints it.
+ */
+export const LAYER_EXCEPTIONS = [
+  {
+    // The node's default supervision tree names each subsystem's worker module by URL so the host can
+    // load it in its own thread; the runtime never imports a subsystem's code. This is the one place
+    // that knows which subsystems a node runs.
+    file: 'actors/runtime/config/default-tree.ts',
+    target: 'actors/*/worker.ts',
+  },
+];
+
+/**
+ * Imports that break the table today and are being moved by work in flight (issue 11): the CLI still
+ * reaches runtime internals that the ops assembly behind createNode() will export from the package API.
+ * The list is temporary: empty it once that work is merged. An entry whose file exists but no longer
+ * makes that import is reported, so the list cannot outlive its reason.
+ */
+export const PENDING_CLI_RUNTIME_INTERNALS = [
+  // Node assembly (createNode, control socket, metrics, /ready, systemd, chaos target): moving behind
+  // createNode() options, after which cli/run-node.ts and cli/node-operations.ts use the package API.
+  { file: 'cli/run-node.ts', target: 'actors/runtime/node.ts' },
+  { file: 'cli/run-node.ts', target: 'actors/runtime/ops/control-server.ts' },
+  { file: 'cli/run-node.ts', target: 'actors/runtime/actor-kit/logger.ts' },
+  { file: 'cli/run-node.ts', target: 'actors/runtime/config/node-config.ts' },
+  { file: 'cli/run-node.ts', target: 'actors/runtime/self-healing/fault-kinds.ts' },
+  { file: 'cli/run-node.ts', target: 'actors/runtime/self-healing/chaos-target.ts' },
+  { file: 'cli/run-node.ts', target: 'actors/runtime/ops/metrics/node-metrics.ts' },
+  { file: 'cli/node-operations.ts', target: 'actors/runtime/actor-kit/logger.ts' },
+  { file: 'cli/node-operations.ts', target: 'actors/runtime/ops/metrics/node-metrics.ts' },
+  { file: 'cli/node-operations.ts', target: 'actors/runtime/ops/metrics/ops-http-server.ts' },
+  { file: 'cli/node-operations.ts', target: 'actors/runtime/config/node-config.ts' },
+  { file: 'cli/node-operations.ts', target: 'actors/runtime/ops/node-status.ts' },
+  { file: 'cli/node-operations.ts', target: 'actors/runtime/ops/systemd/systemd-notifier.ts' },
+  { file: 'cli/node-operations.ts', target: 'actors/runtime/ops/tree-health.ts' },
+  // The control socket's response schema and error rebuilding: to be exported from the package API.
+  { file: 'cli/control-client.ts', target: 'actors/runtime/ops/control-server.ts' },
+  { file: 'cli/control-client.ts', target: 'actors/runtime/errors.ts' },
+  // The node status schema and types the `status` command parses and prints: to be exported from the package API.
+  { file: 'cli/status-command.ts', target: 'actors/runtime/ops/node-status.ts' },
+  { file: 'cli/format-status.ts', target: 'actors/runtime/ops/node-status.ts' },
+  // The node configuration (schema, parsing, its error, the database file name): to be exported from the package API.
+  { file: 'cli/command-config.ts', target: 'actors/runtime/config/node-config.ts' },
+  { file: 'cli/load-config.ts', target: 'actors/runtime/config/config-error.ts' },
+  { file: 'cli/load-config.ts', target: 'actors/runtime/config/node-config.ts' },
+  { file: 'cli/main.ts', target: 'actors/runtime/config/config-error.ts' },
+  { file: 'cli/incidents-command.ts', target: 'actors/runtime/config/data-files.ts' },
+  // The Logger type: to be exported from the package API.
+  { file: 'cli/inspector-relay.ts', target: 'actors/runtime/actor-kit/logger.ts' },
+];
