@@ -6,7 +6,7 @@
 // Usage: node scripts/check-source.mjs [ROOT]  (exit 1 and one line per violation when broken)
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { LAYER_EXCEPTIONS, PENDING_CLI_RUNTIME_INTERNALS, layerRule } from './layer-rules.mjs';
+import { LAYER_EXCEPTIONS, MACHINE_LOADS_RULE, PENDING_CLI_RUNTIME_INTERNALS, impureLoad, layerRule } from './layer-rules.mjs';
 import { sourceImports } from './source-imports.mjs';
 
 const root = process.argv[2] ?? process.cwd();
@@ -35,6 +35,7 @@ const describe = (target) => (target.kind === 'path' ? target.path : target.kind
 const allowList = [...LAYER_EXCEPTIONS, ...PENDING_CLI_RUNTIME_INTERNALS].map((entry) => ({ ...entry, used: false }));
 
 const violations = [];
+const importsByFile = new Map();
 for (const dir of SOURCE_DIRS) {
   for (const file of files(join(root, dir))) {
     const text = readFileSync(file, 'utf8');
@@ -44,12 +45,22 @@ for (const dir of SOURCE_DIRS) {
     });
     const layer = layerRule(name);
     if (layer === undefined || !SCRIPT_FILE.test(name)) continue;
-    for (const { spec, line, target } of sourceImports(root, file, text)) {
+    const imports = sourceImports(root, file, text);
+    importsByFile.set(name, imports);
+    for (const { spec, line, target } of imports) {
       if (layer.allows(target)) continue;
       const allowed = allowList.find((entry) => entry.file === name && entry.target === describe(target));
       if (allowed) allowed.used = true;
       else violations.push(`${name}:${line}: ${layer.rule}: imports '${spec}' (${describe(target)})`);
     }
+  }
+}
+for (const [name, imports] of importsByFile) {
+  if (!name.startsWith('machines/')) continue;
+  for (const { spec, line, target, typeOnly } of imports) {
+    if (typeOnly || target.kind !== 'path' || !target.path.startsWith('lib/')) continue;
+    const chain = impureLoad(importsByFile, target.path);
+    if (chain !== undefined) violations.push(`${name}:${line}: ${MACHINE_LOADS_RULE}: imports '${spec}' (${[target.path, ...chain].join(' → ')})`);
   }
 }
 for (const entry of allowList) {

@@ -67,6 +67,35 @@ export function layerRule(path) {
 }
 
 /**
+ * A machine is pure only if what it loads is: the lib/ modules a machine imports (not `import type`)
+ * must load, all the way down, nothing but lib/ and xstate. Checked apart from the table because it
+ * needs every lib/ file's imports first.
+ */
+export const MACHINE_LOADS_RULE = 'machines/ loads only pure lib/ modules (no Node built-in, no package but xstate, nothing outside lib/)';
+
+/**
+ * The chain from a module to the first impure thing it loads at run time, or undefined when it loads
+ * only pure code.
+ * @param {Map<string, import('./source-imports.mjs').SourceImport[]>} importsByFile keyed by root-relative path
+ * @returns {string[] | undefined}
+ */
+export function impureLoad(importsByFile, path, seen = new Set()) {
+  if (seen.has(path)) return undefined;
+  seen.add(path);
+  for (const { target, typeOnly } of importsByFile.get(path) ?? []) {
+    if (typeOnly) continue;
+    if (target.kind !== 'path') {
+      if (!TABLE.machines.allows(target)) return [target.kind === 'builtin' ? target.name : `npm package ${target.name}`];
+      continue;
+    }
+    if (!isPath(target, 'lib')) return [target.path];
+    const rest = impureLoad(importsByFile, target.path, seen);
+    if (rest !== undefined) return [target.path, ...rest];
+  }
+  return undefined;
+}
+
+/**
  * Lasting exceptions to the table, each with the reason it is right. An entry names the importing file
  * and the resolved target exactly as check-source prints it.
  */

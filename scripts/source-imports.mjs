@@ -18,23 +18,26 @@ const ANY_NAME = '*';
 
 /**
  * @typedef {{ kind: 'builtin', name: string } | { kind: 'package', name: string } | { kind: 'path', path: string }} Target
- * @typedef {{ spec: string, line: number, target: Target }} SourceImport
+ * @typedef {{ spec: string, line: number, target: Target, typeOnly: boolean }} SourceImport
+ * typeOnly: erased from the compiled code, so nothing is loaded at run time. Under verbatimModuleSyntax
+ * that is `import type` / `export type` and `import('…')` in a type; `import { type A }` still loads.
  */
 
 /** @returns {SourceImport[]} every import, re-export, import(), require() and `new URL(…, import.meta.url)` in the file. */
 export function sourceImports(root, file, text) {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, scriptKind(file));
   const found = [];
-  const add = (literal, relativeTo) => {
+  const add = (literal, relativeTo, typeOnly = false) => {
     const spec = literalText(literal);
     if (spec === undefined) return;
     const line = source.getLineAndCharacterOfPosition(literal.getStart(source)).line + 1;
-    found.push({ spec, line, target: resolveTarget(root, file, spec, relativeTo) });
+    found.push({ spec, line, target: resolveTarget(root, file, spec, relativeTo), typeOnly });
   };
   const visit = (node) => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) add(node.moduleSpecifier, 'source');
-    else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) add(node.moduleReference.expression, 'source');
-    else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) add(node.argument.literal, 'source');
+    if (ts.isImportDeclaration(node)) add(node.moduleSpecifier, 'source', node.importClause?.isTypeOnly ?? false);
+    else if (ts.isExportDeclaration(node) && node.moduleSpecifier) add(node.moduleSpecifier, 'source', node.isTypeOnly);
+    else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) add(node.moduleReference.expression, 'source', node.isTypeOnly);
+    else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) add(node.argument.literal, 'source', true);
     else if (ts.isCallExpression(node) && isImportOrRequire(node) && node.arguments[0]) add(node.arguments[0], 'source');
     else if (ts.isNewExpression(node) && isUrlFromImportMeta(node)) add(node.arguments[0], 'compiled');
     ts.forEachChild(node, visit);

@@ -1,6 +1,6 @@
 /** The source rules `npm test` enforces: they must catch what they are for, and only that. */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,15 +33,19 @@ function check(files: Record<string, string>): { code: number; output: string } 
   return run(root);
 }
 
+/** The `file:line: …` violations of the output (the last line is their count). */
+const violationLines = (output: string): string[] => output.split('\n').filter((line) => /^\S+:\d+: /.test(line));
+
 /** Runs the script on a tree made of exactly these files: its exit code and the violations it printed. */
 function violations(files: Record<string, string>): { code: number; lines: string[] } {
   const { code, output } = check(files);
-  return { code, lines: output.split('\n').filter((line) => /^\S+:\d+: /.test(line)) };
+  return { code, lines: violationLines(output) };
 }
 
 const marker = ['TO', 'DO'].join('');
 const RULE = {
   machines: 'machines/ imports only xstate, lib/ and machines/',
+  machinesLoad: 'machines/ loads only pure lib/ modules (no Node built-in, no package but xstate, nothing outside lib/)',
   lib: 'lib/ imports only lib/, npm packages and Node built-ins',
   store: 'store/ imports only better-sqlite3, Node built-ins and store/',
   native: 'native/ imports nothing of ours',
@@ -54,6 +58,27 @@ const RULE = {
 describe('check-source', () => {
   it('passes the real tree', () => {
     expect(run(REPO)).toEqual({ code: 0, output: 'check-source: ok\n' });
+  });
+
+  it('finds a violation planted in each layer of a copy of the real tree, and nothing else', () => {
+    root = mkdtempSync(join(tmpdir(), 'x0tta6bl4-check-'));
+    for (const dir of ['actors', 'machines', 'lib', 'store', 'cli', 'native']) cpSync(join(REPO, dir), join(root, dir), { recursive: true });
+    const plants: [file: string, spec: string, rule: string, target: string][] = [
+      ['machines/peer-link.ts', 'node:fs', RULE.machines, 'Node built-in'],
+      ['lib/net/host-port.ts', '../../actors/runtime/node.js', RULE.lib, 'actors/runtime/node.ts'],
+      ['store/incidents.ts', '../lib/mape/plan.js', RULE.store, 'lib/mape/plan.ts'],
+      ['actors/runtime/bus/bus-router.ts', '../../identity/worker.js', RULE.runtime, 'actors/identity/worker.ts'],
+      ['actors/monitor/worker.ts', '../runtime/bus/bus-router.js', RULE.subsystem, 'actors/runtime/bus/bus-router.ts'],
+      ['cli/status-command.ts', '../actors/runtime/bus/bus-router.js', RULE.cli, 'actors/runtime/bus/bus-router.ts'],
+    ];
+    const expected = plants.map(([file, spec, rule, target]) => {
+      const text = readFileSync(join(root!, file), 'utf8');
+      writeFileSync(join(root!, file), `${text}import '${spec}';\n`);
+      return `${file}:${text.split('\n').length}: ${rule}: imports '${spec}' (${target})`;
+    });
+    const { code, output } = run(root);
+    expect(code).toBe(1);
+    expect(violationLines(output).sort()).toEqual(expected.sort());
   });
 
   it('passes what each layer may import', () => {
@@ -96,6 +121,27 @@ describe('check-source', () => {
         `machines/a.ts:4: ${RULE.machines}: imports '../store/open-store.js' (store/open-store.ts)`,
         `machines/a.ts:5: ${RULE.machines}: imports 'zod' (npm package zod)`,
         `machines/a.ts:6: ${RULE.machines}: imports '../native/ts/index.js' (native/ts/index.ts)`,
+      ],
+    });
+  });
+
+  it('machines/: what a machine loads through lib/ is pure too, types aside', () => {
+    const loads = RULE.machinesLoad;
+    expect(
+      violations({
+        'machines/a.ts':
+          "import type { Svid } from '../lib/spiffe/svid.js';\nimport { check } from '../lib/spiffe/check.js';\nimport { parse } from '../lib/mape/parse.js';\nimport { plan } from '../lib/mape/plan.js';\n",
+        'lib/spiffe/svid.ts': "import { X509Certificate } from 'node:crypto';\n",
+        'lib/spiffe/check.ts': "import { type Svid, fingerprint } from './svid.js';\n",
+        'lib/mape/parse.ts': "import { z } from 'zod';\n",
+        'lib/mape/plan.ts': "import type { Svid } from '../spiffe/svid.js';\nimport { parse } from './parse-types.js';\n",
+        'lib/mape/parse-types.ts': "export type { Parsed } from './parse.js';\n",
+      }),
+    ).toEqual({
+      code: 1,
+      lines: [
+        `machines/a.ts:2: ${loads}: imports '../lib/spiffe/check.js' (lib/spiffe/check.ts → lib/spiffe/svid.ts → node:crypto)`,
+        `machines/a.ts:3: ${loads}: imports '../lib/mape/parse.js' (lib/mape/parse.ts → npm package zod)`,
       ],
     });
   });
