@@ -50,8 +50,6 @@ for (const errorClass of [StoreCorruptError, StoreVersionError, StoreOpenError, 
 export { DATABASE_FILE_NAME };
 /** Largest batch handed to an actor's thread in one message: amortises postMessage without starving the liveness ping. */
 export const DEFAULT_MAX_BATCH = 256;
-/** How long `status` waits for an actor to report its machine state before showing it as unknown. */
-const STATUS_PROBE_TIMEOUT_MS = 500;
 
 export interface NodeOptions {
   /** Configuration as a file, env and flags give it; validated and completed with defaults. */
@@ -357,12 +355,6 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
 
     async status() {
       requireRunning('read status');
-      await Promise.all(
-        [...actorIds(treeSpec)].map(async (actorId) => {
-          const cell = cellOf(actorId);
-          cell.machineState = cell.state === 'running' ? await probeState(cell) : undefined;
-        }),
-      );
       return {
         nodeId: hostname(),
         runId,
@@ -411,23 +403,6 @@ function composeProcessed(...hooks: (ProcessedHook | undefined)[]): ProcessedHoo
   return (actorId, latencyMs) => {
     for (const hook of present) hook(actorId, latencyMs);
   };
-}
-
-async function probeState(cell: ActorCell): Promise<unknown> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    const health = await Promise.race([
-      cell.incarnationOrThrow('status').health(),
-      new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), STATUS_PROBE_TIMEOUT_MS);
-      }),
-    ]);
-    return health?.state;
-  } catch {
-    return undefined;
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function* actorSpecs(spec: ChildSpec): Generator<ActorChildSpec> {
