@@ -296,11 +296,12 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         return;
       }
       state = 'stopping';
-      await ops?.stopping();
       // No more readings or injected floods into actors that are stopping.
       sampler?.stop();
       chaos?.stop();
       try {
+        // Not ready from here on, and no more control requests.
+        await ops?.stopping();
         await root?.stop();
       } finally {
         bus.rejectPending(new NodeNotRunningError('answer a request'));

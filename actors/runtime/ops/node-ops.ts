@@ -16,7 +16,7 @@ import { startInspectorRelay, type InspectorRelay } from './inspector-relay.js';
 import { NodeMetrics, type MetricsSource } from './metrics/node-metrics.js';
 import { startOpsHttpServer, type OpsHttpServer } from './metrics/ops-http-server.js';
 import { standingSummaries, standingVerdicts } from './standings.js';
-import { startSystemdReporting, type SystemdReporting } from './systemd/systemd-reporting.js';
+import type { SystemdReporting } from './systemd/systemd-reporting.js';
 import { readiness, statusLine, type NodePhase } from './tree-health.js';
 
 /** Owner only: the control socket's directory is the node's data directory or a runtime directory of its own. */
@@ -88,6 +88,9 @@ export class NodeOps {
       if (metrics && this.metrics) await this.openHttp(metrics.listen, this.metrics);
       if (inspector) this.inspector = await startInspectorRelay(inspector.port, this.log);
       if (systemd) {
+        // Loaded when asked for: its datagram socket is a native addon, which worker threads that
+        // import the package API (actor modules do, for defineActor) cannot load.
+        const { startSystemdReporting } = await import('./systemd/systemd-reporting.js');
         this.systemd = startSystemdReporting({
           log: this.log,
           phase: () => this.phase,
