@@ -1,5 +1,5 @@
 /** The configuration a command works with: file, environment and the command's flags. */
-import type { NodeConfig } from '../actors/runtime/config/node-config.js';
+import type { NodeConfig } from '../actors/runtime/index.js';
 import { loadConfig } from './load-config.js';
 
 export interface ConfigFlags {

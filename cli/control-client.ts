@@ -4,8 +4,7 @@
  * rebuilt with its own name and message, so callers match on what the node said.
  */
 import { createConnection } from 'node:net';
-import { controlResponseSchema } from '../actors/runtime/ops/control-server.js';
-import { rebuildError } from '../actors/runtime/errors.js';
+import { controlResponseSchema, rebuildError } from '../actors/runtime/index.js';
 import { ControlError } from './control-error.js';
 
 /** Control calls answer from the node's main thread without waiting on actors; 5 s means the node is stuck, not busy. */

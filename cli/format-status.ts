@@ -1,26 +1,29 @@
 /**
- * `x0tta6bl4 status` for humans: a header about the node and the bus, then the supervision tree,
+ * `x0tta6bl4 status` for humans: a header about the node and the bus, each subsystem's standing
+ * (written by its own status formatter), the self-healing loop, then the supervision tree,
  * one line per supervisor or actor. Overflow counters appear only when non-zero, so a line that
  * mentions `dropped`, `rejected` or `blocked` is one to look at.
  */
-import type {
-  ActorStatus,
-  IdentityStatus,
-  MailboxStatus,
-  MapeStatus,
-  MeshStatus,
-  NodeStatus,
-  SupervisorStatus,
-  TreeNodeStatus,
-} from '../actors/runtime/ops/node-status.js';
+import {
+  subsystemStandings,
+  type ActorStatus,
+  type MailboxStatus,
+  type MapeStatus,
+  type NodeStatus,
+  type StatusText,
+  type SupervisorStatus,
+  type TreeNodeStatus,
+} from '../actors/runtime/index.js';
+
+/** What the formatters of the subsystems' standings write with: the node's text made harmless. */
+const text: StatusText = { printable, timestamp: formatTimestamp };
 
 export function formatStatus(status: NodeStatus): string {
   const lines = [
     `node ${printable(status.nodeId)} (${status.production ? 'production' : 'development'})  run ${printable(status.runId)}`,
     `started ${formatTimestamp(status.startedAt)}, up ${formatDuration(status.uptimeMs)}`,
     `bus: ${status.bus.published} published, ${status.bus.delivered} delivered, ${status.bus.malformed} malformed`,
-    ...(status.identity ? [identityLine(status.identity)] : []),
-    ...(status.mesh ? meshLines(status.mesh) : []),
+    ...standingLines(status),
     ...(status.mape ? mapeLines(status.mape) : []),
     '',
     ...treeLines(status.tree, '', ''),
@@ -28,45 +31,12 @@ export function formatStatus(status: NodeStatus): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Where the node stands with its SPIFFE identity; waiting always says why. */
-function identityLine(identity: IdentityStatus): string {
-  const source = `${identity.mode === 'embedded' ? 'embedded trust domain' : 'agent'} ${printable(identity.endpoint)}`;
-  switch (identity.status) {
-    case 'ready':
-      return `identity: ${printable(identity.spiffeId ?? '?')} from the ${source}, expires ${formatTimestamp(identity.expiresAt ?? 0)}`;
-    case 'waiting':
-      return `identity: waiting for an SVID from the ${source}: ${printable(identity.reason ?? 'no answer yet')}`;
-    case 'failed':
-      return `identity: FAILED, ${printable(identity.reason ?? 'unknown reason')} (${source})`;
-    case 'connecting':
-      return `identity: connecting to the ${source}`;
-  }
-}
-
-/** The listener, then one line per link: a link that is not up says why. */
-function meshLines(mesh: MeshStatus): string[] {
-  const head =
-    mesh.phase === 'waitingForSvid'
-      ? 'mesh: waiting for the node SVID before linking'
-      : mesh.phase === 'failed'
-        ? `mesh: FAILED, ${printable(mesh.reason ?? 'unknown reason')}`
-        : `mesh: ${mesh.listening ? `listening on ${printable(mesh.listening)}` : 'not listening'}, ${mesh.links.length} link${mesh.links.length === 1 ? '' : 's'}`;
-  const refused = mesh.refused > 0 ? `, ${mesh.refused} refused (last: ${printable(mesh.lastRefusal ?? '?')})` : '';
-  const unroutable = mesh.unroutable > 0 ? `, ${mesh.unroutable} unroutable` : '';
-  const lines = [head + refused + unroutable];
-  for (const link of mesh.links) {
-    const where = link.address ? ` at ${printable(link.address)}` : '';
-    const traffic = `${link.sent} sent, ${link.delivered} received, ${link.pending} unacknowledged`;
-    const extra = [
-      link.reauths > 0 ? `${link.reauths} re-authentications` : '',
-      link.retransmitted > 0 ? `${link.retransmitted} retransmitted` : '',
-      link.dropped > 0 ? `${link.dropped} DROPPED` : '',
-      link.expiresAt !== undefined ? `SVIDs valid until ${formatTimestamp(link.expiresAt)}` : '',
-    ].filter((part) => part !== '');
-    const why = link.status !== 'up' && link.lastError ? `: ${printable(link.lastError)}` : '';
-    lines.push(`  ${link.role === 'dialer' ? '→' : '←'} ${printable(link.peer)}${where} ${link.status}${why}; ${[traffic, ...extra].join(', ')}`);
-  }
-  return lines;
+/** Each subsystem's latest state, in its own formatter's words, in the order the standings are registered. */
+function standingLines(status: NodeStatus): string[] {
+  return Object.entries(subsystemStandings).flatMap(([name, { format }]) => {
+    const state = status[name as keyof typeof subsystemStandings];
+    return state === undefined ? [] : format.lines(state as never, text);
+  });
 }
 
 /** The loop's phase, its open incidents, and the plans held for governance. */

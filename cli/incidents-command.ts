@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import ms from 'ms';
-import { DATABASE_FILE_NAME } from '../actors/runtime/config/data-files.js';
+import { DATABASE_FILE_NAME } from '../actors/runtime/index.js';
 import { readIncidentReport } from '../store/mape-status.js';
 import { configFromFlags, type ConfigFlags } from './command-config.js';
 import { formatIncidents } from './format-incidents.js';

@@ -7,8 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
-import { ConfigError, type ConfigIssue } from '../actors/runtime/config/config-error.js';
-import { lookupConfigKey, parseNodeConfig, type NodeConfig } from '../actors/runtime/config/node-config.js';
+import { ConfigError, lookupConfigKey, parseNodeConfig, type ConfigIssue, type NodeConfig } from '../actors/runtime/index.js';
 
 /** Environment variables with this prefix configure the node; any other name is ignored. */
 export const ENV_PREFIX = 'X0TTA6BL4_';

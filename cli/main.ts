@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The `x0tta6bl4` command line: one file per command; this one only parses and dispatches. */
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { ConfigError } from '../actors/runtime/config/config-error.js';
+import { ConfigError } from '../actors/runtime/index.js';
 import { EXIT_CONFIG, EXIT_FATAL } from './exit-codes.js';
 import { runCommand } from './run-command.js';
 import { statusCommand } from './status-command.js';

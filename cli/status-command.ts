@@ -1,5 +1,5 @@
 /** `x0tta6bl4 status [--json]`: asks the running node over its control socket. */
-import { nodeStatusSchema } from '../actors/runtime/ops/node-status.js';
+import { nodeStatusSchema } from '../actors/runtime/index.js';
 import { configFromFlags, type ConfigFlags } from './command-config.js';
 import { callControl } from './control-client.js';
 import { formatStatus } from './format-status.js';

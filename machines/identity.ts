@@ -6,8 +6,9 @@
  */
 import { assign, emit, setup, type AnyActorLogic } from 'xstate';
 import type { BusEmitted } from '../lib/bus/bus-emitted.js';
+import type { IdentityMode, IdentityStateMessage, IdentityStatus } from '../lib/spiffe/identity-state.js';
 
-export type IdentityMode = 'agent' | 'embedded';
+export type { IdentityMode, IdentityStateMessage, IdentityStatus };
 
 export interface IdentityUpdate {
   spiffeId: string;
@@ -28,21 +29,6 @@ export interface IdentityContext {
   endpoint: string;
   reason: string | null;
   current: IdentityUpdate | null;
-  updates: number;
-  rejected: number;
-}
-
-export type IdentityStatus = 'connecting' | 'waiting' | 'ready' | 'failed';
-
-/** What `identity.state` carries. */
-export interface IdentityStateMessage {
-  status: IdentityStatus;
-  mode: IdentityMode;
-  endpoint: string;
-  reason?: string;
-  spiffeId?: string;
-  trustDomain?: string;
-  expiresAt?: number;
   updates: number;
   rejected: number;
 }

@@ -7,7 +7,9 @@
  */
 import { assign, emit, sendTo, setup, type AnyActorLogic } from 'xstate';
 import type { BusEmitted } from '../lib/bus/bus-emitted.js';
-import { HANDSHAKE_SECONDS_BUCKETS, type MeshLinksState } from '../lib/mesh/links-state.js';
+import { HANDSHAKE_SECONDS_BUCKETS, type MeshLinksMessage, type MeshLinksState, type PeerLinkPhase } from '../lib/mesh/links-state.js';
+
+export type { MeshLinksMessage, PeerLinkPhase };
 
 export interface MeshSendMessage {
   to: string;
@@ -20,14 +22,6 @@ export interface MeshRecvMessage {
   topic: string;
   payload: unknown;
 }
-
-/** What `mesh.links` carries: the transport's state and the actor's phase. */
-export interface MeshLinksMessage extends MeshLinksState {
-  phase: PeerLinkPhase;
-  reason?: string;
-}
-
-export type PeerLinkPhase = 'waitingForSvid' | 'serving' | 'failed';
 
 export type PeerLinkEvent =
   | { type: 'mesh.send'; payload: MeshSendMessage }

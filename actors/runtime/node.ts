@@ -19,7 +19,10 @@ import type { Host, HostKind } from './contracts/host.js';
 import { createInlineHost } from './host/inline-host.js';
 import { createLogger, type Logger } from './actor-kit/logger.js';
 import { parseNodeConfig, type NodeConfig, type NodeConfigInput } from './config/node-config.js';
-import type { IdentityStatus, MeshStatus, NodeStatus, TreeNodeStatus, ActorStatus } from './ops/node-status.js';
+import type { NodeStatus, TreeNodeStatus, ActorStatus } from './ops/node-status.js';
+import { LatestStates, type LatestStateOf } from './ops/latest-states.js';
+import { checkStandingTopics, standingStates } from './ops/standings.js';
+import { NodeOps, type NodeOpsOptions } from './ops/node-ops.js';
 import { nodeTopics } from './bus/node-topics.js';
 import type { SupervisedChild } from './supervision/supervised-child.js';
 import type { ActorChildSpec, ChildSpec, SupervisorSpec } from './contracts/supervision-spec.js';
@@ -47,8 +50,6 @@ for (const errorClass of [StoreCorruptError, StoreVersionError, StoreOpenError, 
 export { DATABASE_FILE_NAME };
 /** Largest batch handed to an actor's thread in one message: amortises postMessage without starving the liveness ping. */
 export const DEFAULT_MAX_BATCH = 256;
-/** How long `status` waits for an actor to report its machine state before showing it as unknown. */
-const STATUS_PROBE_TIMEOUT_MS = 500;
 
 export interface NodeOptions {
   /** Configuration as a file, env and flags give it; validated and completed with defaults. */
@@ -68,6 +69,8 @@ export interface NodeOptions {
   onMessageProcessed?: (actorId: string, latencyMs: number) => void;
   /** XState inspection of the actors' machines (all, or those listed), each event handed to onEvent. */
   inspection?: { actors?: readonly string[]; onEvent(actorId: string, event: Record<string, unknown>): void };
+  /** Operations around the node (control socket, /metrics /health /ready, systemd, inspector): opened by start(), closed by stop(). */
+  ops?: NodeOpsOptions;
 }
 
 export interface X0tta6bl4Node extends Bus {
@@ -81,9 +84,14 @@ export interface X0tta6bl4Node extends Bus {
   snapshot(actorId: string): Promise<unknown>;
   /** The supervision tree with states, restarts and mailboxes. */
   tree(): TreeNodeStatus;
-  /** The identity actor's latest `identity.state`, and the peer-link actor's latest `mesh.links` (undefined until they report). */
-  identityStatus(): IdentityStatus | undefined;
-  meshStatus(): MeshStatus | undefined;
+  /**
+   * The latest payload of a topic declared `latestState` (a subsystem's standing: `identity.state`,
+   * `mesh.links`), undefined until its first message and for any other topic. Status, /ready,
+   * metrics and the watchdog read subsystems' states only through it.
+   */
+  latestState: LatestStateOf;
+  /** Where /metrics is served, once started with `ops.metrics`. */
+  readonly metricsAddress: string | undefined;
   status(): Promise<NodeStatus>;
   /** The actor's thread and machine state as its host reports them. */
   health(actorId: string): Promise<WorkerHealth>;
@@ -123,22 +131,17 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
   let deadLetters: DeadLetterStore | undefined;
   let chaos: Chaos | undefined;
   let commandLoop: RemediationCommandLoop | undefined;
-  /** The identity actor's latest `identity.state`, for status. */
-  let identityState: IdentityStatus | undefined;
 
   const bus = new BusRouter(topics, {
     malformed: (error) => log.warn({ err: error }, 'malformed message dropped'),
     handlerFailed: (topic, error) => log.error({ err: error, topic }, 'bus subscriber threw'),
   });
 
-  bus.subscribe('identity.state', (payload) => {
-    identityState = payload as IdentityStatus;
-  });
-  /** The peer-link actor's latest `mesh.links`, for status. */
-  let meshState: MeshStatus | undefined;
-  bus.subscribe('mesh.links', (payload) => {
-    meshState = payload as MeshStatus;
-  });
+  checkStandingTopics(topics);
+  const latest = new LatestStates(topics, bus);
+  const ops = options.ops ? new NodeOps(options.ops, log) : undefined;
+  const onProcessed = composeProcessed(options.onMessageProcessed, ops?.metrics?.onMessageProcessed);
+  const inspection = options.inspection ?? ops?.inspection;
 
   function hostFor(kind: HostKind): Host {
     let host = hosts.get(kind);
@@ -173,11 +176,11 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         onSpace: (actorId) => bus.spaceIn(actorId),
         poisonLimit: config.mailbox.poisonLimit,
         onCrash: (actorId, crash) => sampler?.crashed(actorId, crash),
-        ...(options.onMessageProcessed ? { onProcessed: options.onMessageProcessed } : {}),
-        ...(options.inspection
+        ...(onProcessed ? { onProcessed } : {}),
+        ...(inspection
           ? {
-              inspect: (actorId: string) => options.inspection!.actors === undefined || options.inspection!.actors.includes(actorId),
-              onInspect: options.inspection.onEvent,
+              inspect: (actorId: string) => inspection.actors === undefined || inspection.actors.includes(actorId),
+              onInspect: inspection.onEvent,
             }
           : {}),
         onDeadLetters: (actorId, envelopes, reason) => {
@@ -224,6 +227,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
     sampler = undefined;
     chaos?.stop();
     commandLoop?.stop();
+    await ops?.close();
     await Promise.all([...hosts.values()].map((host) => host.close()));
     hosts.clear();
     db?.close();
@@ -240,6 +244,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
       if (state !== 'new') throw new NodeNotRunningError(`start (node is ${state})`);
       state = 'starting';
       try {
+        await ops?.open();
         db = openStore(databasePath);
         deadLetters = createDeadLetterStore(db);
         chaos = new Chaos(createInjectedFaultStore(db));
@@ -281,6 +286,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
       }
       startedAt = Date.now();
       state = 'running';
+      ops?.started();
       log.info({ runId, dataDir, actors: [...actorIds(treeSpec)] }, 'node started');
     },
 
@@ -294,6 +300,8 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
       sampler?.stop();
       chaos?.stop();
       try {
+        // Not ready from here on, and no more control requests.
+        await ops?.stopping();
         await root?.stop();
       } finally {
         bus.rejectPending(new NodeNotRunningError('answer a request'));
@@ -340,17 +348,14 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
       return root.status();
     },
 
-    identityStatus: () => identityState,
-    meshStatus: () => meshState,
+    latestState: latest.get,
+
+    get metricsAddress() {
+      return ops?.metricsAddress;
+    },
 
     async status() {
       requireRunning('read status');
-      await Promise.all(
-        [...actorIds(treeSpec)].map(async (actorId) => {
-          const cell = cellOf(actorId);
-          cell.machineState = cell.state === 'running' ? await probeState(cell) : undefined;
-        }),
-      );
       return {
         nodeId: hostname(),
         runId,
@@ -360,8 +365,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         tree: root!.status(),
         bus: { published: bus.counters.published, delivered: bus.counters.delivered, malformed: bus.counters.malformed },
         ...(loopPresent && db ? { mape: readMapeStatus(db) } : {}),
-        ...(identityState ? { identity: identityState } : {}),
-        ...(meshState ? { mesh: meshState } : {}),
+        ...standingStates(latest.get),
       };
     },
 
@@ -387,24 +391,19 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
       await cellOf(actorId).incarnationOrThrow('inject a fault').inject(kind);
     },
   };
+  ops?.attach(node);
   return node;
 }
 
-async function probeState(cell: ActorCell): Promise<unknown> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    const health = await Promise.race([
-      cell.incarnationOrThrow('status').health(),
-      new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), STATUS_PROBE_TIMEOUT_MS);
-      }),
-    ]);
-    return health?.state;
-  } catch {
-    return undefined;
-  } finally {
-    clearTimeout(timer);
-  }
+type ProcessedHook = (actorId: string, latencyMs: number) => void;
+
+/** The caller's latency hook and the metrics' one, when both are given. */
+function composeProcessed(...hooks: (ProcessedHook | undefined)[]): ProcessedHook | undefined {
+  const present = hooks.filter((hook): hook is ProcessedHook => hook !== undefined);
+  if (present.length <= 1) return present[0];
+  return (actorId, latencyMs) => {
+    for (const hook of present) hook(actorId, latencyMs);
+  };
 }
 
 function* actorSpecs(spec: ChildSpec): Generator<ActorChildSpec> {

@@ -1,57 +1,88 @@
-/** What the peer-link transport reports (machines/peer-link.ts publishes it on `mesh.links`; status shows it): its listener and every link. */
-export type LinkRole = 'dialer' | 'acceptor';
-export type LinkStatus = 'connecting' | 'up' | 'down';
+/**
+ * What the peer-link actor publishes on `mesh.links` (machines/peer-link.ts; status shows it):
+ * the transport's listener and every link, and the actor's phase. The schemas are the one
+ * definition: the bus checks every message against them, the CLI checks the status that carries
+ * them, and the types below are derived from them.
+ */
+import { z } from 'zod';
 
-export interface LinkState {
-  peer: string;
-  role: LinkRole;
-  /** The address dialed (dialer links only). */
-  address?: string;
-  status: LinkStatus;
-  /** Connections established over the link's life: the first, reconnections and re-authentications. */
-  connections: number;
-  /** Moves to a new connection made because an SVID was rotated or neared expiry. */
-  reauths: number;
-  sent: number;
-  delivered: number;
-  /** Sent and not yet acknowledged by the peer. */
-  pending: number;
-  retransmitted: number;
-  duplicates: number;
-  /** Refused because the link held its whole window unacknowledged. */
-  dropped: number;
-  /** Epoch ms: when the current connection's SVIDs stop being valid. */
-  expiresAt?: number;
-  /** The current connection's post-quantum session: its hybrid suite and key epoch (rekeys so far). */
-  suite?: string;
-  epoch?: number;
-  lastError?: string;
-}
+const count = z.int().min(0);
+const epochMs = z.number().int().nonnegative();
 
 /** Upper bounds (seconds) of the handshake-duration histogram the peer-link actor keeps for metrics. */
 export const HANDSHAKE_SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
 
-/** The post-quantum sessions of all links: handshakes, rekeys, and failures by reason. */
-export interface PostQuantumCounters {
-  handshakes: number;
-  rekeys: number;
-  failures: Record<string, number>;
-  lastHandshakeMs: number;
-  /** Handshake durations: cumulative counts per HANDSHAKE_SECONDS_BUCKETS bound, and their sum. */
-  handshakeSeconds: { cumulative: number[]; sum: number };
-}
+/** A status message crosses a thread: a bound on its lists bounds what a confused worker can make the host hold. */
+const MAX_LINKS = 10_000;
+const MAX_HISTOGRAM_BUCKETS = 32;
 
-export interface MeshLinksState {
+export const linkStateSchema = z.strictObject({
+  peer: z.string(),
+  role: z.enum(['dialer', 'acceptor']),
+  /** The address dialed (dialer links only). */
+  address: z.string().optional(),
+  status: z.enum(['connecting', 'up', 'down']),
+  /** Connections established over the link's life: the first, reconnections and re-authentications. */
+  connections: count,
+  /** Moves to a new connection made because an SVID was rotated or neared expiry. */
+  reauths: count,
+  sent: count,
+  delivered: count,
+  /** Sent and not yet acknowledged by the peer. */
+  pending: count,
+  retransmitted: count,
+  duplicates: count,
+  /** Refused because the link held its whole window unacknowledged. */
+  dropped: count,
+  /** Epoch ms: when the current connection's SVIDs stop being valid. */
+  expiresAt: epochMs.optional(),
+  /** The current connection's post-quantum session: its hybrid suite and key epoch (rekeys so far). */
+  suite: z.string().optional(),
+  epoch: count.optional(),
+  lastError: z.string().optional(),
+});
+
+/** The post-quantum sessions of all links: handshakes, rekeys, and failures by reason. */
+export const postQuantumCountersSchema = z.strictObject({
+  handshakes: count,
+  rekeys: count,
+  failures: z.record(z.string(), count),
+  lastHandshakeMs: z.number().nonnegative(),
+  /** Handshake durations: cumulative counts per HANDSHAKE_SECONDS_BUCKETS bound, and their sum. */
+  handshakeSeconds: z.strictObject({ cumulative: z.array(count).max(MAX_HISTOGRAM_BUCKETS), sum: z.number().nonnegative() }),
+});
+
+const meshLinksShape = {
   /** `host:port` once listening. */
-  listening?: string;
-  spiffeId?: string;
-  links: LinkState[];
+  listening: z.string().optional(),
+  spiffeId: z.string().optional(),
+  links: z.array(linkStateSchema).max(MAX_LINKS),
   /** Connections refused: peer SVID invalid, not authorized, or protocol broken before a link was bound. */
-  refused: number;
-  lastRefusal?: string;
+  refused: count,
+  lastRefusal: z.string().optional(),
   /** Incoming TLS handshakes that failed before any identity was shown (scanners; dialers that refused this node first). */
-  handshakeFailures: number;
-  pq: PostQuantumCounters;
+  handshakeFailures: count,
+  pq: postQuantumCountersSchema,
   /** Messages for a peer no link leads to. */
-  unroutable: number;
-}
+  unroutable: count,
+};
+
+/** The transport's state, as it reports it to the peer-link machine. */
+export const meshLinksStateSchema = z.strictObject(meshLinksShape);
+
+export const PEER_LINK_PHASES = ['waitingForSvid', 'serving', 'failed'] as const;
+
+/** What `mesh.links` carries: the transport's state and the actor's phase (with why it failed). */
+export const meshLinksSchema = z.strictObject({
+  phase: z.enum(PEER_LINK_PHASES),
+  reason: z.string().optional(),
+  ...meshLinksShape,
+});
+
+export type LinkState = z.infer<typeof linkStateSchema>;
+export type LinkRole = LinkState['role'];
+export type LinkStatus = LinkState['status'];
+export type PostQuantumCounters = z.infer<typeof postQuantumCountersSchema>;
+export type MeshLinksState = z.infer<typeof meshLinksStateSchema>;
+export type MeshLinksMessage = z.infer<typeof meshLinksSchema>;
+export type PeerLinkPhase = MeshLinksMessage['phase'];

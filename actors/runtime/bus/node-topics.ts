@@ -1,13 +1,15 @@
 /**
  * The node's own topics. Subsystems declare theirs here as they land (telemetry.*, anomaly.*,
  * mesh.*, …), so every topic and its schema can be read in one file. The payload types of the
- * MAPE-K topics are in lib/mape/; these schemas check them where they cross a thread.
+ * MAPE-K topics are in lib/mape/; these schemas check them where they cross a thread. A topic
+ * declared `latestState` is a subsystem's standing: the runtime keeps its latest payload.
  */
 import { z } from 'zod';
 import { ACTION_KINDS, COMMAND_KINDS } from '../../../lib/mape/actions.js';
 import { CAUSE_KINDS } from '../../../lib/mape/causes.js';
 import { defineTopics } from './topic-registry.js';
-import { identityStateSchema, meshLinksSchema } from '../ops/node-status.js';
+import { identityStateSchema } from '../../../lib/spiffe/identity-state.js';
+import { meshLinksSchema } from '../../../lib/mesh/links-state.js';
 
 const epochMs = z.number().int().nonnegative();
 const id = z.number().int().positive();
@@ -111,6 +113,7 @@ export const nodeTopics = defineTopics({
   'identity.state': {
     schema: identityStateSchema,
     overflow: 'drop-oldest',
+    latestState: true,
     description: "The identity actor's standing with its SPIFFE identity, on every change (status shows the latest).",
   },
   'mesh.send': {
@@ -127,6 +130,7 @@ export const nodeTopics = defineTopics({
   'mesh.links': {
     schema: meshLinksSchema,
     overflow: 'drop-oldest',
+    latestState: true,
     description: "The peer-link actor's listener and links, on change (status shows the latest).",
   },
   'runtime.command.result': {

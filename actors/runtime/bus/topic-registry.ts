@@ -18,6 +18,12 @@ export interface TopicSpec {
   schema: z.ZodType;
   overflow: OverflowPolicy;
   description: string;
+  /**
+   * The topic carries a subsystem's latest state (each message supersedes the one before): the
+   * runtime keeps the latest payload (ops/latest-states.ts), which status, /ready, metrics and
+   * the systemd watchdog read.
+   */
+  latestState?: boolean;
 }
 
 export type TopicDeclarations = Record<string, TopicSpec>;
@@ -63,6 +69,11 @@ export class TopicRegistry {
 
   names(): string[] {
     return [...this.topics.keys()];
+  }
+
+  /** The topics declared with `latestState: true`. */
+  latestStateTopics(): string[] {
+    return [...this.topics].filter(([, spec]) => spec.latestState === true).map(([topic]) => topic);
   }
 }
 

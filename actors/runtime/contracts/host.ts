@@ -24,6 +24,8 @@ export interface IncarnationEvents {
   exit(info: ExitInfo): void;
   /** A message from the actor's thread broke the protocol: counted, dropped, the host keeps running. */
   malformed(detail: string): void;
+  /** The machine's state value, at the start and whenever it changes. */
+  state?(value: unknown): void;
   /** An inspection event of the actor's machine (when the launch asked for them). */
   inspect?(event: Record<string, unknown>): void;
 }

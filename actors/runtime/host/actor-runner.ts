@@ -54,6 +54,11 @@ export interface ActorRunnerEvents {
    * the host counts crashes per message to recognise a poison message.
    */
   failed(error: unknown, seq?: number): void;
+  /**
+   * The machine's state value changed (and at the start): reported at most once per turn, after
+   * the turn's transitions, so the host's view of the tree stays current without asking.
+   */
+  stateChanged?(value: unknown): void;
 }
 
 export class ActorRunner {
@@ -69,6 +74,9 @@ export class ActorRunner {
   private flushScheduled = false;
   private stopped = false;
   private failed = false;
+  private stateCheckScheduled = false;
+  /** The state value last reported, serialized, so an unchanged state is not reported again. */
+  private reportedState: string | undefined;
   /** The message being processed, while one is. */
   private processingSeq: number | undefined;
   /** The sequence the restored snapshot covers; redelivered messages up to it are skipped. */
@@ -110,6 +118,7 @@ export class ActorRunner {
     });
     this.actor.subscribe({
       next: (snapshot: { status: string }) => {
+        this.reportStateSoon();
         if (snapshot.status === 'done' && !this.stopped) {
           this.flushOutbox();
           this.events.done();
@@ -122,6 +131,7 @@ export class ActorRunner {
   start(): void {
     this.actor.start();
     this.flushOutbox();
+    this.reportStateSoon();
   }
 
   /** Processes a batch in mailbox order; skips what the restored snapshot already contains. */
@@ -264,6 +274,20 @@ export class ActorRunner {
     const batch = this.outbox;
     this.outbox = [];
     this.events.outbound(batch);
+  }
+
+  private reportStateSoon(): void {
+    if (!this.events.stateChanged || this.stateCheckScheduled) return;
+    this.stateCheckScheduled = true;
+    queueMicrotask(() => {
+      this.stateCheckScheduled = false;
+      if (this.stopped || this.failed) return;
+      const value = this.stateValue();
+      const serialized = typeof value === 'string' ? value : JSON.stringify(value);
+      if (serialized === this.reportedState) return;
+      this.reportedState = serialized;
+      this.events.stateChanged?.(value);
+    });
   }
 
   private fail(error: unknown): void {

@@ -74,6 +74,7 @@ export function createInlineHost(init: InlineHostInit): Host {
         {
           outbound: (batch) => events.outbound(batch),
           ack: (seq) => events.ack(seq),
+          stateChanged: (value) => events.state?.(value),
           done: () => end({ normal: true, reason: 'machine reached a final state' }),
           failed: (error, seq) =>
             end({

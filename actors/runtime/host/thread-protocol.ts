@@ -65,6 +65,8 @@ export const workerToHostSchema = Type.Union([
   Type.Object({ kind: Type.Literal('done') }),
   /** The actor's machine failed (error in an action or invoked logic): a crash. */
   Type.Object({ kind: Type.Literal('failed'), error: serializedErrorSchema, seq: Type.Optional(sequence) }),
+  /** The machine's state value changed (at most one per turn): the host's tree shows it without asking. */
+  Type.Object({ kind: Type.Literal('state'), value: Type.Unknown() }),
   /** An XState inspection event of the actor's machine, serialized for Stately's inspector (only when inspection is on). */
   Type.Object({ kind: Type.Literal('inspect'), event: Type.Record(Type.String(), Type.Unknown()) }),
 ]);

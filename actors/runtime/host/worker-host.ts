@@ -224,6 +224,9 @@ class WorkerIncarnation implements ActorIncarnation {
         return;
       case 'pong':
         return;
+      case 'state':
+        this.events.state?.(message.value);
+        return;
       case 'inspect':
         this.events.inspect?.(message.event);
         return;

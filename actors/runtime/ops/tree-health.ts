@@ -1,18 +1,20 @@
 /**
  * Whether the node is ready (to be sent traffic: /ready) and healthy (still making progress: the
- * systemd watchdog), from its supervision tree. Pure: callers pass the tree and the time.
+ * systemd watchdog), from its supervision tree and its subsystems' standings. Pure: callers pass
+ * the tree, the verdicts and the time.
  *
- * Ready: the node is running, every actor is running, and where the tree has an identity actor,
- * the node holds its SVID. Healthy is weaker on purpose: an actor restarting, or identity waiting
- * for an agent, is the node healing or waiting, not stuck; an actor away from `running` for longer
- * than the grace, or given up on (`failed`), is stuck, and the watchdog lets systemd restart the node.
+ * Ready: the node is running, every actor is running, and each subsystem standing that can hold
+ * readiness back (its formatter's `ready`, e.g. identity without its SVID) says ready, where the
+ * tree runs that subsystem's actor. Healthy is weaker on purpose: an actor restarting, or identity
+ * waiting for an agent, is the node healing or waiting, not stuck; an actor away from `running`
+ * for longer than the grace, or given up on (`failed`), is stuck, and the watchdog lets systemd
+ * restart the node.
  */
-import type { ActorStatus, IdentityStatus, TreeNodeStatus } from './node-status.js';
+import type { Verdict } from '../contracts/subsystem-standing.js';
+import type { ActorStatus, TreeNodeStatus } from './node-status.js';
+import type { StandingVerdict } from './standings.js';
 
-export interface Verdict {
-  ok: boolean;
-  reason: string;
-}
+export type { Verdict };
 
 export type NodePhase = 'starting' | 'running' | 'stopping';
 
@@ -22,15 +24,24 @@ export function actorsOf(node: TreeNodeStatus, out: ActorStatus[] = []): ActorSt
   return out;
 }
 
-export function readiness(phase: NodePhase, tree: TreeNodeStatus | undefined, identity: IdentityStatus | undefined): Verdict {
+export function readiness(phase: NodePhase, tree: TreeNodeStatus | undefined, standings: readonly StandingVerdict[]): Verdict {
   if (phase !== 'running' || !tree) return { ok: false, reason: `the node is ${phase}` };
   const actors = actorsOf(tree);
   const down = actors.filter((actor) => actor.state !== 'running');
   if (down.length > 0) return { ok: false, reason: `not running: ${down.map((actor) => `${actor.id} (${actor.state})`).join(', ')}` };
-  if (actors.some((actor) => actor.id === 'identity') && identity?.status !== 'ready') {
-    return { ok: false, reason: `no SVID yet: identity is ${identity?.status ?? 'connecting'}${identity?.reason ? ` (${identity.reason})` : ''}` };
-  }
-  return { ok: true, reason: `ready: ${actors.length} actors running${identity?.spiffeId ? `, ${identity.spiffeId}` : ''}` };
+  const running = new Set(actors.map((actor) => actor.id));
+  const counted = standings.filter((standing) => running.has(standing.actor)).map((standing) => standing.verdict);
+  const blocking = counted.find((verdict) => !verdict.ok);
+  if (blocking) return blocking;
+  return { ok: true, reason: [`ready: ${actors.length} actors running`, ...counted.map((verdict) => verdict.reason).filter((reason) => reason !== '')].join(', ') };
+}
+
+/** The summary systemd shows in `systemctl status` (STATUS=): actors running, then each reported standing's phrase. */
+export function statusLine(phase: NodePhase, tree: TreeNodeStatus | undefined, standings: readonly string[]): string {
+  if (phase !== 'running' || !tree) return phase;
+  const actors = actorsOf(tree);
+  const running = actors.filter((actor) => actor.state === 'running').length;
+  return [`${running}/${actors.length} actors running`, ...standings].join(', ');
 }
 
 /** Remembers since when each actor has been away from `running`, across checks. */

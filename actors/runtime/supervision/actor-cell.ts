@@ -60,7 +60,7 @@ export class ActorCell implements SupervisedChild {
   state: ActorCellState = 'stopped';
   restarts = 0;
   generation = 0;
-  /** The machine's state value as last probed (status asks the thread; the tree alone does not). */
+  /** The machine's state value as the current incarnation last reported it (undefined while none runs). */
   machineState: unknown = undefined;
   private incarnation: ActorIncarnation | undefined;
   private exitHandler: (info: ExitInfo) => void = () => undefined;
@@ -89,7 +89,7 @@ export class ActorCell implements SupervisedChild {
   }
 
   async start(): Promise<void> {
-    this.generation++;
+    const generation = ++this.generation;
     this.state = 'starting';
     // The exit of this launch may be reported before launch() has handed the incarnation over.
     const launch: { incarnation?: ActorIncarnation; earlyExit?: ExitInfo } = {};
@@ -115,6 +115,11 @@ export class ActorCell implements SupervisedChild {
         outbound: (batch) => this.deps.onOutbound(this.spec.id, batch),
         malformed: (detail) => this.deps.onMalformed(this.spec.id, detail),
         inspect: (event) => this.deps.onInspect?.(this.spec.id, event),
+        // Only this launch's reports, while it is the one starting or running: a late report of an ended incarnation is stale.
+        state: (value) => {
+          const current = launch.incarnation ? this.incarnation === launch.incarnation : this.generation === generation && this.state === 'starting' && !launch.earlyExit;
+          if (current) this.machineState = value;
+        },
         exit: (info) => {
           if (launch.incarnation) this.handleExit(launch.incarnation, info);
           else launch.earlyExit = info;
@@ -142,6 +147,7 @@ export class ActorCell implements SupervisedChild {
     const incarnation = this.incarnation;
     this.incarnation = undefined;
     this.state = 'stopped';
+    this.machineState = undefined;
     if (!incarnation) return;
     await incarnation.stop(this.deps.shutdownTimeoutMs);
     // What was handed over but not acknowledged goes back to the head for the next start.
@@ -239,6 +245,7 @@ export class ActorCell implements SupervisedChild {
     if (this.incarnation !== incarnation) return;
     this.incarnation = undefined;
     this.state = 'restarting';
+    this.machineState = undefined;
     this.mailbox.requeueInflight();
     if (!info.normal) this.recordCrash(info);
     this.exitHandler(info);

@@ -160,6 +160,7 @@ const control: WorkerControl = {
         },
         done: () => post({ kind: 'done' }),
         failed: (error, seq) => post({ kind: 'failed', error: serializeError(error), ...(seq !== undefined ? { seq } : {}) }),
+        stateChanged: (value) => post({ kind: 'state', value }),
       },
     );
     startedAt = performance.now();

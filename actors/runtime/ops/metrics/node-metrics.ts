@@ -6,25 +6,27 @@
  *    acknowledgement (observed live, a histogram per actor);
  *  - the self-healing loop: incidents by cause, MTTD and MTTR, and each phase's duration, from the
  *    knowledge base's incident rows (each observed once);
- *  - identity: SVID expiry and rotations, from the identity actor's latest `identity.state`;
- *  - post-quantum sessions: handshakes, rekeys, failures by reason and handshake durations, which
- *    the peer-link worker keeps and reports on `mesh.links` (metrics of a worker thread reach the
- *    main registry through the bus, as its other state does).
+ *  - each subsystem's series, from its metrics module (actors/<subsystem>/metrics.ts, registered
+ *    in config/subsystem-standings.ts), read from its latest state at scrape time: metrics of a
+ *    worker thread reach the main registry through the bus, as its other state does.
  * Names follow Prometheus conventions: base units (seconds), `_total` on counters, a
- * `x0tta6bl4_` prefix. Subsystems add theirs here as they land; none exists for what does not.
+ * `x0tta6bl4_` prefix. None exists for a subsystem that has not landed.
  */
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-import { HANDSHAKE_SECONDS_BUCKETS } from '../../../../lib/mesh/links-state.js';
 import type { IncidentReport } from '../../../../store/mape-status.js';
-import type { ActorStatus, IdentityStatus, MeshStatus, TreeNodeStatus } from '../node-status.js';
+import type { StandingMetric } from '../../contracts/subsystem-standing.js';
+import { subsystemStandings } from '../../config/subsystem-standings.js';
+import type { LatestStateOf } from '../latest-states.js';
+import type { ActorStatus, TreeNodeStatus } from '../node-status.js';
+import type { StandingRegistry } from '../standings.js';
+import { actorsOf } from '../tree-health.js';
 import { histogramValues, registerSnapshot, type SnapshotValue } from './snapshot-metric.js';
 
 /** What the metrics read from a node (X0tta6bl4Node satisfies it). */
 export interface MetricsSource {
   tree(): TreeNodeStatus;
   incidents(options?: { sinceMs?: number }): IncidentReport[];
-  identityStatus(): IdentityStatus | undefined;
-  meshStatus(): MeshStatus | undefined;
+  latestState: LatestStateOf;
 }
 
 const PREFIX = 'x0tta6bl4_';
@@ -38,12 +40,6 @@ const PHASES = [
   ['execute', 'plannedAt', 'executedAt'],
   ['verify', 'executedAt', 'recoveredAt'],
 ] as const;
-
-function actors(node: TreeNodeStatus, out: ActorStatus[] = []): ActorStatus[] {
-  if (node.kind === 'actor') out.push(node);
-  else for (const child of node.children) actors(child, out);
-  return out;
-}
 
 export class NodeMetrics {
   readonly registry = new Registry();
@@ -81,12 +77,10 @@ export class NodeMetrics {
     this.latency.observe({ actor: actorId }, Math.max(0, latencyMs) / 1000);
   };
 
-  attach(source: MetricsSource): void {
+  attach(source: MetricsSource, standings: StandingRegistry = subsystemStandings): void {
     this.source = source;
     this.startedAt = Date.now();
-    const identity = () => source.identityStatus();
-    const mesh = () => source.meshStatus();
-    const actorValues = (read: (actor: ActorStatus) => number): SnapshotValue[] => (this.source ? actors(this.source.tree()).map((actor) => ({ labels: { actor: actor.id }, value: read(actor) })) : []);
+    const actorValues = (read: (actor: ActorStatus) => number): SnapshotValue[] => (this.source ? actorsOf(this.source.tree()).map((actor) => ({ labels: { actor: actor.id }, value: read(actor) })) : []);
     registerSnapshot(this.registry, `${PREFIX}actor_restarts_total`, 'Restarts of each actor by its supervisor.', 'counter', () => actorValues((actor) => actor.restarts));
     registerSnapshot(this.registry, `${PREFIX}actor_up`, '1 while the actor is running, else 0.', 'gauge', () => actorValues((actor) => (actor.state === 'running' ? 1 : 0)));
     registerSnapshot(this.registry, `${PREFIX}actor_mailbox_depth`, 'Messages waiting in the actor\'s mailbox.', 'gauge', () => actorValues((actor) => actor.mailbox.depth));
@@ -95,7 +89,7 @@ export class NodeMetrics {
     registerSnapshot(this.registry, `${PREFIX}actor_messages_processed_total`, 'Messages the actor acknowledged.', 'counter', () => actorValues((actor) => actor.mailbox.processed));
     registerSnapshot(this.registry, `${PREFIX}actor_messages_overflow_total`, 'Messages lost or held at a full mailbox, by the topic\'s overflow policy.', 'counter', () =>
       this.source
-        ? actors(this.source.tree()).flatMap((actor) => [
+        ? actorsOf(this.source.tree()).flatMap((actor) => [
             { labels: { actor: actor.id, policy: 'drop-oldest' }, value: actor.mailbox.dropped },
             { labels: { actor: actor.id, policy: 'reject' }, value: actor.mailbox.rejected },
             { labels: { actor: actor.id, policy: 'block' }, value: actor.mailbox.blocked },
@@ -105,24 +99,9 @@ export class NodeMetrics {
     registerSnapshot(this.registry, `${PREFIX}mape_incidents_total`, 'Incidents the self-healing loop opened, by diagnosed cause.', 'counter', () =>
       [...this.incidentsByCause].map(([cause, value]) => ({ labels: { cause }, value })),
     );
-    registerSnapshot(this.registry, `${PREFIX}svid_expiry_timestamp_seconds`, 'When the node\'s current X.509-SVID expires (Unix time).', 'gauge', () =>
-      identity()?.expiresAt !== undefined ? [{ value: identity()!.expiresAt! / 1000 }] : [],
-    );
-    registerSnapshot(this.registry, `${PREFIX}svid_updates_total`, 'X.509-SVIDs received from the Workload API (the first and each rotation).', 'counter', () =>
-      identity() ? [{ value: identity()!.updates }] : [],
-    );
-    registerSnapshot(this.registry, `${PREFIX}identity_ready`, '1 while the node holds a verified SVID, else 0.', 'gauge', () => (identity() ? [{ value: identity()!.status === 'ready' ? 1 : 0 }] : []));
-    registerSnapshot(this.registry, `${PREFIX}mesh_links_up`, 'Peer links with a live, authenticated connection.', 'gauge', () =>
-      mesh() ? [{ value: mesh()!.links.filter((link) => link.status === 'up').length }] : [],
-    );
-    registerSnapshot(this.registry, `${PREFIX}pq_handshakes_total`, 'Completed post-quantum session handshakes.', 'counter', () => (mesh() ? [{ value: mesh()!.pq.handshakes }] : []));
-    registerSnapshot(this.registry, `${PREFIX}pq_rekeys_total`, 'Post-quantum session rekeys (fresh hybrid exchanges).', 'counter', () => (mesh() ? [{ value: mesh()!.pq.rekeys }] : []));
-    registerSnapshot(this.registry, `${PREFIX}pq_failures_total`, 'Post-quantum sessions that failed, by reason.', 'counter', () =>
-      mesh() ? Object.entries(mesh()!.pq.failures).map(([reason, value]) => ({ labels: { reason }, value })) : [],
-    );
-    registerSnapshot(this.registry, `${PREFIX}pq_handshake_duration_seconds`, 'Duration of post-quantum session handshakes.', 'histogram', () =>
-      mesh() ? histogramValues(`${PREFIX}pq_handshake_duration_seconds`, HANDSHAKE_SECONDS_BUCKETS, mesh()!.pq.handshakeSeconds.cumulative, mesh()!.pq.handshakeSeconds.sum, mesh()!.pq.handshakes) : [],
-    );
+    for (const { format, metrics } of Object.values(standings)) {
+      for (const metric of metrics) registerStandingMetric(this.registry, metric, () => source.latestState(format.topic));
+    }
   }
 
   /** The exposition text, with the knowledge base read first. */
@@ -168,4 +147,15 @@ export class NodeMetrics {
       }
     }
   }
+}
+
+/** A subsystem's series, read from its latest state at scrape time (none until the actor first reports). */
+function registerStandingMetric(registry: Registry, metric: StandingMetric<unknown>, state: () => unknown): void {
+  registerSnapshot(registry, metric.name, metric.help, metric.type, (): SnapshotValue[] => {
+    const current = state();
+    if (current === undefined) return [];
+    if (metric.type !== 'histogram') return metric.read(current);
+    const { bounds, cumulative, sum, count } = metric.read(current);
+    return histogramValues(metric.name, bounds, cumulative, sum, count);
+  });
 }

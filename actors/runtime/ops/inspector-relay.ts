@@ -6,10 +6,10 @@
  * and feeds it the relay's events.
  *
  * The relay offers no way to close the browsers' connections, which keep a process alive: with
- * the inspector on, the node exits explicitly once it has shut down (run-node.ts).
+ * the inspector on, the node's process exits explicitly once it has shut down (cli/run-node.ts).
  */
 import { connect } from 'node:net';
-import type { Logger } from '../actors/runtime/actor-kit/logger.js';
+import type { Logger } from '../actor-kit/logger.js';
 
 export interface InspectorRelay {
   send(actorId: string, event: Record<string, unknown>): void;

@@ -1,0 +1,30 @@
+/**
+ * The peer-link actor's Prometheus series, read from its latest `mesh.links` at scrape time: the
+ * links up, and the post-quantum sessions (handshakes, rekeys, failures by reason, handshake
+ * durations), which the worker keeps and reports on the bus as its other state.
+ */
+import type { StandingMetric } from '../runtime/contracts/subsystem-standing.js';
+import { HANDSHAKE_SECONDS_BUCKETS, type MeshLinksMessage } from '../../lib/mesh/links-state.js';
+
+export const peerLinkMetrics: readonly StandingMetric<MeshLinksMessage>[] = [
+  {
+    name: 'x0tta6bl4_mesh_links_up',
+    help: 'Peer links with a live, authenticated connection.',
+    type: 'gauge',
+    read: (mesh) => [{ value: mesh.links.filter((link) => link.status === 'up').length }],
+  },
+  { name: 'x0tta6bl4_pq_handshakes_total', help: 'Completed post-quantum session handshakes.', type: 'counter', read: (mesh) => [{ value: mesh.pq.handshakes }] },
+  { name: 'x0tta6bl4_pq_rekeys_total', help: 'Post-quantum session rekeys (fresh hybrid exchanges).', type: 'counter', read: (mesh) => [{ value: mesh.pq.rekeys }] },
+  {
+    name: 'x0tta6bl4_pq_failures_total',
+    help: 'Post-quantum sessions that failed, by reason.',
+    type: 'counter',
+    read: (mesh) => Object.entries(mesh.pq.failures).map(([reason, value]) => ({ labels: { reason }, value })),
+  },
+  {
+    name: 'x0tta6bl4_pq_handshake_duration_seconds',
+    help: 'Duration of post-quantum session handshakes.',
+    type: 'histogram',
+    read: (mesh) => ({ bounds: HANDSHAKE_SECONDS_BUCKETS, cumulative: mesh.pq.handshakeSeconds.cumulative, sum: mesh.pq.handshakeSeconds.sum, count: mesh.pq.handshakes }),
+  },
+];

@@ -1,0 +1,42 @@
+/**
+ * The peer-link actor's standing as the node's operations show it: its latest `mesh.links` in
+ * `x0tta6bl4 status` (the listener, then one line per link; a link that is not up says why) and
+ * in systemd's STATUS=. It never holds readiness back: a node without links still serves.
+ */
+import type { StatusFormat } from '../runtime/contracts/subsystem-standing.js';
+import { meshLinksSchema, type MeshLinksMessage } from '../../lib/mesh/links-state.js';
+
+export const peerLinkStatusFormat: StatusFormat<MeshLinksMessage> = {
+  actor: 'peer-link',
+  topic: 'mesh.links',
+  schema: meshLinksSchema,
+
+  lines(mesh, { printable, timestamp }) {
+    const head =
+      mesh.phase === 'waitingForSvid'
+        ? 'mesh: waiting for the node SVID before linking'
+        : mesh.phase === 'failed'
+          ? `mesh: FAILED, ${printable(mesh.reason ?? 'unknown reason')}`
+          : `mesh: ${mesh.listening ? `listening on ${printable(mesh.listening)}` : 'not listening'}, ${mesh.links.length} link${mesh.links.length === 1 ? '' : 's'}`;
+    const refused = mesh.refused > 0 ? `, ${mesh.refused} refused (last: ${printable(mesh.lastRefusal ?? '?')})` : '';
+    const unroutable = mesh.unroutable > 0 ? `, ${mesh.unroutable} unroutable` : '';
+    const lines = [head + refused + unroutable];
+    for (const link of mesh.links) {
+      const where = link.address ? ` at ${printable(link.address)}` : '';
+      const traffic = `${link.sent} sent, ${link.delivered} received, ${link.pending} unacknowledged`;
+      const extra = [
+        link.reauths > 0 ? `${link.reauths} re-authentications` : '',
+        link.retransmitted > 0 ? `${link.retransmitted} retransmitted` : '',
+        link.dropped > 0 ? `${link.dropped} DROPPED` : '',
+        link.expiresAt !== undefined ? `SVIDs valid until ${timestamp(link.expiresAt)}` : '',
+      ].filter((part) => part !== '');
+      const why = link.status !== 'up' && link.lastError ? `: ${printable(link.lastError)}` : '';
+      lines.push(`  ${link.role === 'dialer' ? '→' : '←'} ${printable(link.peer)}${where} ${link.status}${why}; ${[traffic, ...extra].join(', ')}`);
+    }
+    return lines;
+  },
+
+  summary(mesh) {
+    return `${mesh.links.filter((link) => link.status === 'up').length}/${mesh.links.length} links up`;
+  },
+};

@@ -1,0 +1,57 @@
+/**
+ * What the control socket answers (`x0tta6bl4 status`, `chaos`, `incidents`, `stop`, and the
+ * tests' `snapshot` and `crash`): each method a call of the node's API, its parameters checked
+ * here since they come from another process.
+ */
+import { z } from 'zod';
+import { CAUSE_KINDS, type CauseKind } from '../../../lib/mape/causes.js';
+import type { IncidentReport } from '../../../store/mape-status.js';
+import { FAULT_KINDS, type FaultKind } from '../self-healing/fault-kinds.js';
+import { defaultChaosTarget } from '../self-healing/chaos-target.js';
+import type { ControlHandler } from './control-server.js';
+import type { TreeNodeStatus } from './node-status.js';
+
+const actorParams = z.strictObject({ actorId: z.string().min(1) });
+const crashParams = z.strictObject({ actorId: z.string().min(1), kind: z.enum(FAULT_KINDS) });
+const chaosParams = z.strictObject({ kind: z.enum(CAUSE_KINDS), target: z.string().min(1).optional() });
+const incidentsParams = z.strictObject({ sinceMs: z.number().int().nonnegative().optional() });
+
+/** The node's API the control socket serves (X0tta6bl4Node satisfies it). */
+export interface ControlledNode {
+  status(): Promise<unknown>;
+  snapshot(actorId: string): Promise<unknown>;
+  crash(actorId: string, kind: FaultKind): Promise<void>;
+  chaos(kind: CauseKind, actorId: string): Promise<unknown>;
+  incidents(options?: { sinceMs?: number }): IncidentReport[];
+  tree(): TreeNodeStatus;
+}
+
+/** `onStop` is called after the `stop` answer is on its way, so the client hears it before the socket closes. */
+export function controlMethods(node: ControlledNode, onStop: () => void): ControlHandler {
+  return async (method, params) => {
+    switch (method) {
+      case 'status':
+        return node.status();
+      case 'snapshot':
+        return node.snapshot(actorParams.parse(params).actorId);
+      case 'crash': {
+        const { actorId, kind } = crashParams.parse(params);
+        await node.crash(actorId, kind);
+        return { injected: kind, actorId };
+      }
+      case 'chaos': {
+        const { kind, target } = chaosParams.parse(params);
+        return node.chaos(kind, target ?? defaultChaosTarget(node.tree()));
+      }
+      case 'incidents': {
+        const { sinceMs } = incidentsParams.parse(params);
+        return node.incidents(sinceMs === undefined ? {} : { sinceMs });
+      }
+      case 'stop':
+        setImmediate(onStop);
+        return { stopping: true };
+      default:
+        throw new TypeError(`unknown control method '${method}' (status, snapshot, crash, chaos, incidents, stop)`);
+    }
+  };
+}
