@@ -7,7 +7,8 @@
  */
 import { assign, emit, sendTo, setup, type AnyActorLogic } from 'xstate';
 import type { BusEmitted } from '../lib/bus/bus-emitted.js';
-import { HANDSHAKE_SECONDS_BUCKETS, type MeshLinksMessage, type MeshLinksState, type PeerLinkPhase } from '../lib/mesh/links-state.js';
+import { HANDSHAKE_SECONDS_BUCKETS } from '../lib/mesh/handshake-buckets.js';
+import type { MeshLinksMessage, MeshLinksState, PeerLinkPhase } from '../lib/mesh/links-state.js';
 
 export type { MeshLinksMessage, PeerLinkPhase };
 

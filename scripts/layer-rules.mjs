@@ -107,43 +107,15 @@ export const LAYER_EXCEPTIONS = [
     file: 'actors/runtime/config/default-tree.ts',
     target: 'actors/*/worker.ts',
   },
-];
-
-/**
- * Imports that break the table today and are being moved by work in flight (issue 11): the CLI still
- * reaches runtime internals that the ops assembly behind createNode() will export from the package API.
- * The list is temporary: empty it once that work is merged. An entry whose file exists but no longer
- * makes that import is reported, so the list cannot outlive its reason.
- */
-export const PENDING_CLI_RUNTIME_INTERNALS = [
-  // Node assembly (createNode, control socket, metrics, /ready, systemd, chaos target): moving behind
-  // createNode() options, after which cli/run-node.ts and cli/node-operations.ts use the package API.
-  { file: 'cli/run-node.ts', target: 'actors/runtime/node.ts' },
-  { file: 'cli/run-node.ts', target: 'actors/runtime/ops/control-server.ts' },
-  { file: 'cli/run-node.ts', target: 'actors/runtime/actor-kit/logger.ts' },
-  { file: 'cli/run-node.ts', target: 'actors/runtime/config/node-config.ts' },
-  { file: 'cli/run-node.ts', target: 'actors/runtime/self-healing/fault-kinds.ts' },
-  { file: 'cli/run-node.ts', target: 'actors/runtime/self-healing/chaos-target.ts' },
-  { file: 'cli/run-node.ts', target: 'actors/runtime/ops/metrics/node-metrics.ts' },
-  { file: 'cli/node-operations.ts', target: 'actors/runtime/actor-kit/logger.ts' },
-  { file: 'cli/node-operations.ts', target: 'actors/runtime/ops/metrics/node-metrics.ts' },
-  { file: 'cli/node-operations.ts', target: 'actors/runtime/ops/metrics/ops-http-server.ts' },
-  { file: 'cli/node-operations.ts', target: 'actors/runtime/config/node-config.ts' },
-  { file: 'cli/node-operations.ts', target: 'actors/runtime/ops/node-status.ts' },
-  { file: 'cli/node-operations.ts', target: 'actors/runtime/ops/systemd/systemd-notifier.ts' },
-  { file: 'cli/node-operations.ts', target: 'actors/runtime/ops/tree-health.ts' },
-  // The control socket's response schema and error rebuilding: to be exported from the package API.
-  { file: 'cli/control-client.ts', target: 'actors/runtime/ops/control-server.ts' },
-  { file: 'cli/control-client.ts', target: 'actors/runtime/errors.ts' },
-  // The node status schema and types the `status` command parses and prints: to be exported from the package API.
-  { file: 'cli/status-command.ts', target: 'actors/runtime/ops/node-status.ts' },
-  { file: 'cli/format-status.ts', target: 'actors/runtime/ops/node-status.ts' },
-  // The node configuration (schema, parsing, its error, the database file name): to be exported from the package API.
-  { file: 'cli/command-config.ts', target: 'actors/runtime/config/node-config.ts' },
-  { file: 'cli/load-config.ts', target: 'actors/runtime/config/config-error.ts' },
-  { file: 'cli/load-config.ts', target: 'actors/runtime/config/node-config.ts' },
-  { file: 'cli/main.ts', target: 'actors/runtime/config/config-error.ts' },
-  { file: 'cli/incidents-command.ts', target: 'actors/runtime/config/data-files.ts' },
-  // The Logger type: to be exported from the package API.
-  { file: 'cli/inspector-relay.ts', target: 'actors/runtime/actor-kit/logger.ts' },
+  {
+    // What each subsystem contributes to the node's standing (status lines, readiness, metrics) is
+    // registered here, one line per subsystem, beside the default tree: the one other place that
+    // knows which subsystems a node runs. The rest of the runtime sees only the SubsystemStanding contract.
+    file: 'actors/runtime/config/subsystem-standings.ts',
+    target: 'actors/*/status-format.ts',
+  },
+  {
+    file: 'actors/runtime/config/subsystem-standings.ts',
+    target: 'actors/*/metrics.ts',
+  },
 ];

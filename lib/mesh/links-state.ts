@@ -9,8 +9,7 @@ import { z } from 'zod';
 const count = z.int().min(0);
 const epochMs = z.number().int().nonnegative();
 
-/** Upper bounds (seconds) of the handshake-duration histogram the peer-link actor keeps for metrics. */
-export const HANDSHAKE_SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
+export { HANDSHAKE_SECONDS_BUCKETS } from './handshake-buckets.js';
 
 /** A status message crosses a thread: a bound on its lists bounds what a confused worker can make the host hold. */
 const MAX_LINKS = 10_000;

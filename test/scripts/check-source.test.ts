@@ -233,17 +233,17 @@ describe('check-source', () => {
     });
   });
 
-  it('cli/: an allow-listed import passes in its own file only, and an entry whose import is gone is reported', () => {
-    const internal = "import { createNode } from '../actors/runtime/node.js';\n";
+  it('a lasting exception passes in its own file only, for any subsystem, and an exception whose import is gone is reported', () => {
+    const standings = "import { identity } from '../../identity/status-format.js';\nimport { voter } from '../../voter/metrics.js';\n";
     const result = check({
-      'cli/run-node.ts': internal,
-      'cli/other-command.ts': internal,
-      'cli/status-command.ts': "import { createNode } from '../actors/runtime/index.js';\n",
+      'actors/runtime/config/subsystem-standings.ts': standings,
+      'actors/runtime/ops/other.ts': "import { identity } from '../../identity/status-format.js';\n",
+      'actors/runtime/config/default-tree.ts': 'export const tree = {};\n',
     });
     expect(result.code).toBe(1);
-    expect(result.output).not.toContain('cli/run-node.ts:1:');
-    expect(result.output).toContain(`cli/other-command.ts:1: ${RULE.cli}: imports '../actors/runtime/node.js' (actors/runtime/node.ts)`);
-    expect(result.output).toContain('cli/status-command.ts: allow-listed import of actors/runtime/ops/node-status.ts is gone');
+    expect(result.output).not.toContain('actors/runtime/config/subsystem-standings.ts:');
+    expect(result.output).toContain(`actors/runtime/ops/other.ts:1: ${RULE.runtime}: imports '../../identity/status-format.js' (actors/identity/status-format.ts)`);
+    expect(result.output).toContain('actors/runtime/config/default-tree.ts: allow-listed import of actors/*/worker.ts is gone');
   });
 
   it('sees every form of import: re-export, import(), require(), import type, URL', () => {
