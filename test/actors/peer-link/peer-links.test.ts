@@ -2,14 +2,16 @@
  * The peer links in one process over the TLS transport, real TLS 1.3 sockets on loopback: both directions
  * of a link; a dialer that reaches the wrong identity; a corrupted record, a restarted peer and
  * a rotation, each survived without losing a message; a silent connection dropped after the
- * Hello timeout; and a connection that does not outlive its SVID.
+ * Hello timeout; and a connection that does not outlive its SVID. And, over an in-memory
+ * Transport on a virtual clock with a seeded Random, the same redials for the same seed.
  */
 import { webcrypto } from 'node:crypto';
 import { connect } from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PeerLinks, type PeerLinksOptions } from '../../../actors/peer-link/peer-links.js';
 import type { LinkTable } from '../../../actors/peer-link/link-table.js';
-import { UnexpectedPeerError, type NodeCredentials } from '../../../actors/runtime/contracts/transport.js';
+import { UnexpectedPeerError, type NodeCredentials, type Transport } from '../../../actors/runtime/contracts/transport.js';
+import { createVirtualClock } from '../../../lib/timing/virtual-clock.js';
 import { encodeFrame } from '../../../actors/peer-link/frame-codec.js';
 import { parseHostPort } from '../../../lib/net/host-port.js';
 import { parseSpiffeId } from '../../../lib/spiffe/spiffe-id.js';
@@ -222,5 +224,62 @@ describe('peer links over the TLS transport', () => {
     await until('B to refuse the expired SVID', () => (b.state().lastRefusal ?? '').includes('ExpiredError'), 6_000);
     send(a, B, 1, 1);
     expect(a.state().links[0]!.pending).toBe(1);
+  });
+});
+
+describe('peer links on a virtual clock', () => {
+  /** A seeded Random (a linear congruential generator): the same seed, the same sequence. */
+  const seeded = (seed: number) => {
+    let state = seed >>> 0;
+    return () => {
+      state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+      return state / 2 ** 32;
+    };
+  };
+
+  /**
+   * A node dialing a peer behind a partition for 30 virtual seconds, over an in-memory Transport
+   * that refuses every dial: the trace is each dial's virtual time and each state report.
+   */
+  async function trace(seed: number): Promise<string[]> {
+    const clock = createVirtualClock(Date.now());
+    const start = clock.now();
+    const lines: string[] = [];
+    const unreachable: Transport = {
+      useCredentials: () => undefined,
+      listen: () => Promise.reject(new Error('this network does not listen')),
+      dial: () => {
+        lines.push(`${clock.now() - start} dial`);
+        return Promise.reject(new Error('partitioned'));
+      },
+      close: () => Promise.resolve(),
+    };
+    const links = new PeerLinks({
+      peers: [{ address: parseHostPort('10.0.0.2:7000'), spiffeId: B }],
+      authorize: [{ pathPrefix: '/node' }],
+      onMessage: () => undefined,
+      onState: (state) => lines.push(`${clock.now() - start} ${state.links.map((link) => `${link.status} ${link.lastError ?? ''}`).join()}`),
+      transport: () => unreachable,
+      clock,
+      random: seeded(seed),
+      timing: { reconnectMinMs: 100, reconnectMaxMs: 5_000 },
+    });
+    started.push(links);
+    await links.updateCredentials(await credentials(A));
+    for (let step = 0; step < 3_000; step++) {
+      clock.advance(10);
+      // The refused dial settles in a microtask: let it, before time moves on.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return lines;
+  }
+
+  it('redials with the same jittered backoff for the same seed, and another for another seed', async () => {
+    const first = await trace(1);
+    const dials = first.filter((line) => line.endsWith(' dial'));
+    expect(dials.length).toBeGreaterThan(8);
+    expect(first).toContain('100 connecting Error: partitioned');
+    expect(await trace(1)).toEqual(first);
+    expect(await trace(2)).not.toEqual(first);
   });
 });
