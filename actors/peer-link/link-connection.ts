@@ -1,26 +1,27 @@
 /**
- * One mutual-TLS connection carrying a peer link: its verified peer, the moment it must stop (the
- * earlier expiry of the two SVIDs it was authenticated with: a connection never outlives an
- * identity), and the post-quantum session inside it. Every link frame is sealed by that session
- * (pq-session.ts), whose handshake is bound to this TLS connection through its exported keying
- * material; the only plaintext frame accepted is a goodbye before the session is up (a refusal).
+ * One authenticated connection carrying a peer link (a TransportConnection: mutual TLS, or a
+ * simulated one): its verified peer, the moment it must stop (the earlier expiry of the two SVIDs
+ * it was authenticated with: a connection never outlives an identity), and the post-quantum
+ * session inside it. Every link frame is sealed by that session (pq-session.ts), whose handshake
+ * is bound to the connection through its exported keying material; the only plaintext frame
+ * accepted is a goodbye before the session is up (a refusal).
  */
 import { createPublicKey } from 'node:crypto';
-import type { TLSSocket } from 'node:tls';
 import type { HandshakeError } from '../../lib/crypto/handshake-error.js';
 import type { Pqc } from '../../lib/crypto/liboqs.js';
 import type { LocalIdentity } from '../../lib/crypto/pq-handshake.js';
 import type { SuiteName } from '../../lib/crypto/pq-suites.js';
 import type { FrameError } from '../../lib/crypto/session-channel.js';
 import { TLS_EXPORTER_BYTES, TLS_EXPORTER_LABEL } from '../../lib/crypto/transcript.js';
-import type { VerifiedSvid } from '../../lib/spiffe/x509-svid.js';
+import type { Clock } from '../../lib/timing/clock.js';
+import type { TransportConnection, TransportPeer } from '../runtime/contracts/transport.js';
 import { decodeFrame, encodeFrame, encodeFrameBody, RecordReader, type LinkFrame } from './frame-codec.js';
 import { LinkFrameError } from './link-frame-error.js';
 import { PqSession, type SessionMetricsHooks } from './pq-session.js';
 
 export interface ConnectionHandlers {
   onFrame(connection: LinkConnection, frame: LinkFrame): void;
-  /** Once, when the socket is gone; `error` when it ended abnormally. */
+  /** Once, when the connection is gone; `error` when it ended abnormally. */
   onClose(connection: LinkConnection, error?: Error): void;
 }
 
@@ -37,23 +38,25 @@ let nextConnectionId = 1;
 
 export class LinkConnection {
   readonly id = nextConnectionId++;
-  readonly establishedAt = Date.now();
+  readonly establishedAt: number;
   readonly expiresAt: number;
+  readonly peer: TransportPeer;
   /** Set once the Hello exchange bound this connection to a link. */
   linkKey: string | undefined;
   readonly dialedLinkKey: string | undefined;
   readonly session: PqSession;
   private readonly reader = new RecordReader();
-  private readonly expiryTimer: ReturnType<typeof setTimeout>;
-  private readonly helloTimer: ReturnType<typeof setTimeout>;
+  private readonly clock: Clock;
+  private readonly expiryTimer: unknown;
+  private readonly helloTimer: unknown;
   private closed = false;
   private failure: Error | undefined;
 
   constructor(
-    readonly socket: TLSSocket,
-    readonly peer: VerifiedSvid,
+    /** The transport's connection this one runs on. */
+    readonly carrier: TransportConnection,
     options: {
-      ownExpiresAt: number;
+      clock: Clock;
       helloTimeoutMs: number;
       /** The key of the link this side dialed the connection for; absent on accepted connections. */
       dialedLinkKey?: string;
@@ -61,10 +64,14 @@ export class LinkConnection {
     },
     private readonly handlers: ConnectionHandlers,
   ) {
+    const clock = options.clock;
+    this.clock = clock;
+    this.peer = carrier.peer;
     this.dialedLinkKey = options.dialedLinkKey;
-    this.expiresAt = Math.min(options.ownExpiresAt, peer.expiresAt.getTime());
-    this.expiryTimer = setTimeout(() => this.destroy(new Error('the SVID this connection was authenticated with expired')), Math.max(0, this.expiresAt - Date.now()));
-    this.helloTimer = setTimeout(() => {
+    this.establishedAt = clock.now();
+    this.expiresAt = Math.min(carrier.localExpiresAt, carrier.peer.expiresAt);
+    this.expiryTimer = clock.setTimeout(() => this.destroy(new Error('the SVID this connection was authenticated with expired')), Math.max(0, this.expiresAt - clock.now()));
+    this.helloTimer = clock.setTimeout(() => {
       if (this.linkKey === undefined) this.destroy(new LinkFrameError('unexpected', `no Hello within ${options.helloTimeoutMs} ms`));
     }, options.helloTimeoutMs);
     const pq = options.postQuantum;
@@ -72,11 +79,12 @@ export class LinkConnection {
       role: options.dialedLinkKey !== undefined ? 'initiator' : 'responder',
       pqc: pq.pqc,
       local: pq.local,
-      peer: { spiffeId: peer.spiffeId.id, svidPublicKey: createPublicKey({ key: Buffer.from(peer.path[0]!.publicKey.rawData), format: 'der', type: 'spki' }) },
-      exporter: socket.exportKeyingMaterial(TLS_EXPORTER_BYTES, TLS_EXPORTER_LABEL, Buffer.alloc(0)),
+      peer: { spiffeId: carrier.peer.spiffeId, svidPublicKey: createPublicKey({ key: Buffer.from(carrier.peer.svidPublicKey), format: 'der', type: 'spki' }) },
+      exporter: carrier.exportKeyingMaterial(TLS_EXPORTER_BYTES, TLS_EXPORTER_LABEL),
       suites: pq.suites,
+      now: () => clock.now(),
       send: (record) => {
-        if (!this.closed && socket.writable) socket.write(encodeFrame({ kind: 'pq', bytes: Buffer.from(record.buffer, record.byteOffset, record.byteLength) }));
+        if (!this.closed && carrier.writable) carrier.write(encodeFrame({ kind: 'pq', bytes: Buffer.from(record.buffer, record.byteOffset, record.byteLength) }));
       },
       onMessage: (payload) => this.deliver(decodeFrame(payload)),
       onFailed: (error: HandshakeError | FrameError) => this.destroy(error),
@@ -84,24 +92,28 @@ export class LinkConnection {
       ...(pq.rekeyAfterFrames !== undefined ? { rekeyAfterFrames: pq.rekeyAfterFrames } : {}),
       ...(pq.rekeyAfterMs !== undefined ? { rekeyAfterMs: pq.rekeyAfterMs } : {}),
     });
-    socket.on('data', (chunk: Buffer) => {
-      if (this.closed) return;
-      try {
-        for (const frame of this.reader.push(chunk)) {
-          if (this.closed) return;
-          this.onRecord(frame);
+    carrier.attach({
+      onData: (chunk) => {
+        if (this.closed) return;
+        try {
+          for (const frame of this.reader.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))) {
+            if (this.closed) return;
+            this.onRecord(frame);
+          }
+        } catch (error) {
+          this.destroy(error as Error);
         }
-      } catch (error) {
-        this.destroy(error as Error);
-      }
+      },
+      onClose: (error) => {
+        if (error) this.failure ??= error;
+        this.finish();
+      },
     });
-    socket.on('error', (error) => (this.failure ??= error));
-    socket.on('close', () => this.finish());
     this.session.start();
   }
 
   get open(): boolean {
-    return !this.closed && !this.socket.destroyed && this.socket.writable && this.session.state !== 'failed';
+    return !this.closed && this.carrier.writable && this.session.state !== 'failed';
   }
 
   /** Seals and sends a frame (queued by the session until its handshake ends). */
@@ -113,12 +125,12 @@ export class LinkConnection {
   goodbye(reason: string): void {
     if (!this.open) return;
     if (this.session.state === 'established') this.send({ kind: 'goodbye', reason });
-    this.socket.end();
+    this.carrier.end();
   }
 
   destroy(error?: Error): void {
     if (error) this.failure ??= error;
-    this.socket.destroy();
+    this.carrier.destroy();
     this.finish();
   }
 
@@ -143,8 +155,8 @@ export class LinkConnection {
   private finish(): void {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.expiryTimer);
-    clearTimeout(this.helloTimer);
+    this.clock.clearTimeout(this.expiryTimer);
+    this.clock.clearTimeout(this.helloTimer);
     this.session.close();
     this.handlers.onClose(this, this.failure);
   }

@@ -1,5 +1,5 @@
 /**
- * The peer-link actor: its machine with the transport as an invoked actor. The transport's SVID
+ * The peer-link actor: its machine with the node's links as an invoked actor. Their SVID
  * comes from the Workload API, like any SPIFFE workload's: the SPIRE agent's socket, or the
  * embedded trust domain's socket the identity actor serves. Private keys never cross the bus.
  *
@@ -12,31 +12,21 @@ import { parseHostPort } from '../../lib/net/host-port.js';
 import { parseEndpointAddress } from '../../lib/spiffe/endpoint-address.js';
 import { chooseVerifiedSvid } from '../../lib/spiffe/svid-choice.js';
 import { X509ContextWatcher } from '../../lib/spiffe/workload-api-client.js';
+import { meshOptionsSchema } from '../../lib/mesh/mesh-options.js';
+import { realClock } from '../../lib/timing/clock.js';
+import { realRandom } from '../../lib/timing/random.js';
 import { createPeerLinkMachine, type PeerLinkEvent } from '../../machines/peer-link.js';
 import { defineActor } from '../runtime/contracts/actor.js';
 import { InvalidActorOptionError } from '../runtime/actor-kit/actor-options.js';
 import { createLogger } from '../runtime/actor-kit/logger.js';
 import { MAX_PAYLOAD_BYTES } from './frame-codec.js';
-import { PeerLinkTransport } from './peer-link-transport.js';
+import { PeerLinks } from './peer-links.js';
 
-const optionsSchema = z.strictObject({
+/** The mesh options as the configuration has them (one schema for both), and where this actor gets its SVID. */
+const optionsSchema = meshOptionsSchema.extend({
   workloadSocket: z.string().min(1),
   hint: z.string().min(1).optional(),
   spiffeId: z.string().min(1).optional(),
-  listen: z.string().min(1).optional(),
-  peers: z.array(z.strictObject({ address: z.string().min(1), spiffeId: z.string().min(1) })),
-  authorize: z.array(
-    z.union([
-      z.strictObject({ ids: z.array(z.string().min(1)).min(1) }),
-      z.strictObject({ trustDomain: z.string().min(1) }),
-      z.strictObject({ pathPrefix: z.string().min(1), trustDomain: z.string().min(1).optional() }),
-    ]),
-  ),
-  postQuantum: z.strictObject({
-    suites: z.array(z.enum(['x-wing', 'mlkem1024-x25519'])).min(1),
-    rekeyAfterFrames: z.int().min(1),
-    rekeyAfterMs: z.int().min(1),
-  }),
   logLevel: z.string().min(1).optional(),
 });
 
@@ -53,7 +43,9 @@ export default defineActor({
     const preference = { ...(options.hint !== undefined ? { hint: options.hint } : {}), ...(options.spiffeId !== undefined ? { spiffeId: options.spiffeId } : {}) };
 
     const transportLogic = fromCallback<PeerLinkEvent, undefined, PeerLinkEvent>(({ sendBack, receive }) => {
-      const transport = new PeerLinkTransport({
+      const links = new PeerLinks({
+        clock: realClock,
+        random: realRandom,
         ...(options.listen !== undefined ? { listen: parseHostPort(options.listen, { allowAnyPort: true }) } : {}),
         peers: options.peers.map((peer) => ({ address: parseHostPort(peer.address), spiffeId: peer.spiffeId })),
         authorize: options.authorize,
@@ -78,7 +70,7 @@ export default defineActor({
         onUpdate: (context) => {
           chooseVerifiedSvid(context, preference)
             .then(({ entry, verified }) =>
-              transport.updateCredentials({
+              links.updateCredentials({
                 chain: entry.chain,
                 privateKey: entry.privateKey,
                 bundles: context.bundles,
@@ -117,11 +109,11 @@ export default defineActor({
           log.warn({ to: message.data.to, topic: message.data.topic, bytes: body.length }, `dropped a mesh.send above ${MAX_PAYLOAD_BYTES} bytes`);
           return;
         }
-        transport.send(message.data.to, message.data.topic, body);
+        links.send(message.data.to, message.data.topic, body);
       });
       return () => {
         watcher.stop();
-        void transport.stop();
+        void links.stop();
       };
     });
     return createPeerLinkMachine(transportLogic);

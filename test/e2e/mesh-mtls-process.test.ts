@@ -3,7 +3,9 @@
  * peer is linked and its messages delivered; a peer of another trust domain and a peer of the
  * right trust domain with a disallowed path are refused; and with SVIDs rotating every few
  * seconds on both sides, a steady message stream crosses several re-authentications with nothing
- * lost, duplicated or reordered.
+ * lost, duplicated or reordered; and with the identity actor of each side crashed under traffic,
+ * the link survives (the security subtree is one_for_one: the peer link re-authenticates with the
+ * restarted identity's new SVID instead of being restarted with it).
  */
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,7 +16,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { callControl } from '../../cli/control-client.js';
 import { encodeFrame, LINK_ID_BYTES, LINK_PROTOCOL_VERSION, RecordReader, type LinkFrame } from '../../actors/peer-link/frame-codec.js';
 import { parseHostPort } from '../../lib/net/host-port.js';
-import { nodeStatusSchema, type MeshStatus } from '../../actors/runtime/ops/node-status.js';
+import { nodeStatusSchema, type MeshStatus, type NodeStatus } from '../../actors/runtime/ops/node-status.js';
+import { actorsOf } from '../../actors/runtime/ops/tree-health.js';
 import { CLI_MAIN, reapAll, startProcess, TEST_NODE_MAIN, type NodeProcess } from '../helpers/node-process.js';
 import { untilValue } from '../helpers/wait.js';
 
@@ -68,9 +71,6 @@ function startNode(spec: NodeSpec): NodeProcess {
   ]);
 }
 
-async function mesh(dir: string): Promise<MeshStatus | undefined> {
-  return nodeStatusSchema.parse(await callControl(join(dir, 'control.sock'), 'status')).mesh;
-}
 
 /** Starts the listening node B and returns it with the address it bound. */
 async function startListener(dir: string, spec: Omit<NodeSpec, 'dir' | 'mesh'> & { authorize?: unknown[] }) {
@@ -80,9 +80,49 @@ async function startListener(dir: string, spec: Omit<NodeSpec, 'dir' | 'mesh'> &
   return { node, listening };
 }
 
+async function nodeStatus(dir: string): Promise<NodeStatus> {
+  return nodeStatusSchema.parse(await callControl(join(dir, 'control.sock'), 'status'));
+}
+
+async function mesh(dir: string): Promise<MeshStatus | undefined> {
+  return (await nodeStatus(dir)).mesh;
+}
+
+/** An actor's restarts and state, as the node's supervision tree shows them. */
+async function actorStatus(dir: string, actorId: string) {
+  const actor = actorsOf((await nodeStatus(dir)).tree).find((candidate) => candidate.id === actorId);
+  if (!actor) throw new Error(`no actor '${actorId}' in the tree`);
+  return actor;
+}
+
 async function probe(dir: string): Promise<{ received: number[]; senders: string[]; sent: number }> {
   const snapshot = (await callControl(join(dir, 'control.sock'), 'snapshot', { actorId: 'probe' })) as { context: { received: number[]; senders: string[]; sent: number } };
   return snapshot.context;
+}
+
+/**
+ * Waits for A's probe's `count` messages at B's probe and checks they came in order, once each;
+ * then for both sides' link reports to catch up (they are coalesced, so they lag the probe).
+ */
+async function streamDelivered(dirA: string, dirB: string, count: number) {
+  const received = await untilValue(
+    `${count} messages at B`,
+    async () => {
+      const got = await probe(dirB);
+      return got.received.length >= count ? got : undefined;
+    },
+    60_000,
+  );
+  expect(received.received).toEqual(Array.from({ length: count }, (_, index) => index + 1));
+  const atB = await untilValue('B to report every delivery', async () => {
+    const link = (await mesh(dirB))?.links[0];
+    return link && link.delivered === count ? link : undefined;
+  });
+  const atA = await untilValue('A to see everything acknowledged', async () => {
+    const link = (await mesh(dirA))?.links[0];
+    return link && link.pending === 0 && link.sent === count ? link : undefined;
+  });
+  return { atA, atB };
 }
 
 /** Dials with an SVID from files, trusting anything, says Hello, and returns the frames the node answers with until it closes. */
@@ -220,24 +260,7 @@ describe('peer links between node processes (mTLS with SVIDs)', () => {
       probe: { sendTo: B, count, intervalMs: 20, batch: 2 },
     });
 
-    const received = await untilValue(
-      `${count} messages at B`,
-      async () => {
-        const got = await probe(dirB);
-        return got.received.length >= count ? got : undefined;
-      },
-      60_000,
-    );
-    expect(received.received).toEqual(Array.from({ length: count }, (_, index) => index + 1));
-    // Status reports are coalesced: wait for both sides' reports to catch up with the probe.
-    const atB = await untilValue('B to report every delivery', async () => {
-      const link = (await mesh(dirB))?.links[0];
-      return link && link.delivered === count ? link : undefined;
-    });
-    const atA = await untilValue('A to see everything acknowledged', async () => {
-      const link = (await mesh(dirA))?.links[0];
-      return link && link.pending === 0 && link.sent === count ? link : undefined;
-    });
+    const { atA, atB } = await streamDelivered(dirA, dirB, count);
     // Re-authentications on new connections, driven by both sides' rotations.
     expect(atA.reauths).toBeGreaterThanOrEqual(2);
     expect(atA.connections).toBe(atA.reauths + 1);
@@ -246,4 +269,44 @@ describe('peer links between node processes (mTLS with SVIDs)', () => {
     // Each new connection ran its own post-quantum handshake.
     expect((await mesh(dirA))!.pq.handshakes).toBeGreaterThanOrEqual(3);
   }, 90_000);
+
+  it('keeps the link whole when the identity actor of either side crashes under traffic: no reconnection, nothing lost or reordered', async () => {
+    const dirA = dataDir();
+    const dirB = dataDir();
+    await initTrustDomain(dirB, 'mesh.test');
+    shareCa(dirB, dirA);
+    const b = await startListener(dirB, { trustDomain: 'mesh.test', spiffeId: B });
+    // 100 messages a second for 12 s: traffic flows through both crashes and the recoveries after them.
+    const count = 1_200;
+    startNode({ dir: dirA, trustDomain: 'mesh.test', spiffeId: A, mesh: { peers: [{ address: b.listening, spiffeId: B }] }, probe: { sendTo: B, count, intervalMs: 20, batch: 2 } });
+    await untilValue('traffic at B', async () => ((await probe(dirB)).received.length >= 100 ? true : undefined));
+
+    // A's identity (the dialer's): its restart issues A a new SVID, and A's link moves to a new connection with it.
+    await callControl(join(dirA, 'control.sock'), 'crash', { actorId: 'identity', kind: 'throw' });
+    await untilValue('A to re-authenticate with its restarted identity', async () => {
+      const identity = await actorStatus(dirA, 'identity');
+      const link = (await mesh(dirA))?.links[0];
+      return identity.restarts === 1 && link && link.reauths >= 1 ? true : undefined;
+    });
+    // B's identity (the acceptor's): B asks A to re-authenticate with B's new SVID.
+    await callControl(join(dirB, 'control.sock'), 'crash', { actorId: 'identity', kind: 'throw' });
+    await untilValue('A to re-authenticate after B got its new SVID', async () => {
+      const identity = await actorStatus(dirB, 'identity');
+      const link = (await mesh(dirA))?.links[0];
+      return identity.restarts === 1 && link && link.reauths >= 2 ? true : undefined;
+    });
+
+    const { atA, atB } = await streamDelivered(dirA, dirB, count);
+    // One link on each side throughout (a restarted peer link on A would have come back as a new
+    // link at B), and every connection after the first replaced a live one (make before break): a
+    // link that had gone down would have reconnected without a re-authentication.
+    expect((await mesh(dirA))!.links).toHaveLength(1);
+    expect((await mesh(dirB))!.links).toHaveLength(1);
+    expect(atA).toMatchObject({ status: 'up', dropped: 0 });
+    expect(atA.connections).toBe(atA.reauths + 1);
+    expect(atB).toMatchObject({ peer: A, status: 'up' });
+    // Neither peer-link actor was restarted.
+    expect((await actorStatus(dirA, 'peer-link')).restarts).toBe(0);
+    expect((await actorStatus(dirB, 'peer-link')).restarts).toBe(0);
+  }, 120_000);
 });

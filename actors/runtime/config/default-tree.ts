@@ -18,11 +18,14 @@ export function defaultTree(config: TreeConfig): SupervisorSpec {
     id: 'root',
     strategy: 'one_for_one',
     children: [
-      // A new identity means new links: peer-link restarts whenever identity does.
+      // one_for_one: the peer link fetches its own SVID from the Workload API and re-authenticates
+      // its links make-before-break when the SVID changes, so a restarted identity actor (whose
+      // embedded Workload API socket goes and comes back: the peer link's client redials it) costs
+      // no link. Restarting the peer link with it would drop every link for nothing.
       {
         kind: 'supervisor',
         id: 'security',
-        strategy: 'rest_for_one',
+        strategy: 'one_for_one',
         children: [
           {
             kind: 'actor',

@@ -11,9 +11,9 @@ import type { HostKind } from '../contracts/host.js';
 import { DEFAULT_RISK_THRESHOLD } from '../../../lib/mape/defaults.js';
 import { DEFAULT_SVID_TTL_MS } from '../../../lib/spiffe/defaults.js';
 import { parseEndpointAddress } from '../../../lib/spiffe/endpoint-address.js';
-import { parseSpiffeId, parseTrustDomain, validatePath } from '../../../lib/spiffe/spiffe-id.js';
 import { parseHostPort } from '../../../lib/net/host-port.js';
-import { DEFAULT_MAX_FRAMES_PER_KEY, DEFAULT_REKEY_AFTER_FRAMES, DEFAULT_REKEY_AFTER_MS } from '../../../lib/crypto/session-channel.js';
+import { meshOptionsSchema } from '../../../lib/mesh/mesh-options.js';
+import { refineWith } from '../../../lib/schema/refine-with.js';
 
 export { DEFAULT_RISK_THRESHOLD, DEFAULT_SVID_TTL_MS };
 
@@ -175,64 +175,6 @@ const identitySchema = z.strictObject({
   hint: z.string().min(1).optional(),
 });
 
-/** A check of lib/ turned into a schema refinement: the thrown error's message is the issue. */
-function refineWith(check: (value: string) => unknown) {
-  return (value: string, ctx: z.RefinementCtx) => {
-    try {
-      check(value);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
-    }
-  };
-}
-
-const spiffeIdText = z.string().min(1).superRefine(refineWith(parseSpiffeId));
-const trustDomainText = z.string().min(1).superRefine(refineWith(parseTrustDomain));
-
-/** Who may link to this node when `mesh.authorize` is not set: the nodes of its own trust domain (IDs under /node). */
-export const DEFAULT_MESH_AUTHORIZE = [{ pathPrefix: '/node' }] as const;
-
-const meshSchema = z.strictObject({
-  /** `host:port` to accept peer links on (port 0: any free port); none by default, so a node opens no port unless asked. */
-  listen: z
-    .string()
-    .min(1)
-    .superRefine(refineWith((value) => parseHostPort(value, { allowAnyPort: true })))
-    .optional(),
-  /** Peers this node dials, each named by the SPIFFE ID it must prove. */
-  peers: z
-    .array(z.strictObject({ address: z.string().min(1).superRefine(refineWith(parseHostPort)), spiffeId: spiffeIdText }))
-    .max(1_024)
-    .default([]),
-  /** Any entry allowing a peer's SPIFFE ID admits it: exact IDs, a whole trust domain, or a path prefix (in this node's trust domain unless one is given). */
-  authorize: z
-    .array(
-      z.union([
-        z.strictObject({ ids: z.array(spiffeIdText).min(1) }),
-        z.strictObject({ trustDomain: trustDomainText }),
-        z.strictObject({ pathPrefix: z.string().min(1).superRefine(refineWith(validatePath)), trustDomain: trustDomainText.optional() }),
-      ]),
-    )
-    .min(1)
-    .default([...DEFAULT_MESH_AUTHORIZE]),
-  /** The post-quantum session inside every link (lib/crypto): there is no way to turn it off. */
-  postQuantum: z
-    .strictObject({
-      /** Offered in this order when dialing, accepted when answering: X-Wing (ML-KEM-768 + X25519) and/or ML-KEM-1024 + X25519. */
-      suites: z
-        .array(z.enum(['x-wing', 'mlkem1024-x25519']))
-        .min(1)
-        .max(2)
-        .refine((suites) => new Set(suites).size === suites.length, 'lists a suite twice')
-        .default(['x-wing']),
-      /** A fresh hybrid exchange after this many frames under one key… */
-      rekeyAfterFrames: z.int().min(16).max(DEFAULT_MAX_FRAMES_PER_KEY / 2).default(DEFAULT_REKEY_AFTER_FRAMES),
-      /** …or this long, whichever comes first. */
-      rekeyAfterMs: z.int().min(1_000).default(DEFAULT_REKEY_AFTER_MS),
-    })
-    .prefault({}),
-});
-
 /** Prometheus's customary port for a node's own exporter, on loopback: scraping from elsewhere is a deliberate choice. */
 export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9464';
 
@@ -276,7 +218,8 @@ export const nodeConfigSchema = z.strictObject({
   snapshots: snapshotsSchema.prefault({}),
   mape: mapeSchema.prefault({}),
   identity: identitySchema.prefault({}),
-  mesh: meshSchema.prefault({}),
+  /** The peer-link actor's options, written once for both (lib/mesh/mesh-options.ts). */
+  mesh: meshOptionsSchema.prefault({}),
   metrics: metricsSchema.prefault({}),
   inspect: inspectSchema.prefault({}),
 }).superRefine((config, ctx) => {

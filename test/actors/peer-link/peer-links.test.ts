@@ -1,13 +1,17 @@
 /**
- * The peer-link transport in one process over real TLS 1.3 sockets on loopback: both directions
+ * The peer links in one process over the TLS transport, real TLS 1.3 sockets on loopback: both directions
  * of a link; a dialer that reaches the wrong identity; a corrupted record, a restarted peer and
  * a rotation, each survived without losing a message; a silent connection dropped after the
- * Hello timeout; and a connection that does not outlive its SVID.
+ * Hello timeout; and a connection that does not outlive its SVID. And, over an in-memory
+ * Transport on a virtual clock with a seeded Random, the same redials for the same seed.
  */
 import { webcrypto } from 'node:crypto';
 import { connect } from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PeerLinkTransport, UnexpectedPeerError, type NodeCredentials, type TransportOptions } from '../../../actors/peer-link/peer-link-transport.js';
+import { PeerLinks, type PeerLinksOptions } from '../../../actors/peer-link/peer-links.js';
+import type { LinkTable } from '../../../actors/peer-link/link-table.js';
+import { UnexpectedPeerError, type NodeCredentials, type Transport } from '../../../actors/runtime/contracts/transport.js';
+import { createVirtualClock } from '../../../lib/timing/virtual-clock.js';
 import { encodeFrame } from '../../../actors/peer-link/frame-codec.js';
 import { parseHostPort } from '../../../lib/net/host-port.js';
 import { parseSpiffeId } from '../../../lib/spiffe/spiffe-id.js';
@@ -38,24 +42,24 @@ async function credentials(id: string, lifetimeMs = hour): Promise<NodeCredentia
 }
 
 interface Harness {
-  transport: PeerLinkTransport;
+  links: PeerLinks;
   received: Array<{ from: string; n: number }>;
   state: () => MeshLinksState;
 }
 
-const started: PeerLinkTransport[] = [];
+const started: PeerLinks[] = [];
 afterEach(async (context) => {
-  if (context.task.result?.state === 'fail') process.stdout.write(`transport log:\n${logs.join('\n')}\n`);
+  if (context.task.result?.state === 'fail') process.stdout.write(`peer-link log:\n${logs.join('\n')}\n`);
   logs.length = 0;
-  await Promise.all(started.splice(0).map((transport) => transport.stop()));
+  await Promise.all(started.splice(0).map((links) => links.stop()));
 });
 
-/** What the transports logged, printed when a test fails (timing problems on a loaded machine). */
+/** What the peer links logged, printed when a test fails (timing problems on a loaded machine). */
 const logs: string[] = [];
 
-function harness(options: Partial<TransportOptions>): Harness {
+function harness(options: Partial<PeerLinksOptions>): Harness {
   const received: Array<{ from: string; n: number }> = [];
-  const transport = new PeerLinkTransport({
+  const links = new PeerLinks({
     peers: [],
     authorize: [{ pathPrefix: '/node' }],
     onLog: (level, message, fields) => logs.push(`${new Date().toISOString()} ${level} ${message} ${JSON.stringify(fields)}`),
@@ -64,28 +68,30 @@ function harness(options: Partial<TransportOptions>): Harness {
     timing: { reconnectMinMs: 20, reconnectMaxMs: 200, reportEveryMs: 10 },
     ...options,
   });
-  started.push(transport);
-  return { transport, received, state: () => transport.state() };
+  started.push(links);
+  return { links, received, state: () => links.state() };
 }
 
-async function listener(id = B, options: Partial<TransportOptions> = {}): Promise<Harness & { address: string }> {
+async function listener(id = B, options: Partial<PeerLinksOptions> = {}): Promise<Harness & { address: string }> {
   const node = harness({ listen: { host: '127.0.0.1', port: 0 }, ...options });
-  await node.transport.updateCredentials(await credentials(id));
+  await node.links.updateCredentials(await credentials(id));
   return { ...node, address: node.state().listening! };
 }
 
 async function dialer(address: string, expect: string = B, id = A): Promise<Harness> {
   const node = harness({ peers: [{ address: parseHostPort(address), spiffeId: expect }] });
-  await node.transport.updateCredentials(await credentials(id));
+  await node.links.updateCredentials(await credentials(id));
   return node;
 }
 
 const send = (from: Harness, to: string, first: number, last: number) => {
-  for (let n = first; n <= last; n++) expect(from.transport.send(to, 'test', Buffer.from(JSON.stringify({ n })))).toBe(true);
+  for (let n = first; n <= last; n++) expect(from.links.send(to, 'test', Buffer.from(JSON.stringify({ n })))).toBe(true);
 };
+/** The transport connection under a node's first link, to write past the link's own framing. */
+const activeCarrier = (node: Harness) => [...(node.links as unknown as { table: LinkTable }).table.values()][0]!.active!.carrier;
 const range = (first: number, last: number) => Array.from({ length: last - first + 1 }, (_, index) => first + index);
 
-describe('peer-link transport', () => {
+describe('peer links over the TLS transport', () => {
   it('carries messages both ways on one link, in order, and acknowledges them', async () => {
     const b = await listener();
     const a = await dialer(b.address);
@@ -98,7 +104,7 @@ describe('peer-link transport', () => {
     await until('acknowledgements', () => a.state().links[0]!.pending === 0 && b.state().links[0]!.pending === 0);
     expect(a.state().links[0]).toMatchObject({ peer: B, role: 'dialer', status: 'up', connections: 1, sent: 300, delivered: 20 });
     expect(b.state().links[0]).toMatchObject({ peer: A, role: 'acceptor', status: 'up', connections: 1, sent: 20, delivered: 300 });
-    expect(a.transport.send('spiffe://mesh.test/node/nobody', 'test', Buffer.from('{}'))).toBe(false);
+    expect(a.links.send('spiffe://mesh.test/node/nobody', 'test', Buffer.from('{}'))).toBe(false);
     expect(a.state().unroutable).toBe(1);
   });
 
@@ -117,9 +123,7 @@ describe('peer-link transport', () => {
     const a = await dialer(b.address);
     send(a, B, 1, 100);
     await until('100 at B', () => b.received.length === 100);
-    const links = (a.transport as unknown as { links: Map<string, { active?: { socket: { write(bytes: Buffer): void } } }> }).links;
-    const active = [...links.values()][0]!.active!;
-    active.socket.write(Buffer.from([0, 0, 0, 3, 0xff, 0xff, 0xff]));
+    activeCarrier(a).write(Buffer.from([0, 0, 0, 3, 0xff, 0xff, 0xff]));
     send(a, B, 101, 200);
     await until('200 at B', () => b.received.length >= 200);
     expect(b.received.map((m) => m.n)).toEqual(range(1, 200));
@@ -132,11 +136,11 @@ describe('peer-link transport', () => {
     const a = await dialer(b1.address);
     send(a, B, 1, 50);
     await until('50 at B', () => b1.received.length === 50);
-    await b1.transport.stop();
+    await b1.links.stop();
     send(a, B, 51, 100);
     const port = parseHostPort(b1.address).port;
     const b2 = harness({ listen: { host: '127.0.0.1', port } });
-    await b2.transport.updateCredentials(await credentials(B));
+    await b2.links.updateCredentials(await credentials(B));
     await until('51..100 at the new B', () => b2.received.at(-1)?.n === 100);
     const got = b2.received.map((m) => m.n);
     // At least once across a restart: everything after what the old B acknowledged, in order.
@@ -153,9 +157,9 @@ describe('peer-link transport', () => {
       n += 5;
     }, 5);
     await until('traffic', () => b.received.length > 200);
-    await a.transport.updateCredentials(await credentials(A));
+    await a.links.updateCredentials(await credentials(A));
     await until('the dialer to re-authenticate', () => a.state().links[0]!.reauths === 1, 20_000);
-    await b.transport.updateCredentials(await credentials(B));
+    await b.links.updateCredentials(await credentials(B));
     await until('the acceptor to ask for, and get, re-authentication', () => a.state().links[0]!.reauths === 2, 20_000);
     clearInterval(pump);
     await until('everything at B', () => b.received.length === n, 20_000);
@@ -167,7 +171,7 @@ describe('peer-link transport', () => {
   it('carries every frame in a post-quantum session that rekeys under traffic, and drops a connection whose sealed records are forged', async () => {
     const b = await listener(B, { postQuantum: { suites: ['x-wing'], rekeyAfterFrames: 50 } });
     const a = harness({ peers: [{ address: parseHostPort(b.address), spiffeId: B }], postQuantum: { suites: ['mlkem1024-x25519', 'x-wing'], rekeyAfterFrames: 50 } });
-    await a.transport.updateCredentials(await credentials(A));
+    await a.links.updateCredentials(await credentials(A));
     await until('the link (post-quantum session included)', () => a.state().links[0]?.status === 'up');
     // Steady traffic until three rekeys (one at a time) have interleaved with it.
     let sent = 0;
@@ -183,8 +187,7 @@ describe('peer-link transport', () => {
     expect(a.state().pq.handshakes).toBe(1);
     expect(a.state().pq.rekeys).toBeGreaterThanOrEqual(3);
     // A forged session record: the receiving session fails, the connection goes, the link resumes on a new one.
-    const links = (a.transport as unknown as { links: Map<string, { active?: { socket: { write(bytes: Buffer): void } } }> }).links;
-    [...links.values()][0]!.active!.socket.write(encodeFrame({ kind: 'pq', bytes: Buffer.alloc(64, 7) }));
+    activeCarrier(a).write(encodeFrame({ kind: 'pq', bytes: Buffer.alloc(64, 7) }));
     send(a, B, sent + 1, sent + 100);
     await until('the rest at B', () => b.received.length >= sent + 100);
     expect(b.received.map((m) => m.n)).toEqual(range(1, sent + 100));
@@ -214,12 +217,69 @@ describe('peer-link transport', () => {
   it('does not let a connection outlive the SVID it was authenticated with', async () => {
     const b = await listener();
     const a = harness({ peers: [{ address: parseHostPort(b.address), spiffeId: B }] });
-    await a.transport.updateCredentials(await credentials(A, 2_500));
+    await a.links.updateCredentials(await credentials(A, 2_500));
     await until('the link', () => a.state().links[0]?.status === 'up');
     // Re-authentication with the same, expiring SVID cannot help: at expiry the link is cut, and B refuses the expired SVID after.
     await until('the link to drop at expiry', () => a.state().links[0]?.status !== 'up', 6_000);
     await until('B to refuse the expired SVID', () => (b.state().lastRefusal ?? '').includes('ExpiredError'), 6_000);
     send(a, B, 1, 1);
     expect(a.state().links[0]!.pending).toBe(1);
+  });
+});
+
+describe('peer links on a virtual clock', () => {
+  /** A seeded Random (a linear congruential generator): the same seed, the same sequence. */
+  const seeded = (seed: number) => {
+    let state = seed >>> 0;
+    return () => {
+      state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+      return state / 2 ** 32;
+    };
+  };
+
+  /**
+   * A node dialing a peer behind a partition for 30 virtual seconds, over an in-memory Transport
+   * that refuses every dial: the trace is each dial's virtual time and each state report.
+   */
+  async function trace(seed: number): Promise<string[]> {
+    const clock = createVirtualClock(Date.now());
+    const start = clock.now();
+    const lines: string[] = [];
+    const unreachable: Transport = {
+      useCredentials: () => undefined,
+      listen: () => Promise.reject(new Error('this network does not listen')),
+      dial: () => {
+        lines.push(`${clock.now() - start} dial`);
+        return Promise.reject(new Error('partitioned'));
+      },
+      close: () => Promise.resolve(),
+    };
+    const links = new PeerLinks({
+      peers: [{ address: parseHostPort('10.0.0.2:7000'), spiffeId: B }],
+      authorize: [{ pathPrefix: '/node' }],
+      onMessage: () => undefined,
+      onState: (state) => lines.push(`${clock.now() - start} ${state.links.map((link) => `${link.status} ${link.lastError ?? ''}`).join()}`),
+      transport: () => unreachable,
+      clock,
+      random: seeded(seed),
+      timing: { reconnectMinMs: 100, reconnectMaxMs: 5_000 },
+    });
+    started.push(links);
+    await links.updateCredentials(await credentials(A));
+    for (let step = 0; step < 3_000; step++) {
+      clock.advance(10);
+      // The refused dial settles in a microtask: let it, before time moves on.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return lines;
+  }
+
+  it('redials with the same jittered backoff for the same seed, and another for another seed', async () => {
+    const first = await trace(1);
+    const dials = first.filter((line) => line.endsWith(' dial'));
+    expect(dials.length).toBeGreaterThan(8);
+    expect(first).toContain('100 connecting Error: partitioned');
+    expect(await trace(1)).toEqual(first);
+    expect(await trace(2)).not.toEqual(first);
   });
 });

@@ -1,0 +1,98 @@
+/**
+ * The peer link's counters, as `mesh.links` reports them (lib/mesh/links-state.ts): refusals and
+ * failed handshakes at the door, messages with nowhere to go, the post-quantum sessions'
+ * handshakes, rekeys and failures (with a histogram of handshake durations), and each link's
+ * standing, read from its stream, its connection and its lifecycle.
+ */
+import { HANDSHAKE_SECONDS_BUCKETS, type LinkState, type MeshLinksState, type PostQuantumCounters } from '../../lib/mesh/links-state.js';
+import { formatHostPort } from '../../lib/net/host-port.js';
+import type { Link } from './link-table.js';
+import type { SessionMetricsHooks } from './pq-session.js';
+
+export class LinkStatistics {
+  refused = 0;
+  handshakeFailures = 0;
+  unroutable = 0;
+  lastRefusal: string | undefined;
+  private readonly pq: PostQuantumCounters = {
+    handshakes: 0,
+    rekeys: 0,
+    failures: {},
+    lastHandshakeMs: 0,
+    handshakeSeconds: { cumulative: HANDSHAKE_SECONDS_BUCKETS.map(() => 0), sum: 0 },
+  };
+
+  /** Counts a refused connection and returns the reason as status shows it. */
+  refusal(peer: string | undefined, error: Error): string {
+    this.refused++;
+    this.lastRefusal = `${peer ? `${peer}: ` : ''}${error.name}: ${error.message}`;
+    return this.lastRefusal;
+  }
+
+  /** What every post-quantum session reports into; `changed` after each count. */
+  sessionHooks(changed: () => void): SessionMetricsHooks {
+    const pq = this.pq;
+    return {
+      handshake: (info) => {
+        pq.handshakes++;
+        pq.lastHandshakeMs = Math.round(info.durationMs * 100) / 100;
+        const seconds = info.durationMs / 1000;
+        HANDSHAKE_SECONDS_BUCKETS.forEach((bound, index) => {
+          if (seconds <= bound) pq.handshakeSeconds.cumulative[index]!++;
+        });
+        pq.handshakeSeconds.sum += seconds;
+        changed();
+      },
+      rekey: () => {
+        pq.rekeys++;
+        changed();
+      },
+      failure: (info) => {
+        pq.failures[info.reason] = (pq.failures[info.reason] ?? 0) + 1;
+        changed();
+      },
+    };
+  }
+
+  /** The whole report: the listener, the node's identity, every link and the counters. */
+  state(node: { listening?: string | undefined; spiffeId?: string | undefined }, links: Iterable<Link>): MeshLinksState {
+    const pq = this.pq;
+    return {
+      ...(node.listening ? { listening: node.listening } : {}),
+      ...(node.spiffeId ? { spiffeId: node.spiffeId } : {}),
+      links: [...links].map(linkState),
+      refused: this.refused,
+      handshakeFailures: this.handshakeFailures,
+      pq: {
+        handshakes: pq.handshakes,
+        rekeys: pq.rekeys,
+        failures: { ...pq.failures },
+        lastHandshakeMs: pq.lastHandshakeMs,
+        handshakeSeconds: { cumulative: [...pq.handshakeSeconds.cumulative], sum: pq.handshakeSeconds.sum },
+      },
+      ...(this.lastRefusal ? { lastRefusal: this.lastRefusal } : {}),
+      unroutable: this.unroutable,
+    };
+  }
+}
+
+export function linkState(link: Link): LinkState {
+  const { connections, reauths } = link.lifecycle.getSnapshot().context;
+  return {
+    peer: link.peer,
+    role: link.role,
+    ...(link.endpoint ? { address: formatHostPort(link.endpoint.address) } : {}),
+    status: link.active ? 'up' : link.role === 'dialer' ? 'connecting' : 'down',
+    connections,
+    reauths,
+    sent: link.stream.sent,
+    delivered: link.stream.delivered,
+    pending: link.stream.pending,
+    retransmitted: link.stream.retransmitted,
+    duplicates: link.stream.duplicates,
+    dropped: link.dropped,
+    ...(link.active ? { expiresAt: link.active.expiresAt } : {}),
+    ...(link.active?.session.suite ? { suite: link.active.session.suite, epoch: link.active.session.epoch } : {}),
+    ...(link.lastError ? { lastError: link.lastError } : {}),
+  };
+}

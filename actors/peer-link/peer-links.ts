@@ -1,0 +1,392 @@
+/**
+ * The peer links of a node: a listener and a dialer per configured peer over a Transport (mutual
+ * TLS unless a simulation gives another), each link a reliable ordered message stream
+ * (link-stream.ts) carried by one connection at a time, its waits and retries a statechart
+ * (machines/peer-link-lifecycle.ts) run on the injected Clock.
+ *
+ * A new SVID serves new connections at once, and every established link re-authenticates: the
+ * dialer opens a new connection with the new SVID, the link moves to it once the Hellos are
+ * exchanged, and the old connection is closed after that (make before break), so traffic never
+ * stops. A connection is also re-authenticated when a quarter of its lifetime remains, and it is
+ * closed when either SVID expires, whichever side's SVID rotates first.
+ */
+import { randomBytes } from 'node:crypto';
+import { createActor } from 'xstate';
+import { DEFAULT_SUITES, type SuiteName } from '../../lib/crypto/pq-suites.js';
+import type { LinkRole, MeshLinksState } from '../../lib/mesh/links-state.js';
+import { formatHostPort, type HostPort } from '../../lib/net/host-port.js';
+import { realClock, type Clock } from '../../lib/timing/clock.js';
+import { realRandom, type Random } from '../../lib/timing/random.js';
+import { createPeerLinkLifecycleMachine, linkPhase, type LinkLifecycleEvent, type LinkLifecycleTiming } from '../../machines/peer-link-lifecycle.js';
+import type { NodeCredentials, Transport, TransportConnection, TransportEvents } from '../runtime/contracts/transport.js';
+import { toPeerPolicies, type AuthorizeEntry } from './authorize.js';
+import { LINK_ID_BYTES, LINK_PROTOCOL_VERSION, type LinkFrame } from './frame-codec.js';
+import { LinkConnection } from './link-connection.js';
+import { LinkFrameError } from './link-frame-error.js';
+import { LinkStatistics } from './link-statistics.js';
+import { LinkStream, SendWindowFullError } from './link-stream.js';
+import { LinkTable, type Link, type PeerEndpoint } from './link-table.js';
+import { PqIdentity } from './pq-identity.js';
+import { TlsTransport } from './tls-transport.js';
+
+/** The post-quantum session every connection carries (no link goes without one). */
+export interface LinksPostQuantum {
+  /** Offered (dialer, in preference order) and accepted (acceptor). */
+  suites: readonly SuiteName[];
+  rekeyAfterFrames?: number;
+  rekeyAfterMs?: number;
+}
+
+export interface PeerLinksTiming extends LinkLifecycleTiming {
+  /** A connection that has not said Hello by then is dropped. */
+  helloTimeoutMs: number;
+  /** State reports are coalesced over this long. */
+  reportEveryMs: number;
+}
+
+export const DEFAULT_PEER_LINKS_TIMING: PeerLinksTiming = {
+  helloTimeoutMs: 5_000,
+  ackDelayMs: 20,
+  reconnectMinMs: 100,
+  reconnectMaxMs: 10_000,
+  resumeWindowMs: 60_000,
+  reportEveryMs: 100,
+};
+
+export interface PeerLinksOptions {
+  listen?: HostPort;
+  postQuantum?: LinksPostQuantum;
+  peers: readonly PeerEndpoint[];
+  authorize: readonly AuthorizeEntry[];
+  onMessage(from: string, topic: string, payload: Buffer): void;
+  onState(state: MeshLinksState): void;
+  onLog?(level: 'info' | 'warn', message: string, fields: Record<string, unknown>): void;
+  timing?: Partial<PeerLinksTiming>;
+  /** The network (default: mutual TLS, tls-transport.ts). */
+  transport?: (events: TransportEvents) => Transport;
+  /** Time and timers (default: the process's own). */
+  clock?: Clock;
+  /** Redial jitter (default: Math.random). */
+  random?: Random;
+}
+
+export class PeerLinks {
+  private readonly timing: PeerLinksTiming;
+  private readonly clock: Clock;
+  private readonly random: Random;
+  private readonly transport: Transport;
+  private readonly table = new LinkTable();
+  private readonly identity = new PqIdentity();
+  private readonly statistics = new LinkStatistics();
+  private credentials: NodeCredentials | undefined;
+  private listening: string | undefined;
+  private reportTimer: unknown;
+  private stopped = false;
+
+  constructor(private readonly options: PeerLinksOptions) {
+    this.timing = { ...DEFAULT_PEER_LINKS_TIMING, ...options.timing };
+    this.clock = options.clock ?? realClock;
+    this.random = options.random ?? realRandom;
+    const events: TransportEvents = {
+      onConnection: (carrier) => {
+        if (this.stopped) carrier.destroy();
+        else this.connection(carrier);
+      },
+      onRefused: (error, peer) => this.refuse(peer, error),
+      onHandshakeFailure: () => {
+        this.statistics.handshakeFailures++;
+        this.report();
+      },
+    };
+    this.transport = (options.transport ?? ((handlers) => new TlsTransport(handlers)))(events);
+    for (const endpoint of options.peers) this.newLink(randomBytes(LINK_ID_BYTES), 'dialer', endpoint.spiffeId, endpoint);
+  }
+
+  /** The node's SVID, first or rotated: the first starts listening and dialing, each later one re-authenticates every link. */
+  async updateCredentials(credentials: NodeCredentials): Promise<void> {
+    if (this.stopped) return;
+    const first = this.credentials === undefined;
+    await this.identity.bind(credentials);
+    this.credentials = credentials;
+    this.transport.useCredentials(credentials, toPeerPolicies(this.options.authorize, credentials.trustDomain));
+    if (first) {
+      if (this.options.listen) {
+        this.listening = await this.transport.listen(this.options.listen);
+        this.log('info', 'peer link listening', { address: this.listening });
+      }
+      for (const link of this.table.dialerLinks()) this.signal(link, { type: 'start' });
+    } else {
+      for (const link of this.table.values()) this.reauthenticate(link, 'the node SVID was rotated');
+    }
+    this.report();
+  }
+
+  /** Queues a message for a peer; false when no link leads there or the link's window is full. */
+  send(to: string, topic: string, payload: Buffer): boolean {
+    const link = this.table.route(to);
+    if (!link) {
+      this.statistics.unroutable++;
+      this.report();
+      return false;
+    }
+    let message;
+    try {
+      message = link.stream.enqueue(topic, payload);
+    } catch (error) {
+      if (!(error instanceof SendWindowFullError)) throw error;
+      link.dropped++;
+      link.lastError = error.message;
+      this.report();
+      return false;
+    }
+    if (link.active && link.active.linkKey === link.key) {
+      link.active.send({ kind: 'data', ...message });
+      link.stream.markWritten(message.seq);
+    }
+    this.report();
+    return true;
+  }
+
+  state(): MeshLinksState {
+    return this.statistics.state({ listening: this.listening, spiffeId: this.credentials?.spiffeId }, this.table.values());
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.clock.clearTimeout(this.reportTimer);
+    for (const link of this.table.values()) {
+      link.lifecycle.stop();
+      link.active?.goodbye('the node is stopping');
+    }
+    await this.transport.close();
+    for (const link of this.table.values()) link.active?.destroy();
+  }
+
+  /** Dialer: a new connection for the link, which says Hello once it is made. */
+  private dial(link: Link): void {
+    const endpoint = link.endpoint!;
+    this.transport.dial(endpoint.address, endpoint.spiffeId).then(
+      (carrier) => {
+        if (this.stopped) {
+          carrier.destroy();
+          return;
+        }
+        const connection = this.connection(carrier, link.key);
+        connection.send({ kind: 'hello', version: LINK_PROTOCOL_VERSION, linkId: link.linkId, incarnation: link.stream.incarnation, receiveNext: link.stream.receiveNext });
+      },
+      (error: Error) => this.linkFailed(link, error),
+    );
+  }
+
+  private connection(carrier: TransportConnection, dialedLinkKey?: string): LinkConnection {
+    const pq = this.options.postQuantum;
+    return new LinkConnection(
+      carrier,
+      {
+        clock: this.clock,
+        helloTimeoutMs: this.timing.helloTimeoutMs,
+        ...(dialedLinkKey !== undefined ? { dialedLinkKey } : {}),
+        postQuantum: {
+          pqc: this.identity.pqc,
+          local: this.identity.local,
+          suites: pq?.suites ?? DEFAULT_SUITES,
+          ...(pq?.rekeyAfterFrames !== undefined ? { rekeyAfterFrames: pq.rekeyAfterFrames } : {}),
+          ...(pq?.rekeyAfterMs !== undefined ? { rekeyAfterMs: pq.rekeyAfterMs } : {}),
+          metrics: this.statistics.sessionHooks(() => this.report()),
+        },
+      },
+      {
+        onFrame: (connection, frame) => {
+          try {
+            this.onFrame(connection, frame);
+          } catch (error) {
+            connection.destroy(error as Error);
+          }
+        },
+        onClose: (connection, error) => this.onClose(connection, error),
+      },
+    );
+  }
+
+  private onFrame(connection: LinkConnection, frame: LinkFrame): void {
+    if (connection.linkKey === undefined) {
+      if (frame.kind === 'goodbye') throw new Error(`refused by the peer: ${frame.reason}`);
+      if (frame.kind !== 'hello') throw new LinkFrameError('unexpected', `a ${frame.kind} frame before Hello`);
+      const dialedFor = this.table.get(connection.dialedLinkKey);
+      const link = dialedFor ?? this.acceptedLink(connection, frame);
+      if (!dialedFor) {
+        connection.send({ kind: 'hello', version: LINK_PROTOCOL_VERSION, linkId: link.linkId, incarnation: link.stream.incarnation, receiveNext: link.stream.receiveNext });
+      }
+      this.bind(link, connection, frame);
+      return;
+    }
+    const link = this.table.get(connection.linkKey);
+    if (!link) return;
+    switch (frame.kind) {
+      case 'data':
+        if (link.stream.receive(frame.seq) === 'deliver') this.options.onMessage(link.peer, frame.topic, frame.payload);
+        this.acknowledgeSoon(link, connection);
+        this.report();
+        return;
+      case 'ack':
+        link.stream.acknowledge(frame.receiveNext);
+        this.report();
+        return;
+      case 'reauth':
+        this.reauthenticate(link, 'the peer asked');
+        return;
+      case 'goodbye':
+        // The peer moved on (to a newer connection, or away): finish this one.
+        connection.carrier.end();
+        if (link.active !== connection) return;
+        if (linkPhase(link.lifecycle.getSnapshot()) === 'reauthenticating') {
+          // The acceptor bound our replacement connection before we heard its Hello there: not a
+          // loss of the link. Traffic waits in the stream and goes out when the replacement binds.
+          link.active = undefined;
+          this.log('info', 'peer link moving to its new connection', { peer: link.peer });
+          return;
+        }
+        this.detach(link, `the peer said goodbye: ${frame.reason}`);
+        return;
+      case 'hello':
+        throw new LinkFrameError('unexpected', 'a second Hello on one connection');
+    }
+  }
+
+  /** The acceptor's link for an incoming Hello: the one it resumes (same link, same peer), or a new one. */
+  private acceptedLink(connection: LinkConnection, hello: Extract<LinkFrame, { kind: 'hello' }>): Link {
+    const peer = connection.peer.spiffeId;
+    const admitted = this.table.admit(hello.linkId.toString('hex'), peer);
+    if ('resumes' in admitted) return admitted.resumes;
+    if (admitted.displaces) this.forget(admitted.displaces);
+    return this.newLink(Buffer.from(hello.linkId), 'acceptor', peer);
+  }
+
+  /** Moves the link to this connection: resend what the peer has not got, then close the one it replaces. */
+  private bind(link: Link, connection: LinkConnection, hello: Extract<LinkFrame, { kind: 'hello' }>): void {
+    const previous = link.active;
+    connection.linkKey = link.key;
+    link.active = connection;
+    delete link.lastError;
+    this.signal(link, { type: 'bound', establishedAt: connection.establishedAt, expiresAt: connection.expiresAt });
+    for (const message of link.stream.onHello(hello.incarnation, hello.receiveNext)) {
+      connection.send({ kind: 'data', ...message });
+      link.stream.markWritten(message.seq);
+    }
+    if (previous && previous !== connection) previous.goodbye('re-authenticated on a new connection');
+    this.log('info', 'peer link up', { peer: link.peer, role: link.role, connection: connection.id, expiresAt: new Date(connection.expiresAt).toISOString() });
+    this.report();
+  }
+
+  private onClose(connection: LinkConnection, error?: Error): void {
+    const key = connection.linkKey;
+    if (key === undefined) {
+      const dialedFor = this.table.get(connection.dialedLinkKey);
+      if (dialedFor) this.linkFailed(dialedFor, error ?? new Error('the peer closed the connection before Hello'));
+      else if (error) this.refuse(connection.peer.spiffeId, error);
+      return;
+    }
+    const link = this.table.get(key);
+    if (link && link.active === connection) this.detach(link, error ? `${error.name}: ${error.message}` : 'the connection closed');
+  }
+
+  /** The link lost its connection: a dialer reconnects; an acceptor waits for the peer to resume. */
+  private detach(link: Link, reason: string): void {
+    link.active = undefined;
+    link.lastError = reason;
+    if (this.stopped) return;
+    this.signal(link, { type: 'detached' });
+    this.log('warn', 'peer link down', { peer: link.peer, role: link.role, reason });
+    this.report();
+  }
+
+  private linkFailed(link: Link, error: Error): void {
+    link.lastError = `${error.name}: ${error.message}`;
+    if (this.stopped) return;
+    this.signal(link, { type: 'dial.failed' });
+    this.log('warn', 'peer link attempt failed', { peer: link.peer, address: link.endpoint && formatHostPort(link.endpoint.address), reason: link.lastError });
+    this.report();
+  }
+
+  private reauthenticate(link: Link, reason: string): void {
+    if (link.active) this.signal(link, { type: 'reauth', reason });
+  }
+
+  private acknowledgeSoon(link: Link, connection: LinkConnection): void {
+    if (link.stream.ackDue) {
+      connection.send({ kind: 'ack', receiveNext: link.stream.takeAck() });
+      this.signal(link, { type: 'acked' });
+    } else {
+      this.signal(link, { type: 'delivered' });
+    }
+  }
+
+  private newLink(linkId: Buffer, role: LinkRole, peer: string, endpoint?: PeerEndpoint): Link {
+    const link: Link = {
+      key: linkId.toString('hex'),
+      linkId,
+      role,
+      peer,
+      ...(endpoint ? { endpoint } : {}),
+      stream: new LinkStream(randomBytes(LINK_ID_BYTES)),
+      active: undefined,
+      dropped: 0,
+      lifecycle: createActor(
+        createPeerLinkLifecycleMachine({
+          role,
+          clock: this.clock,
+          random: this.random,
+          timing: this.timing,
+          ports: {
+            dial: () => this.dial(link),
+            reauthenticate: (reason) => {
+              this.log('info', 'peer link re-authenticating', { peer: link.peer, role: link.role, reason });
+              if (role === 'acceptor') link.active?.send({ kind: 'reauth' });
+            },
+            sendAck: () => {
+              if (link.stream.ackPending) link.active?.send({ kind: 'ack', receiveNext: link.stream.takeAck() });
+            },
+            forget: () => this.forget(link),
+          },
+        }),
+        { clock: this.clock },
+      ),
+    };
+    this.table.add(link);
+    link.lifecycle.start();
+    return link;
+  }
+
+  /** Drops a link for good (an acceptor's peer that did not come back, or one displaced by its restart). */
+  private forget(link: Link): void {
+    this.table.delete(link);
+    link.active?.destroy();
+    // Possibly called from the link's own statechart: it stops once its current step is over.
+    queueMicrotask(() => link.lifecycle.stop());
+    this.report();
+  }
+
+  /** An event for a link's statechart; none once the node stops (its statecharts are stopped). */
+  private signal(link: Link, event: LinkLifecycleEvent): void {
+    if (!this.stopped) link.lifecycle.send(event);
+  }
+
+  private refuse(peer: string | undefined, error: Error): void {
+    const reason = this.statistics.refusal(peer, error);
+    this.log('warn', 'peer connection refused', { peer, reason });
+    this.report();
+  }
+
+  /** Coalesced: per-message counters change constantly, the report goes at most every reportEveryMs. */
+  private report(): void {
+    if (this.stopped || this.reportTimer !== undefined) return;
+    this.reportTimer = this.clock.setTimeout(() => {
+      this.reportTimer = undefined;
+      if (!this.stopped) this.options.onState(this.state());
+    }, this.timing.reportEveryMs);
+  }
+
+  private log(level: 'info' | 'warn', message: string, fields: Record<string, unknown>): void {
+    this.options.onLog?.(level, message, fields);
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The node's post-quantum identity for its peer-link sessions: one ML-DSA-65 key pair for as long
+ * as the peer link runs, and for each SVID a node record binding that key to the SPIFFE ID
+ * (lib/crypto/node-record.ts), signed with the SVID's key and valid no longer than the SVID.
+ */
+import { createPrivateKey } from 'node:crypto';
+import { loadPqc, type Pqc } from '../../lib/crypto/liboqs.js';
+import { encodeNodeRecord } from '../../lib/crypto/node-record.js';
+import type { LocalIdentity } from '../../lib/crypto/pq-handshake.js';
+import { selfTestXWing } from '../../lib/crypto/self-test.js';
+import type { NodeCredentials } from '../runtime/contracts/transport.js';
+
+export class PqIdentity {
+  private pqcInstance: Pqc | undefined;
+  private mldsa: { publicKey: Uint8Array; secretKey: Uint8Array } | undefined;
+  private localIdentity: LocalIdentity | undefined;
+
+  /** The liboqs instance the sessions use; set by the first bind(). */
+  get pqc(): Pqc {
+    if (!this.pqcInstance) throw new Error('the post-quantum identity is not bound to an SVID yet');
+    return this.pqcInstance;
+  }
+
+  /** What a session presents: the ML-DSA key and the node record of the current SVID. */
+  get local(): LocalIdentity {
+    if (!this.localIdentity) throw new Error('the post-quantum identity is not bound to an SVID yet');
+    return this.localIdentity;
+  }
+
+  /** Binds the node's ML-DSA key to this SVID (the first call loads and checks liboqs and makes the key). */
+  async bind(credentials: NodeCredentials): Promise<void> {
+    if (!this.pqcInstance) {
+      const pqc = await loadPqc();
+      // This thread's liboqs instance answers X-Wing's known answers (ML-KEM-768, X25519, SHA-3) before
+      // any link uses it; the full self-test ran in the main thread at start (cli/run-node.ts).
+      selfTestXWing(pqc);
+      this.pqcInstance = pqc;
+    }
+    this.mldsa ??= this.pqcInstance.mldsa65.keypair();
+    const svidKey = createPrivateKey({ key: Buffer.from(credentials.privateKey), format: 'der', type: 'pkcs8' });
+    this.localIdentity = {
+      spiffeId: credentials.spiffeId,
+      svidKey,
+      mldsa: this.mldsa,
+      record: encodeNodeRecord({ spiffeId: credentials.spiffeId, mldsaPublicKey: this.mldsa.publicKey, notAfter: credentials.expiresAt }, svidKey),
+    };
+  }
+}
