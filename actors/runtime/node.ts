@@ -5,12 +5,15 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Clock } from './contracts/clock.js';
+import { realClock, type Clock } from './contracts/clock.js';
+import { realRandom, type Random } from './contracts/random.js';
+import { raceTimeout } from '../../lib/timing/race-timeout.js';
 import type { Database } from 'better-sqlite3';
 import { openStore } from '../../store/open-store.js';
 import { createActorSnapshotStore } from '../../store/actor-snapshots.js';
 import { ActorCell } from './supervision/actor-cell.js';
 import { BusRouter } from './bus/bus-router.js';
+import { ActorRegistry } from './bus/actor-registry.js';
 import type { Bus, MessageMeta, Unsubscribe } from './contracts/bus.js';
 import { defaultTree } from './config/default-tree.js';
 import { NodeNotRunningError, ProductionModeError, registerErrorClass } from './errors.js';
@@ -58,8 +61,14 @@ export interface NodeOptions {
   /** Topics beyond the node's own (tests declare theirs). */
   topics?: TopicRegistry;
   logger?: Logger;
-  /** Virtual clock for inline actors (deterministic simulation). */
+  /**
+   * Every time the runtime reads and every timer it sets (request deadlines, restart backoff and
+   * intensity, the persist throttle, sampling, message timestamps) and inline actors' machine
+   * delays: a virtual clock makes a run deterministic. The process's clock when absent.
+   */
   clock?: Clock;
+  /** The runtime's randomness (restart backoff jitter); seeded for a deterministic run. Math.random when absent. */
+  random?: Random;
   /** Largest batch per delivery to an actor's thread; 1 delivers message by message. */
   maxBatch?: number;
   /** Called when the root supervisor gives up; the CLI exits non-zero. */
@@ -99,6 +108,8 @@ export interface X0tta6bl4Node extends Bus {
   /** Publishes as if an actor had sent it (for tests of per-sender behaviour). */
   publishAs(from: string, topic: string, payload: unknown): Promise<void>;
   readonly bus: BusRouter;
+  /** The node's actors by id. */
+  readonly actors: ActorRegistry;
 }
 
 export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
@@ -110,6 +121,8 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
   const topics = options.topics ? nodeTopics.extend(options.topics) : nodeTopics;
   const treeSpec = options.tree ?? defaultTree({ ...config, dataDir });
   const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+  const clock = options.clock ?? realClock;
+  const random = options.random ?? realRandom;
   // The runtime samples and serves remediation commands only for a tree with a monitor to read them.
   const loopPresent = config.mape.enabled && [...actorSpecs(treeSpec)].some((actor) => actor.subscribes?.includes('telemetry.sample'));
 
@@ -126,7 +139,8 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
   /** The identity actor's latest `identity.state`, for status. */
   let identityState: IdentityStatus | undefined;
 
-  const bus = new BusRouter(topics, {
+  const actors = new ActorRegistry();
+  const bus = new BusRouter(topics, actors, clock, {
     malformed: (error) => log.warn({ err: error }, 'malformed message dropped'),
     handlerFailed: (topic, error) => log.error({ err: error, topic }, 'bus subscriber threw'),
   });
@@ -149,7 +163,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
               spareWorkers: config.supervision.spareWorkers,
               prepare: { databasePath, modules: [...new Set([...actorSpecs(treeSpec)].map((actor) => actor.module))] },
             })
-          : createInlineHost({ snapshots: createActorSnapshotStore(db!), ...(options.clock ? { clock: options.clock } : {}) });
+          : createInlineHost({ snapshots: createActorSnapshotStore(db!), clock });
       hosts.set(kind, host);
     }
     return host;
@@ -168,6 +182,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         inflightWindow: config.mailbox.inflightWindow,
         maxBatch,
         shutdownTimeoutMs: config.shutdownTimeoutMs,
+        clock,
         onOutbound: (actorId, batch) => bus.fromActor(actorId, batch),
         onMalformed: (actorId, detail) => bus.malformed(actorId, detail),
         onSpace: (actorId) => bus.spaceIn(actorId),
@@ -182,10 +197,11 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
           : {}),
         onDeadLetters: (actorId, envelopes, reason) => {
           log.warn({ actor: actorId, count: envelopes.length, reason }, 'messages moved to dead letters');
-          deadLetters?.add(envelopes.map((envelope) => deadLetter(actorId, envelope, reason, Date.now())));
+          deadLetters?.add(envelopes.map((envelope) => deadLetter(actorId, envelope, reason, clock.now())));
         },
       });
-      bus.addActor(cell);
+      actors.add(cell);
+      bus.addSubscriber(cell);
       return cell;
     }
     const supervisor: Supervisor = new Supervisor({
@@ -196,6 +212,8 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
       restart: spec.restart ?? 'permanent',
       backoff: config.supervision.backoff,
       children: spec.children.map(build),
+      clock,
+      random,
       log: {
         childExited: (supervisorId, childId, info) =>
           log[info.normal ? 'info' : 'warn']({ supervisor: supervisorId, actor: childId, reason: info.reason, err: info.error }, 'child exited'),
@@ -212,7 +230,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
   let root: SupervisedChild | undefined;
 
   function cellOf(actorId: string): ActorCell {
-    return bus.cell(actorId);
+    return actors.get(actorId);
   }
 
   function requireRunning(operation: string): void {
@@ -235,6 +253,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
     runId,
     databasePath,
     bus,
+    actors,
 
     async start() {
       if (state !== 'new') throw new NodeNotRunningError(`start (node is ${state})`);
@@ -242,7 +261,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
       try {
         db = openStore(databasePath);
         deadLetters = createDeadLetterStore(db);
-        chaos = new Chaos(createInjectedFaultStore(db));
+        chaos = new Chaos(createInjectedFaultStore(db), clock);
         root = build(treeSpec);
         root.onExit((info) => {
           const error = info.error ?? new Error(info.reason);
@@ -253,7 +272,8 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
           sampler = new RuntimeSampler({
             intervalMs: config.mape.intervalMs,
             probeTimeoutMs: probeTimeoutOf(config.mape),
-            cells: () => bus.allCells(),
+            clock,
+            cells: () => actors.all(),
             takeRequestLatencies: () => bus.takeRequestLatencies(),
             publish: (sample) => {
               bus.publishFrom(RUNTIME_SENDER, 'telemetry.sample', sample).catch((error: unknown) => log.warn({ err: error }, 'telemetry sample not published'));
@@ -261,6 +281,8 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
           });
           commandLoop = new RemediationCommandLoop({
             bus,
+            actors,
+            clock,
             db,
             log,
             shedTtlMs: config.mape.shedTtlMs,
@@ -279,7 +301,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         await closeResources();
         throw error;
       }
-      startedAt = Date.now();
+      startedAt = clock.now();
       state = 'running';
       log.info({ runId, dataDir, actors: [...actorIds(treeSpec)] }, 'node started');
     },
@@ -348,7 +370,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
       await Promise.all(
         [...actorIds(treeSpec)].map(async (actorId) => {
           const cell = cellOf(actorId);
-          cell.machineState = cell.state === 'running' ? await probeState(cell) : undefined;
+          cell.machineState = cell.state === 'running' ? await probeState(cell, clock) : undefined;
         }),
       );
       return {
@@ -356,7 +378,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         runId,
         production: config.production,
         startedAt,
-        uptimeMs: Date.now() - startedAt,
+        uptimeMs: clock.now() - startedAt,
         tree: root!.status(),
         bus: { published: bus.counters.published, delivered: bus.counters.delivered, malformed: bus.counters.malformed },
         ...(loopPresent && db ? { mape: readMapeStatus(db) } : {}),
@@ -390,20 +412,12 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
   return node;
 }
 
-async function probeState(cell: ActorCell): Promise<unknown> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+async function probeState(cell: ActorCell, clock: Clock): Promise<unknown> {
   try {
-    const health = await Promise.race([
-      cell.incarnationOrThrow('status').health(),
-      new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), STATUS_PROBE_TIMEOUT_MS);
-      }),
-    ]);
+    const health = await raceTimeout(clock, cell.incarnationOrThrow('status').health(), STATUS_PROBE_TIMEOUT_MS, () => undefined);
     return health?.state;
   } catch {
     return undefined;
-  } finally {
-    clearTimeout(timer);
   }
 }
 
