@@ -25,8 +25,9 @@ import { parseNodeConfig, type NodeConfig, type NodeConfigInput } from './config
 import type { IdentityStatus, MeshStatus, NodeStatus, TreeNodeStatus, ActorStatus } from './ops/node-status.js';
 import { nodeTopics } from './bus/node-topics.js';
 import type { SupervisedChild } from './supervision/supervised-child.js';
-import type { ActorChildSpec, ChildSpec, SupervisorSpec } from './contracts/supervision-spec.js';
+import type { ChildSpec, SupervisorSpec } from './contracts/supervision-spec.js';
 import { Supervisor } from './supervision/supervisor.js';
+import { actorsIn } from './supervision/tree-walk.js';
 import type { TopicRegistry } from './bus/topic-registry.js';
 import type { FaultKind, WorkerHealth } from './host/worker/worker-control.js';
 import { createWorkerHost } from './host/worker-host.js';
@@ -124,7 +125,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
   const clock = options.clock ?? realClock;
   const random = options.random ?? realRandom;
   // The runtime samples and serves remediation commands only for a tree with a monitor to read them.
-  const loopPresent = config.mape.enabled && [...actorSpecs(treeSpec)].some((actor) => actor.subscribes?.includes('telemetry.sample'));
+  const loopPresent = config.mape.enabled && [...actorsIn(treeSpec)].some((actor) => actor.subscribes?.includes('telemetry.sample'));
 
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   let db: Database | undefined;
@@ -161,7 +162,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         kind === 'worker'
           ? createWorkerHost({
               spareWorkers: config.supervision.spareWorkers,
-              prepare: { databasePath, modules: [...new Set([...actorSpecs(treeSpec)].map((actor) => actor.module))] },
+              prepare: { databasePath, modules: [...new Set([...actorsIn(treeSpec)].map((actor) => actor.module))] },
             })
           : createInlineHost({ snapshots: createActorSnapshotStore(db!), clock });
       hosts.set(kind, host);
@@ -421,16 +422,8 @@ async function probeState(cell: ActorCell, clock: Clock): Promise<unknown> {
   }
 }
 
-function* actorSpecs(spec: ChildSpec): Generator<ActorChildSpec> {
-  if (spec.kind === 'actor') {
-    yield spec;
-    return;
-  }
-  for (const child of spec.children) yield* actorSpecs(child);
-}
-
 function* actorIds(spec: ChildSpec): Generator<string> {
-  for (const actor of actorSpecs(spec)) yield actor.id;
+  for (const actor of actorsIn(spec)) yield actor.id;
 }
 
 export type { ActorStatus };

@@ -8,6 +8,7 @@
  * than the grace, or given up on (`failed`), is stuck, and the watchdog lets systemd restart the node.
  */
 import type { ActorStatus, IdentityStatus, TreeNodeStatus } from './node-status.js';
+import { actorsIn } from '../supervision/tree-walk.js';
 
 export interface Verdict {
   ok: boolean;
@@ -16,10 +17,8 @@ export interface Verdict {
 
 export type NodePhase = 'starting' | 'running' | 'stopping';
 
-export function actorsOf(node: TreeNodeStatus, out: ActorStatus[] = []): ActorStatus[] {
-  if (node.kind === 'actor') out.push(node);
-  else for (const child of node.children) actorsOf(child, out);
-  return out;
+export function actorsOf(tree: TreeNodeStatus): ActorStatus[] {
+  return [...actorsIn(tree)];
 }
 
 export function readiness(phase: NodePhase, tree: TreeNodeStatus | undefined, identity: IdentityStatus | undefined): Verdict {

@@ -18,6 +18,7 @@ import { HANDSHAKE_SECONDS_BUCKETS } from '../../../../lib/mesh/links-state.js';
 import type { IncidentReport } from '../../../../store/mape-status.js';
 import type { ActorStatus, IdentityStatus, MeshStatus, TreeNodeStatus } from '../node-status.js';
 import { histogramValues, registerSnapshot, type SnapshotValue } from './snapshot-metric.js';
+import { actorsIn } from '../../supervision/tree-walk.js';
 
 /** What the metrics read from a node (X0tta6bl4Node satisfies it). */
 export interface MetricsSource {
@@ -38,12 +39,6 @@ const PHASES = [
   ['execute', 'plannedAt', 'executedAt'],
   ['verify', 'executedAt', 'recoveredAt'],
 ] as const;
-
-function actors(node: TreeNodeStatus, out: ActorStatus[] = []): ActorStatus[] {
-  if (node.kind === 'actor') out.push(node);
-  else for (const child of node.children) actors(child, out);
-  return out;
-}
 
 export class NodeMetrics {
   readonly registry = new Registry();
@@ -86,7 +81,7 @@ export class NodeMetrics {
     this.startedAt = Date.now();
     const identity = () => source.identityStatus();
     const mesh = () => source.meshStatus();
-    const actorValues = (read: (actor: ActorStatus) => number): SnapshotValue[] => (this.source ? actors(this.source.tree()).map((actor) => ({ labels: { actor: actor.id }, value: read(actor) })) : []);
+    const actorValues = (read: (actor: ActorStatus) => number): SnapshotValue[] => (this.source ? [...actorsIn(this.source.tree())].map((actor) => ({ labels: { actor: actor.id }, value: read(actor) })) : []);
     registerSnapshot(this.registry, `${PREFIX}actor_restarts_total`, 'Restarts of each actor by its supervisor.', 'counter', () => actorValues((actor) => actor.restarts));
     registerSnapshot(this.registry, `${PREFIX}actor_up`, '1 while the actor is running, else 0.', 'gauge', () => actorValues((actor) => (actor.state === 'running' ? 1 : 0)));
     registerSnapshot(this.registry, `${PREFIX}actor_mailbox_depth`, 'Messages waiting in the actor\'s mailbox.', 'gauge', () => actorValues((actor) => actor.mailbox.depth));
@@ -95,7 +90,7 @@ export class NodeMetrics {
     registerSnapshot(this.registry, `${PREFIX}actor_messages_processed_total`, 'Messages the actor acknowledged.', 'counter', () => actorValues((actor) => actor.mailbox.processed));
     registerSnapshot(this.registry, `${PREFIX}actor_messages_overflow_total`, 'Messages lost or held at a full mailbox, by the topic\'s overflow policy.', 'counter', () =>
       this.source
-        ? actors(this.source.tree()).flatMap((actor) => [
+        ? [...actorsIn(this.source.tree())].flatMap((actor) => [
             { labels: { actor: actor.id, policy: 'drop-oldest' }, value: actor.mailbox.dropped },
             { labels: { actor: actor.id, policy: 'reject' }, value: actor.mailbox.rejected },
             { labels: { actor: actor.id, policy: 'block' }, value: actor.mailbox.blocked },
