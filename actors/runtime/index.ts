@@ -7,4 +7,8 @@ export type { ChildSpec, ActorChildSpec, SupervisorSpec, Strategy, RestartType }
 export type { NodeConfig, NodeConfigInput } from './config/node-config.js';
 export type { NodeStatus, TreeNodeStatus } from './ops/node-status.js';
 export type { FaultKind } from './host/worker/worker-control.js';
+export { realClock, type Clock, type TimerHandle } from './contracts/clock.js';
+export { realRandom, type Random } from './contracts/random.js';
+export { VirtualClock, type VirtualClockOptions } from '../../lib/timing/virtual-clock.js';
+export { seededRandom } from '../../lib/timing/seeded-random.js';
 export * from './errors.js';
