@@ -13,43 +13,25 @@ import { parseEndpointAddress, type EndpointAddress } from '../../lib/spiffe/end
 import { chooseVerifiedSvid } from '../../lib/spiffe/svid-choice.js';
 import { createIdentityMachine, type IdentityEvent } from '../../machines/identity.js';
 import { defineActor } from '../runtime/contracts/actor.js';
-import { InvalidActorOptionError, optionalPositiveInt } from '../runtime/actor-kit/actor-options.js';
+import { z } from 'zod';
+import { actorOption, parseActorOptions } from '../runtime/actor-kit/actor-options.js';
 import { startEmbeddedAgent, type EmbeddedAgent } from './embedded-agent.js';
 import { X509ContextWatcher, type X509Context } from '../../lib/spiffe/workload-api-client.js';
 
-interface IdentityOptions {
-  dataDir: string;
-  agentSocket?: string;
-  trustDomain: string;
-  spiffeId?: string;
-  hint?: string;
-  svidTtlMs: number;
-}
-
-function readOptions(options: Record<string, unknown>): IdentityOptions {
-  const text = (key: string, required: boolean): string | undefined => {
-    const value = options[key];
-    if (value === undefined && !required) return undefined;
-    if (typeof value !== 'string' || value === '') throw new InvalidActorOptionError(key, 'a non-empty string', value);
-    return value;
-  };
-  const agentSocket = text('agentSocket', false);
-  const spiffeId = text('spiffeId', false);
-  const hint = text('hint', false);
-  return {
-    dataDir: text('dataDir', true)!,
-    trustDomain: text('trustDomain', true)!,
-    svidTtlMs: optionalPositiveInt(options, 'svidTtlMs') ?? DEFAULT_SVID_TTL_MS,
-    ...(agentSocket !== undefined ? { agentSocket } : {}),
-    ...(spiffeId !== undefined ? { spiffeId } : {}),
-    ...(hint !== undefined ? { hint } : {}),
-  };
-}
+const identityOptionsSchema = z.object({
+  dataDir: actorOption.nonEmptyString(),
+  agentSocket: actorOption.nonEmptyString().optional(),
+  trustDomain: actorOption.nonEmptyString(),
+  spiffeId: actorOption.nonEmptyString().optional(),
+  hint: actorOption.nonEmptyString().optional(),
+  svidTtlMs: actorOption.positiveInt().default(DEFAULT_SVID_TTL_MS),
+});
+type IdentityOptions = z.output<typeof identityOptionsSchema>;
 
 export default defineActor({
   persistent: false,
   createMachine(io) {
-    const options = readOptions(io.options);
+    const options = parseActorOptions(identityOptionsSchema, io.options);
     // An invalid agent address is a configuration error: it fails the start, with the rule broken.
     const agentAddress = options.agentSocket !== undefined ? parseEndpointAddress(options.agentSocket) : undefined;
     const workloadApi = fromCallback<IdentityEvent>(({ sendBack }) => {

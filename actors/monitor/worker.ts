@@ -4,13 +4,18 @@
  */
 import { createMonitorMachine } from '../../machines/monitor.js';
 import { createSampleStore } from '../../store/samples.js';
-import { optionalPositiveInt } from '../runtime/actor-kit/actor-options.js';
+import { z } from 'zod';
+import { actorOption, parseActorOptions } from '../runtime/actor-kit/actor-options.js';
 import { defineStoreActor } from '../runtime/actor-kit/store-actor.js';
 
+const monitorOptionsSchema = z.object({
+  rawRetentionMs: actorOption.positiveInt().optional(),
+  rollupRetentionMs: actorOption.positiveInt().optional(),
+  retentionEveryMs: actorOption.positiveInt().optional(),
+});
+
 export default defineStoreActor((db, io) => {
-  const rawRetentionMs = optionalPositiveInt(io.options, 'rawRetentionMs');
-  const rollupRetentionMs = optionalPositiveInt(io.options, 'rollupRetentionMs');
-  const retentionEveryMs = optionalPositiveInt(io.options, 'retentionEveryMs');
+  const { rawRetentionMs, rollupRetentionMs, retentionEveryMs } = parseActorOptions(monitorOptionsSchema, io.options);
   const samples = createSampleStore(db, {
     ...(rawRetentionMs !== undefined ? { rawRetentionMs } : {}),
     ...(rollupRetentionMs !== undefined ? { rollupRetentionMs } : {}),

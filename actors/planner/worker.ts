@@ -10,10 +10,16 @@ import { createIncidentStore } from '../../store/incidents.js';
 import { createOutcomeStore } from '../../store/outcomes.js';
 import { createPolicyStore } from '../../store/policies.js';
 import { defineStoreActor } from '../runtime/actor-kit/store-actor.js';
-import { optionalFraction, optionalPositiveInt } from '../runtime/actor-kit/actor-options.js';
+import { z } from 'zod';
+import { actorOption, parseActorOptions } from '../runtime/actor-kit/actor-options.js';
 import { DEFAULT_RISK_THRESHOLD } from '../../lib/mape/defaults.js';
 import { markOnce } from '../../store/incident-marks.js';
 import { createLogger } from '../runtime/actor-kit/logger.js';
+
+const plannerOptionsSchema = z.object({
+  riskThreshold: actorOption.fraction().default(DEFAULT_RISK_THRESHOLD),
+  verifyWithinMs: actorOption.positiveInt().optional(),
+});
 
 export default defineStoreActor((store, io) => {
   const log = createLogger('warn').child({ actor: io.actorId });
@@ -58,7 +64,6 @@ export default defineStoreActor((store, io) => {
       markOnce(incidents, incidentId, 'failed', at, { failure: reason });
     },
   };
-  const riskThreshold = optionalFraction(io.options, 'riskThreshold') ?? DEFAULT_RISK_THRESHOLD;
-  const verifyWithinMs = optionalPositiveInt(io.options, 'verifyWithinMs');
+  const { riskThreshold, verifyWithinMs } = parseActorOptions(plannerOptionsSchema, io.options);
   return createPlannerMachine(ports, { riskThreshold, ...(verifyWithinMs !== undefined ? { verifyWithinMs } : {}) });
 });

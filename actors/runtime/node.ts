@@ -5,12 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Clock } from './contracts/clock.js';
+import { realClock, type Clock } from './contracts/clock.js';
+import { realRandom, type Random } from './contracts/random.js';
 import type { Database } from 'better-sqlite3';
 import { openStore } from '../../store/open-store.js';
 import { createActorSnapshotStore } from '../../store/actor-snapshots.js';
 import { ActorCell } from './supervision/actor-cell.js';
 import { BusRouter } from './bus/bus-router.js';
+import { ActorRegistry } from './bus/actor-registry.js';
 import type { Bus, MessageMeta, Unsubscribe } from './contracts/bus.js';
 import { defaultTree } from './config/default-tree.js';
 import { NodeNotRunningError, ProductionModeError, registerErrorClass } from './errors.js';
@@ -25,8 +27,9 @@ import { checkStandingTopics, standingStates } from './ops/standings.js';
 import { NodeOps, type NodeOpsOptions } from './ops/node-ops.js';
 import { nodeTopics } from './bus/node-topics.js';
 import type { SupervisedChild } from './supervision/supervised-child.js';
-import type { ActorChildSpec, ChildSpec, SupervisorSpec } from './contracts/supervision-spec.js';
+import type { ChildSpec, SupervisorSpec } from './contracts/supervision-spec.js';
 import { Supervisor } from './supervision/supervisor.js';
+import { actorsIn } from './supervision/tree-walk.js';
 import type { TopicRegistry } from './bus/topic-registry.js';
 import type { FaultKind, WorkerHealth } from './host/worker/worker-control.js';
 import { createWorkerHost } from './host/worker-host.js';
@@ -59,8 +62,14 @@ export interface NodeOptions {
   /** Topics beyond the node's own (tests declare theirs). */
   topics?: TopicRegistry;
   logger?: Logger;
-  /** Virtual clock for inline actors (deterministic simulation). */
+  /**
+   * Every time the runtime reads and every timer it sets (request deadlines, restart backoff and
+   * intensity, the persist throttle, sampling, message timestamps) and inline actors' machine
+   * delays: a virtual clock makes a run deterministic. The process's clock when absent.
+   */
   clock?: Clock;
+  /** The runtime's randomness (restart backoff jitter); seeded for a deterministic run. Math.random when absent. */
+  random?: Random;
   /** Largest batch per delivery to an actor's thread; 1 delivers message by message. */
   maxBatch?: number;
   /** Called when the root supervisor gives up; the CLI exits non-zero. */
@@ -107,6 +116,8 @@ export interface X0tta6bl4Node extends Bus {
   /** Publishes as if an actor had sent it (for tests of per-sender behaviour). */
   publishAs(from: string, topic: string, payload: unknown): Promise<void>;
   readonly bus: BusRouter;
+  /** The node's actors by id. */
+  readonly actors: ActorRegistry;
 }
 
 export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
@@ -118,8 +129,10 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
   const topics = options.topics ? nodeTopics.extend(options.topics) : nodeTopics;
   const treeSpec = options.tree ?? defaultTree({ ...config, dataDir });
   const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+  const clock = options.clock ?? realClock;
+  const random = options.random ?? realRandom;
   // The runtime samples and serves remediation commands only for a tree with a monitor to read them.
-  const loopPresent = config.mape.enabled && [...actorSpecs(treeSpec)].some((actor) => actor.subscribes?.includes('telemetry.sample'));
+  const loopPresent = config.mape.enabled && [...actorsIn(treeSpec)].some((actor) => actor.subscribes?.includes('telemetry.sample'));
 
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   let db: Database | undefined;
@@ -132,7 +145,8 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
   let chaos: Chaos | undefined;
   let commandLoop: RemediationCommandLoop | undefined;
 
-  const bus = new BusRouter(topics, {
+  const actors = new ActorRegistry();
+  const bus = new BusRouter(topics, actors, clock, {
     malformed: (error) => log.warn({ err: error }, 'malformed message dropped'),
     handlerFailed: (topic, error) => log.error({ err: error, topic }, 'bus subscriber threw'),
   });
@@ -150,9 +164,9 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         kind === 'worker'
           ? createWorkerHost({
               spareWorkers: config.supervision.spareWorkers,
-              prepare: { databasePath, modules: [...new Set([...actorSpecs(treeSpec)].map((actor) => actor.module))] },
+              prepare: { databasePath, modules: [...new Set([...actorsIn(treeSpec)].map((actor) => actor.module))] },
             })
-          : createInlineHost({ snapshots: createActorSnapshotStore(db!), ...(options.clock ? { clock: options.clock } : {}) });
+          : createInlineHost({ snapshots: createActorSnapshotStore(db!), clock });
       hosts.set(kind, host);
     }
     return host;
@@ -171,6 +185,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         inflightWindow: config.mailbox.inflightWindow,
         maxBatch,
         shutdownTimeoutMs: config.shutdownTimeoutMs,
+        clock,
         onOutbound: (actorId, batch) => bus.fromActor(actorId, batch),
         onMalformed: (actorId, detail) => bus.malformed(actorId, detail),
         onSpace: (actorId) => bus.spaceIn(actorId),
@@ -185,10 +200,11 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
           : {}),
         onDeadLetters: (actorId, envelopes, reason) => {
           log.warn({ actor: actorId, count: envelopes.length, reason }, 'messages moved to dead letters');
-          deadLetters?.add(envelopes.map((envelope) => deadLetter(actorId, envelope, reason, Date.now())));
+          deadLetters?.add(envelopes.map((envelope) => deadLetter(actorId, envelope, reason, clock.now())));
         },
       });
-      bus.addActor(cell);
+      actors.add(cell);
+      bus.addSubscriber(cell);
       return cell;
     }
     const supervisor: Supervisor = new Supervisor({
@@ -199,6 +215,8 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
       restart: spec.restart ?? 'permanent',
       backoff: config.supervision.backoff,
       children: spec.children.map(build),
+      clock,
+      random,
       log: {
         childExited: (supervisorId, childId, info) =>
           log[info.normal ? 'info' : 'warn']({ supervisor: supervisorId, actor: childId, reason: info.reason, err: info.error }, 'child exited'),
@@ -215,7 +233,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
   let root: SupervisedChild | undefined;
 
   function cellOf(actorId: string): ActorCell {
-    return bus.cell(actorId);
+    return actors.get(actorId);
   }
 
   function requireRunning(operation: string): void {
@@ -239,6 +257,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
     runId,
     databasePath,
     bus,
+    actors,
 
     async start() {
       if (state !== 'new') throw new NodeNotRunningError(`start (node is ${state})`);
@@ -247,7 +266,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         await ops?.open();
         db = openStore(databasePath);
         deadLetters = createDeadLetterStore(db);
-        chaos = new Chaos(createInjectedFaultStore(db));
+        chaos = new Chaos(createInjectedFaultStore(db), clock);
         root = build(treeSpec);
         root.onExit((info) => {
           const error = info.error ?? new Error(info.reason);
@@ -258,7 +277,8 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
           sampler = new RuntimeSampler({
             intervalMs: config.mape.intervalMs,
             probeTimeoutMs: probeTimeoutOf(config.mape),
-            cells: () => bus.allCells(),
+            clock,
+            cells: () => actors.all(),
             takeRequestLatencies: () => bus.takeRequestLatencies(),
             publish: (sample) => {
               bus.publishFrom(RUNTIME_SENDER, 'telemetry.sample', sample).catch((error: unknown) => log.warn({ err: error }, 'telemetry sample not published'));
@@ -266,6 +286,8 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
           });
           commandLoop = new RemediationCommandLoop({
             bus,
+            actors,
+            clock,
             db,
             log,
             shedTtlMs: config.mape.shedTtlMs,
@@ -284,7 +306,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         await closeResources();
         throw error;
       }
-      startedAt = Date.now();
+      startedAt = clock.now();
       state = 'running';
       ops?.started();
       log.info({ runId, dataDir, actors: [...actorIds(treeSpec)] }, 'node started');
@@ -361,7 +383,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         runId,
         production: config.production,
         startedAt,
-        uptimeMs: Date.now() - startedAt,
+        uptimeMs: clock.now() - startedAt,
         tree: root!.status(),
         bus: { published: bus.counters.published, delivered: bus.counters.delivered, malformed: bus.counters.malformed },
         ...(loopPresent && db ? { mape: readMapeStatus(db) } : {}),
@@ -406,16 +428,8 @@ function composeProcessed(...hooks: (ProcessedHook | undefined)[]): ProcessedHoo
   };
 }
 
-function* actorSpecs(spec: ChildSpec): Generator<ActorChildSpec> {
-  if (spec.kind === 'actor') {
-    yield spec;
-    return;
-  }
-  for (const child of spec.children) yield* actorSpecs(child);
-}
-
 function* actorIds(spec: ChildSpec): Generator<string> {
-  for (const actor of actorSpecs(spec)) yield actor.id;
+  for (const actor of actorsIn(spec)) yield actor.id;
 }
 
 export type { ActorStatus };

@@ -140,7 +140,7 @@ async function persistentRun(node: X0tta6bl4Node, n: number, before: number): Pr
   const started = performance.now();
   await flood(node, 'test.increment', n, (i) => ({ sender: 'bench', n: i }));
   // test.get rejects when the mailbox is full: wait for room (at most a few turns at the end).
-  const mailbox = node.bus.cell('counter').mailbox;
+  const mailbox = node.actors.get('counter').mailbox;
   while (!mailbox.hasSpace) await nextTurn();
   const { count } = (await node.request('counter', 'test.get', {}, { timeoutMs: 60_000 })) as { count: number };
   const elapsed = performance.now() - started;

@@ -38,6 +38,8 @@ import { parseSpiffeId } from '../../lib/spiffe/spiffe-id.js';
 import { createTrustDomainCa, issueX509Svid, type TrustDomainCa } from '../../lib/spiffe/svid-issuer.js';
 import { figure, progress, round, summarize, type Figure } from '../stats.js';
 import type { Suite } from './suite.js';
+import { raceTimeout } from '../../lib/timing/race-timeout.js';
+import { realClock } from '../../lib/timing/clock.js';
 
 const SUITE = 'pqc';
 const HOUR = 3_600_000;
@@ -262,18 +264,10 @@ function handshakeCpu(pqc: Pqc, a: BenchIdentity, b: BenchIdentity, counts: Coun
 
 type Side = 'client' | 'server';
 
-async function withLimit<T>(what: string, promise: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: nothing after ${WAIT_LIMIT_MS} ms`)), WAIT_LIMIT_MS);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+function withLimit<T>(what: string, promise: Promise<T>): Promise<T> {
+  return raceTimeout(realClock, promise, WAIT_LIMIT_MS, (): never => {
+    throw new Error(`${what}: nothing after ${WAIT_LIMIT_MS} ms`);
+  });
 }
 
 /** Both ends of one connection; each end's `data` frames go to the handler registered for their topic. */

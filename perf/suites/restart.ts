@@ -21,7 +21,8 @@ import {
 } from '../../actors/runtime/config/node-config.js';
 import type { FaultKind } from '../../actors/runtime/host/worker/worker-control.js';
 import { COUNTER_ACTOR } from '../../test/fixtures/fixture-paths.js';
-import { findActor, nextTurn, sleep, startBenchNode } from '../fixtures/bench-node.js';
+import { nextTurn, sleep, startBenchNode } from '../fixtures/bench-node.js';
+import { findActorIn } from '../../actors/runtime/supervision/tree-walk.js';
 import { IDLE_RSS_CHILD } from '../fixtures/bench-paths.js';
 import { figure, progress, round, summarize, type Figure } from '../stats.js';
 import type { Suite } from './suite.js';
@@ -70,7 +71,7 @@ function env(): Record<string, unknown> {
 }
 
 function restartsOf(node: X0tta6bl4Node, actorId: string): number {
-  const actor = findActor(node.tree(), actorId);
+  const actor = findActorIn(node.tree(), actorId);
   if (!actor) throw new Error(`no actor '${actorId}' in the tree`);
   return actor.restarts;
 }

@@ -7,7 +7,8 @@
 import { createActor } from 'xstate';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LinkRole } from '../../lib/mesh/links-state.js';
-import { createVirtualClock, type VirtualClock } from '../../lib/timing/virtual-clock.js';
+import { VirtualClock } from '../../lib/timing/virtual-clock.js';
+import { seededRandom } from '../../lib/timing/seeded-random.js';
 import type { Random } from '../../lib/timing/random.js';
 import {
   createPeerLinkLifecycleMachine,
@@ -22,25 +23,12 @@ const hour = 3_600_000;
 /** The middle of the jitter: every delay is its nominal value. */
 const middle: Random = () => 0.5;
 
-/** A seeded Random (xorshift32): the same seed, the same sequence. */
-function seeded(seed: number): Random {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 2 ** 32;
-  };
-}
-
 const running: Array<{ stop(): void }> = [];
 afterEach(() => {
   for (const actor of running.splice(0)) actor.stop();
 });
 
-function link(role: LinkRole, random: Random = middle, clock: VirtualClock = createVirtualClock()) {
+function link(role: LinkRole, random: Random = middle, clock: VirtualClock = new VirtualClock({ epochMs: 0 })) {
   const calls: string[] = [];
   const actor = createActor(
     createPeerLinkLifecycleMachine({
@@ -208,8 +196,8 @@ describe('peer-link lifecycle: determinism', () => {
    * trace is every state change and port call with its virtual time.
    */
   function trace(seed: number): string[] {
-    const random = seeded(seed);
-    const clock = createVirtualClock();
+    const random = seededRandom(seed);
+    const clock = new VirtualClock({ epochMs: 0 });
     const events: string[] = [];
     const actor = createActor(
       createPeerLinkLifecycleMachine({

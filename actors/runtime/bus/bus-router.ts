@@ -1,6 +1,7 @@
 /**
  * The bus, in the host: routes messages by topic to subscribed actors' mailboxes and to
- * handlers in this thread, and requests by actor id with a reply deadline.
+ * handlers in this thread, and requests by actor id (looked up in the ActorRegistry) with a reply
+ * deadline on the node's Clock.
  *
  * Per-sender order: each sender's messages are taken by mailboxes in the order it sent them.
  * When a `block` topic meets a full mailbox, that sender's later messages queue behind the
@@ -8,6 +9,8 @@
  * which carries the backpressure back to whatever feeds it.
  */
 import type { ActorCell } from '../supervision/actor-cell.js';
+import type { ActorRegistry } from './actor-registry.js';
+import type { Clock, TimerHandle } from '../contracts/clock.js';
 import type { Bus, BusCounters, MessageMeta, Unsubscribe } from '../contracts/bus.js';
 import { SENDER_NODE } from '../contracts/envelope.js';
 import {
@@ -15,7 +18,6 @@ import {
   MailboxFullError,
   ProtocolViolationError,
   RequestTimeoutError,
-  UnknownActorError,
   type RuntimeError,
 } from '../errors.js';
 import type { Outbound } from '../host/thread-protocol.js';
@@ -39,7 +41,7 @@ interface QueuedSend {
 interface PendingRequest {
   resolve(value: unknown): void;
   reject(error: Error): void;
-  timer: ReturnType<typeof setTimeout>;
+  timer: TimerHandle;
   actorId: string;
   topic: string;
   startedAt: number;
@@ -55,7 +57,6 @@ const NO_TARGETS: readonly ActorCell[] = [];
 
 export class BusRouter implements Bus {
   readonly counters: BusCounters = { published: 0, delivered: 0, malformed: 0, dropped: 0, rejected: 0, lateReplies: 0 };
-  private readonly cells = new Map<string, ActorCell>();
   private readonly actorSubscribers = new Map<string, ActorCell[]>();
   private readonly handlers = new Map<string, Set<(payload: unknown, meta: MessageMeta) => void>>();
   private readonly senderQueues = new Map<string, QueuedSend[]>();
@@ -68,23 +69,19 @@ export class BusRouter implements Bus {
 
   constructor(
     private readonly topics: TopicRegistry,
+    private readonly actors: ActorRegistry,
+    private readonly clock: Clock,
     private readonly log: BusRouterLog,
   ) {}
 
-  addActor(cell: ActorCell): void {
-    this.cells.set(cell.id, cell);
+  /** Routes the actor's subscribed topics to its mailbox (the actor is in the registry already). */
+  addSubscriber(cell: ActorCell): void {
     for (const topic of cell.spec.subscribes ?? []) {
       this.topics.spec(topic);
       const list = this.actorSubscribers.get(topic) ?? [];
       list.push(cell);
       this.actorSubscribers.set(topic, list);
     }
-  }
-
-  cell(actorId: string): ActorCell {
-    const cell = this.cells.get(actorId);
-    if (!cell) throw new UnknownActorError(actorId);
-    return cell;
   }
 
   publish(topic: string, payload: unknown): Promise<void> {
@@ -98,7 +95,7 @@ export class BusRouter implements Bus {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.send(from, { topic, payload: value, targets: this.actorSubscribers.get(topic) ?? NO_TARGETS, next: 0, sentAt: Date.now() }, true);
+    return this.send(from, { topic, payload: value, targets: this.actorSubscribers.get(topic) ?? NO_TARGETS, next: 0, sentAt: this.clock.now() }, true);
   }
 
   subscribe(topic: string, handler: (payload: unknown, meta: MessageMeta) => void): Unsubscribe {
@@ -114,20 +111,20 @@ export class BusRouter implements Bus {
     let cell: ActorCell;
     try {
       value = this.topics.validate(topic, payload);
-      cell = this.cell(actorId);
+      cell = this.actors.get(actorId);
     } catch (error) {
       return Promise.reject(error);
     }
     const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const requestId = `r${++this.requestSeq}`;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         this.requests.delete(requestId);
         reject(new RequestTimeoutError(actorId, topic, timeoutMs));
       }, timeoutMs);
-      this.requests.set(requestId, { resolve, reject, timer, actorId, topic, startedAt: performance.now() });
-      this.send(SENDER_NODE, { topic, payload: value, targets: [cell], next: 0, requestId, sentAt: Date.now() }, true).catch((error: Error) => {
-        clearTimeout(timer);
+      this.requests.set(requestId, { resolve, reject, timer, actorId, topic, startedAt: this.clock.monotonicNow() });
+      this.send(SENDER_NODE, { topic, payload: value, targets: [cell], next: 0, requestId, sentAt: this.clock.now() }, true).catch((error: Error) => {
+        this.clock.clearTimeout(timer);
         this.requests.delete(requestId);
         reject(error);
       });
@@ -139,11 +136,6 @@ export class BusRouter implements Bus {
     const taken = this.requestLatencyMax;
     this.requestLatencyMax = new Map();
     return taken;
-  }
-
-  /** Every actor cell, in the order they were added. */
-  allCells(): ActorCell[] {
-    return [...this.cells.values()];
   }
 
   /** Messages an actor sent, in its order. Malformed ones are counted and dropped. */
@@ -158,7 +150,7 @@ export class BusRouter implements Bus {
             this.malformed(actorId, error instanceof Error ? error.message : String(error));
             continue;
           }
-          void this.send(actorId, { topic: item.topic, payload: value, targets: this.actorSubscribers.get(item.topic) ?? NO_TARGETS, next: 0, sentAt: Date.now() }, false);
+          void this.send(actorId, { topic: item.topic, payload: value, targets: this.actorSubscribers.get(item.topic) ?? NO_TARGETS, next: 0, sentAt: this.clock.now() }, false);
           break;
         }
         case 'reply':
@@ -170,8 +162,8 @@ export class BusRouter implements Bus {
             continue;
           }
           this.requests.delete(item.requestId);
-          clearTimeout(pending.timer);
-          const latency = performance.now() - pending.startedAt;
+          this.clock.clearTimeout(pending.timer);
+          const latency = this.clock.monotonicNow() - pending.startedAt;
           if (latency > (this.requestLatencyMax.get(pending.actorId) ?? 0)) this.requestLatencyMax.set(pending.actorId, latency);
           if (item.kind === 'reply') pending.resolve(item.payload);
           else pending.reject(new ActorReplyError(pending.actorId, pending.topic, item.error));
@@ -197,7 +189,7 @@ export class BusRouter implements Bus {
   /** Rejects every request still waiting (the node is stopping). */
   rejectPending(error: Error): void {
     for (const [requestId, pending] of this.requests) {
-      clearTimeout(pending.timer);
+      this.clock.clearTimeout(pending.timer);
       this.requests.delete(requestId);
       pending.reject(error);
     }
@@ -251,7 +243,7 @@ export class BusRouter implements Bus {
 
   private block(from: string, item: QueuedSend): void {
     this.senderQueues.set(from, [item]);
-    this.cells.get(from)?.setPaused(true);
+    this.actors.find(from)?.setPaused(true);
   }
 
   private waitFor(actorId: string, sender: string): void {
@@ -270,7 +262,7 @@ export class BusRouter implements Bus {
       item.settle?.(item.rejection);
     }
     this.senderQueues.delete(sender);
-    this.cells.get(sender)?.setPaused(false);
+    this.actors.find(sender)?.setPaused(false);
   }
 
   private notifyHandlers(item: QueuedSend, from: string): void {

@@ -9,6 +9,13 @@
  */
 import type { Envelope } from '../contracts/envelope.js';
 import type { OverflowPolicy } from './topic-registry.js';
+import type { Clock } from '../contracts/clock.js';
+
+/** Acknowledged messages' time since publication goes here, measured on the clock that stamped their `sentAt`. */
+export interface LatencyObserver {
+  clock: Pick<Clock, 'now'>;
+  observe(latencyMs: number): void;
+}
 
 export interface MailboxCounters {
   accepted: number;
@@ -52,8 +59,8 @@ export class Mailbox {
   constructor(
     readonly actorId: string,
     readonly capacity: number,
-    /** Called per acknowledged message with its time since publication (ms); for metrics. */
-    private readonly onProcessed?: (latencyMs: number) => void,
+    /** Told each acknowledged message's time since publication (ms); for metrics. */
+    private readonly latency?: LatencyObserver,
   ) {}
 
   get pendingCount(): number {
@@ -115,9 +122,9 @@ export class Mailbox {
   /** Releases every in-flight message up to and including `seq`; returns how many were released. */
   ack(seq: number): number {
     let released = 0;
-    const now = this.onProcessed ? Date.now() : 0;
+    const now = this.latency ? this.latency.clock.now() : 0;
     while (this.inflightHead < this.inflight.length && this.inflight[this.inflightHead]!.seq <= seq) {
-      if (this.onProcessed) this.onProcessed(now - this.inflight[this.inflightHead]!.sentAt);
+      if (this.latency) this.latency.observe(now - this.inflight[this.inflightHead]!.sentAt);
       this.inflightHead++;
       released++;
     }

@@ -36,7 +36,8 @@ export interface ActorRunnerInit {
   snapshots?: SnapshotPort;
   /** Minimum time between two snapshot writes; acknowledgements wait for the write. */
   throttleMs: number;
-  clock?: Clock;
+  /** The persist throttle and the machine's delays run on it. */
+  clock: Clock;
   /** Called after each message is processed (the worker counts them in shared memory for liveness). */
   onProcessed?: () => void;
   /** XState's inspection observer for the machine (the inspector is on). */
@@ -99,7 +100,7 @@ export class ActorRunner {
     this.actor = createActor(machine, {
       id: init.io.actorId,
       ...(record ? { snapshot: record.snapshot as never } : {}),
-      ...(init.clock ? { clock: init.clock } : {}),
+      clock: init.clock,
       ...(init.inspect ? { inspect: init.inspect } : {}),
     });
     this.actor.on('bus.publish', (emitted: BusEmitted) => {
@@ -221,7 +222,7 @@ export class ActorRunner {
     if (this.cancelScheduledPersist) return;
     // Never written inside deliver(): the batch's replies and publishes leave first, and every
     // batch that arrives before the write is covered by it.
-    const wait = this.lastPersistAt + this.init.throttleMs - performance.now();
+    const wait = this.lastPersistAt + this.init.throttleMs - this.init.clock.monotonicNow();
     const write = () => {
       this.cancelScheduledPersist = undefined;
       if (!this.stopped && !this.failed) this.persist();
@@ -230,8 +231,8 @@ export class ActorRunner {
       const immediate = setImmediate(write);
       this.cancelScheduledPersist = () => clearImmediate(immediate);
     } else {
-      const timer = setTimeout(write, wait);
-      this.cancelScheduledPersist = () => clearTimeout(timer);
+      const timer = this.init.clock.setTimeout(write, wait);
+      this.cancelScheduledPersist = () => this.init.clock.clearTimeout(timer);
     }
   }
 
@@ -246,7 +247,7 @@ export class ActorRunner {
       runId: this.init.runId,
       lastSeq: this.lastSeq,
     });
-    this.lastPersistAt = performance.now();
+    this.lastPersistAt = this.init.clock.monotonicNow();
     this.acknowledge();
   }
 

@@ -5,15 +5,15 @@
  * an actor synchronously.
  */
 import type { Clock } from '../contracts/clock.js';
-import { isActorDefinition } from '../contracts/actor.js';
 import { inspectionForwarder } from './worker/inspection-forwarder.js';
 import { ActorRunner } from './actor-runner.js';
-import { ActorDefinitionError, RuntimeError } from '../errors.js';
+import { RuntimeError } from '../errors.js';
+import { loadActorDefinition } from './load-actor-definition.js';
+import { actorHealth } from './worker/actor-health.js';
 import type { ActorIncarnation, ExitInfo, Host } from '../contracts/host.js';
 import type { Envelope } from '../contracts/envelope.js';
 import type { SnapshotPort } from '../contracts/snapshot-port.js';
 import type { FaultKind } from './worker/worker-control.js';
-import { retainedHeapBytes } from './worker/thread-usage.js';
 import { timedSnapshotPort } from './worker/timed-snapshot-port.js';
 
 /** A fault the inline host cannot inject: hanging, hogging or leaking in the caller's thread would hit the whole node. */
@@ -34,7 +34,8 @@ export class InjectedFaultError extends RuntimeError {
 
 export interface InlineHostInit {
   snapshots: SnapshotPort;
-  clock?: Clock;
+  /** The machines' delays and the persist throttle run on it (a virtual clock in a simulation). */
+  clock: Clock;
 }
 
 export function createInlineHost(init: InlineHostInit): Host {
@@ -42,10 +43,7 @@ export function createInlineHost(init: InlineHostInit): Host {
   return {
     kind: 'inline',
     async launch(spec, events) {
-      const loaded = (await import(spec.module)) as { default?: unknown };
-      if (!isActorDefinition(loaded.default)) {
-        throw new ActorDefinitionError(spec.module, 'the default export has no createMachine function');
-      }
+      const definition = await loadActorDefinition(spec.module);
       let ended = false;
       let paused = false;
       const queue: Envelope[][] = [];
@@ -60,15 +58,16 @@ export function createInlineHost(init: InlineHostInit): Host {
       };
       const snapshots = timedSnapshotPort(init.snapshots);
       const inspect = spec.inspect ? await inspectionForwarder((event) => events.inspect?.(event)) : undefined;
+      // OS time, not the clock: health's running time pairs with OS readings (see actor-health.ts).
       const startedAt = performance.now();
       const runner = new ActorRunner(
         {
-          definition: loaded.default,
+          definition,
           io: { actorId: spec.actorId, options: spec.options, databasePath: spec.databasePath },
           runId: spec.runId,
           snapshots,
           throttleMs: spec.throttleMs,
-          ...(init.clock ? { clock: init.clock } : {}),
+          clock: init.clock,
           ...(inspect ? { inspect } : {}),
         },
         {
@@ -110,16 +109,14 @@ export function createInlineHost(init: InlineHostInit): Host {
           return runner.persistedSnapshot();
         },
         async health() {
-          return {
+          return actorHealth({
             state: runner.stateValue(),
-            heapUsedBytes: process.memoryUsage().heapUsed,
-            retainedHeapBytes: retainedHeapBytes(),
-      // Inline actors share the caller's thread: its CPU time is not theirs.
-      cpuTimeMs: -1,
-      runningMs: performance.now() - startedAt,
-            storeWriteMaxMs: snapshots.takeMaxWriteMs(),
+            startedAt,
+            // Inline actors share the caller's thread: its CPU time is not theirs.
+            cpuTimeMs: -1,
+            snapshots,
             threadId: 0,
-          };
+          });
         },
         utilizationSinceLast() {
           return undefined;

@@ -4,7 +4,11 @@
  * thread cannot answer a probe, and neither can one blocked in a slow write; these tell the
  * two apart, and tell both from a thread that is merely busy (its count moves).
  */
-/** Layout: [0, 8) the epoch ms at which the current store write started (0: none); [8, 12) processed count. */
+/**
+ * Layout: [0, 8) the epoch ms at which the current store write started (0: none); [8, 12) processed count.
+ * Epoch ms from the OS (Date.now), not the node's Clock: written in the worker thread, read in the
+ * node's, and the two threads' performance.now() origins differ.
+ */
 const BYTES = 16;
 
 export class ThreadSignals {

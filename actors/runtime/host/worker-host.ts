@@ -2,6 +2,11 @@
  * The worker host: each actor incarnation in its own worker thread. Bus traffic goes over a
  * raw MessagePort in batches; control calls over comlink. A crash is an uncaught error, a
  * thread exit, a machine failure, or a missed liveness deadline (the thread is terminated).
+ *
+ * Its times are the OS's, not the node's Clock (the one exception to it in the runtime's main
+ * thread, with the sampler's CPU windows): pings, liveness deadlines, the start deadline and the
+ * stop timeout are about a real thread answering in real time, which a virtual clock cannot make
+ * it do sooner or later. Simulations run their actors on the inline host.
  */
 import { rebuildError, RuntimeError, WorkerExitedError } from '../errors.js';
 import type { EventLoopUtilization } from 'node:perf_hooks';
@@ -12,6 +17,8 @@ import type { FaultKind, PrepareWorker } from './worker/worker-control.js';
 import { health, startResult, stopResult, workerToHost } from './thread-protocol-validation.js';
 import { describeExit, WarmWorker } from './spare-worker.js';
 import { WorkerPool } from './worker-pool.js';
+import { realClock } from '../contracts/clock.js';
+import { raceTimeout } from '../../../lib/timing/race-timeout.js';
 
 /** An actor ended on purpose by a remediation (restart-actor): its supervisor restarts it. */
 export class KilledByRemediationError extends RuntimeError {
@@ -167,14 +174,8 @@ class WorkerIncarnation implements ActorIncarnation {
   async stop(timeoutMs: number): Promise<void> {
     this.silenced = true;
     this.clearTimers();
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const stopped = await Promise.race([
-        this.warm.call(() => this.warm.control.stop()),
-        new Promise<undefined>((resolve) => {
-          timer = setTimeout(() => resolve(undefined), timeoutMs);
-        }),
-      ]);
+      const stopped = await raceTimeout(realClock, this.warm.call(() => this.warm.control.stop()), timeoutMs, () => undefined);
       if (stopped !== undefined) {
         // Whatever the thread posted before its stop reply is queued on our side already: take it
         // before the thread serves anyone else. The reply itself carries the last acknowledgement.
@@ -189,8 +190,6 @@ class WorkerIncarnation implements ActorIncarnation {
       }
     } catch {
       // The worker died while stopping: it is stopped all the same.
-    } finally {
-      clearTimeout(timer);
     }
     await this.warm.terminate();
   }

@@ -8,7 +8,10 @@
 import { WarmWorker } from './spare-worker.js';
 import type { PrepareWorker } from './worker/worker-control.js';
 
-/** A recycled thread that no restart takes within this time is let go: restarts of a group follow their stops at once. */
+/**
+ * A recycled thread that no restart takes within this time is let go: restarts of a group follow their stops at once.
+ * OS time, not the node's Clock: it bounds how long a real idle thread holds memory.
+ */
 const RECYCLED_IDLE_MS = 2_000;
 
 export class WorkerPool {

@@ -13,15 +13,14 @@
 import type { Verdict } from '../contracts/subsystem-standing.js';
 import type { ActorStatus, TreeNodeStatus } from './node-status.js';
 import type { StandingVerdict } from './standings.js';
+import { actorsIn } from '../supervision/tree-walk.js';
 
 export type { Verdict };
 
 export type NodePhase = 'starting' | 'running' | 'stopping';
 
-export function actorsOf(node: TreeNodeStatus, out: ActorStatus[] = []): ActorStatus[] {
-  if (node.kind === 'actor') out.push(node);
-  else for (const child of node.children) actorsOf(child, out);
-  return out;
+export function actorsOf(tree: TreeNodeStatus): ActorStatus[] {
+  return [...actorsIn(tree)];
 }
 
 export function readiness(phase: NodePhase, tree: TreeNodeStatus | undefined, standings: readonly StandingVerdict[]): Verdict {

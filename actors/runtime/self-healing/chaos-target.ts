@@ -5,19 +5,12 @@
  * and the executor still remedies it, though a faulty planner slows its own plan down.
  */
 import type { TreeNodeStatus } from '../ops/node-status.js';
+import { actorsIn } from '../supervision/tree-walk.js';
 
 const LOOP_ACTORS = new Set(['monitor', 'analyzer', 'planner', 'executor']);
 const LOOP_FALLBACK = 'planner';
 
 export function defaultChaosTarget(tree: TreeNodeStatus): string {
-  return firstActor(tree, (id) => !LOOP_ACTORS.has(id)) ?? LOOP_FALLBACK;
-}
-
-function firstActor(node: TreeNodeStatus, accept: (id: string) => boolean): string | undefined {
-  if (node.kind === 'actor') return accept(node.id) ? node.id : undefined;
-  for (const child of node.children) {
-    const found = firstActor(child, accept);
-    if (found !== undefined) return found;
-  }
-  return undefined;
+  for (const actor of actorsIn(tree)) if (!LOOP_ACTORS.has(actor.id)) return actor.id;
+  return LOOP_FALLBACK;
 }

@@ -14,6 +14,8 @@ import type { InjectedFaultStore } from '../../../store/injected-faults.js';
 import type { ActorCell } from '../supervision/actor-cell.js';
 import { FLOOD_TOPIC, POISON_TOPIC } from './chaos-topics.js';
 import { MailboxFullError } from '../errors.js';
+import type { Clock } from '../contracts/clock.js';
+import { repeatEvery, type RepeatingTimer } from '../../../lib/timing/repeat-every.js';
 
 /** Flood rate: 80 messages every 10 ms, 8,000/s, twice what an actor processes at 0.25 ms each. */
 const FLOOD_BURST = 80;
@@ -30,12 +32,16 @@ export interface InjectedFault {
 }
 
 export class Chaos {
-  private readonly floods = new Set<ReturnType<typeof setInterval>>();
+  private readonly floods = new Set<RepeatingTimer>();
 
-  constructor(private readonly faults: InjectedFaultStore) {}
+  constructor(
+    private readonly faults: InjectedFaultStore,
+    /** Fault start times and the flood's pace run on it. */
+    private readonly clock: Clock,
+  ) {}
 
   async inject(kind: CauseKind, cell: ActorCell): Promise<InjectedFault> {
-    const startedAt = Date.now();
+    const startedAt = this.clock.now();
     switch (kind) {
       case 'crash-loop': {
         const offered = cell.mailbox.offer(POISON_TOPIC, { startedAt }, CHAOS_SENDER, startedAt, undefined, 'reject');
@@ -61,13 +67,13 @@ export class Chaos {
 
   /** Stops every flood still running (the node is stopping). */
   stop(): void {
-    for (const timer of this.floods) clearInterval(timer);
+    for (const timer of this.floods) timer.cancel();
     this.floods.clear();
   }
 
   private flood(cell: ActorCell, startedAt: number): void {
-    const timer = setInterval(() => {
-      const now = Date.now();
+    const timer = repeatEvery(this.clock, FLOOD_PERIOD_MS, () => {
+      const now = this.clock.now();
       let shed = false;
       for (let i = 0; i < FLOOD_BURST; i++) {
         if (cell.mailbox.offer(FLOOD_TOPIC, null, CHAOS_SENDER, now, undefined, 'reject') === 'shed') shed = true;
@@ -75,10 +81,10 @@ export class Chaos {
       cell.schedulePump();
       // A sender whose messages are shed backs off, as a well-behaved client does on a 429.
       if (shed || now - startedAt > FLOOD_MAX_MS) {
-        clearInterval(timer);
+        timer.cancel();
         this.floods.delete(timer);
       }
-    }, FLOOD_PERIOD_MS);
+    });
     this.floods.add(timer);
   }
 }

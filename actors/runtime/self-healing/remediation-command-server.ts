@@ -4,12 +4,17 @@ import type { RuntimeCommand } from '../../../lib/mape/actions.js';
 import { createDeadLetterStore } from '../../../store/dead-letters.js';
 import { createOutcomeStore } from '../../../store/outcomes.js';
 import type { BusRouter } from '../bus/bus-router.js';
+import type { ActorRegistry } from '../bus/actor-registry.js';
+import type { Clock } from '../contracts/clock.js';
 import type { Logger } from '../actor-kit/logger.js';
 import { performCommand } from './remediation-commands.js';
 import { RUNTIME_SENDER } from './runtime-sampler.js';
 
 export interface RemediationLoopInit {
   bus: BusRouter;
+  actors: ActorRegistry;
+  /** Shed deadlines and outcome times are read from it. */
+  clock: Clock;
   db: Database;
   log: Logger;
   shedTtlMs: number;
@@ -28,18 +33,12 @@ export class RemediationCommandLoop {
       const command = payload as RuntimeCommand;
       this.chain = this.chain.then(async () => {
         const result = await performCommand(command, {
-          cell: (actorId) => {
-            try {
-              return init.bus.cell(actorId);
-            } catch {
-              return undefined;
-            }
-          },
+          cell: (actorId) => init.actors.find(actorId),
           restartSubtreeOf: init.restartSubtreeOf,
           outcomes,
           deadLetters,
           shedTtlMs: init.shedTtlMs,
-          now: () => Date.now(),
+          now: () => init.clock.now(),
         }).catch((error: unknown) => ({
           commandId: command.commandId,
           ok: false,

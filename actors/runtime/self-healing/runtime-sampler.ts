@@ -6,15 +6,23 @@
  *
  * Health probes go to every running actor's thread in parallel and are bounded by the probe
  * timeout: an unanswered probe is the reading (actor.unresponsive = 1), not a stalled sample.
+ *
+ * Sampling times, the interval, probe deadlines and probe durations run on the node's Clock. CPU
+ * and heap-growth rates are the exception: they divide OS usage (CPU time, retained heap) by the
+ * real time it took, so their windows are measured with performance.now().
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { TelemetryPoint, TelemetrySample } from '../../../lib/mape/telemetry.js';
 import type { ActorCell, CellCrash } from '../supervision/actor-cell.js';
 import type { ActorIncarnation } from '../contracts/host.js';
+import type { Clock } from '../contracts/clock.js';
+import { repeatEvery, type RepeatingTimer } from '../../../lib/timing/repeat-every.js';
+import { raceTimeout } from '../../../lib/timing/race-timeout.js';
 
 export interface RuntimeSamplerInit {
   intervalMs: number;
   probeTimeoutMs: number;
+  clock: Clock;
   cells(): ActorCell[];
   /** Longest request round trip per actor since the previous call. */
   takeRequestLatencies(): Map<string, number>;
@@ -39,9 +47,12 @@ interface CellMemory {
 }
 
 export class RuntimeSampler {
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private timer: RepeatingTimer | undefined;
   private sampling = false;
-  private lastAt = performance.now();
+  /** Clock time of the last sample: the interval and message rates. */
+  private lastAt: number;
+  /** OS time of the last process CPU reading: the CPU ratio's window. */
+  private lastCpuAt = performance.now();
   private lastCpu = process.cpuUsage();
   private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   private readonly memory = new Map<string, CellMemory>();
@@ -49,18 +60,20 @@ export class RuntimeSampler {
   private readonly readings = new WeakMap<ActorIncarnation, { bytes: number; cpuMs: number; runningMs: number; at: number }>();
   private readonly repeatCrashes = new Map<string, number>();
 
-  constructor(private readonly init: RuntimeSamplerInit) {}
+  constructor(private readonly init: RuntimeSamplerInit) {
+    this.lastAt = init.clock.monotonicNow();
+  }
 
   start(): void {
     this.loopDelay.enable();
-    this.lastAt = performance.now();
+    this.lastAt = this.init.clock.monotonicNow();
+    this.lastCpuAt = performance.now();
     this.lastCpu = process.cpuUsage();
-    this.timer = setInterval(() => void this.sample(), this.init.intervalMs);
-    this.timer.unref();
+    this.timer = repeatEvery(this.init.clock, this.init.intervalMs, () => void this.sample(), { unref: true });
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     this.loopDelay.disable();
   }
@@ -69,7 +82,7 @@ export class RuntimeSampler {
   crashed(actorId: string, crash: CellCrash): void {
     if (crash.crashesOnMessage < 2) return;
     this.repeatCrashes.set(actorId, (this.repeatCrashes.get(actorId) ?? 0) + 1);
-    this.init.publish({ at: Date.now(), intervalMs: 0, points: [{ metric: 'actor.repeat_crashes', source: actorId, value: 1 }] });
+    this.init.publish({ at: this.init.clock.now(), intervalMs: 0, points: [{ metric: 'actor.repeat_crashes', source: actorId, value: 1 }] });
   }
 
   /** Takes one sample now (the timer calls it; tests may too). */
@@ -77,11 +90,11 @@ export class RuntimeSampler {
     if (this.sampling) return;
     this.sampling = true;
     try {
-      const at = Date.now();
-      const now = performance.now();
+      const at = this.init.clock.now();
+      const now = this.init.clock.monotonicNow();
       const elapsedMs = Math.max(1, now - this.lastAt);
       this.lastAt = now;
-      const points: TelemetryPoint[] = this.processPoints(elapsedMs);
+      const points: TelemetryPoint[] = this.processPoints();
       const latencies = this.init.takeRequestLatencies();
       const probes: Promise<TelemetryPoint[]>[] = [];
       for (const cell of this.init.cells()) {
@@ -96,14 +109,17 @@ export class RuntimeSampler {
     }
   }
 
-  private processPoints(elapsedMs: number): TelemetryPoint[] {
+  private processPoints(): TelemetryPoint[] {
     const cpu = process.cpuUsage(this.lastCpu);
     this.lastCpu = process.cpuUsage();
+    const cpuAt = performance.now();
+    const cpuWindowMs = Math.max(1, cpuAt - this.lastCpuAt);
+    this.lastCpuAt = cpuAt;
     const memory = process.memoryUsage();
     const delayP99Ms = this.loopDelay.count > 0 ? this.loopDelay.percentile(99) / 1e6 : 0;
     this.loopDelay.reset();
     return [
-      { metric: 'process.cpu_ratio', source: PROCESS_SOURCE, value: (cpu.user + cpu.system) / 1000 / elapsedMs },
+      { metric: 'process.cpu_ratio', source: PROCESS_SOURCE, value: (cpu.user + cpu.system) / 1000 / cpuWindowMs },
       { metric: 'process.rss_bytes', source: PROCESS_SOURCE, value: memory.rss },
       { metric: 'process.heap_used_bytes', source: PROCESS_SOURCE, value: memory.heapUsed },
       { metric: 'process.event_loop_delay_ms', source: PROCESS_SOURCE, value: delayP99Ms },
@@ -136,19 +152,19 @@ export class RuntimeSampler {
   private async probe(cell: ActorCell, incarnation: ActorIncarnation): Promise<TelemetryPoint[]> {
     const actorId = cell.id;
     const progressBefore = progressOf(cell, incarnation);
-    const started = performance.now();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const health = await Promise.race([
+    const started = this.init.clock.monotonicNow();
+    const health = await raceTimeout(
+      this.init.clock,
       incarnation.health().catch(() => undefined),
-      new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), this.init.probeTimeoutMs);
-      }),
-    ]).finally(() => clearTimeout(timer));
-    const probeMs = performance.now() - started;
+      this.init.probeTimeoutMs,
+      () => 'timeout' as const,
+    );
+    const probeMs = this.init.clock.monotonicNow() - started;
     // An incarnation that ended during the probe says nothing about the actor's next one.
     if (health === undefined) return [];
     if (health === 'timeout') {
-      // Blocked in a store write: a slow store, not a hung thread.
+      // Blocked in a store write: a slow store, not a hung thread. OS time: the thread stamps the
+      // write's start with its own wall clock.
       const writingMs = incarnation.storeWriteRunningMs(Date.now());
       const progressed = progressOf(cell, incarnation) > progressBefore || writingMs > 0;
       return [
@@ -158,6 +174,7 @@ export class RuntimeSampler {
       ];
     }
     const previous = this.readings.get(incarnation);
+    // OS time: the window of the thread's CPU and heap-growth rates (see the header).
     const at = performance.now();
     this.readings.set(incarnation, { bytes: health.retainedHeapBytes, cpuMs: health.cpuTimeMs, runningMs: health.runningMs, at });
     // Rates (CPU, retained-heap growth) only over a window that starts after the start-up grace:

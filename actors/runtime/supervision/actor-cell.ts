@@ -12,6 +12,7 @@ import type { SupervisedChild } from './supervised-child.js';
 import type { ActorStatus } from '../ops/node-status.js';
 import type { Outbound } from '../host/thread-protocol.js';
 import { NodeNotRunningError } from '../errors.js';
+import type { Clock } from '../contracts/clock.js';
 
 export type ActorCellState = 'stopped' | 'starting' | 'running' | 'restarting' | 'failed';
 
@@ -26,6 +27,8 @@ export interface ActorCellDeps {
   /** Largest batch handed to the actor's thread in one message (1 = unbatched). */
   maxBatch: number;
   shutdownTimeoutMs: number;
+  /** The node's clock: message latencies are measured on it (it stamps every message's sentAt). */
+  clock: Clock;
   /** Where the actor's outbound messages go (the bus). */
   onOutbound(actorId: string, batch: Outbound[]): void;
   onMalformed(actorId: string, detail: string): void;
@@ -73,7 +76,12 @@ export class ActorCell implements SupervisedChild {
     readonly spec: ActorChildSpec,
     private readonly deps: ActorCellDeps,
   ) {
-    this.mailbox = new Mailbox(spec.id, deps.mailboxCapacity, deps.onProcessed ? (latencyMs) => deps.onProcessed!(spec.id, latencyMs) : undefined);
+    const onProcessed = deps.onProcessed;
+    this.mailbox = new Mailbox(
+      spec.id,
+      deps.mailboxCapacity,
+      onProcessed ? { clock: deps.clock, observe: (latencyMs) => onProcessed(spec.id, latencyMs) } : undefined,
+    );
   }
 
   get id(): string {

@@ -8,6 +8,8 @@ import type { ExitInfo } from '../contracts/host.js';
 import type { SupervisorStatus } from '../ops/node-status.js';
 import type { SupervisedChild } from './supervised-child.js';
 import type { RestartType, Strategy } from '../contracts/supervision-spec.js';
+import type { Clock } from '../contracts/clock.js';
+import type { Random } from '../contracts/random.js';
 
 export interface SupervisorInit {
   id: string;
@@ -18,6 +20,10 @@ export interface SupervisorInit {
   backoff: BackoffPolicy;
   children: SupervisedChild[];
   log: SupervisorLog;
+  /** The intensity window and the backoff waits run on it. */
+  clock: Clock;
+  /** The backoff's jitter. */
+  random: Random;
 }
 
 export interface SupervisorLog {
@@ -141,7 +147,7 @@ export class Supervisor implements SupervisedChild {
       this.ended.add(child);
       return;
     }
-    const now = performance.now();
+    const now = this.init.clock.monotonicNow();
     this.restartTimes = this.restartTimes.filter((at) => now - at < this.init.periodMs);
     this.restartTimes.push(now);
     if (this.restartTimes.length > this.init.intensity) {
@@ -149,12 +155,12 @@ export class Supervisor implements SupervisedChild {
       return;
     }
     child.markExited(true);
-    const delay = restartDelayMs(this.init.backoff, this.restartTimes.length, Math.random);
+    const delay = restartDelayMs(this.init.backoff, this.restartTimes.length, this.init.random);
     const group = this.restartGroup(child);
     this.init.log.restarting(this.init.id, group.map((member) => member.id), delay);
     // Siblings that restart with the crashed child stop first, in reverse start order.
     await this.stopChildren(group.filter((member) => member !== child));
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (delay > 0) await new Promise((resolve) => this.init.clock.setTimeout(() => resolve(undefined), delay));
     if (this.state !== 'running') return;
     await this.startAgain(group);
   }

@@ -11,7 +11,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PeerLinks, type PeerLinksOptions } from '../../../actors/peer-link/peer-links.js';
 import type { LinkTable } from '../../../actors/peer-link/link-table.js';
 import { UnexpectedPeerError, type NodeCredentials, type Transport } from '../../../actors/runtime/contracts/transport.js';
-import { createVirtualClock } from '../../../lib/timing/virtual-clock.js';
+import { VirtualClock } from '../../../lib/timing/virtual-clock.js';
+import { seededRandom } from '../../../lib/timing/seeded-random.js';
 import { encodeFrame } from '../../../actors/peer-link/frame-codec.js';
 import { parseHostPort } from '../../../lib/net/host-port.js';
 import { parseSpiffeId } from '../../../lib/spiffe/spiffe-id.js';
@@ -228,21 +229,12 @@ describe('peer links over the TLS transport', () => {
 });
 
 describe('peer links on a virtual clock', () => {
-  /** A seeded Random (a linear congruential generator): the same seed, the same sequence. */
-  const seeded = (seed: number) => {
-    let state = seed >>> 0;
-    return () => {
-      state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-      return state / 2 ** 32;
-    };
-  };
-
   /**
    * A node dialing a peer behind a partition for 30 virtual seconds, over an in-memory Transport
    * that refuses every dial: the trace is each dial's virtual time and each state report.
    */
   async function trace(seed: number): Promise<string[]> {
-    const clock = createVirtualClock(Date.now());
+    const clock = new VirtualClock({ epochMs: Date.now() });
     const start = clock.now();
     const lines: string[] = [];
     const unreachable: Transport = {
@@ -261,7 +253,7 @@ describe('peer links on a virtual clock', () => {
       onState: (state) => lines.push(`${clock.now() - start} ${state.links.map((link) => `${link.status} ${link.lastError ?? ''}`).join()}`),
       transport: () => unreachable,
       clock,
-      random: seeded(seed),
+      random: seededRandom(seed),
       timing: { reconnectMinMs: 100, reconnectMaxMs: 5_000 },
     });
     started.push(links);

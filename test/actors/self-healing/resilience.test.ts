@@ -9,18 +9,12 @@ import { InvalidPayloadError, ProductionModeError } from '../../../actors/runtim
 import { DATABASE_FILE_NAME } from '../../../actors/runtime/node.js';
 import type { ActorStatus, TreeNodeStatus } from '../../../actors/runtime/ops/node-status.js';
 import { openStore } from '../../../store/open-store.js';
+import { findActorIn } from '../../../actors/runtime/supervision/tree-walk.js';
 import { startTestNode, waitFor } from '../../helpers/test-node.js';
 import { COUNTER_ACTOR } from '../../fixtures/fixture-paths.js';
 import { startHealingNode, WORKLOAD, type HealingNode } from './healing-node.js';
 
-function actorStatus(tree: TreeNodeStatus, id: string): ActorStatus | undefined {
-  if (tree.kind === 'actor') return tree.id === id ? tree : undefined;
-  for (const child of tree.children) {
-    const found = actorStatus(child, id);
-    if (found) return found;
-  }
-  return undefined;
-}
+const actorStatus = (tree: TreeNodeStatus, id: string): ActorStatus | undefined => findActorIn(tree, id);
 
 describe('the self-healing loop under faults of its own and bad input', () => {
   let healing: HealingNode | undefined;

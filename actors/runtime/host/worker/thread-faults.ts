@@ -3,6 +3,10 @@
  * only replacing the thread ends them, as with the real faults they imitate (a runaway loop, a
  * leak, a wedged file handle). Each is bounded so a forgotten injection cannot take the machine
  * down: the hog and the leak stop after FAULT_MAX_DURATION_MS.
+ *
+ * OS time and timers, not the node's Clock: these faults are real load on a real thread (busy
+ * CPU, retained memory, slow I/O) and are measured by it in real time. The leak's fill value is
+ * Math.random only so the memory is not a constant V8 could share; no run depends on it.
  */
 /** Of every HOG_PERIOD_MS, the hog keeps the thread busy HOG_BUSY_MS: 90% busy, yet pings still get through. */
 const HOG_PERIOD_MS = 50;

@@ -20,6 +20,7 @@ export function timedSnapshotPort(port: SnapshotPort, hooks?: WriteHooks): Timed
   return {
     load: (actorId) => port.load(actorId),
     save(actorId, record) {
+      // OS time, not the node's Clock: the write is synchronous I/O, during which no virtual time passes.
       const started = performance.now();
       hooks?.started();
       try {

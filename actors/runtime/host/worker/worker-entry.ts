@@ -9,8 +9,10 @@ import { parentPort, threadId, workerData, type MessagePort } from 'node:worker_
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { ActorRunner } from '../actor-runner.js';
-import { isActorDefinition } from '../../contracts/actor.js';
-import { ActorDefinitionError, ProtocolViolationError, serializeError } from '../../errors.js';
+import { ProtocolViolationError, serializeError } from '../../errors.js';
+import { loadActorDefinition } from '../load-actor-definition.js';
+import { actorHealth } from './actor-health.js';
+import { realClock } from '../../contracts/clock.js';
 import { describeRejected, loadProtocolChecks, type ProtocolCheckSources } from './thread-protocol-checks.js';
 import type { HostToWorker, Outbound, WorkerToHost } from '../thread-protocol.js';
 import type { FaultKind, PrepareWorker, StartActor, StartResult, StopResult, WorkerControl, WorkerHealth } from './worker-control.js';
@@ -19,7 +21,7 @@ import type { Database } from 'better-sqlite3';
 import { openStore } from '../../../../store/open-store.js';
 import { createActorSnapshotStore } from '../../../../store/actor-snapshots.js';
 import { inspectionForwarder } from './inspection-forwarder.js';
-import { retainedHeapBytes, threadCpuMs } from './thread-usage.js';
+import { threadCpuMs } from './thread-usage.js';
 import { ThreadFaults } from './thread-faults.js';
 import { ThreadSignals } from '../thread-signals.js';
 import { timedSnapshotPort, type TimedSnapshotPort } from './timed-snapshot-port.js';
@@ -39,7 +41,7 @@ let store: { path: string; db: Database } | undefined;
 /** A store connection kept ready (by `prepare`, or from the last actor), taken by the start that names the same file. */
 let prepared: { path: string; db: Database } | undefined;
 let snapshots: TimedSnapshotPort | undefined;
-/** When the running actor started, and the thread's CPU time then: health reports what the actor used. */
+/** When the running actor started (the thread's own time: health reports OS usage), and the thread's CPU time then. */
 let startedAt = 0;
 let cpuAtStart = -1;
 /** Chaos faults injected into this thread; cleared when the actor stops, so a recycled thread is clean. */
@@ -95,14 +97,6 @@ function deliver(batch: Extract<HostToWorker, { kind: 'deliver' }>['batch']): vo
 
 busPort.on('message', handleBusMessage);
 
-async function loadDefinition(module: string) {
-  const loaded = (await import(module)) as { default?: unknown };
-  if (!isActorDefinition(loaded.default)) {
-    throw new ActorDefinitionError(module, 'the default export has no createMachine function');
-  }
-  return loaded.default;
-}
-
 const control: WorkerControl = {
   async hello() {
     return 'ready';
@@ -119,7 +113,7 @@ const control: WorkerControl = {
   async start(init: StartActor): Promise<StartResult> {
     if (!checks.startActor(init)) throw new ProtocolViolationError('host (start)', describeRejected(init));
     if (runner) throw new TypeError('this worker already runs an actor');
-    const definition = await loadDefinition(init.module);
+    const definition = await loadActorDefinition(init.module);
     const persistent = definition.persistent !== false;
     if (prepared && (!persistent || prepared.path !== init.databasePath)) {
       prepared.db.close();
@@ -146,6 +140,9 @@ const control: WorkerControl = {
         runId: init.runId,
         ...(snapshots ? { snapshots } : {}),
         throttleMs: init.throttleMs,
+        // A worker thread runs in real time: a virtual clock lives in the node's thread and cannot
+        // cross postMessage (simulations run their actors inline).
+        clock: realClock,
         onProcessed: () => signals.messageProcessed(),
         ...(inspect ? { inspect } : {}),
       },
@@ -187,15 +184,13 @@ const control: WorkerControl = {
   },
 
   async health(): Promise<WorkerHealth> {
-    return {
+    return actorHealth({
       state: runner?.stateValue(),
-      heapUsedBytes: process.memoryUsage().heapUsed,
-      retainedHeapBytes: retainedHeapBytes(),
+      startedAt: runner ? startedAt : undefined,
       cpuTimeMs: cpuAtStart < 0 ? -1 : Math.max(0, threadCpuMs() - cpuAtStart),
-      runningMs: runner ? performance.now() - startedAt : 0,
-      storeWriteMaxMs: snapshots?.takeMaxWriteMs() ?? 0,
+      snapshots,
       threadId,
-    };
+    });
   },
 
   async inject(kind: FaultKind) {

@@ -19,8 +19,8 @@ import { subsystemStandings } from '../../config/subsystem-standings.js';
 import type { LatestStateOf } from '../latest-states.js';
 import type { ActorStatus, TreeNodeStatus } from '../node-status.js';
 import type { StandingRegistry } from '../standings.js';
-import { actorsOf } from '../tree-health.js';
 import { histogramValues, registerSnapshot, type SnapshotValue } from './snapshot-metric.js';
+import { actorsIn } from '../../supervision/tree-walk.js';
 
 /** What the metrics read from a node (X0tta6bl4Node satisfies it). */
 export interface MetricsSource {
@@ -80,7 +80,7 @@ export class NodeMetrics {
   attach(source: MetricsSource, standings: StandingRegistry = subsystemStandings): void {
     this.source = source;
     this.startedAt = Date.now();
-    const actorValues = (read: (actor: ActorStatus) => number): SnapshotValue[] => (this.source ? actorsOf(this.source.tree()).map((actor) => ({ labels: { actor: actor.id }, value: read(actor) })) : []);
+    const actorValues = (read: (actor: ActorStatus) => number): SnapshotValue[] => (this.source ? [...actorsIn(this.source.tree())].map((actor) => ({ labels: { actor: actor.id }, value: read(actor) })) : []);
     registerSnapshot(this.registry, `${PREFIX}actor_restarts_total`, 'Restarts of each actor by its supervisor.', 'counter', () => actorValues((actor) => actor.restarts));
     registerSnapshot(this.registry, `${PREFIX}actor_up`, '1 while the actor is running, else 0.', 'gauge', () => actorValues((actor) => (actor.state === 'running' ? 1 : 0)));
     registerSnapshot(this.registry, `${PREFIX}actor_mailbox_depth`, 'Messages waiting in the actor\'s mailbox.', 'gauge', () => actorValues((actor) => actor.mailbox.depth));
@@ -89,7 +89,7 @@ export class NodeMetrics {
     registerSnapshot(this.registry, `${PREFIX}actor_messages_processed_total`, 'Messages the actor acknowledged.', 'counter', () => actorValues((actor) => actor.mailbox.processed));
     registerSnapshot(this.registry, `${PREFIX}actor_messages_overflow_total`, 'Messages lost or held at a full mailbox, by the topic\'s overflow policy.', 'counter', () =>
       this.source
-        ? actorsOf(this.source.tree()).flatMap((actor) => [
+        ? [...actorsIn(this.source.tree())].flatMap((actor) => [
             { labels: { actor: actor.id, policy: 'drop-oldest' }, value: actor.mailbox.dropped },
             { labels: { actor: actor.id, policy: 'reject' }, value: actor.mailbox.rejected },
             { labels: { actor: actor.id, policy: 'block' }, value: actor.mailbox.blocked },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Mailbox } from '../../../../actors/runtime/bus/mailbox.js';
+import { VirtualClock } from '../../../../lib/timing/virtual-clock.js';
 
 /** Offers message n with a policy, as the bus does. */
 const offer = (box: Mailbox, n: number, policy: 'block' | 'drop-oldest' | 'reject') => box.offer('t', n, 'x', 0, undefined, policy);
@@ -100,5 +101,20 @@ describe('Mailbox remediations', () => {
     expect(mailbox.depth).toBe(1);
     expect(mailbox.counters.removed).toBe(4);
     expect(mailbox.dominantTopic()).toBeUndefined();
+  });
+});
+
+describe('Mailbox latency', () => {
+  it("measures each acknowledged message's time since publication on the observer's clock", () => {
+    const clock = new VirtualClock({ epochMs: 10_000 });
+    const latencies: number[] = [];
+    const box = new Mailbox('a', 10, { clock, observe: (latencyMs) => latencies.push(latencyMs) });
+    box.offer('t', 1, 's', 10_000, undefined, 'reject');
+    clock.advance(40);
+    box.offer('t', 2, 's', clock.now(), undefined, 'reject');
+    box.take(10);
+    clock.advance(25);
+    expect(box.ack(2)).toBe(2);
+    expect(latencies).toEqual([65, 25]);
   });
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { COUNTER_ACTOR, EXIT_ON_RESTART_ACTOR } from '../../../fixtures/fixture-paths.js';
 import { makeDataDir, requestWhenServing, startTestNode, waitFor, type TestNode } from '../../../helpers/test-node.js';
 import { rmSync } from 'node:fs';
+import { treeNodes } from '../../../../actors/runtime/supervision/tree-walk.js';
 
 const counter = (id: string, extra: Partial<ActorChildSpec> = {}): ActorChildSpec => ({
   kind: 'actor',
@@ -16,17 +17,9 @@ const counter = (id: string, extra: Partial<ActorChildSpec> = {}): ActorChildSpe
 });
 
 function find(tree: TreeNodeStatus, id: string): TreeNodeStatus {
-  if (tree.id === id) return tree;
-  if (tree.kind === 'supervisor') {
-    for (const child of tree.children) {
-      try {
-        return find(child, id);
-      } catch {
-        // not under this child
-      }
-    }
-  }
-  throw new Error(`no ${id} in tree`);
+  const found = [...treeNodes(tree)].find((node) => node.id === id);
+  if (!found) throw new Error(`no ${id} in tree`);
+  return found;
 }
 
 const restartsOf = (running: TestNode, id: string) => (find(running.node.tree(), id) as ActorStatus | SupervisorStatus).restarts;
