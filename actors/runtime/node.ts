@@ -35,7 +35,7 @@ import type { FaultKind, WorkerHealth } from './host/worker/worker-control.js';
 import { createWorkerHost } from './host/worker-host.js';
 import { PoisonMessageError } from './host/actor-runner.js';
 import { Chaos, type InjectedFault } from './self-healing/chaos.js';
-import { RemediationCommandLoop } from './self-healing/remediation-command-server.js';
+import { RemediationCommandServer } from './self-healing/remediation-command-server.js';
 import { RuntimeSampler, RUNTIME_SENDER } from './self-healing/runtime-sampler.js';
 import { probeTimeoutOf } from './config/node-config.js';
 import { deadLetter } from './self-healing/remediation-commands.js';
@@ -143,7 +143,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
   let sampler: RuntimeSampler | undefined;
   let deadLetters: DeadLetterStore | undefined;
   let chaos: Chaos | undefined;
-  let commandLoop: RemediationCommandLoop | undefined;
+  let commandServer: RemediationCommandServer | undefined;
 
   const actors = new ActorRegistry();
   const bus = new BusRouter(topics, actors, clock, {
@@ -244,7 +244,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
     sampler?.stop();
     sampler = undefined;
     chaos?.stop();
-    commandLoop?.stop();
+    commandServer?.stop();
     await ops?.close();
     await Promise.all([...hosts.values()].map((host) => host.close()));
     hosts.clear();
@@ -284,7 +284,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
               bus.publishFrom(RUNTIME_SENDER, 'telemetry.sample', sample).catch((error: unknown) => log.warn({ err: error }, 'telemetry sample not published'));
             },
           });
-          commandLoop = new RemediationCommandLoop({
+          commandServer = new RemediationCommandServer({
             bus,
             actors,
             clock,

@@ -10,7 +10,7 @@ import type { Logger } from '../actor-kit/logger.js';
 import { performCommand } from './remediation-commands.js';
 import { RUNTIME_SENDER } from './runtime-sampler.js';
 
-export interface RemediationLoopInit {
+export interface RemediationCommandServerInit {
   bus: BusRouter;
   actors: ActorRegistry;
   /** Shed deadlines and outcome times are read from it. */
@@ -21,12 +21,12 @@ export interface RemediationLoopInit {
   restartSubtreeOf(actorId: string): Promise<boolean>;
 }
 
-export class RemediationCommandLoop {
+export class RemediationCommandServer {
   private readonly unsubscribe: () => void;
   /** Commands run one at a time, in arrival order: two actions never interleave their effects. */
   private chain: Promise<void> = Promise.resolve();
 
-  constructor(init: RemediationLoopInit) {
+  constructor(init: RemediationCommandServerInit) {
     const outcomes = createOutcomeStore(init.db);
     const deadLetters = createDeadLetterStore(init.db);
     this.unsubscribe = init.bus.subscribe('runtime.command', (payload) => {
