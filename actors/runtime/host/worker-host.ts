@@ -12,6 +12,7 @@ import type { FaultKind, PrepareWorker } from './worker/worker-control.js';
 import { health, startResult, stopResult, workerToHost } from './thread-protocol-validation.js';
 import { describeExit, WarmWorker } from './spare-worker.js';
 import { WorkerPool } from './worker-pool.js';
+import { threadSchedStat, type SchedStat } from './thread-schedstat.js';
 
 /** An actor ended on purpose by a remediation (restart-actor): its supervisor restarts it. */
 export class KilledByRemediationError extends RuntimeError {
@@ -157,6 +158,10 @@ class WorkerIncarnation implements ActorIncarnation {
 
   storeWriteRunningMs(now: number): number {
     return this.warm.signals.storeWriteRunningMs(now);
+  }
+
+  schedStat(): SchedStat | undefined {
+    return threadSchedStat(this.warm.signals.readOsThreadId());
   }
 
   kill(reason: string): void {
