@@ -6,5 +6,6 @@ import type { Migration } from '../migrations.js';
 import runtime from './001-runtime.js';
 import knowledgeBase from './002-knowledge-base.js';
 import selfHealing from './003-self-healing.js';
+import loadRelativeHog from './004-load-relative-hog.js';
 
-export const migrations: readonly Migration[] = [runtime, knowledgeBase, selfHealing];
+export const migrations: readonly Migration[] = [runtime, knowledgeBase, selfHealing, loadRelativeHog];

@@ -38,12 +38,15 @@ function plan(db: Database, sql: string): string {
 describe('migration 2: knowledge base', () => {
   let db: Database | undefined;
 
-  it('is followed by migration 3 and, on a fresh file, every table is STRICT, with its indexes', () => {
+  it('is followed by migrations 3 and 4 and, on a fresh file, every table is STRICT, with its indexes', () => {
     expect(MIGRATIONS[1]).toMatchObject({ version: 2, name: 'knowledge-base' });
     expect(MIGRATIONS[2]).toMatchObject({ version: 3, name: 'self-healing' });
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(MIGRATIONS[3]).toMatchObject({ version: 4, name: 'load-relative-hog' });
+    expect(SCHEMA_VERSION).toBe(4);
     db = storeFile.open();
-    expect(readSchemaVersion(db)).toBe(3);
+    expect(readSchemaVersion(db)).toBe(4);
+    // Migration 4 moved the seeded hog rule to the load-relative metric.
+    expect(db.prepare("SELECT metric, threshold FROM detector_rules WHERE id = 'busy-thread'").get()).toEqual({ metric: 'actor.cpu_demand', threshold: 0.75 });
     expect(strictTables(db)).toEqual([...KNOWLEDGE_BASE_TABLES, ...SELF_HEALING_TABLES, 'actor_snapshots'].sort());
     expect(indexes(db)).toEqual([
       'actions_incident',
@@ -83,10 +86,10 @@ describe('migration 2: knowledge base', () => {
     v1.close();
 
     db = openStore(file);
-    expect(readSchemaVersion(db)).toBe(3);
+    expect(readSchemaVersion(db)).toBe(4);
     expect(strictTables(db)).toEqual([...KNOWLEDGE_BASE_TABLES, ...SELF_HEALING_TABLES, 'actor_snapshots'].sort());
     expect(createActorSnapshotStore(db).load('monitor')).toEqual({ snapshot: { s: 1 }, runId: 'r', lastSeq: 3, updatedAt: 7 });
-    expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 3 }]);
+    expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 4 }]);
   });
 
   describe('CHECK constraints', () => {

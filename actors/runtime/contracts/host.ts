@@ -6,6 +6,7 @@
 import type { Envelope } from './envelope.js';
 import type { Outbound } from '../host/thread-protocol.js';
 import type { FaultKind, WorkerHealth } from '../host/worker/worker-control.js';
+import type { SchedStat } from '../host/thread-schedstat.js';
 
 export type HostKind = 'worker' | 'inline';
 
@@ -60,6 +61,11 @@ export interface ActorIncarnation {
    * (undefined inline): progress between two reads means the thread is not hung.
    */
   processedCount(): number | undefined;
+  /**
+   * The scheduler's run and wait times of the actor's thread, read without asking the thread
+   * (thread-schedstat.ts); undefined inline, or where the kernel does not say.
+   */
+  schedStat(): SchedStat | undefined;
   /** How long the store write the actor's thread is in has lasted (0 when none; inline: 0). */
   storeWriteRunningMs(now: number): number;
   /** Ends the incarnation at once as a crash (its exit event follows): a remediation's restart. */

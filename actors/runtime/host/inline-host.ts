@@ -127,6 +127,10 @@ export function createInlineHost(init: InlineHostInit): Host {
         storeWriteRunningMs() {
           return 0;
         },
+        schedStat() {
+          // The caller's thread: its times are not the actor's.
+          return undefined;
+        },
         kill(reason) {
           const error = new InjectedFaultError(`restart by remediation: ${reason}`);
           end({ normal: false, reason: error.message, error });

@@ -1,11 +1,15 @@
 /**
  * Facts a worker thread publishes in shared memory for the host to read without asking it: how
- * many messages it has processed, and since when a store write has been under way. A hung
- * thread cannot answer a probe, and neither can one blocked in a slow write; these tell the
- * two apart, and tell both from a thread that is merely busy (its count moves).
+ * many messages it has processed, since when a store write has been under way, and its kernel
+ * thread id. A hung thread cannot answer a probe, and neither can one blocked in a slow write;
+ * these tell the two apart, and tell both from a thread that is merely busy (its count moves)
+ * or kept off the cores by a loaded machine (its scheduler times, read by its id: thread-schedstat.ts).
  */
 /**
- * Layout: [0, 8) the epoch ms at which the current store write started (0: none); [8, 12) processed count.
+ * Layout: [0, 8) the epoch ms at which the current store write started (0: none); [8, 12)
+ * processed count; [12, 16) the kernel thread id (0: not known).
+ */
+/**
  * Epoch ms from the OS (Date.now), not the node's Clock: written in the worker thread, read in the
  * node's, and the two threads' performance.now() origins differ.
  */
@@ -14,10 +18,22 @@ const BYTES = 16;
 export class ThreadSignals {
   private readonly writeStartedAt: Float64Array;
   private readonly processed: Int32Array;
+  private readonly tid: Int32Array;
 
   constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(BYTES)) {
     this.writeStartedAt = new Float64Array(buffer, 0, 1);
     this.processed = new Int32Array(buffer, 8, 1);
+    this.tid = new Int32Array(buffer, 12, 1);
+  }
+
+  /** Thread side, once at start. */
+  osThreadId(tid: number): void {
+    Atomics.store(this.tid, 0, tid);
+  }
+
+  /** Host side: the thread's kernel id, 0 until it has said. */
+  readOsThreadId(): number {
+    return Atomics.load(this.tid, 0);
   }
 
   /** Thread side. */

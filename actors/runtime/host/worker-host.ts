@@ -19,6 +19,7 @@ import { describeExit, WarmWorker } from './spare-worker.js';
 import { WorkerPool } from './worker-pool.js';
 import { realClock } from '../contracts/clock.js';
 import { raceTimeout } from '../../../lib/timing/race-timeout.js';
+import { threadSchedStat, type SchedStat } from './thread-schedstat.js';
 
 /** An actor ended on purpose by a remediation (restart-actor): its supervisor restarts it. */
 export class KilledByRemediationError extends RuntimeError {
@@ -164,6 +165,10 @@ class WorkerIncarnation implements ActorIncarnation {
 
   storeWriteRunningMs(now: number): number {
     return this.warm.signals.storeWriteRunningMs(now);
+  }
+
+  schedStat(): SchedStat | undefined {
+    return threadSchedStat(this.warm.signals.readOsThreadId());
   }
 
   kill(reason: string): void {

@@ -18,6 +18,7 @@ import type { ActorIncarnation } from '../contracts/host.js';
 import type { Clock } from '../contracts/clock.js';
 import { repeatEvery, type RepeatingTimer } from '../../../lib/timing/repeat-every.js';
 import { raceTimeout } from '../../../lib/timing/race-timeout.js';
+import type { SchedStat } from '../host/thread-schedstat.js';
 
 export interface RuntimeSamplerInit {
   intervalMs: number;
@@ -41,6 +42,20 @@ export const STARTUP_GRACE_MS = 500;
 /** The source name of process-wide readings. */
 export const PROCESS_SOURCE = 'process';
 
+/**
+ * CPU time a thread may spend without answering a probe before it is called hung: far above what
+ * a health answer costs (well under a millisecond) and above the longest task a busy but healthy
+ * thread runs between two turns of its loop (the chaos hog's 45 ms), yet within the probe
+ * timeout on an idle core, so an idle machine finds a hang as soon as before.
+ */
+export const HANG_CPU_BUDGET_MS = 100;
+
+interface Silence {
+  at: number;
+  progress: number;
+  sched: SchedStat | undefined;
+}
+
 interface CellMemory {
   delivered: number;
   restarts: number;
@@ -57,7 +72,9 @@ export class RuntimeSampler {
   private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   private readonly memory = new Map<string, CellMemory>();
   /** The last health reading per incarnation: the baseline of the next one's rates. */
-  private readonly readings = new WeakMap<ActorIncarnation, { bytes: number; cpuMs: number; runningMs: number; at: number }>();
+  private readonly readings = new WeakMap<ActorIncarnation, { bytes: number; cpuMs: number; runningMs: number; at: number; sched: SchedStat | undefined }>();
+  /** Per incarnation left unanswered: since when, and its progress and scheduler times then. */
+  private readonly silentSince = new WeakMap<ActorIncarnation, Silence>();
   private readonly repeatCrashes = new Map<string, number>();
 
   constructor(private readonly init: RuntimeSamplerInit) {
@@ -145,38 +162,52 @@ export class RuntimeSampler {
   }
 
   /**
-   * A probe unanswered in time marks the thread unresponsive only if the actor also processed
-   * nothing meanwhile: a thread busy with a backlog answers late but makes progress; a hung one
-   * makes none.
+   * A probe unanswered in time marks the thread unresponsive only if the thread has had a fair
+   * chance to answer and made no progress: it processed nothing (a thread busy with a backlog
+   * answers late but makes progress), it is not blocked in a store write (a slow store), and
+   * since it was first left unanswered it either ran on a core for HANG_CPU_BUDGET_MS or is
+   * asleep and slept more than it waited for a core. A thread that mostly waited for a core (a loaded machine) was
+   * never given the chance: its reading is left out, and the silence is measured on from the
+   * same start at the next probe, so a hung thread that only gets a small share of a core is
+   * still found once it has spent the budget.
    */
   private async probe(cell: ActorCell, incarnation: ActorIncarnation): Promise<TelemetryPoint[]> {
     const actorId = cell.id;
     const progressBefore = progressOf(cell, incarnation);
-    const started = this.init.clock.monotonicNow();
-    const health = await raceTimeout(
-      this.init.clock,
-      incarnation.health().catch(() => undefined),
-      this.init.probeTimeoutMs,
-      () => 'timeout' as const,
-    );
-    const probeMs = this.init.clock.monotonicNow() - started;
+    // OS time: a silence is compared with the kernel's scheduler times (thread-schedstat.ts).
+    const started = performance.now();
+    const silent = this.silentSince.get(incarnation) ?? { at: started, progress: progressBefore, sched: incarnation.schedStat() };
+    this.silentSince.set(incarnation, silent);
+    const answer = incarnation.health().catch(() => undefined);
+    // A late answer still shows the thread turning its loop.
+    void answer.then((health) => health !== undefined && this.silentSince.delete(incarnation));
+    const probeStarted = this.init.clock.monotonicNow();
+    let health = await raceTimeout(this.init.clock, answer, this.init.probeTimeoutMs, () => 'timeout' as const);
+    // An answer already queued on a busy main thread beats the timer: one more turn of the event loop before deciding.
+    if (health === 'timeout') health = await Promise.race([answer, new Promise<'timeout'>((resolve) => setImmediate(() => resolve('timeout')))]);
+    const probeMs = this.init.clock.monotonicNow() - probeStarted;
     // An incarnation that ended during the probe says nothing about the actor's next one.
     if (health === undefined) return [];
     if (health === 'timeout') {
       // Blocked in a store write: a slow store, not a hung thread. OS time: the thread stamps the
       // write's start with its own wall clock.
       const writingMs = incarnation.storeWriteRunningMs(Date.now());
-      const progressed = progressOf(cell, incarnation) > progressBefore || writingMs > 0;
+      const progress = progressOf(cell, incarnation);
+      const progressed = progress > silent.progress || writingMs > 0;
+      if (progressed) this.silentSince.delete(incarnation);
+      const verdict = progressed ? 0 : hadTheChance(silent, incarnation.schedStat(), performance.now()) ? 1 : undefined;
       return [
         { metric: 'actor.probe_ms', source: actorId, value: this.init.probeTimeoutMs },
-        { metric: 'actor.unresponsive', source: actorId, value: progressed ? 0 : 1 },
-        ...(writingMs > 0 ? [{ metric: 'actor.store_write_ms', source: actorId, value: writingMs }] : []),
+        ...(verdict !== undefined ? [{ metric: 'actor.unresponsive' as const, source: actorId, value: verdict }] : []),
+        ...(writingMs > 0 ? [{ metric: 'actor.store_write_ms' as const, source: actorId, value: writingMs }] : []),
       ];
     }
+    this.silentSince.delete(incarnation);
     const previous = this.readings.get(incarnation);
     // OS time: the window of the thread's CPU and heap-growth rates (see the header).
     const at = performance.now();
-    this.readings.set(incarnation, { bytes: health.retainedHeapBytes, cpuMs: health.cpuTimeMs, runningMs: health.runningMs, at });
+    const sched = incarnation.schedStat();
+    this.readings.set(incarnation, { bytes: health.retainedHeapBytes, cpuMs: health.cpuTimeMs, runningMs: health.runningMs, at, sched });
     // Rates (CPU, retained-heap growth) only over a window that starts after the start-up grace:
     // loading modules and restoring state is work and allocation, not a hog or a leak.
     const baseline = previous && previous.runningMs >= STARTUP_GRACE_MS ? previous : undefined;
@@ -187,6 +218,10 @@ export class RuntimeSampler {
       if (health.cpuTimeMs >= 0 && baseline.cpuMs >= 0) {
         rates.push({ metric: 'actor.cpu_ratio', source: actorId, value: Math.max(0, health.cpuTimeMs - baseline.cpuMs) / elapsed });
       }
+      if (sched && baseline.sched) {
+        const wanted = sched.runMs - baseline.sched.runMs + (sched.waitMs - baseline.sched.waitMs);
+        rates.push({ metric: 'actor.cpu_demand', source: actorId, value: Math.min(1, Math.max(0, wanted) / elapsed) });
+      }
     }
     return [
       ...rates,
@@ -196,6 +231,20 @@ export class RuntimeSampler {
       { metric: 'actor.store_write_ms', source: actorId, value: health.storeWriteMaxMs },
     ];
   }
+}
+
+/**
+ * Whether a thread silent since `silent` has had a fair chance to answer: it ran on a core for
+ * the budget, or it is asleep now and slept more than it waited for a core (blocked, not kept
+ * waiting). A thread runnable now may be in a wait the kernel has not counted yet, so it is not
+ * judged asleep. Where the kernel does not say, an unanswered probe counts, as it always did.
+ */
+function hadTheChance(silent: Silence, now: SchedStat | undefined, at: number): boolean {
+  if (!silent.sched || !now) return true;
+  const ranMs = now.runMs - silent.sched.runMs;
+  const waitedMs = now.waitMs - silent.sched.waitMs;
+  const sleptMs = at - silent.at - ranMs - waitedMs;
+  return ranMs >= HANG_CPU_BUDGET_MS || (!now.runnable && sleptMs > waitedMs);
 }
 
 /** Messages processed so far: the thread's own count where it has one, else the acknowledgements. */

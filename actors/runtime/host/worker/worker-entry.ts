@@ -24,6 +24,7 @@ import { inspectionForwarder } from './inspection-forwarder.js';
 import { threadCpuMs } from './thread-usage.js';
 import { ThreadFaults } from './thread-faults.js';
 import { ThreadSignals } from '../thread-signals.js';
+import { ownOsThreadId } from '../thread-schedstat.js';
 import { timedSnapshotPort, type TimedSnapshotPort } from './timed-snapshot-port.js';
 
 if (!parentPort) throw new Error('worker-entry must run in a worker thread');
@@ -33,6 +34,7 @@ const {
   signals: signalBuffer,
 } = workerData as { busPort: MessagePort; checks: ProtocolCheckSources; signals: SharedArrayBuffer };
 const signals = new ThreadSignals(signalBuffer);
+signals.osThreadId(ownOsThreadId());
 const checks = loadProtocolChecks(checkSources);
 
 let runner: ActorRunner | undefined;
