@@ -75,11 +75,17 @@ function isUrlFromImportMeta(node) {
   );
 }
 
+const OWN_PACKAGE = 'x0tta6bl4';
+const OWN_PACKAGE_ENTRY = 'actors/runtime/index.ts';
+
 /** @returns {Target} */
 function resolveTarget(root, file, spec, relativeTo) {
   if (spec.startsWith('node:')) return { kind: 'builtin', name: spec };
   if (!spec.startsWith('.') && !spec.startsWith('/')) {
     const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+    // The project's own package name is its API (package.json "exports"), not a third-party package:
+    // a layer that may not import the runtime may not reach it that way either.
+    if (name === OWN_PACKAGE) return { kind: 'path', path: OWN_PACKAGE_ENTRY };
     return builtins.has(name) ? { kind: 'builtin', name: spec } : { kind: 'package', name };
   }
   const fromFile = relativeTo === 'compiled' ? join(root, OUT_DIR, relative(root, file)) : file;

@@ -82,7 +82,7 @@ export class LinkConnection {
       peer: { spiffeId: carrier.peer.spiffeId, svidPublicKey: createPublicKey({ key: Buffer.from(carrier.peer.svidPublicKey), format: 'der', type: 'spki' }) },
       exporter: carrier.exportKeyingMaterial(TLS_EXPORTER_BYTES, TLS_EXPORTER_LABEL),
       suites: pq.suites,
-      now: () => clock.now(),
+      clock,
       send: (record) => {
         if (!this.closed && carrier.writable) carrier.write(encodeFrame({ kind: 'pq', bytes: Buffer.from(record.buffer, record.byteOffset, record.byteLength) }));
       },

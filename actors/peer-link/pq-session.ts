@@ -9,6 +9,7 @@
  * order, and go out as soon as it does.
  */
 import { createActor, type Actor } from 'xstate';
+import { realClock, type Clock, type TimerHandle } from '../runtime/contracts/clock.js';
 import { HandshakeError, type HandshakeFailureReason } from '../../lib/crypto/handshake-error.js';
 import type { Pqc } from '../../lib/crypto/liboqs.js';
 import {
@@ -59,27 +60,30 @@ export interface PqSessionOptions {
   rekeyAfterMs?: number;
   maxFramesPerKey?: number;
   handshakeTimeoutMs?: number;
-  now?: () => number;
+  /** Time for the handshake timeout, the timed rekey and the key epochs (the link's Clock; the real one by default). */
+  clock?: Clock;
 }
 
 /** Payloads queued before the handshake ends: beyond this the caller is sending into a session that is not coming up. */
 export const MAX_QUEUED_BEFORE_ESTABLISHED = 4_096;
 
 export class PqSession {
+  private readonly clock: Clock;
   private readonly now: () => number;
   private handshake: Actor<ReturnType<typeof createPqHandshakeMachine<InitiatorState, ResponderState, Established>>> | undefined;
   private channel: SessionChannel | undefined;
   private established: Established | undefined;
   private pendingRekey: PendingRekey | undefined;
   private rekeyRequested = false;
-  private rekeyTimer: ReturnType<typeof setTimeout> | undefined;
+  private rekeyTimer: TimerHandle | undefined;
   private queued: Uint8Array[] = [];
   private startedAt = 0;
   state: 'handshaking' | 'established' | 'failed' | 'closed' = 'handshaking';
   rekeys = 0;
 
   constructor(private readonly options: PqSessionOptions) {
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? realClock;
+    this.now = () => this.clock.now();
   }
 
   get suite(): SuiteName | undefined {
@@ -111,8 +115,8 @@ export class PqSession {
       },
       options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
     );
-    this.startedAt = performance.now();
-    const actor = createActor(machine);
+    this.startedAt = this.clock.monotonicNow();
+    const actor = createActor(machine, { clock: this.clock });
     actor.on('handshake.send', (event) => options.send(event.bytes));
     actor.on('handshake.established', (event) => this.onEstablished(event.result));
     actor.on('handshake.failed', (event) => this.fail(new HandshakeError(event.reason as HandshakeFailureReason, event.message)));
@@ -149,7 +153,7 @@ export class PqSession {
 
   close(): void {
     if (this.state === 'handshaking' || this.state === 'established') this.state = 'closed';
-    clearTimeout(this.rekeyTimer);
+    this.clock.clearTimeout(this.rekeyTimer);
     this.handshake?.stop();
   }
 
@@ -158,7 +162,7 @@ export class PqSession {
     this.established = result;
     this.channel = new SessionChannel(result.keys, this.now(), this.options.maxFramesPerKey !== undefined ? { maxFramesPerKey: this.options.maxFramesPerKey } : {});
     this.state = 'established';
-    this.options.metrics?.handshake?.({ role: this.options.role, suite: result.suite, durationMs: performance.now() - this.startedAt });
+    this.options.metrics?.handshake?.({ role: this.options.role, suite: result.suite, durationMs: this.clock.monotonicNow() - this.startedAt });
     this.options.onEstablished?.(result);
     this.scheduleTimedRekey();
     const queued = this.queued;
@@ -222,18 +226,19 @@ export class PqSession {
 
   /** Time-based rekeying also happens on an idle session. */
   private scheduleTimedRekey(): void {
-    clearTimeout(this.rekeyTimer);
+    this.clock.clearTimeout(this.rekeyTimer);
     const afterMs = this.options.rekeyAfterMs ?? DEFAULT_REKEY_AFTER_MS;
-    this.rekeyTimer = setTimeout(() => {
+    this.rekeyTimer = this.clock.setTimeout(() => {
       if (this.state === 'established') this.maybeRekey();
     }, afterMs);
-    this.rekeyTimer.unref?.();
+    // A real timer must not keep the process alive for a session nobody closed.
+    (this.rekeyTimer as { unref?: () => void } | undefined)?.unref?.();
   }
 
   private fail(error: HandshakeError | FrameError): void {
     if (this.state === 'failed' || this.state === 'closed') return;
     this.state = 'failed';
-    clearTimeout(this.rekeyTimer);
+    this.clock.clearTimeout(this.rekeyTimer);
     this.options.metrics?.failure?.({ role: this.options.role, reason: error.reason });
     this.options.onFailed(error);
   }

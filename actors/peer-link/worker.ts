@@ -17,7 +17,7 @@ import { realClock } from '../../lib/timing/clock.js';
 import { realRandom } from '../../lib/timing/random.js';
 import { createPeerLinkMachine, type PeerLinkEvent } from '../../machines/peer-link.js';
 import { defineActor } from '../runtime/contracts/actor.js';
-import { InvalidActorOptionError } from '../runtime/actor-kit/actor-options.js';
+import { parseActorOptions } from '../runtime/actor-kit/actor-options.js';
 import { createLogger } from '../runtime/actor-kit/logger.js';
 import { MAX_PAYLOAD_BYTES } from './frame-codec.js';
 import { PeerLinks } from './peer-links.js';
@@ -35,9 +35,7 @@ const sendSchema = z.strictObject({ to: z.string().min(1), topic: z.string().min
 export default defineActor({
   persistent: false,
   createMachine(io) {
-    const parsed = optionsSchema.safeParse(io.options);
-    if (!parsed.success) throw new InvalidActorOptionError(parsed.error.issues[0]?.path.join('.') ?? '', 'peer-link options', parsed.error.issues[0]?.message);
-    const options = parsed.data;
+    const options = parseActorOptions(optionsSchema, io.options);
     const address = parseEndpointAddress(options.workloadSocket);
     const log = createLogger(options.logLevel ?? 'info').child({ actor: io.actorId });
     const preference = { ...(options.hint !== undefined ? { hint: options.hint } : {}), ...(options.spiffeId !== undefined ? { spiffeId: options.spiffeId } : {}) };

@@ -233,6 +233,22 @@ describe('check-source', () => {
     });
   });
 
+  it('the package name is the package API: a layer that may not import the runtime cannot reach it as x0tta6bl4', () => {
+    expect(
+      violations({
+        'lib/net/a.ts': "import { createNode } from 'x0tta6bl4';\n",
+        'actors/voter/worker.ts': "import { createNode } from 'x0tta6bl4';\n",
+        'cli/voter-command.ts': "import { createNode } from 'x0tta6bl4';\n",
+      }),
+    ).toEqual({
+      code: 1,
+      lines: [
+        `actors/voter/worker.ts:1: ${RULE.subsystem}: imports 'x0tta6bl4' (actors/runtime/index.ts)`,
+        `lib/net/a.ts:1: ${RULE.lib}: imports 'x0tta6bl4' (actors/runtime/index.ts)`,
+      ],
+    });
+  });
+
   it('a lasting exception passes in its own file only, for any subsystem, and an exception whose import is gone is reported', () => {
     const standings = "import { identity } from '../../identity/status-format.js';\nimport { voter } from '../../voter/metrics.js';\n";
     const result = check({

@@ -14,5 +14,3 @@ export const subsystemStandings = {
   identity: { format: identityStatusFormat, metrics: identityMetrics },
   mesh: { format: peerLinkStatusFormat, metrics: peerLinkMetrics },
 } as const satisfies Record<string, SubsystemStanding<unknown>>;
-
-export type SubsystemStandings = Record<string, SubsystemStanding<unknown>>;

@@ -19,7 +19,7 @@ export interface WorkerExit {
   error?: Error;
 }
 
-export class WarmWorker {
+export class SpareWorker {
   readonly worker: Worker;
   readonly busPort: MessagePort;
   readonly control: Comlink.Remote<WorkerControl>;
@@ -58,8 +58,8 @@ export class WarmWorker {
   }
 
   /** Spawns a worker and waits until its runtime is loaded. */
-  static async spawn(): Promise<WarmWorker> {
-    const warm = new WarmWorker();
+  static async spawn(): Promise<SpareWorker> {
+    const warm = new SpareWorker();
     await warm.call(() => warm.control.hello());
     return warm;
   }

@@ -1,6 +1,6 @@
 /**
  * Host-side validation of the thread protocol and control results (compiled TypeBox checks),
- * and the check source code each worker receives (see protocol-checks.ts).
+ * and the check source code each worker receives (see worker/thread-protocol-checks.ts).
  */
 import type { TSchema, Static } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';

@@ -5,7 +5,7 @@
  * not corrupt a mailbox), so nothing is trusted by type alone.
  *
  * Schemas are TypeBox because TypeBox compiles them to plain JavaScript checks: the host hands
- * that code to each worker (protocol-checks.ts), so a worker validates at ~0.01 µs per message
+ * that code to each worker (worker/thread-protocol-checks.ts), so a worker validates at ~0.01 µs per message
  * without loading a schema library (zod costs a worker ~50 ms of start-up and ~4 MiB).
  * Only the main thread imports this module's values; workers import its types.
  *

@@ -3,8 +3,8 @@
  * raw MessagePort in batches; control calls over comlink. A crash is an uncaught error, a
  * thread exit, a machine failure, or a missed liveness deadline (the thread is terminated).
  *
- * Its times are the OS's, not the node's Clock (the one exception to it in the runtime's main
- * thread, with the sampler's CPU windows): pings, liveness deadlines, the start deadline and the
+ * Its times are the OS's, not the node's Clock (as are the ops edges' socket and watchdog timers
+ * and the sampler's CPU windows): pings, liveness deadlines, the start deadline and the
  * stop timeout are about a real thread answering in real time, which a virtual clock cannot make
  * it do sooner or later. Simulations run their actors on the inline host.
  */
@@ -15,7 +15,7 @@ import type { Envelope } from '../contracts/envelope.js';
 import type { HostToWorker } from './thread-protocol.js';
 import type { FaultKind, PrepareWorker } from './worker/worker-control.js';
 import { health, startResult, stopResult, workerToHost } from './thread-protocol-validation.js';
-import { describeExit, WarmWorker } from './spare-worker.js';
+import { describeExit, SpareWorker } from './spare-worker.js';
 import { WorkerPool } from './worker-pool.js';
 import { realClock } from '../contracts/clock.js';
 import { raceTimeout } from '../../../lib/timing/race-timeout.js';
@@ -86,12 +86,12 @@ class WorkerIncarnation implements ActorIncarnation {
   private silenced = true;
 
   constructor(
-    private readonly warm: WarmWorker,
+    private readonly warm: SpareWorker,
     private readonly spec: ActorLaunch,
     private readonly events: IncarnationEvents,
     private readonly onGone: () => void,
     /** Takes back the thread after a clean stop, for the next start. */
-    private readonly recycle: (warm: WarmWorker) => void,
+    private readonly recycle: (warm: SpareWorker) => void,
   ) {
     warm.label = spec.actorId;
     warm.onBusMessage((data) => this.onBusMessage(data));

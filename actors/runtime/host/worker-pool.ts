@@ -5,7 +5,7 @@
  * node's thread count and memory for no faster restart. Threads whose actors stopped cleanly come
  * back here (`recycle`), so a group restart reuses its siblings' threads.
  */
-import { WarmWorker } from './spare-worker.js';
+import { SpareWorker } from './spare-worker.js';
 import type { PrepareWorker } from './worker/worker-control.js';
 
 /**
@@ -16,7 +16,7 @@ const RECYCLED_IDLE_MS = 2_000;
 
 export class WorkerPool {
   /** Spares in spawn order, ready or still loading: taking one that is loading beats spawning another. */
-  private readonly spares: Array<Promise<WarmWorker | undefined>> = [];
+  private readonly spares: Array<Promise<SpareWorker | undefined>> = [];
   private closed = false;
   private trimTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -36,7 +36,7 @@ export class WorkerPool {
    * spares: it is warm already. A thread that crashed or hung is never taken back. What goes
    * beyond the pool's size is let go once no restart has wanted it for a while.
    */
-  recycle(warm: WarmWorker): void {
+  recycle(warm: SpareWorker): void {
     if (this.closed || !warm.isAlive) {
       void warm.terminate();
       return;
@@ -51,11 +51,11 @@ export class WorkerPool {
   }
 
   /** The oldest spare (waiting for it if it is still loading), or a freshly spawned worker. */
-  async take(): Promise<WarmWorker> {
+  async take(): Promise<SpareWorker> {
     const next = this.spares.shift();
     this.refill();
     const warm = next ? await next : undefined;
-    return warm?.isAlive ? warm : WarmWorker.spawn();
+    return warm?.isAlive ? warm : SpareWorker.spawn();
   }
 
   async close(): Promise<void> {
@@ -75,8 +75,8 @@ export class WorkerPool {
     while (!this.closed && this.spares.length < this.size) this.spares.push(this.spawnSpare());
   }
 
-  private spawnSpare(): Promise<WarmWorker | undefined> {
-    return WarmWorker.spawn().then(
+  private spawnSpare(): Promise<SpareWorker | undefined> {
+    return SpareWorker.spawn().then(
       async (warm) => {
         const preparation = this.preparation;
         if (!this.closed && preparation) await warm.call(() => warm.control.prepare(preparation));

@@ -148,6 +148,7 @@ function probeSocket(socketPath: string): Promise<ProbeResult> {
       socket.destroy();
       resolvePromise(result);
     };
+    // OS time: whether another process answers on a unix socket, which no virtual clock drives.
     const timer = setTimeout(() => finish('live'), LIVENESS_PROBE_TIMEOUT_MS);
     socket.once('connect', () => finish('live'));
     socket.once('error', (error: NodeJS.ErrnoException) => {

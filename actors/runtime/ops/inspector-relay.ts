@@ -18,6 +18,7 @@ export interface InspectorRelay {
 
 /** The relay listens asynchronously and says nothing when it does: wait until its port answers (the inspector's client retries only every 5 s). */
 async function listening(port: number, timeoutMs = 5_000): Promise<void> {
+  // OS time: a real TCP port coming up.
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {

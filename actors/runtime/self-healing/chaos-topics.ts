@@ -12,7 +12,3 @@ export const FLOOD_TOPIC = 'chaos.flood';
  * while a batch of 256 still takes only 64 ms, so the thread keeps acknowledging and answering.
  */
 export const FLOOD_MESSAGE_COST_MS = 0.25;
-
-export function isChaosTopic(topic: string): boolean {
-  return topic === POISON_TOPIC || topic === FLOOD_TOPIC;
-}

@@ -2,7 +2,7 @@
  * Entry of an actor's worker thread. Loaded before the actor is known, so a spare worker can
  * sit warm (runtime modules imported) and take over an actor in a few milliseconds.
  *
- * workerData: { busPort: MessagePort, checks: ProtocolCheckSources }. parentPort carries
+ * workerData: { busPort: MessagePort, checks: ProtocolCheckSources, signals: the thread's shared-memory ThreadSignals }. parentPort carries
  * comlink (control plane). This module loads no schema library: the host sends compiled checks.
  */
 import { parentPort, threadId, workerData, type MessagePort } from 'node:worker_threads';

@@ -79,6 +79,7 @@ export class NodeMetrics {
 
   attach(source: MetricsSource, standings: StandingRegistry = subsystemStandings): void {
     this.source = source;
+    // Wall time, as the incident rows are stamped by the MAPE actors in their worker threads (real time).
     this.startedAt = Date.now();
     const actorValues = (read: (actor: ActorStatus) => number): SnapshotValue[] => (this.source ? [...actorsIn(this.source.tree())].map((actor) => ({ labels: { actor: actor.id }, value: read(actor) })) : []);
     registerSnapshot(this.registry, `${PREFIX}actor_restarts_total`, 'Restarts of each actor by its supervisor.', 'counter', () => actorValues((actor) => actor.restarts));

@@ -34,7 +34,8 @@ export function startSystemdReporting(options: { log: Logger; phase(): NodePhase
     started() {
       notifier.notify({ READY: '1', STATUS: options.summary() });
       if (!notifier.enabled || intervalMs === undefined) return;
-      // Half the interval, as sd_watchdog_enabled(3) advises: one late ping is not a restart.
+      // Half the interval, as sd_watchdog_enabled(3) advises: one late ping is not a restart. OS time:
+      // systemd's watchdog counts real seconds.
       watchdog = setInterval(() => {
         const verdict = watch.check(options.phase(), options.tree(), Date.now());
         if (verdict.ok) notifier.notify({ WATCHDOG: '1', STATUS: options.summary() });
