@@ -23,7 +23,7 @@ import { createLogger, type Logger } from './actor-kit/logger.js';
 import { parseNodeConfig, type NodeConfig, type NodeConfigInput } from './config/node-config.js';
 import type { NodeStatus, TreeNodeStatus, ActorStatus } from './ops/node-status.js';
 import { LatestStates, type LatestStateOf } from './ops/latest-states.js';
-import { checkStandingTopics, standingStates } from './ops/standings.js';
+import { checkStandingTopics, standingPublishers, standingStates } from './ops/standings.js';
 import { NodeOps, type NodeOpsOptions } from './ops/node-ops.js';
 import { nodeTopics } from './bus/node-topics.js';
 import type { SupervisedChild } from './supervision/supervised-child.js';
@@ -152,7 +152,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
   });
 
   checkStandingTopics(topics);
-  const latest = new LatestStates(topics, bus);
+  const latest = new LatestStates(topics, bus, standingPublishers());
   const ops = options.ops ? new NodeOps(options.ops, log) : undefined;
   const onProcessed = composeProcessed(options.onMessageProcessed, ops?.metrics?.onMessageProcessed);
   const inspection = options.inspection ?? ops?.inspection;

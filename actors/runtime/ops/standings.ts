@@ -26,6 +26,11 @@ export function checkStandingTopics(topics: TopicRegistry, standings: StandingRe
   }
 }
 
+/** Who may publish each standing's state: its own actor, and no one else. */
+export function standingPublishers(standings: StandingRegistry = subsystemStandings): Map<string, string> {
+  return new Map(Object.values(standings).map(({ format }) => [format.topic, format.actor]));
+}
+
 /** Each subsystem's latest state under its standing's name, for those that have reported. */
 export function standingStates(latest: LatestStateOf, standings: StandingRegistry = subsystemStandings): StandingStates {
   const states: Record<string, unknown> = {};

@@ -1,7 +1,8 @@
 /**
  * The latest state of a subsystem (a topic declared `latestState`) is kept by the runtime and is
  * what status, /ready and /metrics show, all through node.latestState(); other topics are not
- * kept, and a payload that breaks the topic's schema never reaches it.
+ * kept, a payload that breaks the topic's schema never reaches it, and only the standing's own
+ * actor can set its state.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -54,6 +55,22 @@ describe('latest states', () => {
     expect(metrics).toMatch(/^x0tta6bl4_identity_ready 1$/m);
     expect(metrics).toMatch(/^x0tta6bl4_svid_updates_total 2$/m);
     expect(metrics).toMatch(/^x0tta6bl4_svid_expiry_timestamp_seconds 1900000000$/m);
+  });
+
+  it("keeps a standing's state only from its own actor: another sender cannot make the node ready", async () => {
+    running = await startTestNode({
+      children: [{ kind: 'actor', id: 'identity', module: COUNTER_ACTOR }],
+      ops: { metrics: { listen: '127.0.0.1:0' } },
+    });
+    const { node } = running;
+    await node.publishAs('identity', 'identity.state', waiting);
+    // The programmatic API and any other actor publish too, but are not the identity actor.
+    await node.publish('identity.state', ready);
+    await node.publishAs('mallory', 'identity.state', ready);
+    expect(node.latestState('identity.state')).toEqual(waiting);
+    expect((await get(node.metricsAddress!, '/ready')).status).toBe(503);
+    await node.publishAs('identity', 'identity.state', ready);
+    expect(node.latestState('identity.state')).toEqual(ready);
   });
 
   it('keeps nothing of a topic not declared as a latest state', async () => {
