@@ -7,5 +7,6 @@ import runtime from './001-runtime.js';
 import knowledgeBase from './002-knowledge-base.js';
 import selfHealing from './003-self-healing.js';
 import loadRelativeHog from './004-load-relative-hog.js';
+import unyieldingHog from './005-unyielding-hog.js';
 
-export const migrations: readonly Migration[] = [runtime, knowledgeBase, selfHealing, loadRelativeHog];
+export const migrations: readonly Migration[] = [runtime, knowledgeBase, selfHealing, loadRelativeHog, unyieldingHog];

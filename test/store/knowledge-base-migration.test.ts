@@ -38,15 +38,16 @@ function plan(db: Database, sql: string): string {
 describe('migration 2: knowledge base', () => {
   let db: Database | undefined;
 
-  it('is followed by migrations 3 and 4 and, on a fresh file, every table is STRICT, with its indexes', () => {
+  it('is followed by migrations 3, 4 and 5 and, on a fresh file, every table is STRICT, with its indexes', () => {
     expect(MIGRATIONS[1]).toMatchObject({ version: 2, name: 'knowledge-base' });
     expect(MIGRATIONS[2]).toMatchObject({ version: 3, name: 'self-healing' });
     expect(MIGRATIONS[3]).toMatchObject({ version: 4, name: 'load-relative-hog' });
-    expect(SCHEMA_VERSION).toBe(4);
+    expect(MIGRATIONS[4]).toMatchObject({ version: 5, name: 'unyielding-hog' });
+    expect(SCHEMA_VERSION).toBe(5);
     db = storeFile.open();
-    expect(readSchemaVersion(db)).toBe(4);
-    // Migration 4 moved the seeded hog rule to the load-relative metric.
-    expect(db.prepare("SELECT metric, threshold FROM detector_rules WHERE id = 'busy-thread'").get()).toEqual({ metric: 'actor.cpu_demand', threshold: 0.75 });
+    expect(readSchemaVersion(db)).toBe(5);
+    // Migrations 4 and 5 moved the seeded hog rule to the CPU a thread holds before it yields.
+    expect(db.prepare("SELECT metric, threshold FROM detector_rules WHERE id = 'busy-thread'").get()).toEqual({ metric: 'actor.cpu_burst_ms', threshold: 10 });
     expect(strictTables(db)).toEqual([...KNOWLEDGE_BASE_TABLES, ...SELF_HEALING_TABLES, 'actor_snapshots'].sort());
     expect(indexes(db)).toEqual([
       'actions_incident',
@@ -86,10 +87,22 @@ describe('migration 2: knowledge base', () => {
     v1.close();
 
     db = openStore(file);
-    expect(readSchemaVersion(db)).toBe(4);
+    expect(readSchemaVersion(db)).toBe(5);
     expect(strictTables(db)).toEqual([...KNOWLEDGE_BASE_TABLES, ...SELF_HEALING_TABLES, 'actor_snapshots'].sort());
     expect(createActorSnapshotStore(db).load('monitor')).toEqual({ snapshot: { s: 1 }, runId: 'r', lastSeq: 3, updatedAt: 7 });
-    expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 4 }]);
+    expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 5 }]);
+  });
+
+  it('leaves a hog rule an operator has edited as it is', () => {
+    const file = join(storeFile.dir(), 'store.db');
+    const v4 = new Sqlite(file);
+    expect(applyMigrations(v4, file, MIGRATIONS.slice(0, 4))).toBe(4);
+    v4.prepare("UPDATE detector_rules SET threshold = 0.8 WHERE id = 'busy-thread'").run();
+    v4.close();
+
+    db = openStore(file);
+    expect(readSchemaVersion(db)).toBe(5);
+    expect(db.prepare("SELECT metric, threshold FROM detector_rules WHERE id = 'busy-thread'").get()).toEqual({ metric: 'actor.cpu_demand', threshold: 0.8 });
   });
 
   describe('CHECK constraints', () => {

@@ -17,6 +17,11 @@ export interface SchedStat {
   waitMs: number;
   /** Running or waiting for a core now (state R), as opposed to asleep or blocked. */
   runnable: boolean;
+  /**
+   * Times the thread gave up its core of its own accord (voluntary context switches: it slept,
+   * waited for I/O or a lock, or its event loop went idle), as opposed to being taken off it.
+   */
+  yields: number;
 }
 
 const NS_PER_MS = 1e6;
@@ -37,14 +42,19 @@ export function threadSchedStat(tid: number): SchedStat | undefined {
   if (tid <= 0) return undefined;
   let text: string;
   let stat: string;
+  let status: string;
   try {
     text = readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1');
     stat = readFileSync(`/proc/self/task/${tid}/stat`, 'latin1');
+    status = readFileSync(`/proc/self/task/${tid}/status`, 'latin1');
   } catch {
     return undefined;
   }
   const [run, wait] = text.split(' ').map(Number);
   // The state is the field after the command name, which is in parentheses and may hold spaces.
   const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-  return Number.isFinite(run) && Number.isFinite(wait) ? { runMs: run! / NS_PER_MS, waitMs: wait! / NS_PER_MS, runnable: state === 'R' } : undefined;
+  const yields = Number(/^voluntary_ctxt_switches:\s*(\d+)$/m.exec(status)?.[1]);
+  return Number.isFinite(run) && Number.isFinite(wait) && Number.isFinite(yields)
+    ? { runMs: run! / NS_PER_MS, waitMs: wait! / NS_PER_MS, runnable: state === 'R', yields }
+    : undefined;
 }

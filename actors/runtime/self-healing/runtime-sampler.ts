@@ -221,6 +221,7 @@ export class RuntimeSampler {
       if (sched && baseline.sched) {
         const wanted = sched.runMs - baseline.sched.runMs + (sched.waitMs - baseline.sched.waitMs);
         rates.push({ metric: 'actor.cpu_demand', source: actorId, value: Math.min(1, Math.max(0, wanted) / elapsed) });
+        rates.push({ metric: 'actor.cpu_burst_ms', source: actorId, value: cpuBurstMs(baseline.sched, sched) });
       }
     }
     return [
@@ -245,6 +246,19 @@ function hadTheChance(silent: Silence, now: SchedStat | undefined, at: number): 
   const waitedMs = now.waitMs - silent.sched.waitMs;
   const sleptMs = at - silent.at - ranMs - waitedMs;
   return ranMs >= HANG_CPU_BUDGET_MS || (!now.runnable && sleptMs > waitedMs);
+}
+
+/**
+ * The thread's own CPU time per time it gave its core back of its own accord, over a window: how
+ * long its event loop keeps a core before it next goes idle. What the machine's load changes is
+ * how long the thread waits for a core, not how much of its own work it does before it yields:
+ * a thread that wakes for a message and sleeps again yields after well under a millisecond
+ * however long it queued for the core, while a thread that does not yield (a runaway loop) holds
+ * on for its whole share, bounded below only by the scheduler's fair share of a core. A window
+ * with no yield at all counts as one, so a thread that never yields reads its whole CPU time.
+ */
+function cpuBurstMs(from: SchedStat, to: SchedStat): number {
+  return Math.max(0, to.runMs - from.runMs) / Math.max(1, to.yields - from.yields);
 }
 
 /** Messages processed so far: the thread's own count where it has one, else the acknowledgements. */
