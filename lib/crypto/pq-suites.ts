@@ -12,14 +12,9 @@ import { checkEncapsulationKey } from './mlkem-key-check.js';
 import { x25519, x25519Generate, X25519_KEY_BYTES } from './x25519.js';
 import { XWING_CIPHERTEXT_BYTES, XWING_PUBLIC_KEY_BYTES, xwingDecapsulate, xwingEncapsulate, xwingKeyPair } from './xwing.js';
 
-export const SUITES = { 'x-wing': 1, 'mlkem1024-x25519': 2 } as const;
-export type SuiteName = keyof typeof SUITES;
-export type SuiteId = (typeof SUITES)[SuiteName];
-export const SIGNATURE_ALGORITHMS = { 'ML-DSA-65': 1 } as const;
-export type SignatureId = (typeof SIGNATURE_ALGORITHMS)[keyof typeof SIGNATURE_ALGORITHMS];
+import { SUITES, type SuiteName } from './pq-suite-ids.js';
 
-/** ML-KEM-768 by default; ML-KEM-1024 when configured. */
-export const DEFAULT_SUITES: readonly SuiteName[] = ['x-wing'];
+export { DEFAULT_SUITES, SIGNATURE_ALGORITHMS, SUITES, type SignatureId, type SuiteId, type SuiteName } from './pq-suite-ids.js';
 
 export function suiteName(id: number): SuiteName | undefined {
   return (Object.keys(SUITES) as SuiteName[]).find((name) => SUITES[name] === id);

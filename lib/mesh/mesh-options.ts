@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_MAX_FRAMES_PER_KEY, DEFAULT_REKEY_AFTER_FRAMES, DEFAULT_REKEY_AFTER_MS } from '../crypto/session-channel.js';
-import { DEFAULT_SUITES, SUITES, type SuiteName } from '../crypto/pq-suites.js';
+import { DEFAULT_SUITES, SUITES, type SuiteName } from '../crypto/pq-suite-ids.js';
 import { parseHostPort } from '../net/host-port.js';
 import { refineWith } from '../schema/refine-with.js';
 import { parseSpiffeId, parseTrustDomain, validatePath } from '../spiffe/spiffe-id.js';
