@@ -154,7 +154,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
   checkStandingTopics(topics);
   const latest = new LatestStates(topics, bus, standingPublishers());
   const ops = options.ops ? new NodeOps(options.ops, log) : undefined;
-  const onProcessed = composeProcessed(options.onMessageProcessed, ops?.metrics?.onMessageProcessed);
+  const onProcessed = composeProcessed(options.onMessageProcessed, ops?.onMessageProcessed);
   const inspection = options.inspection ?? ops?.inspection;
 
   function hostFor(kind: HostKind): Host {

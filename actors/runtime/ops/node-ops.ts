@@ -13,7 +13,7 @@ import type { Logger } from '../actor-kit/logger.js';
 import { controlMethods, type ControlledNode } from './control-methods.js';
 import { startControlServer, type ControlServer } from './control-server.js';
 import { startInspectorRelay, type InspectorRelay } from './inspector-relay.js';
-import { NodeMetrics, type MetricsSource } from './metrics/node-metrics.js';
+import type { MetricsSource, NodeMetrics } from './metrics/node-metrics.js';
 import { startOpsHttpServer, type OpsHttpServer } from './metrics/ops-http-server.js';
 import { standingSummaries, standingVerdicts } from './standings.js';
 import type { SystemdReporting } from './systemd/systemd-reporting.js';
@@ -39,8 +39,13 @@ export interface OperatedNode extends MetricsSource, ControlledNode {
 }
 
 export class NodeOps {
-  /** Collects the message latencies and serves the registry; undefined without `metrics`. */
-  readonly metrics: NodeMetrics | undefined;
+  /** Collects the message latencies and serves the registry; loaded at open, and only with `metrics`. */
+  private metrics: NodeMetrics | undefined;
+  /**
+   * Handed to createNode as its message-processed hook when metrics are asked for: forwards each
+   * latency to the registry once it is loaded (at open, before any actor starts).
+   */
+  readonly onMessageProcessed: ((actorId: string, latencyMs: number) => void) | undefined;
   private phase: NodePhase = 'starting';
   private node: OperatedNode | undefined;
   private control: ControlServer | undefined;
@@ -52,7 +57,7 @@ export class NodeOps {
     private readonly options: NodeOpsOptions,
     private readonly log: Logger,
   ) {
-    this.metrics = options.metrics ? new NodeMetrics() : undefined;
+    this.onMessageProcessed = options.metrics ? (actorId, latencyMs) => this.metrics?.onMessageProcessed(actorId, latencyMs) : undefined;
   }
 
   /** Whether (and which) actors' machines are inspected, for createNode's inspection option. */
@@ -69,7 +74,6 @@ export class NodeOps {
 
   attach(node: OperatedNode): void {
     this.node = node;
-    this.metrics?.attach(node);
   }
 
   /** Opens what was asked for; a control socket that cannot be opened fails the start, a metrics port that cannot be bound only logs. */
@@ -85,7 +89,13 @@ export class NodeOps {
           onError: (error) => this.log.warn({ err: error }, 'control socket error'),
         });
       }
-      if (metrics && this.metrics) await this.openHttp(metrics.listen, this.metrics);
+      if (metrics) {
+        // Loaded when asked for: prom-client and the registry cost every node memory otherwise.
+        const { NodeMetrics } = await import('./metrics/node-metrics.js');
+        this.metrics = new NodeMetrics();
+        this.metrics.attach(node);
+        await this.openHttp(metrics.listen, this.metrics);
+      }
       if (inspector) this.inspector = await startInspectorRelay(inspector.port, this.log);
       if (systemd) {
         // Loaded when asked for: its datagram socket is a native addon, which worker threads that
