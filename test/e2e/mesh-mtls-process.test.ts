@@ -17,7 +17,7 @@ import { callControl } from '../../cli/control-client.js';
 import { encodeFrame, LINK_ID_BYTES, LINK_PROTOCOL_VERSION, RecordReader, type LinkFrame } from '../../actors/peer-link/frame-codec.js';
 import { parseHostPort } from '../../lib/net/host-port.js';
 import { nodeStatusSchema, type MeshStatus, type NodeStatus } from '../../actors/runtime/ops/node-status.js';
-import { actorsOf } from '../../actors/runtime/ops/tree-health.js';
+import { findActorIn } from '../../actors/runtime/supervision/tree-walk.js';
 import { CLI_MAIN, reapAll, startProcess, TEST_NODE_MAIN, type NodeProcess } from '../helpers/node-process.js';
 import { untilValue } from '../helpers/wait.js';
 
@@ -90,7 +90,7 @@ async function mesh(dir: string): Promise<MeshStatus | undefined> {
 
 /** An actor's restarts and state, as the node's supervision tree shows them. */
 async function actorStatus(dir: string, actorId: string) {
-  const actor = actorsOf((await nodeStatus(dir)).tree).find((candidate) => candidate.id === actorId);
+  const actor = findActorIn((await nodeStatus(dir)).tree, actorId);
   if (!actor) throw new Error(`no actor '${actorId}' in the tree`);
   return actor;
 }

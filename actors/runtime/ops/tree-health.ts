@@ -19,13 +19,9 @@ export type { Verdict };
 
 export type NodePhase = 'starting' | 'running' | 'stopping';
 
-export function actorsOf(tree: TreeNodeStatus): ActorStatus[] {
-  return [...actorsIn(tree)];
-}
-
 export function readiness(phase: NodePhase, tree: TreeNodeStatus | undefined, standings: readonly StandingVerdict[]): Verdict {
   if (phase !== 'running' || !tree) return { ok: false, reason: `the node is ${phase}` };
-  const actors = actorsOf(tree);
+  const actors: ActorStatus[] = [...actorsIn(tree)];
   const down = actors.filter((actor) => actor.state !== 'running');
   if (down.length > 0) return { ok: false, reason: `not running: ${down.map((actor) => `${actor.id} (${actor.state})`).join(', ')}` };
   const running = new Set(actors.map((actor) => actor.id));
@@ -38,7 +34,7 @@ export function readiness(phase: NodePhase, tree: TreeNodeStatus | undefined, st
 /** The summary systemd shows in `systemctl status` (STATUS=): actors running, then each reported standing's phrase. */
 export function statusLine(phase: NodePhase, tree: TreeNodeStatus | undefined, standings: readonly string[]): string {
   if (phase !== 'running' || !tree) return phase;
-  const actors = actorsOf(tree);
+  const actors: ActorStatus[] = [...actorsIn(tree)];
   const running = actors.filter((actor) => actor.state === 'running').length;
   return [`${running}/${actors.length} actors running`, ...standings].join(', ');
 }
@@ -51,7 +47,7 @@ export class TreeWatch {
 
   check(phase: NodePhase, tree: TreeNodeStatus, now: number): Verdict {
     if (phase !== 'running') return { ok: phase === 'starting', reason: `the node is ${phase}` };
-    const actors = actorsOf(tree);
+    const actors: ActorStatus[] = [...actorsIn(tree)];
     const stuck: string[] = [];
     for (const actor of actors) {
       if (actor.state === 'running' || actor.state === 'stopped') {
