@@ -60,7 +60,8 @@ describe('self-healing across node processes', () => {
       20_000,
       'the incident to be executing',
     );
-    expect(open).toMatchObject({ causeKind: 'mailbox-flood', target: 'workload', injected: { kind: 'mailbox-flood' } });
+    // On failure, every incident the node recorded: a wrong diagnosis shows which rule took the flood.
+    expect(open, JSON.stringify(await incidents())).toMatchObject({ causeKind: 'mailbox-flood', target: 'workload', injected: { kind: 'mailbox-flood' } });
     const status = await cli('status');
     expect(status.output).toMatch(/self-healing: executing, 1 open/);
     expect(status.output).toContain(`incident #${open.id} executing: mailbox-flood on workload`);
