@@ -20,7 +20,9 @@ export const peerLinkStatusFormat: StatusFormat<MeshLinksMessage> = {
           : `mesh: ${mesh.listening ? `listening on ${printable(mesh.listening)}` : 'not listening'}, ${mesh.links.length} link${mesh.links.length === 1 ? '' : 's'}`;
     const refused = mesh.refused > 0 ? `, ${mesh.refused} refused (last: ${printable(mesh.lastRefusal ?? '?')})` : '';
     const unroutable = mesh.unroutable > 0 ? `, ${mesh.unroutable} unroutable` : '';
-    const lines = [head + refused + unroutable];
+    const rejected = mesh.rejectedPayloads['not-json'] + mesh.rejectedPayloads['too-deep'];
+    const refusedPayloads = rejected > 0 ? `, ${rejected} peer payloads REFUSED (${mesh.rejectedPayloads['too-deep']} too deep, ${mesh.rejectedPayloads['not-json']} not JSON)` : '';
+    const lines = [head + refused + unroutable + refusedPayloads];
     for (const link of mesh.links) {
       const where = link.address ? ` at ${printable(link.address)}` : '';
       const traffic = `${link.sent} sent, ${link.delivered} received, ${link.pending} unacknowledged`;

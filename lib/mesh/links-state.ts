@@ -5,6 +5,7 @@
  * them, and the types below are derived from them.
  */
 import { z } from 'zod';
+import type { RemotePayloadRejection } from './remote-payload.js';
 
 const count = z.int().min(0);
 const epochMs = z.number().int().nonnegative();
@@ -64,6 +65,8 @@ const meshLinksShape = {
   pq: postQuantumCountersSchema,
   /** Messages for a peer no link leads to. */
   unroutable: count,
+  /** Peer messages dropped because their payload's structure was refused (remote-payload.ts), by reason. */
+  rejectedPayloads: z.strictObject({ 'not-json': count, 'too-deep': count }) satisfies z.ZodType<Record<RemotePayloadRejection, number>>,
 };
 
 /** The transport's state, as it reports it to the peer-link machine. */

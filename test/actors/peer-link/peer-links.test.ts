@@ -64,7 +64,7 @@ function harness(options: Partial<PeerLinksOptions>): Harness {
     peers: [],
     authorize: [{ pathPrefix: '/node' }],
     onLog: (level, message, fields) => logs.push(`${new Date().toISOString()} ${level} ${message} ${JSON.stringify(fields)}`),
-    onMessage: (from, _topic, payload) => received.push({ from, n: (JSON.parse(payload.toString()) as { n: number }).n }),
+    onMessage: (from, _topic, payload) => received.push({ from, n: (payload as { n: number }).n }),
     onState: () => undefined,
     timing: { reconnectMinMs: 20, reconnectMaxMs: 200, reportEveryMs: 10 },
     ...options,
