@@ -99,6 +99,11 @@ export class PeerLinks {
         this.statistics.handshakeFailures++;
         this.report();
       },
+      onShed: (reason) => {
+        this.statistics.shed[reason]++;
+        this.report();
+      },
+      onListenerError: (error) => this.log('warn', 'the peer-link listener failed to accept a connection', { error: `${error.name}: ${error.message}` }),
     };
     this.transport = (options.transport ?? ((handlers) => new TlsTransport(handlers)))(events);
     for (const endpoint of options.peers) this.newLink(randomBytes(LINK_ID_BYTES), 'dialer', endpoint.spiffeId, endpoint);

@@ -6,7 +6,6 @@
  * node process is attacked over a real mTLS link by a peer its policy admits, and must refuse each
  * payload, count it, keep the attacker's link and serve a legitimate peer afterwards.
  */
-import { webcrypto } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,16 +13,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PeerLinks } from '../../actors/peer-link/peer-links.js';
 import { parseHostPort } from '../../lib/net/host-port.js';
 import { initEmbeddedCa } from '../../lib/spiffe/embedded-ca-files.js';
-import { parseSpiffeId } from '../../lib/spiffe/spiffe-id.js';
-import { issueX509Svid, type TrustDomainCa } from '../../lib/spiffe/svid-issuer.js';
+import type { TrustDomainCa } from '../../lib/spiffe/svid-issuer.js';
 import { actorStatus, meshOf, probeOf, startMeshListener } from '../helpers/mesh-node.js';
+import { nodeCredentials } from '../helpers/node-credentials.js';
 import { reapAll } from '../helpers/node-process.js';
 import { untilValue } from '../helpers/wait.js';
 
 const B = 'spiffe://mesh.test/node/b';
 const ATTACKER = 'spiffe://mesh.test/node/mallory';
 const LEGITIMATE = 'spiffe://mesh.test/node/a';
-const HOUR = 3_600_000;
 
 const dirs: string[] = [];
 const peers: PeerLinks[] = [];
@@ -42,16 +40,7 @@ async function peerOf(ca: TrustDomainCa, spiffeId: string, address: string): Pro
     onState: () => undefined,
   });
   peers.push(links);
-  const notAfter = new Date(Math.floor((Date.now() + HOUR) / 1000) * 1000);
-  const svid = await issueX509Svid(ca, parseSpiffeId(spiffeId), { notBefore: new Date(Date.now() - 60_000), notAfter });
-  await links.updateCredentials({
-    chain: [svid.certificate],
-    privateKey: new Uint8Array(await webcrypto.subtle.exportKey('pkcs8', svid.keys.privateKey)),
-    bundles: new Map([['mesh.test', [ca.certificate]]]),
-    spiffeId,
-    trustDomain: 'mesh.test',
-    expiresAt: notAfter.getTime(),
-  });
+  await links.updateCredentials(await nodeCredentials(ca, spiffeId));
   await untilValue(`${spiffeId}'s link up`, async () => (links.state().links[0]?.status === 'up' ? true : undefined));
   return links;
 }
