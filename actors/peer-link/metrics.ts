@@ -19,6 +19,12 @@ export const peerLinkMetrics: readonly StandingMetric<MeshLinksMessage>[] = [
     type: 'counter',
     read: (mesh) => Object.entries(mesh.rejectedPayloads).map(([reason, value]) => ({ labels: { reason }, value })),
   },
+  {
+    name: 'x0tta6bl4_mesh_connections_shed_total',
+    help: 'Incoming connections the peer-link listener closed before any TLS work, by cap (per-address, listener-full).',
+    type: 'counter',
+    read: (mesh) => Object.entries(mesh.shed).map(([reason, value]) => ({ labels: { reason }, value })),
+  },
   { name: 'x0tta6bl4_pq_handshakes_total', help: 'Completed post-quantum session handshakes.', type: 'counter', read: (mesh) => [{ value: mesh.pq.handshakes }] },
   { name: 'x0tta6bl4_pq_rekeys_total', help: 'Post-quantum session rekeys (fresh hybrid exchanges).', type: 'counter', read: (mesh) => [{ value: mesh.pq.rekeys }] },
   {

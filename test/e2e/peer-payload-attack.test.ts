@@ -16,7 +16,7 @@ import { initEmbeddedCa } from '../../lib/spiffe/embedded-ca-files.js';
 import type { TrustDomainCa } from '../../lib/spiffe/svid-issuer.js';
 import { actorStatus, meshOf, probeOf, startMeshListener } from '../helpers/mesh-node.js';
 import { nodeCredentials } from '../helpers/node-credentials.js';
-import { reapAll } from '../helpers/node-process.js';
+import { CLI_MAIN, reapAll, startProcess } from '../helpers/node-process.js';
 import { untilValue } from '../helpers/wait.js';
 
 const B = 'spiffe://mesh.test/node/b';
@@ -79,6 +79,9 @@ describe('a peer that sends payloads built to stop the node', () => {
     expect(arrived.received).toEqual(Array.from({ length: 50 }, (_, index) => index + 1));
     expect(arrived.senders).toEqual([LEGITIMATE]);
     expect((await actorStatus(dir, 'peer-link')).restarts).toBe(0);
+    const text = startProcess([CLI_MAIN, 'status', '--data-dir', dir]);
+    expect(await text.exited).toBe(0);
+    expect(text.output()).toContain('12 peer payloads REFUSED (11 too deep, 1 not JSON)');
     expect(b.node.child.exitCode).toBeNull();
   }, 90_000);
 });
