@@ -69,8 +69,6 @@ export async function runNode(options: RunNodeOptions): Promise<void> {
       }
       detachSignals();
       process.exitCode = code;
-      // The inspector relay's browser connections cannot be closed (actors/runtime/ops/inspector-relay.ts).
-      if (config.inspect.enabled) setImmediate(() => process.exit(code));
       setTimeout(() => {
         log.error({ lingerLimitMs: LINGER_LIMIT_MS }, 'open handles kept the process alive after shutdown');
         process.exit(EXIT_FATAL);

@@ -1,7 +1,7 @@
 /**
- * `run --inspect`: a WebSocket client of the inspector relay (as Stately's inspector page is)
- * receives the inspection events of machines running in worker threads, and only those of the
- * actors the configuration names.
+ * `run --inspect`: a WebSocket client of the inspector relay (as the relay's page in a browser is,
+ * with the token from the URL the node logs and the page's Origin) receives the inspection events
+ * of machines running in worker threads, and only those of the actors the configuration names.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -45,8 +45,10 @@ describe('XState inspector', () => {
       JSON.stringify({ dataDir: dir, actors: [{ id: 'a' }], mape: {}, config: { inspect: { enabled: true, port, actors: ['monitor'] } } }),
     ]);
     await node.waitForOutput('"msg":"ready"');
+    const url = new URL(/"url":"(http:\/\/localhost:\d+\/\?token=[\w-]+)"/.exec(node.output())![1]!);
+    expect(url.port).toBe(String(port));
     const events: InspectionEvent[] = [];
-    const client = new WebSocket(`ws://127.0.0.1:${port}`);
+    const client = new WebSocket(`ws://127.0.0.1:${port}/${url.search}`, { origin: `http://localhost:${port}` });
     sockets.push(client);
     client.on('message', (data: Buffer) => events.push(JSON.parse(data.toString()) as InspectionEvent));
     await new Promise((resolve, reject) => {
