@@ -40,10 +40,9 @@ const FULL: Counts = { validations: 5_000, handshakes: 500, rotations: 200 };
 const QUICK: Counts = { validations: 500, handshakes: 50, rotations: 20 };
 /**
  * Rotation: one rotation of each side first, not measured (the first re-authentications pay for
- * code not yet compiled); a message every 2 ms (the gap's resolution, see rotation-analysis.ts)
- * is 500 a second, steady for a small share of two cores; 50 deliveries (100 ms) of steady
- * traffic after each rotation's first new-session message, so the old connection is closed and
- * the delivery baseline has samples between rotations.
+ * code not yet compiled); a message every 2 ms (the gap's resolution, see rotation-analysis.ts),
+ * 500 a second; 50 more deliveries (about 100 ms) after each rotation's first new-session message,
+ * so rotations never overlap and the delivery baseline has samples between them.
  */
 const ROTATION: Omit<RotationBenchOptions, 'rotations'> = { warmup: 2, intervalMs: 2, steadyMessages: 50, onProgress: progress };
 /** Issue 4: a rotation re-authenticates links "without dropping traffic". */
@@ -165,7 +164,7 @@ async function rotation(rotations: number, sink: FigureSink): Promise<void> {
     config: {
       ...config,
       measured:
-        "new SVID pushed on the Workload API stream → delivery at the peer's probe of the first message the dialer's probe published after the dialer bound the link to the connection the new SVID authenticated (its expiry, in the peer link's log, names the SVID); at most one send interval later than the first frame on the new TLS session",
+        "new SVID pushed on the Workload API stream → delivery at the peer's probe of the first message the dialer's probe published after the dialer bound the link to the connection the new SVID authenticated (its expiry, in the peer link's log, names the SVID); later than the first frame on the new TLS session by at most one send interval and the log's millisecond",
     },
     by_side: {
       dialer: summaryOf(analysis.gapsBySide.dialer),
