@@ -42,6 +42,7 @@ import { deadLetter } from './self-healing/remediation-commands.js';
 import { DATABASE_FILE_NAME } from './config/data-files.js';
 import { createDeadLetterStore, type DeadLetterStore } from '../../store/dead-letters.js';
 import { createInjectedFaultStore } from '../../store/injected-faults.js';
+import { ensureDirectory } from '../../lib/files/private-files.js';
 import { readMapeStatus, readIncidentReport, type IncidentReport } from '../../store/mape-status.js';
 import type { CauseKind } from '../../lib/mape/causes.js';
 
@@ -263,6 +264,9 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
       if (state !== 'new') throw new NodeNotRunningError(`start (node is ${state})`);
       state = 'starting';
       try {
+        // The data directory holds the store, the control socket and the embedded CA: one that others
+        // can write (or a symlink, or another user's) could have them swapped under the node.
+        ensureDirectory(dataDir, { private: false });
         await ops?.open();
         db = openStore(databasePath);
         deadLetters = createDeadLetterStore(db);
