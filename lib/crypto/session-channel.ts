@@ -129,12 +129,11 @@ export class SessionChannel {
     const cipher = createCipheriv('aes-256-gcm', this.sendKeys.send, nonceInto(this.sealNonce, counter));
     cipher.setAAD(frame.subarray(0, FRAME_HEADER_BYTES));
     const ciphertext = cipher.update(payload);
-    // GCM's final() yields no bytes; it completes the tag.
+    // GCM is a stream mode: update() gives every byte and final() none; it completes the tag.
     const final = cipher.final();
-    // The frame's memory is not zeroed: a cipher that ever gave fewer bytes would send stale memory.
-    if (ciphertext.length + final.length !== ciphertextBytes) throw new RangeError(`AES-256-GCM gave ${ciphertext.length + final.length} bytes for ${ciphertextBytes}`);
+    // The frame's memory is not zeroed: a cipher that ever gave other lengths would send stale memory.
+    if (ciphertext.length !== ciphertextBytes || final.length !== 0) throw new RangeError(`AES-256-GCM gave ${ciphertext.length} + ${final.length} bytes for ${ciphertextBytes}`);
     frame.set(ciphertext, FRAME_HEADER_BYTES);
-    if (final.length > 0) frame.set(final, FRAME_HEADER_BYTES + ciphertext.length);
     frame.set(cipher.getAuthTag(), FRAME_HEADER_BYTES + ciphertextBytes);
     return frame;
   }
