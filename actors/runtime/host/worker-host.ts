@@ -17,6 +17,7 @@ import type { FaultKind, PrepareWorker } from './worker/worker-control.js';
 import { health, startResult, stopResult, workerToHost } from './thread-protocol-validation.js';
 import { describeExit, SpareWorker } from './spare-worker.js';
 import { WorkerPool } from './worker-pool.js';
+import { packDelivery } from './delivery-columns.js';
 import { realClock } from '../contracts/clock.js';
 import { raceTimeout } from '../../../lib/timing/race-timeout.js';
 import { threadSchedStat, type SchedStat } from './thread-schedstat.js';
@@ -132,7 +133,7 @@ class WorkerIncarnation implements ActorIncarnation {
   }
 
   deliver(batch: Envelope[]): void {
-    this.post({ kind: 'deliver', batch });
+    this.post(packDelivery(batch));
   }
 
   setPaused(paused: boolean): void {

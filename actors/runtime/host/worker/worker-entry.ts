@@ -26,6 +26,7 @@ import { ThreadFaults } from './thread-faults.js';
 import { ThreadSignals } from '../thread-signals.js';
 import { ownOsThreadId } from '../thread-schedstat.js';
 import { timedSnapshotPort, type TimedSnapshotPort } from './timed-snapshot-port.js';
+import { unpackDelivery, type DeliverColumns } from '../delivery-columns.js';
 
 if (!parentPort) throw new Error('worker-entry must run in a worker thread');
 const {
@@ -77,12 +78,17 @@ function handleBusMessage(data: unknown): void {
         heldWhilePaused.push(message);
         return;
       }
-      deliver(message.batch);
+      deliver(message);
       return;
   }
 }
 
-function deliver(batch: Extract<HostToWorker, { kind: 'deliver' }>['batch']): void {
+function deliver(columns: DeliverColumns): void {
+  const batch = unpackDelivery(columns);
+  if (typeof batch === 'string') {
+    post({ kind: 'failed', error: serializeError(new ProtocolViolationError('host', batch)) });
+    return;
+  }
   const gathered: { out: Outbound[]; ack?: number } = { out: [] };
   gathering = gathered;
   try {
