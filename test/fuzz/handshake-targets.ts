@@ -92,12 +92,12 @@ export async function handshakeTargets(options: HandshakeTargetOptions = {}): Pr
   const responderState = (): ResponderState => ({ ...answered.state, transcript: new Transcript(p.exporter).add(hello).add(answered.accept) });
   const peerOfB = peerView(p.b);
 
-  const checkHello = (hello: Hello): void => {
-    mustHold(hello.suites.length >= 1 && hello.suites.length <= MAX_OFFERED && new Set(hello.suites).size === hello.suites.length, `hello offers suites ${hello.suites.join(',')}`);
-    mustHold(hello.signatures.length >= 1 && hello.signatures.length <= MAX_OFFERED && new Set(hello.signatures).size === hello.signatures.length, `hello offers signatures ${hello.signatures.join(',')}`);
-    hello.suites.forEach((id, index) => {
+  const checkHello = (offer: Hello): void => {
+    mustHold(offer.suites.length >= 1 && offer.suites.length <= MAX_OFFERED && new Set(offer.suites).size === offer.suites.length, `hello offers suites ${offer.suites.join(',')}`);
+    mustHold(offer.signatures.length >= 1 && offer.signatures.length <= MAX_OFFERED && new Set(offer.signatures).size === offer.signatures.length, `hello offers signatures ${offer.signatures.join(',')}`);
+    offer.suites.forEach((id, index) => {
       const name = suiteName(id);
-      const length = hello.keyShares[index]!.length;
+      const length = offer.keyShares[index]!.length;
       mustHold(name ? length === SUITE_SIZES[name].publicKey : length >= 1 && length <= MAX_KEY_SHARE_BYTES, `a key share of ${length} bytes for suite ${id}`);
     });
   };
