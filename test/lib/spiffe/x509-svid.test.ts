@@ -116,6 +116,15 @@ describe('verifyX509Svid refuses, one rule each', () => {
     expect(() => parseCertificates(new Uint8Array([0x30, 0x82, 0xff]), 'chain')).toThrow(CertificateParseError);
   });
 
+  it('a certificate whose extension does not decode, as a parse error (the library decodes extensions lazily)', async () => {
+    const der = Buffer.from(new Uint8Array((await leafWith(ca)).rawData));
+    // The subject alternative name's GeneralNames SEQUENCE (after its OID and the OCTET STRING header) made a SET.
+    const san = der.indexOf(Buffer.from([0x06, 0x03, 0x55, 0x1d, 0x11])) + 5;
+    expect(der[san + 2]).toBe(0x30);
+    der[san + 2] = 0x31;
+    expect(() => parseCertificates(der, 'chain')).toThrow(CertificateParseError);
+  });
+
   it('reads PEM with several blocks and concatenated DER alike', async () => {
     const leaf = await leafWith(ca);
     const both = new Uint8Array([...new Uint8Array(leaf.rawData), ...new Uint8Array(ca.certificate.rawData)]);

@@ -162,8 +162,13 @@ describe('startControlServer', () => {
     const [, , unknownKey] = (await client.responses(3)) as { error: { name: string } }[];
     expect(unknownKey?.error.name).toBe('ProtocolViolationError');
 
+    // An integer id the response schema cannot carry (past 2^53) is answered under null, so the client can read the answer.
+    client.send('{"id":9007199254740992}\n');
+    const [, , , unsafeId] = (await client.responses(4)) as { id: unknown; error: { name: string } }[];
+    expect(unsafeId).toMatchObject({ id: null, error: { name: 'ProtocolViolationError' } });
+
     client.send('{"id":4,"method":"status"}\n');
-    const [, , , ok] = await client.responses(4);
+    const [, , , , ok] = await client.responses(5);
     expect(ok).toEqual({ id: 4, result: { method: 'status' } });
   });
 
