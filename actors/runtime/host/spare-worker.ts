@@ -7,7 +7,7 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { WorkerExitedError } from '../errors.js';
-import type { WorkerControl } from './worker/worker-control.js';
+import type { PrepareWorker, WorkerControl } from './worker/worker-control.js';
 import { protocolCheckSources } from './thread-protocol-validation.js';
 import { ThreadSignals } from './thread-signals.js';
 
@@ -57,9 +57,15 @@ export class SpareWorker {
     this.control = Comlink.wrap<WorkerControl>(nodeEndpoint(this.worker));
   }
 
-  /** Spawns a worker and waits until its runtime is loaded. */
-  static async spawn(): Promise<SpareWorker> {
+  /**
+   * Spawns a worker and waits until its runtime is loaded. What it is to prepare is sent at once,
+   * queued until the thread listens: the thread starts on it even while this one is busy (the
+   * CLI's self-test runs synchronously) and answers hello without waiting for it. A preparation
+   * that fails is met again, with its own error, by the start that needs it.
+   */
+  static async spawn(preparation?: PrepareWorker): Promise<SpareWorker> {
     const warm = new SpareWorker();
+    if (preparation) warm.call(() => warm.control.prepare(preparation)).catch(() => undefined);
     await warm.call(() => warm.control.hello());
     return warm;
   }

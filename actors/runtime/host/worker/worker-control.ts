@@ -23,9 +23,12 @@ export const startActorSchema = Type.Object({
 export type StartActor = Static<typeof startActorSchema>;
 
 export const prepareSchema = Type.Object({
-  databasePath: Type.String({ minLength: 1 }),
-  /** Actor modules this node runs: importing them ahead makes a later start cheaper. */
-  modules: Type.Array(Type.String({ minLength: 1 })),
+  /** The store to open ahead (none: the start opens it, once the node has created and migrated it). */
+  databasePath: Type.Optional(Type.String({ minLength: 1 })),
+  /** The module of the actor this thread is readied for (none for a spare, which cannot know whom it will serve). */
+  module: Type.Optional(Type.String({ minLength: 1 })),
+  /** Run the state-machine library once (a spare's next start is a restart, timed); an actor's own start warms it anyway. */
+  warmUp: Type.Boolean(),
 });
 export type PrepareWorker = Static<typeof prepareSchema>;
 
@@ -61,8 +64,9 @@ export interface WorkerControl {
   /** Answers once the thread has loaded the runtime: used to keep spare workers warm. */
   hello(): Promise<'ready'>;
   /**
-   * Readies a spare for whichever actor it will serve: opens the store, imports the node's actor
-   * modules and runs the state-machine library once, so a restart pays none of it.
+   * Readies the thread for its next start: opens the store, imports the actor's module when the
+   * thread is meant for one actor, and runs the state-machine library once when asked, so the
+   * start pays none of it. A start sent meanwhile is answered after what it needs is loaded.
    */
   prepare(init: PrepareWorker): Promise<void>;
   start(init: StartActor): Promise<StartResult>;

@@ -20,7 +20,6 @@ import { warmUpStateMachines } from './machine-warm-up.js';
 import type { Database } from 'better-sqlite3';
 import { openStore } from '../../../../store/open-store.js';
 import { createActorSnapshotStore } from '../../../../store/actor-snapshots.js';
-import { inspectionForwarder } from './inspection-forwarder.js';
 import { threadCpuMs } from './thread-usage.js';
 import { ThreadFaults } from './thread-faults.js';
 import { ThreadSignals } from '../thread-signals.js';
@@ -106,10 +105,11 @@ const control: WorkerControl = {
 
   async prepare(init: PrepareWorker) {
     if (!checks.prepare(init)) throw new ProtocolViolationError('host (prepare)', describeRejected(init));
-    prepared = { path: init.databasePath, db: openStore(init.databasePath) };
+    // Synchronously, before any start queued behind this call runs: that start takes this connection.
+    if (init.databasePath !== undefined) prepared ??= { path: init.databasePath, db: openStore(init.databasePath) };
     // A module that fails to load is reported by the start that needs it, with its own error.
-    await Promise.allSettled(init.modules.map((module) => import(module)));
-    warmUpStateMachines();
+    if (init.module !== undefined) await import(init.module).catch(() => undefined);
+    if (init.warmUp) warmUpStateMachines();
   },
 
   async start(init: StartActor): Promise<StartResult> {
@@ -134,7 +134,7 @@ const control: WorkerControl = {
         })
       : undefined;
     // Inspection is off by default: the inspector library loads only in threads that forward events.
-    const inspect = init.inspect ? await inspectionForwarder((event) => post({ kind: 'inspect', event })) : undefined;
+    const inspect = init.inspect ? await (await import('./inspection-forwarder.js')).inspectionForwarder((event) => post({ kind: 'inspect', event })) : undefined;
     runner = new ActorRunner(
       {
         definition,
