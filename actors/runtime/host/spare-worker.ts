@@ -1,12 +1,11 @@
 /**
  * A worker thread with the runtime loaded and no actor yet, plus the plumbing every worker
- * needs: the comlink control proxy, the bus port, and exit tracking so no call to a dead
- * worker stays pending.
+ * needs: its control calls, the bus port, and exit tracking so no call to a dead worker stays
+ * pending.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import * as Comlink from 'comlink';
-import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { WorkerExitedError } from '../errors.js';
+import { ThreadControlClient } from './thread-control-client.js';
 import type { PrepareWorker, WorkerControl } from './worker/worker-control.js';
 import { protocolCheckSources } from './thread-protocol-validation.js';
 import { ThreadSignals } from './thread-signals.js';
@@ -22,7 +21,7 @@ export interface WorkerExit {
 export class SpareWorker {
   readonly worker: Worker;
   readonly busPort: MessagePort;
-  readonly control: Comlink.Remote<WorkerControl>;
+  readonly control: WorkerControl;
   readonly exited: Promise<WorkerExit>;
   /** What the thread publishes in shared memory (progress, a store write under way). */
   readonly signals = new ThreadSignals();
@@ -51,10 +50,12 @@ export class SpareWorker {
         // only after everything the thread said.
         this.drainBus();
         this.busPort.close();
+        client.failPending(new WorkerExitedError(this.label, describeExit(this.exitInfo)));
         resolve(this.exitInfo);
       });
     });
-    this.control = Comlink.wrap<WorkerControl>(nodeEndpoint(this.worker));
+    const client = new ThreadControlClient(this.worker, () => this.label);
+    this.control = client.control;
   }
 
   /**

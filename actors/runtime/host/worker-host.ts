@@ -1,7 +1,8 @@
 /**
  * The worker host: each actor incarnation in its own worker thread. Bus traffic goes over a
- * raw MessagePort in batches; control calls over comlink. A crash is an uncaught error, a
- * thread exit, a machine failure, or a missed liveness deadline (the thread is terminated).
+ * raw MessagePort in batches; control calls over the parentPort (thread-control-client.ts). A
+ * crash is an uncaught error, a thread exit, a machine failure, or a missed liveness deadline
+ * (the thread is terminated).
  *
  * Its times are the OS's, not the node's Clock (as are the ops edges' socket and watchdog timers
  * and the sampler's CPU windows): pings, liveness deadlines, the start deadline and the
@@ -90,6 +91,7 @@ export function createWorkerHost(init: WorkerHostInit): Host {
         await incarnation.abort();
         throw error;
       }
+      pool.started(warm, spec.module);
       return incarnation;
     },
     async close() {

@@ -7,10 +7,12 @@
  *   thread loaded, or loading, instead of spawning one after its elder siblings have started.
  *   They leave the store to the start: they may be spawned before the node has created it.
  * - Spares, for restarts: the runtime loaded, the store open, the state-machine library warmed up,
- *   and no actor module. A spare cannot know whom it will serve, and a module imported into every
- *   spare costs every spare its memory (and a module stuck at its top level would stall every
- *   spare, whichever actor it then served). The start imports the actor's module. Spares are
- *   spawned once the prepared threads are taken, so that they do not slow the tree's start.
+ *   and no actor module until an actor has been restarted: from then on, that actor's module (see
+ *   `started`). A spare cannot know whom it will serve, and every actor module imported into every
+ *   spare would cost every spare their memory (and a module stuck at its top level would stall
+ *   every spare, whichever actor it then served). The start imports the actor's module when the
+ *   spare has not. Spares are spawned once the prepared threads are taken, so that they do not
+ *   slow the tree's start.
  *
  * One small pool of spares serves every actor: a spare per actor would double the node's thread
  * count and memory for no faster restart. Threads whose actors stopped cleanly come back as spares
@@ -37,6 +39,10 @@ export class WorkerPool {
   private readonly spares: Ready[] = [];
   /** Threads prepared for launches to come, by actor module, in launch order. */
   private readonly prepared = new Map<string, Ready[]>();
+  /** Threads handed out for a launch they were not prepared for (a restart), until its start succeeds. */
+  private readonly restartThreads = new WeakSet<SpareWorker>();
+  /** The module of the last actor restarted on such a thread: what spares import ahead. */
+  private restartModule: string | undefined;
   private closed = false;
   private trimTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -84,9 +90,26 @@ export class WorkerPool {
    * for it if its runtime is still loading), else a freshly spawned one.
    */
   async take(module: string): Promise<SpareWorker> {
-    const next = this.takePrepared(module) ?? this.takeSpare();
-    const warm = next ? await next : undefined;
-    return warm?.isAlive ? warm : SpareWorker.spawn();
+    const prepared = this.takePrepared(module);
+    const next = prepared ?? this.takeSpare();
+    const taken = next ? await next : undefined;
+    const warm = taken?.isAlive ? taken : await SpareWorker.spawn();
+    if (!prepared) this.restartThreads.add(warm);
+    return warm;
+  }
+
+  /**
+   * The actor's start on this thread succeeded. When the thread was not prepared for it (a
+   * restart), the spares import its module from now on, ahead: an actor that crashed tends to
+   * crash again, and its next restart then imports nothing. Only a module that has loaded once is
+   * imported ahead: one stuck at its top level never gets here.
+   */
+  started(warm: SpareWorker, module: string): void {
+    if (!this.restartThreads.delete(warm) || this.restartModule === module) return;
+    this.restartModule = module;
+    for (const spare of this.spares) {
+      void spare.then((ready) => ready?.call(() => ready.control.prepare({ module, warmUp: false })).catch(() => undefined));
+    }
   }
 
   async close(): Promise<void> {
@@ -120,7 +143,8 @@ export class WorkerPool {
 
   private refill(): void {
     const databasePath = this.databasePath;
-    const preparation: PrepareWorker = { warmUp: true, ...(databasePath !== undefined ? { databasePath } : {}) };
+    const module = this.restartModule;
+    const preparation: PrepareWorker = { warmUp: true, ...(databasePath !== undefined ? { databasePath } : {}), ...(module !== undefined ? { module } : {}) };
     while (!this.closed && this.spares.length < this.size) this.spares.push(this.spawnPrepared(preparation));
   }
 

@@ -1,11 +1,13 @@
 /**
- * The control plane of a worker thread (comlink on the worker's parentPort): start, stop,
- * snapshot, health and fault injection. Low-rate calls only; bus traffic has its own port.
- * Arguments are checked in the worker, results in the host (schemas compiled like the thread
- * protocol's; see thread-protocol.ts). Only the main thread imports this module's values.
+ * The control plane of a worker thread (calls on the worker's parentPort: thread-control-client.ts
+ * and worker/thread-control-server.ts): start, stop, snapshot, health and fault injection.
+ * Low-rate calls only; bus traffic has its own port. Requests and arguments are checked in the
+ * worker, replies and results in the host (schemas compiled like the thread protocol's; see
+ * thread-protocol.ts). Only the main thread imports this module's values.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { FAULT_KINDS, type FaultKind } from '../../self-healing/fault-kinds.js';
+import { serializedErrorSchema } from '../thread-protocol.js';
 
 export type { FaultKind };
 
@@ -76,3 +78,24 @@ export interface WorkerControl {
   health(): Promise<WorkerHealth>;
   inject(kind: FaultKind): Promise<void>;
 }
+
+/** The calls a worker answers, as they are named on the wire. */
+export const CONTROL_METHODS = ['hello', 'prepare', 'start', 'stop', 'snapshot', 'health', 'inject'] as const satisfies readonly (keyof WorkerControl)[];
+export type ControlMethod = (typeof CONTROL_METHODS)[number];
+
+const callId = Type.Integer({ minimum: 0 });
+
+/** Host → worker: a call; its arguments are checked by the method itself. */
+export const controlRequestSchema = Type.Object({
+  id: callId,
+  method: Type.Union(CONTROL_METHODS.map((method) => Type.Literal(method))),
+  args: Type.Array(Type.Unknown(), { maxItems: 1 }),
+});
+export type ControlRequest = Static<typeof controlRequestSchema>;
+
+/** Worker → host: a call's result, or the error it threw (rebuilt into its class by the host). */
+export const controlReplySchema = Type.Union([
+  Type.Object({ id: callId, ok: Type.Literal(true), value: Type.Unknown() }),
+  Type.Object({ id: callId, ok: Type.Literal(false), error: serializedErrorSchema }),
+]);
+export type ControlReply = Static<typeof controlReplySchema>;

@@ -3,11 +3,9 @@
  * sit warm (runtime modules imported) and take over an actor in a few milliseconds.
  *
  * workerData: { busPort: MessagePort, checks: ProtocolCheckSources, signals: the thread's shared-memory ThreadSignals }. parentPort carries
- * comlink (control plane). This module loads no schema library: the host sends compiled checks.
+ * the control calls (thread-control-server.ts). This module loads no schema library: the host sends compiled checks.
  */
 import { parentPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
-import * as Comlink from 'comlink';
-import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { ActorRunner } from '../actor-runner.js';
 import { ProtocolViolationError, serializeError } from '../../errors.js';
 import { loadActorDefinition } from '../load-actor-definition.js';
@@ -25,6 +23,7 @@ import { ThreadFaults } from './thread-faults.js';
 import { ThreadSignals } from '../thread-signals.js';
 import { ownOsThreadId } from '../thread-schedstat.js';
 import { timedSnapshotPort, type TimedSnapshotPort } from './timed-snapshot-port.js';
+import { serveThreadControl } from './thread-control-server.js';
 
 if (!parentPort) throw new Error('worker-entry must run in a worker thread');
 const {
@@ -222,4 +221,4 @@ const control: WorkerControl = {
   },
 };
 
-Comlink.expose(control, nodeEndpoint(parentPort));
+serveThreadControl(parentPort, control, checks.controlRequest);
