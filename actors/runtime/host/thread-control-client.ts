@@ -9,10 +9,15 @@
  * request arrives (see worker/thread-control-server.ts), so a start sent after a preparation
  * finds what that preparation began.
  */
-import type { Worker } from 'node:worker_threads';
 import { ProtocolViolationError, rebuildError } from '../errors.js';
 import { controlReply } from './thread-protocol-validation.js';
 import type { ControlMethod, WorkerControl } from './worker/worker-control.js';
+
+/** Where requests go and replies come from: the worker (its parentPort's other end), or any port. */
+export interface ControlEndpoint {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (data: unknown) => void): unknown;
+}
 
 interface Pending {
   resolve(value: unknown): void;
@@ -25,11 +30,11 @@ export class ThreadControlClient {
   private nextId = 0;
 
   constructor(
-    private readonly worker: Worker,
+    private readonly endpoint: ControlEndpoint,
     /** Who the thread serves, for error messages. */
     private readonly label: () => string,
   ) {
-    worker.on('message', (data: unknown) => this.received(data));
+    endpoint.on('message', (data: unknown) => this.received(data));
     const call = <T>(method: ControlMethod, args: unknown[]) => this.call(method, args) as Promise<T>;
     this.control = {
       hello: () => call('hello', []),
@@ -53,7 +58,7 @@ export class ThreadControlClient {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, method, args });
+      this.endpoint.postMessage({ id, method, args });
     });
   }
 
