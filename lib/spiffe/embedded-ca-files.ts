@@ -8,32 +8,20 @@
 import { PemConverter, X509Certificate } from '@peculiar/x509';
 import { webcrypto } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseCertificates } from './certificates.js';
 import { createTrustDomainCa, SVID_KEY_ALGORITHM, type TrustDomainCa } from './svid-issuer.js';
 import { uriSans } from './x509-svid.js';
 import { parseSpiffeId } from './spiffe-id.js';
 import { EmbeddedCaError } from './embedded-ca-error.js';
 import { ensureDirectory, PRIVATE_FILE_MODE, PUBLIC_FILE_MODE, writeFileSafely } from '../files/private-files.js';
+import { caFiles, identityDir } from './embedded-ca-paths.js';
 
 export { EmbeddedCaError };
+export { caFiles, embeddedWorkloadSocketPath, identityDir } from './embedded-ca-paths.js';
 
 /** A CA lives ten years: rotating a root is an operator's event, not a timer's. */
 export const EMBEDDED_CA_LIFETIME_MS = 10 * 365 * 24 * 60 * 60 * 1000;
 
-export function identityDir(dataDir: string): string {
-  return join(dataDir, 'identity');
-}
-
-/** The embedded trust domain's Workload API socket: the identity actor serves it, the node's other workloads (peer-link) fetch their SVIDs from it. */
-export function embeddedWorkloadSocketPath(dataDir: string): string {
-  return join(identityDir(dataDir), 'workload.sock');
-}
-
-export function caFiles(dataDir: string): { certificate: string; key: string } {
-  const dir = identityDir(dataDir);
-  return { certificate: join(dir, 'ca.pem'), key: join(dir, 'ca-key.pem') };
-}
 
 export function refuseInProduction(production: boolean, what: string): void {
   if (production) {

@@ -9,8 +9,8 @@
  * without loading a schema library (zod costs a worker ~50 ms of start-up and ~4 MiB).
  * Only the main thread imports this module's values; workers import its types.
  *
- * Control-plane calls (start, stop, snapshot, health, fault injection) use comlink on the
- * worker's parentPort instead; see worker-control.ts.
+ * Control-plane calls (start, stop, snapshot, health, fault injection) are requests and replies
+ * on the worker's parentPort instead; see worker-control.ts.
  */
 import { Type, type Static } from '@sinclair/typebox';
 

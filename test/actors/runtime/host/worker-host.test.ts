@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWorkerHost } from '../../../../actors/runtime/host/worker-host.js';
 import type { ExitInfo, Host, IncarnationEvents } from '../../../../actors/runtime/contracts/host.js';
-import { COUNTER_ACTOR } from '../../../fixtures/fixture-paths.js';
+import { COUNTER_ACTOR, NEVER_LOADS_ACTOR, SLOW_TO_LOAD_ACTOR } from '../../../fixtures/fixture-paths.js';
 import { makeDataDir, requestWhenServing, startTestNode, waitFor, type TestNode } from '../../../helpers/test-node.js';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
@@ -87,6 +87,18 @@ describe('worker host', () => {
     const stuck = new URL('../../../fixtures/stuck-at-load-actor.js', import.meta.url).href;
     await expect(host.launch(launchSpec('stuck', stuck, { intervalMs: 100, timeoutMs: 300 }), recorder().events)).rejects.toMatchObject({ name: 'WorkerExitedError', actorId: 'stuck' });
     expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('lets a start finish that loads for longer than the liveness timeout while its thread answers pings', async () => {
+    host = createWorkerHost({ spareWorkers: 0 });
+    // The module waits three liveness timeouts at its top level; its thread keeps answering pings meanwhile.
+    const incarnation = await host.launch(launchSpec('slow', `${SLOW_TO_LOAD_ACTOR}?ms=1500`, { intervalMs: 50, timeoutMs: 500 }), recorder().events);
+    expect(incarnation.restoredSeq).toBe(0);
+  });
+
+  it('gives up on a start whose thread answers pings but never finishes, at the start limit', async () => {
+    host = createWorkerHost({ spareWorkers: 0, startLimitMs: 600 });
+    await expect(host.launch(launchSpec('never', NEVER_LOADS_ACTOR, { intervalMs: 50, timeoutMs: 300 }), recorder().events)).rejects.toMatchObject({ name: 'WorkerExitedError', actorId: 'never' });
   });
 
   it('rejects an actor module without a definition with a typed error', async () => {
