@@ -46,7 +46,8 @@ async function launchCounter(liveness = { intervalMs: 50, timeoutMs: 200 }) {
 
 describe('worker host', () => {
   it('terminates a hung worker at its liveness deadline and rejects calls pending on it', async () => {
-    const { incarnation, exits } = await launchCounter();
+    // A deadline a healthy thread meets even on a loaded machine, so only the injected hang ends it.
+    const { incarnation, exits } = await launchCounter({ intervalMs: 100, timeoutMs: 1_000 });
     await incarnation.inject('hang');
     // The fault fires on the thread's next turn, so a call may still be answered before it: call
     // until one meets the hung thread. That call can never be answered; it must be rejected, not
