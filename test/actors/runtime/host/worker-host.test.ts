@@ -84,10 +84,12 @@ describe('worker host', () => {
 
   it('gives up on a start that never answers at the liveness deadline', async () => {
     host = createWorkerHost({ spareWorkers: 0 });
-    const started = performance.now();
     const stuck = new URL('../../../fixtures/stuck-at-load-actor.js', import.meta.url).href;
+    // The module spins forever, so only the start deadline ends this launch: without it the launch
+    // never settles and the test times out. No bound on the elapsed time (a loaded machine stretches
+    // it). The restart bench's crash_to_serving_ms_hang measures the same liveness deadline on a
+    // running thread; no figure measures it at start.
     await expect(host.launch(launchSpec('stuck', stuck, { intervalMs: 100, timeoutMs: 300 }), recorder().events)).rejects.toMatchObject({ name: 'WorkerExitedError', actorId: 'stuck' });
-    expect(performance.now() - started).toBeLessThan(5_000);
   });
 
   it('lets a start finish that loads for longer than the liveness timeout while its thread answers pings', async () => {

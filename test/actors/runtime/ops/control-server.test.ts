@@ -175,10 +175,15 @@ describe('startControlServer', () => {
   it('reassembles a request split across writes and ignores blank lines', async () => {
     await start(echo);
     const client = new RawClient(socketPath);
-    client.send('\n{"id":1,"met');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The first write carries a whole request and the head of the next: its answer proves the server
+    // has read that write, so the tail below arrives as a separate read.
+    client.send('\n{"id":0,"method":"status"}\n{"id":1,"met');
+    expect(await client.responses(1)).toEqual([{ id: 0, result: { method: 'status' } }]);
     client.send('hod":"status"}\r\n');
-    expect(await client.responses(1)).toEqual([{ id: 1, result: { method: 'status' } }]);
+    expect(await client.responses(2)).toEqual([
+      { id: 0, result: { method: 'status' } },
+      { id: 1, result: { method: 'status' } },
+    ]);
   });
 
   it('answers a request sent without a trailing newline before a half-close', async () => {
