@@ -19,7 +19,8 @@ export default defineConfig({
       // glob scripts/check-coverage-gate.mjs proves to match files (test/scripts/check-coverage-gate.test.ts).
       // Lines are mapped back to the TypeScript through the compiled output's source maps.
       ...COVERAGE_GATE,
-      reporter: ['text-summary', 'text'],
+      // json-summary (coverage/coverage-summary.json): each floor's figure, printed by scripts/coverage-by-gate.mjs.
+      reporter: ['text-summary', 'text', 'json-summary'],
     },
   },
 });

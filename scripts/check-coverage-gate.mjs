@@ -10,13 +10,10 @@
 // Usage: node scripts/check-coverage-gate.mjs [ROOT] [--gate FILE]
 //   ROOT holds dist/ (default: the working directory); FILE exports COVERAGE_GATE (default: the one beside this script).
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { filesUnder } from './files-under.mjs';
-
-// Keys of vitest's `thresholds` that are settings, not globs.
-const THRESHOLD_SETTINGS = new Set(['lines', 'functions', 'branches', 'statements', 'perFile', 'autoUpdate', '100']);
+import { floorGlobs, picomatch as pm } from './vitest-globs.mjs';
 
 let gateFile = fileURLToPath(new URL('./coverage-gate.mjs', import.meta.url));
 let root = process.cwd();
@@ -25,7 +22,6 @@ for (let i = 2; i < process.argv.length; i++) {
   else root = resolve(process.argv[i]);
 }
 
-const pm = createRequire(fileURLToPath(import.meta.resolve('vitest')))('picomatch');
 const { COVERAGE_GATE: gate } = await import(pathToFileURL(gateFile).href);
 const slash = (path) => path.split(sep).join('/');
 
@@ -57,8 +53,7 @@ for (const glob of gate.include) {
 for (const glob of gate.exclude) {
   if (!taken.some((file) => matches(file, glob))) problems.push(`exclude '${glob}' matches no included file: it excludes nothing`);
 }
-for (const key of Object.keys(gate.thresholds)) {
-  if (THRESHOLD_SETTINGS.has(key)) continue;
+for (const key of floorGlobs(gate.thresholds)) {
   for (const glob of alternatives(key)) {
     const matcher = pm(glob);
     if (!gatedSources.some((source) => matcher(source))) {

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { callControl } from '../../../../cli/control-client.js';
 import { nodeStatusSchema, type ActorStatus } from '../../../../actors/runtime/ops/node-status.js';
 import { DEFAULT_POISON_LIMIT } from '../../../../actors/runtime/config/node-config.js';
+import { VirtualClock } from '../../../../lib/timing/virtual-clock.js';
 import { COUNTER_ACTOR } from '../../../fixtures/fixture-paths.js';
 import { makeDataDir, requestWhenServing, startTestNode, waitFor, type TestNode, type TestNodeOptions } from '../../../helpers/test-node.js';
 
@@ -19,7 +20,11 @@ afterEach(async () => {
   running = undefined;
 });
 
-async function startWithSocket(onStop: () => void = () => undefined, config: TestNodeOptions['config'] = {}): Promise<{ node: TestNode; socket: string }> {
+async function startWithSocket(
+  onStop: () => void = () => undefined,
+  config: TestNodeOptions['config'] = {},
+  clock?: VirtualClock,
+): Promise<{ node: TestNode; socket: string }> {
   const dataDir = makeDataDir();
   const socket = join(dataDir, 'run', 'control.sock');
   running = await startTestNode({
@@ -27,6 +32,7 @@ async function startWithSocket(onStop: () => void = () => undefined, config: Tes
     ops: { controlSocket: { path: socket, onStop } },
     dataDir,
     config,
+    ...(clock ? { clock } : {}),
   });
   return { node: running, socket };
 }
@@ -64,20 +70,22 @@ describe('control methods', () => {
   });
 
   it('answers status while an actor waits between incarnations (no machine state then)', async () => {
-    // The first restart is immediate; the backoff then holds the actor crashed again in `restarting` for a while
-    // (long enough to be seen on a loaded machine; stopping the node waits for it too).
+    // The node's timers run on a virtual clock: the first restart is immediate, the second waits
+    // for its backoff until the test moves time on, so the actor stays in `restarting` meanwhile.
+    const clock = new VirtualClock();
     const backoffMs = 5_000;
-    const { node, socket } = await startWithSocket(undefined, { supervision: { backoff: { minMs: backoffMs, maxMs: backoffMs, jitter: 0 } } });
+    const { node, socket } = await startWithSocket(undefined, { supervision: { backoff: { minMs: backoffMs, maxMs: backoffMs, jitter: 0 } } }, clock);
     await callControl(socket, 'crash', { actorId: 'a', kind: 'throw' });
-    await waitFor(async () => ((await actorA(socket)).restarts === 1 ? true : undefined), 10_000, 'the first restart');
-    await requestWhenServing(node.node, 'a', 'test.get', {});
+    await waitFor(async () => ((await actorA(socket)).state === 'running' && (await actorA(socket)).restarts === 1 ? true : undefined), 10_000, 'the first restart');
     await callControl(socket, 'crash', { actorId: 'a', kind: 'throw' });
     const between = await waitFor(async () => {
       const actor = await actorA(socket);
       return actor.state === 'restarting' ? actor : undefined;
-    }, backoffMs, 'the actor restarting');
+    }, 10_000, 'the actor restarting');
     expect(between.machineState).toBeUndefined();
-    await waitFor(async () => ((await actorA(socket)).state === 'running' ? true : undefined), 10_000 + backoffMs, 'the second restart');
+    await clock.advanceAsync(backoffMs);
+    await waitFor(async () => ((await actorA(socket)).state === 'running' ? true : undefined), 10_000, 'the second restart');
+    expect(await node.node.request('a', 'test.get', {})).toEqual({ count: 0 });
   });
 
   it('checks the parameters another process sent, and names the methods it has', async () => {
