@@ -20,6 +20,8 @@ export const MAX_TOPIC_LENGTH = 200;
 export const MAX_REASON_LENGTH = 200;
 export const LINK_ID_BYTES = 16;
 const HEADER_BYTES = 4;
+/** Protocol Buffers' wire type of `bytes` fields (a varint length, then the bytes). */
+const WIRE_TYPE_LENGTH_DELIMITED = 2;
 
 export type LinkFrame =
   | { kind: 'hello'; version: number; linkId: Buffer; incarnation: Buffer; receiveNext: number }
@@ -58,6 +60,27 @@ export function encodeFrame(frame: LinkFrame): Buffer {
   record.writeUInt32BE(body.length, 0);
   record.set(body, HEADER_BYTES);
   return record;
+}
+
+/**
+ * The head of a `pq` record whose sealed frame (`frameBytes` long) is written after it in the
+ * buffers it was sealed in: the record's length prefix, then the key and length of LinkFrame's
+ * `pq` field, written by protobufjs's own writer. Head ‖ frame is the record
+ * encodeFrame({ kind: 'pq' }) makes, without copying a 64 KiB frame twice more to make it.
+ */
+export function pqRecordHead(frameBytes: number): Buffer {
+  const field = type().fields['pq'];
+  if (!field) throw new Error('link.proto has no pq field');
+  const fieldHead = protobuf.Writer.create()
+    .uint32((field.id << 3) | WIRE_TYPE_LENGTH_DELIMITED)
+    .uint32(frameBytes)
+    .finish();
+  const bodyBytes = fieldHead.length + frameBytes;
+  if (bodyBytes > MAX_RECORD_BYTES) throw new LinkFrameError('record-too-large', `a pq frame of ${bodyBytes} bytes exceeds ${MAX_RECORD_BYTES}`);
+  const head = Buffer.allocUnsafe(HEADER_BYTES + fieldHead.length);
+  head.writeUInt32BE(bodyBytes, 0);
+  head.set(fieldHead, HEADER_BYTES);
+  return head;
 }
 
 /** Decodes one frame body (without its length prefix). */

@@ -15,7 +15,7 @@ import type { FrameError } from '../../lib/crypto/session-channel.js';
 import { TLS_EXPORTER_BYTES, TLS_EXPORTER_LABEL } from '../../lib/crypto/transcript.js';
 import type { Clock } from '../../lib/timing/clock.js';
 import type { TransportConnection, TransportPeer } from '../runtime/contracts/transport.js';
-import { decodeFrame, encodeFrame, encodeFrameBody, RecordReader, type LinkFrame } from './frame-codec.js';
+import { decodeFrame, encodeFrameBody, pqRecordHead, RecordReader, type LinkFrame } from './frame-codec.js';
 import { LinkFrameError } from './link-frame-error.js';
 import { PqSession, type SessionMetricsHooks } from './pq-session.js';
 
@@ -84,7 +84,10 @@ export class LinkConnection {
       suites: pq.suites,
       clock,
       send: (record) => {
-        if (!this.closed && carrier.writable) carrier.write(encodeFrame({ kind: 'pq', bytes: Buffer.from(record.buffer, record.byteOffset, record.byteLength) }));
+        if (this.closed || !carrier.writable) return;
+        let bytes = 0;
+        for (const chunk of record) bytes += chunk.length;
+        carrier.write(pqRecordHead(bytes), ...record);
       },
       onMessage: (payload) => this.deliver(decodeFrame(payload)),
       onFailed: (error: HandshakeError | FrameError) => this.destroy(error),

@@ -50,7 +50,8 @@ export interface PqSessionOptions {
   exporter: Uint8Array;
   /** Initiator: offered in preference order; responder: accepted. */
   suites?: readonly SuiteName[];
-  send(record: Uint8Array): void;
+  /** Writes one record, given in the buffers it was made in (a sealed frame's header, ciphertext and tag): together and in order. */
+  send(record: readonly Uint8Array[]): void;
   onMessage(payload: Buffer): void;
   onEstablished?(established: Established): void;
   /** Once; the session is unusable after it. */
@@ -127,7 +128,7 @@ export class PqSession {
     );
     this.startedAt = this.clock.monotonicNow();
     const actor = createActor(machine, { clock: this.clock });
-    actor.on('handshake.send', (event) => options.send(event.bytes));
+    actor.on('handshake.send', (event) => options.send([event.bytes]));
     actor.on('handshake.established', (event) => this.onEstablished(event.result));
     actor.on('handshake.failed', (event) => this.fail(new HandshakeError(event.reason as HandshakeFailureReason, event.message)));
     this.handshake = actor;

@@ -378,7 +378,7 @@ function sessionPair(connection: Connection, pqc: Pqc, a: BenchIdentity, b: Benc
       peer: other.peer,
       exporter: exporters[side],
       suites: DEFAULT_SUITES,
-      send: (record) => connection.write(side, 'pq', record),
+      send: (record) => connection.write(side, 'pq', Buffer.concat(record)),
       onMessage: (payload) => hooks.message(role, payload, performance.now()),
       onEstablished: () => hooks.established(role, performance.now()),
       onFailed: (error) => hooks.failed(error),

@@ -48,7 +48,8 @@ export interface TransportConnection {
   exportKeyingMaterial(length: number, label: string): Uint8Array;
   /** Starts delivery to `events`; data arriving before is held until then. Called once. */
   attach(events: TransportConnectionEvents): void;
-  write(bytes: Uint8Array): void;
+  /** Writes one record given in several buffers (a record head, a sealed frame's parts) together and in order, without joining them first. */
+  write(...chunks: Uint8Array[]): void;
   /** Closes after what is written (and `last`, if given); the peer's bytes still arrive until it closes too. */
   end(last?: Uint8Array): void;
   /** Closes at once, discarding what is unsent. */

@@ -17,6 +17,7 @@ import {
   MAX_PAYLOAD_BYTES,
   MAX_RECORD_BYTES,
   MAX_TOPIC_LENGTH,
+  pqRecordHead,
   RecordReader,
   type LinkFrame,
 } from '../../../actors/peer-link/frame-codec.js';
@@ -129,5 +130,16 @@ describe('peer link records', () => {
       ),
       { numRuns: 1_000 },
     );
+  });
+
+  it('writes the head of a pq record so that head ‖ sealed frame is the record encodeFrame makes, at every varint length boundary', () => {
+    for (const size of [0, 1, 127, 128, 16_383, 16_384, 64 * 1024 + 35, MAX_RECORD_BYTES - 8]) {
+      const bytes = randomBytes(size);
+      expect(Buffer.concat([pqRecordHead(size), bytes]).equals(encodeFrame({ kind: 'pq', bytes }))).toBe(true);
+    }
+  });
+
+  it('refuses to head a pq record longer than a record may be', () => {
+    expect(() => pqRecordHead(MAX_RECORD_BYTES)).toThrow(LinkFrameError);
   });
 });

@@ -77,7 +77,7 @@ function end(role: 'initiator' | 'responder', socket: TLSSocket, pq: Pair, overr
     exporter: exporterOf(socket),
     suites: role === 'initiator' ? ['x-wing'] : ['x-wing', 'mlkem1024-x25519'],
     // Records travel as link `data` frames here: the codec only frames them.
-    send: (record) => socket.write(encodeFrame({ kind: 'data', seq: 0, topic: 'pq', payload: Buffer.from(record) })),
+    send: (record) => socket.write(encodeFrame({ kind: 'data', seq: 0, topic: 'pq', payload: Buffer.concat(record) })),
     onMessage: (payload) => received.push(Number(payload.toString())),
     onFailed: (error) => failures.push(error),
     ...overrides,

@@ -7,7 +7,7 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { deriveInitialKeys, deriveNextKeys } from '../../../lib/crypto/key-schedule.js';
 import { REPLAY_WINDOW } from '../../../lib/crypto/replay-window.js';
-import { FRAME_HEADER_BYTES, FrameError, INNER, MAX_FRAME_BYTES, MAX_FRAME_PLAINTEXT, SessionChannel } from '../../../lib/crypto/session-channel.js';
+import { FRAME_HEADER_BYTES, frameBytes, FrameError, INNER, MAX_FRAME_BYTES, MAX_FRAME_PLAINTEXT, SessionChannel, type InnerType } from '../../../lib/crypto/session-channel.js';
 
 function channels(options = {}) {
   const secret = randomBytes(32);
@@ -29,6 +29,9 @@ function reason(action: () => unknown): string {
 
 const text = (n: number) => Buffer.from(`message ${n}`);
 
+/** A sealed frame as the wire carries it: header ‖ ciphertext ‖ tag. */
+const sealed = (channel: SessionChannel, inner: InnerType, payload: Uint8Array) => frameBytes(channel.seal(inner, payload));
+
 describe('sealed frames', () => {
   it('are version | type | epoch | counter | inner type | length, then AES-256-GCM of the payload under the counter nonce with that header as associated data', () => {
     const keys = { epoch: 7, send: Buffer.alloc(32, 0xa5), receive: Buffer.alloc(32, 0x5a), epochSecret: Buffer.alloc(32, 1) };
@@ -45,21 +48,21 @@ describe('sealed frames', () => {
       nonce.writeBigUInt64BE(counter, 4);
       const cipher = createCipheriv('aes-256-gcm', keys.send, nonce).setAAD(header);
       const expected = Buffer.concat([header, cipher.update(payload), cipher.final(), cipher.getAuthTag()]);
-      expect(channel.seal(INNER.rekeyOffer, payload).equals(expected)).toBe(true);
+      expect(sealed(channel, INNER.rekeyOffer, payload).equals(expected)).toBe(true);
     }
   });
 
   it('round-trips both ways with distinct keys', () => {
     const { a, b } = channels();
-    expect(b.open(a.seal(INNER.data, text(1))).payload.toString()).toBe('message 1');
-    expect(a.open(b.seal(INNER.data, text(2))).payload.toString()).toBe('message 2');
+    expect(b.open(sealed(a, INNER.data, text(1))).payload.toString()).toBe('message 1');
+    expect(a.open(sealed(b, INNER.data, text(2))).payload.toString()).toBe('message 2');
     // A frame is not readable by its own sender (other direction's key).
-    expect(reason(() => a.open(a.seal(INNER.data, text(3))))).toBe('authentication');
+    expect(reason(() => a.open(sealed(a, INNER.data, text(3))))).toBe('authentication');
   });
 
   it('refuses a replayed frame, accepts reordering within the window once, and refuses frames older than the window', () => {
     const { a, b } = channels();
-    const frames = Array.from({ length: REPLAY_WINDOW + 10 }, (_, n) => a.seal(INNER.data, text(n)));
+    const frames = Array.from({ length: REPLAY_WINDOW + 10 }, (_, n) => sealed(a, INNER.data, text(n)));
     expect(b.open(frames[5]!).payload.toString()).toBe('message 5');
     expect(reason(() => b.open(frames[5]!))).toBe('replayed');
     expect(b.open(frames[2]!).payload.toString()).toBe('message 2');
@@ -71,11 +74,11 @@ describe('sealed frames', () => {
 
   it('refuses truncated, oversized, tampered and foreign frames without marking their counters', () => {
     const { a, b } = channels();
-    const frame = a.seal(INNER.data, text(1));
+    const frame = sealed(a, INNER.data, text(1));
     expect(reason(() => b.open(frame.subarray(0, FRAME_HEADER_BYTES + 5)))).toBe('malformed');
     expect(reason(() => b.open(frame.subarray(0, frame.length - 1)))).toBe('malformed');
     expect(reason(() => b.open(Buffer.alloc(MAX_FRAME_BYTES + 1)))).toBe('too-large');
-    expect(reason(() => a.seal(INNER.data, Buffer.alloc(MAX_FRAME_PLAINTEXT + 1)))).toBe('too-large');
+    expect(reason(() => sealed(a, INNER.data, Buffer.alloc(MAX_FRAME_PLAINTEXT + 1)))).toBe('too-large');
     // An unknown inner type (header byte 14) is refused before any decryption.
     const strange = Buffer.from(frame);
     strange[14] = 9;
@@ -87,17 +90,17 @@ describe('sealed frames', () => {
     }
     // A frame of another session (same epoch and counter, other keys) does not authenticate.
     const other = channels();
-    expect(reason(() => b.open(other.a.seal(INNER.data, text(1))))).toBe('authentication');
+    expect(reason(() => b.open(sealed(other.a, INNER.data, text(1))))).toBe('authentication');
     // The genuine frame still opens: failed attempts did not burn its counter.
     expect(b.open(frame).payload.toString()).toBe('message 1');
   });
 
   it('stops sealing at the per-key cap and refuses counters beyond it', () => {
     const { a, b } = channels({ maxFramesPerKey: 3 });
-    for (let n = 0; n < 3; n++) b.open(a.seal(INNER.data, text(n)));
-    expect(reason(() => a.seal(INNER.data, text(3)))).toBe('key-exhausted');
+    for (let n = 0; n < 3; n++) b.open(sealed(a, INNER.data, text(n)));
+    expect(reason(() => sealed(a, INNER.data, text(3)))).toBe('key-exhausted');
     const big = channels({ maxFramesPerKey: 10 });
-    const frame = big.a.seal(INNER.data, text(0));
+    const frame = sealed(big.a, INNER.data, text(0));
     frame.writeBigUInt64BE(50n, 6);
     expect(reason(() => channels({ maxFramesPerKey: 10 }).b.open(frame))).toBe('key-exhausted');
   });
@@ -105,14 +108,14 @@ describe('sealed frames', () => {
   it('moves to a new epoch with frames of the old one still in flight read once, then retires the old key', () => {
     const { a, b } = channels();
     const secret = randomBytes(32);
-    const inFlight = a.seal(INNER.data, text(1));
+    const inFlight = sealed(a, INNER.data, text(1));
     const nextA = deriveNextKeys('initiator', a.keys, secret, [Buffer.from('offer'), Buffer.from('accept')]);
     const nextB = deriveNextKeys('responder', b.keys, secret, [Buffer.from('offer'), Buffer.from('accept')]);
     b.installEpoch(nextB, 1);
     expect(b.open(inFlight).epoch).toBe(0);
     expect(reason(() => b.open(inFlight))).toBe('replayed');
     a.installEpoch(nextA, 1);
-    const fresh = a.seal(INNER.data, text(2));
+    const fresh = sealed(a, INNER.data, text(2));
     expect(b.open(fresh).epoch).toBe(1);
     // After the peer's first frame of the new epoch, the old key is gone.
     expect(reason(() => b.open(inFlight))).toBe('unknown-epoch');
