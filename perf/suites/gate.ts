@@ -1,0 +1,55 @@
+/**
+ * The gate suite: what `npm test` judges the runtime's speed by (`npm run bench:check --
+ * --quick-run`), within CI's time and on a loaded machine. Every figure is a ratio of two
+ * measurements taken side by side, alternating round by round (perf/gate/paired-ratio.ts), the
+ * median of the per-round ratios: the restart against a bare worker spawn, the bus against raw
+ * postMessage, liboqs operations against a node:crypto X25519 agreement, the hybrid handshake
+ * against its parts, the session channel against bare AES-256-GCM, SVID validation against one
+ * ECDSA verification and the mTLS handshake against the unchecked one. Work on one thread is
+ * timed in CPU time (load cannot stretch it); work across threads (restart, bus) in wall time.
+ */
+import { loadavg } from 'node:os';
+import { busGateFigures, type BusGateCounts } from '../gate/bus-ratios.js';
+import { identityGateFigures, type IdentityGateCounts } from '../gate/identity-ratios.js';
+import { pqcGateFigures, type PqcGateCounts } from '../gate/pqc-ratios.js';
+import { restartGateFigures, type RestartGateCounts } from '../gate/restart-ratios.js';
+import { progress, round } from '../stats.js';
+import type { Suite } from './suite.js';
+
+const SUITE = 'gate';
+
+interface Counts {
+  restart: RestartGateCounts;
+  bus: BusGateCounts;
+  pqc: PqcGateCounts;
+  identity: IdentityGateCounts;
+}
+
+const QUICK: Counts = {
+  restart: { rounds: 15, warmupRounds: 2 },
+  bus: { rounds: 15, warmupRounds: 2, messages: 20_000, rawMessages: 100_000 },
+  pqc: { rounds: 30, warmupRounds: 3, opsPerRound: 8, handshakesPerRound: 3, framesPerRound: 16 },
+  identity: { rounds: 20, warmupRounds: 2, validationsPerRound: 8, handshakesPerRound: 3 },
+};
+const FULL: Counts = {
+  restart: { rounds: 60, warmupRounds: 3 },
+  bus: { rounds: 40, warmupRounds: 3, messages: 50_000, rawMessages: 200_000 },
+  pqc: { rounds: 100, warmupRounds: 5, opsPerRound: 16, handshakesPerRound: 5, framesPerRound: 32 },
+  identity: { rounds: 60, warmupRounds: 3, validationsPerRound: 16, handshakesPerRound: 5 },
+};
+
+export const gateSuite: Suite = {
+  name: SUITE,
+  description: 'the CI gate: restart, bus, pqc and identity as ratios to baselines measured in the same rounds',
+  async run({ quick, sink }) {
+    const counts = quick ? QUICK : FULL;
+    const say = (message: string) => progress(`${SUITE}: ${message}`);
+    const groups = [
+      () => pqcGateFigures(SUITE, counts.pqc, say),
+      () => identityGateFigures(SUITE, counts.identity, say),
+      () => busGateFigures(SUITE, counts.bus, say),
+      () => restartGateFigures(SUITE, counts.restart, say),
+    ];
+    for (const group of groups) for (const value of await group()) sink.emit({ ...value, load1: round(loadavg()[0] ?? 0) });
+  },
+};
