@@ -4,18 +4,19 @@
  *   (default)      every suite's latest run in perf/results (<suite>-latest.json): every target,
  *                  the regressions, the gate limits; a suite without a run fails its targets;
  *   --results F    the suites in one results file or run record;
- *   --quick-run    runs the gate suite --quick, without saving it, and checks the gate limits only
- *                  (what `npm test` ends with: targets and regressions need full runs).
+ *   --quick-run    runs the gate suite --quick in a child process (killed if it hangs: see
+ *                  quick-gate-run.ts), without saving it, and checks the gate limits only (what
+ *                  `npm test` ends with: targets and regressions need full runs).
  * --results-dir, --targets, --baseline and --gate-limits point at other files (tests use them).
  * A targets, baseline, limits or results file that cannot be used exits 2, naming it.
  */
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { FigureSink } from '../stats.js';
 import { BASELINE_PATH } from './baseline.js';
 import { checkGateRun, checkRuns, expectedSuites, loadCheckInputs, summary, type CheckInputs, type CheckOutcome } from './bench-check.js';
 import { GATE_LIMITS_PATH } from './gate-limits.js';
 import { DashboardInputError } from './json-file.js';
+import { runQuickGate } from './quick-gate-run.js';
 import { latestRuns, readRun, type Run } from './results-file.js';
 import { TARGETS_PATH } from './targets.js';
 
@@ -49,13 +50,13 @@ function bySuite(run: Run): Map<string, Run> {
 }
 
 async function quickGate(inputs: CheckInputs): Promise<CheckOutcome> {
-  const { SUITES } = await import('../run-suites.js');
-  const gateSuite = SUITES.find((suite) => suite.name === inputs.gate.suite);
-  if (!gateSuite) throw new Error(`no suite '${inputs.gate.suite}' to run`);
-  const sink = new FigureSink();
   const startedAt = new Date().toISOString();
-  await gateSuite.run({ quick: true, sink });
-  const outcome = checkGateRun(inputs.gate, { file: '(this quick run)', startedAt, quick: true, commit: null, uncommittedChanges: null, figures: sink.figures });
+  const run = await runQuickGate(inputs.gate.suite);
+  const outcome = checkGateRun(inputs.gate, { file: '(this quick run)', startedAt, quick: true, commit: null, uncommittedChanges: null, figures: run.figures });
+  if (!run.ok) {
+    outcome.lines.push(`FAILED   ${run.why}`);
+    outcome.failures += 1;
+  }
   outcome.lines.push('(targets and regressions are judged on full runs: npm run bench -- all, then npm run bench:check)');
   return outcome;
 }

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { Figure } from '../stats.js';
 import { readJsonFile } from './json-file.js';
 
-const figureSchema = z.looseObject({
+export const figureSchema = z.looseObject({
   suite: z.string().min(1),
   name: z.string().min(1),
   unit: z.string(),

@@ -17,8 +17,7 @@ import { parseSpiffeId } from '../../lib/spiffe/spiffe-id.js';
 import { createTrustDomainCa, issueX509Svid, type TrustDomainCa } from '../../lib/spiffe/svid-issuer.js';
 import { verifyX509Svid } from '../../lib/spiffe/x509-svid.js';
 import type { Figure } from '../stats.js';
-import { medianCpuMicrosAsync, pairedRatio } from './paired-ratio.js';
-import { ratioFigure } from './pqc-ratios.js';
+import { medianCpuMicrosAsync, pairedRatio, ratioFigure } from './paired-ratio.js';
 
 export interface IdentityGateCounts {
   rounds: number;

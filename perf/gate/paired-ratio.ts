@@ -7,7 +7,7 @@
  * the median passes over a minority of spoiled rounds; a ratio of two medians taken minutes
  * apart would carry the whole difference in load between them.
  */
-import { median } from '../stats.js';
+import { figure, median, round, summarize, type Figure } from '../stats.js';
 
 /** One side of a ratio: a measurement of one round (a cost or a rate, the same kind on both sides). */
 export interface RatioSide {
@@ -101,4 +101,13 @@ export async function medianCpuMicrosAsync(count: number, operation: () => Promi
     samples[i] = processCpuMicros() - started;
   }
   return median(samples.sort((a, b) => a - b));
+}
+
+/** A paired ratio as a figure: the per-round ratios' statistics, with each side's median beside them. */
+export function ratioFigure(suite: string, name: string, measured: PairedRatio, extra: Record<string, unknown>): Figure {
+  return figure(suite, name, 'ratio', measured.ratios, {
+    numerator_median: round(summarize(measured.numerator).median),
+    denominator_median: round(summarize(measured.denominator).median),
+    ...extra,
+  });
 }

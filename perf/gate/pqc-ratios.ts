@@ -19,8 +19,8 @@ import { DEFAULT_SUITES } from '../../lib/crypto/pq-suites.js';
 import { INNER, SessionChannel } from '../../lib/crypto/session-channel.js';
 import { TLS_EXPORTER_BYTES } from '../../lib/crypto/transcript.js';
 import { x25519, x25519Generate } from '../../lib/crypto/x25519.js';
-import { figure, round, summarize, type Figure } from '../stats.js';
-import { medianCpuMicros, medianMicros, pairedRatio, type PairedRatio } from './paired-ratio.js';
+import type { Figure } from '../stats.js';
+import { medianCpuMicros, medianMicros, pairedRatio, ratioFigure } from './paired-ratio.js';
 
 export interface PqcGateCounts {
   rounds: number;
@@ -36,14 +36,6 @@ export interface PqcGateCounts {
 /** What the handshake signs: a 44-byte context string and a 48-byte transcript hash. */
 const SIGNED_BYTES = 92;
 const AEAD_PAYLOAD_BYTES = 64 * 1024;
-
-export function ratioFigure(suite: string, name: string, measured: PairedRatio, extra: Record<string, unknown>): Figure {
-  return figure(suite, name, 'ratio', measured.ratios, {
-    numerator_median: round(summarize(measured.numerator).median),
-    denominator_median: round(summarize(measured.denominator).median),
-    ...extra,
-  });
-}
 
 interface HandshakeIdentity {
   local: LocalIdentity;

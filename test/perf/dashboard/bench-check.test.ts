@@ -181,15 +181,36 @@ describe('bench:check on full runs', () => {
 });
 
 describe('bench:check inputs', () => {
-  it('refuses a gate limit looser than the target it stands for, naming it (exit 2)', () => {
+  it('holds a gate ratio that measures a target to the target itself: moving the target moves the CI limit', () => {
     const standing = inputs.gate.limits.find((limit) => limit.target)!;
-    const loosened = { ...inputs.gate, limits: inputs.gate.limits.map((limit) => (limit === standing ? { ...limit, limit: limit.comparison === '>=' ? limit.limit * 0.9 : limit.limit * 1.1 } : limit)) };
-    const file = join(dir, 'gate-limits-loose.json');
-    writeFileSync(file, JSON.stringify(loosened));
-    const { status, output } = cli('--gate-limits', file, '--results-dir', writeRuns(passingRun()));
-    expect(output).toContain(`${standing.name} allows ${standing.comparison}`);
-    expect(output).toContain(`past its target ${standing.target}`);
-    expect(status).toBe(2);
+    const target = inputs.targets.targets.find((candidate) => `${candidate.suite}/${candidate.name}` === standing.target)!;
+    expect(standing.limit).toBe(target.limit);
+    const moved = { ...inputs.targets, targets: inputs.targets.targets.map((candidate) => (candidate === target ? { ...candidate, limit: target.limit * 2 } : candidate)) };
+    const targetsFile = join(dir, 'targets-moved.json');
+    writeFileSync(targetsFile, JSON.stringify(moved));
+    const gateFile = join(dir, 'gate-at-old-target.json');
+    writeFileSync(gateFile, JSON.stringify({ suite: inputs.gate.suite, startedAt: LATER, quick: true, commit: null, uncommittedChanges: null, figures: passingRun().get(inputs.gate.suite)! } satisfies RunFile));
+    const { status, output } = cli('--targets', targetsFile, '--results', gateFile);
+    const relation = target.comparison === '<=' ? '≤' : '≥';
+    expect(output).toContain(`${inputs.gate.suite}/${standing.name} ${standing.field} ${target.limit}: limit ${standing.field} ${relation} ${(target.limit * 2).toLocaleString('en-US', { maximumFractionDigits: 6 })} (the target of ${standing.target})`);
+    expect(status).toBe(target.comparison === '>=' ? 1 : 0);
+  });
+
+  it('refuses gate limits that give both a limit and a target, or name a target that does not exist (exit 2)', () => {
+    // The file as written: a limit standing for a target has no number of its own.
+    const asWritten = inputs.gate.limits.map(({ limit, ...rest }) => (rest.target ? rest : { ...rest, limit }));
+    const index = asWritten.findIndex((limit) => limit.target);
+    const replaced = (entry: object) => asWritten.map((limit, i) => (i === index ? { ...limit, ...entry } : limit));
+    for (const [name, limits, expected] of [
+      ['both.json', replaced({ limit: 1 }), 'give a limit or the target it stands for, not both'],
+      ['unknown.json', replaced({ target: 'pqc/no_such_figure' }), 'stands for pqc/no_such_figure, which has no target'],
+    ] as const) {
+      const file = join(dir, name);
+      writeFileSync(file, JSON.stringify({ ...inputs.gate, limits }));
+      const { status, output } = cli('--gate-limits', file, '--results-dir', writeRuns(passingRun()));
+      expect(output).toContain(expected);
+      expect(status).toBe(2);
+    }
   });
 
   it('refuses a results file that is missing, not JSON, does not match the schema, or is too large (exit 2)', () => {
