@@ -16,44 +16,48 @@ import { busGateFigures, type BusGateCounts } from '../gate/bus-ratios.js';
 import { identityGateFigures, type IdentityGateCounts } from '../gate/identity-ratios.js';
 import { pqcGateFigures, type PqcGateCounts } from '../gate/pqc-ratios.js';
 import { restartGateFigures, type RestartGateCounts } from '../gate/restart-ratios.js';
-import { progress, round } from '../stats.js';
+import { progress, round, type Figure } from '../stats.js';
 import type { Suite } from './suite.js';
 
 const SUITE = 'gate';
 
-interface Counts {
+export interface GateCounts {
   restart: RestartGateCounts;
   bus: BusGateCounts;
   pqc: PqcGateCounts;
   identity: IdentityGateCounts;
 }
 
-const QUICK: Counts = {
+const QUICK: GateCounts = {
   restart: { rounds: 12, warmupRounds: 1 },
   bus: { rounds: 12, warmupRounds: 2, messages: 10_000, rawMessages: 50_000 },
   pqc: { rounds: 24, warmupRounds: 2, opsPerRound: 8, handshakesPerRound: 2, framesPerRound: 16 },
   identity: { rounds: 16, warmupRounds: 2, validationsPerRound: 8, handshakesPerRound: 3 },
 };
-const FULL: Counts = {
+const FULL: GateCounts = {
   restart: { rounds: 60, warmupRounds: 3 },
   bus: { rounds: 40, warmupRounds: 3, messages: 50_000, rawMessages: 200_000 },
   pqc: { rounds: 100, warmupRounds: 5, opsPerRound: 16, handshakesPerRound: 5, framesPerRound: 32 },
   identity: { rounds: 60, warmupRounds: 3, validationsPerRound: 16, handshakesPerRound: 5 },
 };
 
+/** Every gate figure measured with `counts`, each handed to `emit` as soon as its group is done. */
+export async function gateFigures(counts: GateCounts, emit: (value: Figure) => void): Promise<void> {
+  const started = performance.now();
+  const say = (message: string) => progress(`${SUITE}: ${message} (${((performance.now() - started) / 1_000).toFixed(1)} s)`);
+  const groups = [
+    () => pqcGateFigures(SUITE, counts.pqc, say),
+    () => identityGateFigures(SUITE, counts.identity, say),
+    () => busGateFigures(SUITE, counts.bus, say),
+    () => restartGateFigures(SUITE, counts.restart, say),
+  ];
+  for (const group of groups) for (const value of await group()) emit({ ...value, load1: round(loadavg()[0] ?? 0) });
+}
+
 export const gateSuite: Suite = {
   name: SUITE,
   description: 'the CI gate: restart, bus, pqc and identity as ratios to baselines measured in the same rounds',
   async run({ quick, sink }) {
-    const counts = quick ? QUICK : FULL;
-    const started = performance.now();
-    const say = (message: string) => progress(`${SUITE}: ${message} (${((performance.now() - started) / 1_000).toFixed(1)} s)`);
-    const groups = [
-      () => pqcGateFigures(SUITE, counts.pqc, say),
-      () => identityGateFigures(SUITE, counts.identity, say),
-      () => busGateFigures(SUITE, counts.bus, say),
-      () => restartGateFigures(SUITE, counts.restart, say),
-    ];
-    for (const group of groups) for (const value of await group()) sink.emit({ ...value, load1: round(loadavg()[0] ?? 0) });
+    await gateFigures(quick ? QUICK : FULL, (value) => sink.emit(value));
   },
 };
