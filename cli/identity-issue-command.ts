@@ -5,7 +5,7 @@
  */
 import { PemConverter } from '@peculiar/x509';
 import { webcrypto } from 'node:crypto';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { ensureDirectory, PRIVATE_FILE_MODE, PUBLIC_FILE_MODE, writeFileSafely } from '../lib/files/private-files.js';
 import { join } from 'node:path';
 import { loadEmbeddedCa, refuseInProduction } from '../lib/spiffe/embedded-ca-files.js';
 import { parseSpiffeId } from '../lib/spiffe/spiffe-id.js';
@@ -27,11 +27,10 @@ export async function identityIssueCommand(flags: ConfigFlags & { spiffeId: stri
   }
   const now = Date.now();
   const svid = await issueX509Svid(ca, spiffeId, { notBefore: new Date(now - 60_000), notAfter: new Date(now + ttlMs) });
-  mkdirSync(flags.out, { recursive: true, mode: 0o700 });
+  ensureDirectory(flags.out, { private: true });
   const keyFile = join(flags.out, 'svid-key.pem');
-  writeFileSync(keyFile, PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', svid.keys.privateKey), 'PRIVATE KEY'), { mode: 0o600 });
-  chmodSync(keyFile, 0o600);
-  writeFileSync(join(flags.out, 'svid.pem'), svid.certificate.toString('pem'));
-  writeFileSync(join(flags.out, 'bundle.pem'), ca.certificate.toString('pem'));
+  writeFileSafely(keyFile, PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', svid.keys.privateKey), 'PRIVATE KEY'), PRIVATE_FILE_MODE);
+  writeFileSafely(join(flags.out, 'svid.pem'), svid.certificate.toString('pem'), PUBLIC_FILE_MODE);
+  writeFileSafely(join(flags.out, 'bundle.pem'), ca.certificate.toString('pem'), PUBLIC_FILE_MODE);
   process.stdout.write(`issued ${spiffeId.id} (expires ${svid.certificate.notAfter.toISOString()}) into ${flags.out}: svid.pem, svid-key.pem, bundle.pem\n`);
 }

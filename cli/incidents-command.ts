@@ -29,7 +29,13 @@ export async function incidentsCommand(flags: ConfigFlags & { since?: string; js
 
 /** `90s`, `10m`, `2h`, `7d` (the `ms` package's forms); a bare number is milliseconds. */
 export function parseDuration(text: string): number {
-  const value = ms(text as ms.StringValue);
+  let value: number | undefined;
+  try {
+    value = ms(text as ms.StringValue);
+  } catch {
+    // ms throws on an empty or over-long string: the same usage error as any other non-duration.
+    value = undefined;
+  }
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw new UsageError(`--since: '${text}' is not a duration (examples: 90s, 10m, 2h, 7d)`);
   }

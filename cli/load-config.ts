@@ -111,8 +111,15 @@ function parseYamlFile(path: string, text: string): Layer {
     const reason = (firstError.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
     throw fileError(`config file ${path} is not valid YAML${where}: ${reason}`, firstError);
   }
+  let values: unknown;
+  try {
+    values = document.toJS();
+  } catch (error) {
+    // yaml refuses to expand an alias bomb here (a ReferenceError), after parsing succeeded.
+    throw fileError(`config file ${path} is not usable YAML: ${(error as Error).message}`, error);
+  }
   return {
-    values: expectMapping(path, document.toJS()),
+    values: expectMapping(path, values),
     describe(keyPath) {
       const line = yamlKeyLine(document, lineCounter, keyPath);
       return line === undefined ? `file ${path}` : `file ${path} line ${line}`;

@@ -27,17 +27,6 @@ export async function runNode(options: RunNodeOptions): Promise<void> {
   const log = options.logger ?? createLogger(config.logLevel);
   let shuttingDown: Promise<void> | undefined;
 
-  // Before anything else: no post-quantum code is used unless it gives the published answers.
-  try {
-    const started = performance.now();
-    runCryptoSelfTest(await loadPqc(), options.selfTestVectorsDir !== undefined ? { vectorsDir: options.selfTestVectorsDir } : {});
-    log.info({ ms: Math.round(performance.now() - started), algorithms: ['X-Wing', 'ML-KEM-768', 'ML-KEM-1024', 'ML-DSA-65'] }, 'post-quantum self-test passed');
-  } catch (error) {
-    log.fatal({ err: error }, error instanceof SelfTestError ? `refusing to start: ${error.message}` : `refusing to start: liboqs could not be loaded (${error instanceof Error ? error.message : String(error)})`);
-    process.exitCode = EXIT_SELF_TEST;
-    return;
-  }
-
   const node = createNode({
     ...options,
     logger: log,
@@ -49,6 +38,20 @@ export async function runNode(options: RunNodeOptions): Promise<void> {
       ...(config.inspect.enabled ? { inspector: { port: config.inspect.port, ...(config.inspect.actors ? { actors: config.inspect.actors } : {}) } } : {}),
     },
   });
+
+  // Before anything else: no post-quantum code is used unless it gives the published answers. The
+  // actors' threads load their modules meanwhile (prepare: no actor runs, nothing is written).
+  node.prepare();
+  try {
+    const started = performance.now();
+    runCryptoSelfTest(await loadPqc(), options.selfTestVectorsDir !== undefined ? { vectorsDir: options.selfTestVectorsDir } : {});
+    log.info({ ms: Math.round(performance.now() - started), algorithms: ['X-Wing', 'ML-KEM-768', 'ML-KEM-1024', 'ML-DSA-65'] }, 'post-quantum self-test passed');
+  } catch (error) {
+    log.fatal({ err: error }, error instanceof SelfTestError ? `refusing to start: ${error.message}` : `refusing to start: liboqs could not be loaded (${error instanceof Error ? error.message : String(error)})`);
+    await node.stop();
+    process.exitCode = EXIT_SELF_TEST;
+    return;
+  }
 
   function shutdown(code: number, why: string): Promise<void> {
     shuttingDown ??= (async () => {
@@ -69,8 +72,6 @@ export async function runNode(options: RunNodeOptions): Promise<void> {
       }
       detachSignals();
       process.exitCode = code;
-      // The inspector relay's browser connections cannot be closed (actors/runtime/ops/inspector-relay.ts).
-      if (config.inspect.enabled) setImmediate(() => process.exit(code));
       setTimeout(() => {
         log.error({ lingerLimitMs: LINGER_LIMIT_MS }, 'open handles kept the process alive after shutdown');
         process.exit(EXIT_FATAL);

@@ -4,10 +4,11 @@
 // - every row of the layer table (§3): who may import whom, each import resolved to the file it names
 //   (scripts/layer-rules.mjs holds the table and its exceptions, scripts/source-imports.mjs the parsing).
 // Usage: node scripts/check-source.mjs [ROOT]  (exit 1 and one line per violation when broken)
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { LAYER_EXCEPTIONS, MACHINE_LOADS_RULE, impureLoad, layerRule } from './layer-rules.mjs';
 import { sourceImports } from './source-imports.mjs';
+import { filesUnder } from './files-under.mjs';
 
 const root = process.argv[2] ?? process.cwd();
 const SOURCE_DIRS = ['actors', 'machines', 'lib', 'store', 'cli', 'native', 'ebpf', 'perf', 'deploy', 'scripts', 'examples'];
@@ -15,20 +16,10 @@ const SOURCE_FILE = /\.(ts|mts|cts|js|mjs|cjs|c|cc|h|sh)$/;
 const SCRIPT_FILE = /\.(ts|mts|cts|js|mjs|cjs)$/;
 const MARKER = new RegExp(['TO' + 'DO', 'FIX' + 'ME', 'X' + 'XX', 'HA' + 'CK'].map((word) => `\\b${word}\\b`).join('|'));
 
+// Build output, dependencies and dot folders are not source.
+const notSource = (entry) => entry === 'node_modules' || entry === 'dist' || entry.startsWith('.');
 function* files(dir) {
-  let entries;
-  try {
-    // sorted, so the report reads the same on every file system
-    entries = readdirSync(dir).sort();
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
-    if (entry === 'node_modules' || entry === 'dist' || entry.startsWith('.')) continue;
-    const path = join(dir, entry);
-    if (statSync(path).isDirectory()) yield* files(path);
-    else if (SOURCE_FILE.test(entry)) yield path;
-  }
+  for (const path of filesUnder(dir, notSource)) if (SOURCE_FILE.test(path)) yield path;
 }
 
 const describe = (target) => (target.kind === 'path' ? target.path : target.kind === 'builtin' ? 'Node built-in' : `npm package ${target.name}`);

@@ -48,7 +48,9 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Databas
   let db: Database | undefined;
   try {
     if (!readonly) {
-      mkdirSync(dirname(file), { recursive: true });
+      // Owner-only when the store creates it (the node checks the data directory it is given:
+      // actors/runtime/node.ts).
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     } else if (!existsSync(file)) {
       // Checked here so a missing file gets one code whether or not its directory exists (SQLite
       // says SQLITE_CANTOPEN, better-sqlite3 throws a code-less TypeError for a missing directory).

@@ -7,7 +7,9 @@
  * JWT-SVIDs (the embedded trust domain does); elsewhere it answers Unimplemented.
  */
 import * as grpc from '@grpc/grpc-js';
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ensureDirectory, PRIVATE_FILE_MODE, removeStaleSocket } from '../../lib/files/private-files.js';
 import type { JSONWebKeySet } from 'jose';
 import { JwtSvidError, validateJwtSvid } from '../../lib/spiffe/jwt-svid.js';
 import { toStruct, type ProtoStruct } from '../../lib/spiffe/protobuf-struct.js';
@@ -91,11 +93,15 @@ export async function startWorkloadApiServer(options: { socketPath: string; sour
       }
     }),
   });
-  // A stale socket file from a crashed run would make the bind fail: the path is ours.
-  rmSync(socketPath, { force: true });
+  // The socket hands out the node's SVID and private key to whoever connects: it lives in a
+  // directory only the node's user can enter, and is itself the owner's alone.
+  ensureDirectory(dirname(socketPath), { private: true });
+  // A stale socket from a crashed run would make the bind fail; anything else at the path is not ours to delete.
+  removeStaleSocket(socketPath);
   await new Promise<void>((resolve, reject) => {
     server.bindAsync(`unix:${socketPath}`, grpc.ServerCredentials.createInsecure(), (error) => (error ? reject(error) : resolve()));
   });
+  chmodSync(socketPath, PRIVATE_FILE_MODE);
   return {
     socketPath,
     close: () =>

@@ -64,7 +64,10 @@ export function encodeFrame(frame: LinkFrame): Buffer {
 export function decodeFrame(body: Uint8Array): LinkFrame {
   let message: protobuf.Message & Record<string, unknown>;
   try {
-    message = type().decode(body) as protobuf.Message & Record<string, unknown>;
+    // Always through a Buffer view (no copy): protobufjs reads strings of a Buffer with Node's UTF-8
+    // decoder (invalid bytes become U+FFFD), but those of a plain Uint8Array with its own, which
+    // turns some invalid UTF-8 into lone surrogates that do not encode back to the same frame.
+    message = type().decode(Buffer.from(body.buffer, body.byteOffset, body.byteLength)) as protobuf.Message & Record<string, unknown>;
   } catch (error) {
     throw new LinkFrameError('malformed', `the frame does not decode: ${error instanceof Error ? error.message : String(error)}`);
   }

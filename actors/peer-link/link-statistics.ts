@@ -1,10 +1,11 @@
 /**
  * The peer link's counters, as `mesh.links` reports them (lib/mesh/links-state.ts): refusals and
- * failed handshakes at the door, messages with nowhere to go, the post-quantum sessions'
+ * failed handshakes at the door, messages with nowhere to go, peer payloads refused, the post-quantum sessions'
  * handshakes, rekeys and failures (with a histogram of handshake durations), and each link's
  * standing, read from its stream, its connection and its lifecycle.
  */
-import { HANDSHAKE_SECONDS_BUCKETS, type LinkState, type MeshLinksState, type PostQuantumCounters } from '../../lib/mesh/links-state.js';
+import { HANDSHAKE_SECONDS_BUCKETS, type LinkState, type MeshLinksState, type PostQuantumCounters, type ShedReason } from '../../lib/mesh/links-state.js';
+import type { RemotePayloadRejection } from '../../lib/mesh/remote-payload.js';
 import { formatHostPort } from '../../lib/net/host-port.js';
 import type { Link } from './link-table.js';
 import type { SessionMetricsHooks } from './pq-session.js';
@@ -13,6 +14,10 @@ export class LinkStatistics {
   refused = 0;
   handshakeFailures = 0;
   unroutable = 0;
+  /** Incoming connections the listener closed at once, by cap. */
+  readonly shed: Record<ShedReason, number> = { 'per-address': 0, 'listener-full': 0 };
+  /** Peer messages dropped because their payload's structure was refused, by reason. */
+  readonly rejectedPayloads: Record<RemotePayloadRejection, number> = { 'not-json': 0, 'too-deep': 0 };
   lastRefusal: string | undefined;
   private readonly pq: PostQuantumCounters = {
     handshakes: 0,
@@ -72,6 +77,8 @@ export class LinkStatistics {
       },
       ...(this.lastRefusal ? { lastRefusal: this.lastRefusal } : {}),
       unroutable: this.unroutable,
+      shed: { ...this.shed },
+      rejectedPayloads: { ...this.rejectedPayloads },
     };
   }
 }

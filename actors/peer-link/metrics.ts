@@ -13,6 +13,18 @@ export const peerLinkMetrics: readonly StandingMetric<MeshLinksMessage>[] = [
     type: 'gauge',
     read: (mesh) => [{ value: mesh.links.filter((link) => link.status === 'up').length }],
   },
+  {
+    name: 'x0tta6bl4_mesh_payloads_refused_total',
+    help: 'Peer messages dropped because their payload was not JSON or nested too deep, by reason.',
+    type: 'counter',
+    read: (mesh) => Object.entries(mesh.rejectedPayloads).map(([reason, value]) => ({ labels: { reason }, value })),
+  },
+  {
+    name: 'x0tta6bl4_mesh_connections_shed_total',
+    help: 'Incoming connections the peer-link listener closed before any TLS work, by cap (per-address, listener-full).',
+    type: 'counter',
+    read: (mesh) => Object.entries(mesh.shed).map(([reason, value]) => ({ labels: { reason }, value })),
+  },
   { name: 'x0tta6bl4_pq_handshakes_total', help: 'Completed post-quantum session handshakes.', type: 'counter', read: (mesh) => [{ value: mesh.pq.handshakes }] },
   { name: 'x0tta6bl4_pq_rekeys_total', help: 'Post-quantum session rekeys (fresh hybrid exchanges).', type: 'counter', read: (mesh) => [{ value: mesh.pq.rekeys }] },
   {

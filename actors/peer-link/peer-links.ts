@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { createActor } from 'xstate';
 import { DEFAULT_SUITES, type SuiteName } from '../../lib/crypto/pq-suites.js';
 import type { LinkRole, MeshLinksState } from '../../lib/mesh/links-state.js';
+import { parseRemotePayload, RemotePayloadError } from '../../lib/mesh/remote-payload.js';
 import { formatHostPort, type HostPort } from '../../lib/net/host-port.js';
 import { realClock, type Clock } from '../../lib/timing/clock.js';
 import { realRandom, type Random } from '../../lib/timing/random.js';
@@ -58,7 +59,8 @@ export interface PeerLinksOptions {
   postQuantum?: LinksPostQuantum;
   peers: readonly PeerEndpoint[];
   authorize: readonly AuthorizeEntry[];
-  onMessage(from: string, topic: string, payload: Buffer): void;
+  /** A peer's message, its payload parsed and bounded (lib/mesh/remote-payload.ts); a refused one is counted, not delivered. */
+  onMessage(from: string, topic: string, payload: unknown): void;
   onState(state: MeshLinksState): void;
   onLog?(level: 'info' | 'warn', message: string, fields: Record<string, unknown>): void;
   timing?: Partial<PeerLinksTiming>;
@@ -97,6 +99,11 @@ export class PeerLinks {
         this.statistics.handshakeFailures++;
         this.report();
       },
+      onShed: (reason) => {
+        this.statistics.shed[reason]++;
+        this.report();
+      },
+      onListenerError: (error) => this.log('warn', 'the peer-link listener failed to accept a connection', { error: `${error.name}: ${error.message}` }),
     };
     this.transport = (options.transport ?? ((handlers) => new TlsTransport(handlers)))(events);
     for (const endpoint of options.peers) this.newLink(randomBytes(LINK_ID_BYTES), 'dialer', endpoint.spiffeId, endpoint);
@@ -208,6 +215,24 @@ export class PeerLinks {
     );
   }
 
+  /**
+   * Hands a peer's message to the node. A payload whose structure is refused is counted and dropped
+   * (it was acknowledged in the stream, so the peer does not resend it); the link goes on, since
+   * one malformed message does not make the peer's other messages untrustworthy.
+   */
+  private deliver(peer: string, topic: string, bytes: Buffer): void {
+    let payload: unknown;
+    try {
+      payload = parseRemotePayload(bytes);
+    } catch (error) {
+      if (!(error instanceof RemotePayloadError)) throw error;
+      this.statistics.rejectedPayloads[error.reason]++;
+      this.log('warn', 'refused a peer message', { peer, topic, bytes: bytes.length, reason: error.reason });
+      return;
+    }
+    this.options.onMessage(peer, topic, payload);
+  }
+
   private onFrame(connection: LinkConnection, frame: LinkFrame): void {
     if (connection.linkKey === undefined) {
       if (frame.kind === 'goodbye') throw new Error(`refused by the peer: ${frame.reason}`);
@@ -224,7 +249,7 @@ export class PeerLinks {
     if (!link) return;
     switch (frame.kind) {
       case 'data':
-        if (link.stream.receive(frame.seq) === 'deliver') this.options.onMessage(link.peer, frame.topic, frame.payload);
+        if (link.stream.receive(frame.seq) === 'deliver') this.deliver(link.peer, frame.topic, frame.payload);
         this.acknowledgeSoon(link, connection);
         this.report();
         return;

@@ -60,12 +60,20 @@ export interface PqSessionOptions {
   rekeyAfterMs?: number;
   maxFramesPerKey?: number;
   handshakeTimeoutMs?: number;
+  /** How long a rekey we offered or asked for may wait for the peer before the session fails (default REKEY_ANSWER_DEADLINE_MS). */
+  rekeyAnswerDeadlineMs?: number;
   /** Time for the handshake timeout, the timed rekey and the key epochs (the link's Clock; the real one by default). */
   clock?: Clock;
 }
 
 /** Payloads queued before the handshake ends: beyond this the caller is sending into a session that is not coming up. */
 export const MAX_QUEUED_BEFORE_ESTABLISHED = 4_096;
+
+/**
+ * A rekey is one round trip and one hybrid encapsulation; a peer that has not answered within
+ * 10 s is not going to, and would otherwise let this side's frame counter run on to its cap.
+ */
+export const REKEY_ANSWER_DEADLINE_MS = 10_000;
 
 export class PqSession {
   private readonly clock: Clock;
@@ -76,6 +84,8 @@ export class PqSession {
   private pendingRekey: PendingRekey | undefined;
   private rekeyRequested = false;
   private rekeyTimer: TimerHandle | undefined;
+  /** Set while a rekey we offered (initiator) or asked for (responder) waits for the peer. */
+  private rekeyDeadline: TimerHandle | undefined;
   private queued: Uint8Array[] = [];
   private startedAt = 0;
   state: 'handshaking' | 'established' | 'failed' | 'closed' = 'handshaking';
@@ -131,30 +141,66 @@ export class PqSession {
       return;
     }
     if (this.state !== 'established') return;
-    try {
-      this.onFrame(record);
-    } catch (error) {
-      if (error instanceof FrameError || error instanceof HandshakeError) this.fail(error);
-      else throw error;
-    }
+    this.guarded(() => this.onFrame(record));
   }
 
-  /** Seals and sends a payload (queued until the handshake ends). */
-  send(payload: Uint8Array): void {
+  /**
+   * Seals and sends a payload (queued until the handshake ends). Never throws for the session's own
+   * reasons: a session that cannot send (keys exhausted, a rekey never answered, the queue full
+   * before the handshake) fails, reports it once through onFailed, and returns false; what the link
+   * had not seen acknowledged goes again on its next connection.
+   */
+  send(payload: Uint8Array): boolean {
     if (this.state === 'handshaking') {
-      if (this.queued.length >= MAX_QUEUED_BEFORE_ESTABLISHED) throw new FrameError('too-large', `${MAX_QUEUED_BEFORE_ESTABLISHED} payloads already wait for the handshake`);
+      if (this.queued.length >= MAX_QUEUED_BEFORE_ESTABLISHED) {
+        this.fail(new FrameError('too-large', `${MAX_QUEUED_BEFORE_ESTABLISHED} payloads already wait for the handshake`));
+        return false;
+      }
       this.queued.push(payload);
-      return;
+      return true;
     }
-    if (this.state !== 'established') throw new FrameError('key-exhausted', `the session is ${this.state}`);
-    this.options.send(this.channel!.seal(INNER.data, payload));
-    this.maybeRekey();
+    if (this.state !== 'established') return false;
+    return this.guarded(() => {
+      this.options.send(this.channel!.seal(INNER.data, payload));
+      this.maybeRekey();
+    });
   }
 
   close(): void {
     if (this.state === 'handshaking' || this.state === 'established') this.state = 'closed';
-    this.clock.clearTimeout(this.rekeyTimer);
+    this.stopTimers();
     this.handshake?.stop();
+  }
+
+  /** Runs a step of the established session; a FrameError or HandshakeError fails the session instead of escaping. */
+  private guarded(step: () => void): boolean {
+    try {
+      step();
+      return true;
+    } catch (error) {
+      if (error instanceof FrameError || error instanceof HandshakeError) {
+        this.fail(error);
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  private stopTimers(): void {
+    this.clock.clearTimeout(this.rekeyTimer);
+    this.clock.clearTimeout(this.rekeyDeadline);
+    this.rekeyDeadline = undefined;
+  }
+
+  /** Fails the session if the rekey just offered or asked for is not done within the deadline. */
+  private awaitRekeyAnswer(what: string): void {
+    this.clock.clearTimeout(this.rekeyDeadline);
+    const deadlineMs = this.options.rekeyAnswerDeadlineMs ?? REKEY_ANSWER_DEADLINE_MS;
+    this.rekeyDeadline = this.clock.setTimeout(() => {
+      this.rekeyDeadline = undefined;
+      this.fail(new HandshakeError('timeout', `the peer did not answer the ${what} within ${deadlineMs} ms`));
+    }, deadlineMs);
+    (this.rekeyDeadline as { unref?: () => void } | undefined)?.unref?.();
   }
 
   private onEstablished(result: Established): void {
@@ -167,7 +213,7 @@ export class PqSession {
     this.scheduleTimedRekey();
     const queued = this.queued;
     this.queued = [];
-    for (const payload of queued) this.send(payload);
+    for (const payload of queued) if (!this.send(payload)) return;
   }
 
   private onFrame(record: Uint8Array): void {
@@ -202,6 +248,8 @@ export class PqSession {
   private afterRekey(epoch: number): void {
     this.rekeys++;
     this.rekeyRequested = false;
+    this.clock.clearTimeout(this.rekeyDeadline);
+    this.rekeyDeadline = undefined;
     this.options.metrics?.rekey?.({ role: this.options.role, epoch });
     this.scheduleTimedRekey();
   }
@@ -214,6 +262,7 @@ export class PqSession {
     else if (!this.rekeyRequested) {
       this.rekeyRequested = true;
       this.options.send(channel.seal(INNER.rekeyRequest, new Uint8Array(0)));
+      this.awaitRekeyAnswer('rekey request');
     }
   }
 
@@ -222,6 +271,7 @@ export class PqSession {
     const channel = this.channel!;
     this.pendingRekey = offerRekey(this.options.pqc, channel.keys, this.established!.suite);
     this.options.send(channel.seal(INNER.rekeyOffer, this.pendingRekey.offer));
+    this.awaitRekeyAnswer('rekey offer');
   }
 
   /** Time-based rekeying also happens on an idle session. */
@@ -229,7 +279,8 @@ export class PqSession {
     this.clock.clearTimeout(this.rekeyTimer);
     const afterMs = this.options.rekeyAfterMs ?? DEFAULT_REKEY_AFTER_MS;
     this.rekeyTimer = this.clock.setTimeout(() => {
-      if (this.state === 'established') this.maybeRekey();
+      // A timer callback must not throw: a failed seal fails the session instead of the thread.
+      if (this.state === 'established') this.guarded(() => this.maybeRekey());
     }, afterMs);
     // A real timer must not keep the process alive for a session nobody closed.
     (this.rekeyTimer as { unref?: () => void } | undefined)?.unref?.();
@@ -238,7 +289,7 @@ export class PqSession {
   private fail(error: HandshakeError | FrameError): void {
     if (this.state === 'failed' || this.state === 'closed') return;
     this.state = 'failed';
-    this.clock.clearTimeout(this.rekeyTimer);
+    this.stopTimers();
     this.options.metrics?.failure?.({ role: this.options.role, reason: error.reason });
     this.options.onFailed(error);
   }

@@ -20,7 +20,11 @@ export const peerLinkStatusFormat: StatusFormat<MeshLinksMessage> = {
           : `mesh: ${mesh.listening ? `listening on ${printable(mesh.listening)}` : 'not listening'}, ${mesh.links.length} link${mesh.links.length === 1 ? '' : 's'}`;
     const refused = mesh.refused > 0 ? `, ${mesh.refused} refused (last: ${printable(mesh.lastRefusal ?? '?')})` : '';
     const unroutable = mesh.unroutable > 0 ? `, ${mesh.unroutable} unroutable` : '';
-    const lines = [head + refused + unroutable];
+    const rejected = mesh.rejectedPayloads['not-json'] + mesh.rejectedPayloads['too-deep'];
+    const refusedPayloads = rejected > 0 ? `, ${rejected} peer payloads REFUSED (${mesh.rejectedPayloads['too-deep']} too deep, ${mesh.rejectedPayloads['not-json']} not JSON)` : '';
+    const shedCount = mesh.shed['per-address'] + mesh.shed['listener-full'];
+    const shed = shedCount > 0 ? `, ${shedCount} connections shed (${mesh.shed['per-address']} over an address's cap, ${mesh.shed['listener-full']} with the listener full)` : '';
+    const lines = [head + refused + unroutable + refusedPayloads + shed];
     for (const link of mesh.links) {
       const where = link.address ? ` at ${printable(link.address)}` : '';
       const traffic = `${link.sent} sent, ${link.delivered} received, ${link.pending} unacknowledged`;

@@ -9,11 +9,11 @@
  * neither give the peer's full chain to our SPIFFE validation on the server side (it verifies
  * against one pooled CA list) nor export keying material, which the post-quantum session binds to.
  */
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import { connect, createServer, type Server, type TLSSocket } from 'node:tls';
 import { formatHostPort, type HostPort } from '../../lib/net/host-port.js';
 import { secureContextOptions, verifyPeerSvid } from '../../lib/spiffe/mtls.js';
-import type { PeerPolicy } from '../../lib/spiffe/peer-policy.js';
+import { PeerNotAuthorizedError, type PeerPolicy } from '../../lib/spiffe/peer-policy.js';
 import type { VerifiedSvid } from '../../lib/spiffe/x509-svid.js';
 import {
   UnexpectedPeerError,
@@ -25,6 +25,29 @@ import {
   type TransportPeer,
 } from '../runtime/contracts/transport.js';
 import { encodeFrame } from './frame-codec.js';
+import { DEFAULT_LISTENER_LIMITS, type ListenerLimits } from './listener-limits.js';
+
+/**
+ * Idle time before TCP keepalive probes start on an established connection: a peer that vanished
+ * without a FIN (power cut, cable, NAT timeout) is found by the kernel instead of never.
+ */
+const KEEPALIVE_IDLE_MS = 15_000;
+
+/** A dial whose TCP connect, TLS handshake and peer verification did not finish within the deadline. */
+export class DialTimeoutError extends Error {
+  override readonly name = 'DialTimeoutError';
+  constructor(address: string, deadlineMs: number) {
+    super(`no verified connection to ${address} within ${deadlineMs} ms`);
+  }
+}
+
+/**
+ * What a refused client is told. Only a client whose SVID verified (an identity of a trust domain
+ * this node trusts) learns which rule refused it; anyone else learns nothing it could probe with.
+ */
+function refusalReason(error: Error): string {
+  return error instanceof PeerNotAuthorizedError ? `refused: ${error.name}` : 'refused';
+}
 
 /** A verified TLS socket as a TransportConnection. */
 class TlsConnection implements TransportConnection {
@@ -45,6 +68,7 @@ class TlsConnection implements TransportConnection {
       expiresAt: verified.expiresAt.getTime(),
       svidPublicKey: new Uint8Array(verified.path[0]!.publicKey.rawData),
     };
+    socket.setKeepAlive(true, KEEPALIVE_IDLE_MS);
     socket.on('error', (error) => (this.failure ??= error));
     socket.once('close', () => {
       this.closed = true;
@@ -85,12 +109,23 @@ class TlsConnection implements TransportConnection {
 export class TlsTransport implements Transport {
   private credentials: NodeCredentials | undefined;
   private policies: readonly PeerPolicy[] = [];
+  /** The TLS endpoint; it owns no socket of its own: the front listener hands it what it admits. */
   private server: Server | undefined;
+  /** The listening socket: it counts connections per address and sheds them before any TLS work. */
+  private front: TcpServer | undefined;
   /** Sockets not yet handed over as connections: closed by close(). */
   private readonly pending = new Set<TLSSocket>();
+  /** Connections held per remote address (admitted, not yet closed). */
+  private readonly perAddress = new Map<string, number>();
+  private readonly limits: ListenerLimits;
   private closing = false;
 
-  constructor(private readonly events: TransportEvents) {}
+  constructor(
+    private readonly events: TransportEvents,
+    limits: Partial<ListenerLimits> = {},
+  ) {
+    this.limits = { ...DEFAULT_LISTENER_LIMITS, ...limits };
+  }
 
   useCredentials(credentials: NodeCredentials, policies: readonly PeerPolicy[]): void {
     const rotated = this.credentials !== undefined;
@@ -105,19 +140,31 @@ export class TlsTransport implements Transport {
       requestCert: true,
       // The SPIFFE checks are ours (verifyPeerSvid): Node's would pool trust domains' roots.
       rejectUnauthorized: false,
+      handshakeTimeout: this.limits.handshakeDeadlineMs,
     });
     server.on('secureConnection', (socket) => this.accept(socket));
-    // A handshake that fails in TLS itself proves no identity: counted apart from refusals.
-    server.on('tlsClientError', () => this.events.onHandshakeFailure());
+    // A handshake that fails in TLS itself (or outlives its deadline) proves no identity: counted
+    // apart from refusals. Node reports it and leaves the socket open (a timed-out one too): close it.
+    server.on('tlsClientError', (_error, socket) => {
+      socket.destroy();
+      this.events.onHandshakeFailure();
+    });
     this.server = server;
+    const front = createTcpServer((socket) => this.admit(socket, server));
+    front.maxConnections = this.limits.maxConnections;
+    front.on('drop', () => this.events.onShed('listener-full'));
+    this.front = front;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(address.port, address.host, () => {
-        server.off('error', reject);
+      front.once('error', reject);
+      front.listen(address.port, address.host, () => {
+        front.off('error', reject);
         resolve();
       });
     });
-    const bound = server.address() as AddressInfo;
+    // For the listener's whole life: an accept that fails (out of descriptors) must not become an
+    // uncaught 'error' that kills the worker; the caps above are what keep it from happening.
+    front.on('error', (error) => this.events.onListenerError(error));
+    const bound = front.address() as AddressInfo;
     return formatHostPort({ host: bound.address, port: bound.port });
   }
 
@@ -139,9 +186,12 @@ export class TlsTransport implements Transport {
       const fail = (error: Error) => {
         if (settled) return;
         settled = true;
+        clearTimeout(deadline);
         socket.destroy();
         reject(error);
       };
+      // A peer that accepts TCP and then stalls TLS would otherwise hold this dial, and its link, forever.
+      const deadline = setTimeout(() => fail(new DialTimeoutError(formatHostPort(address), this.limits.handshakeDeadlineMs)), this.limits.handshakeDeadlineMs);
       // The peer may hang up while this side still verifies it; then this side's own verdict is the better reason.
       let verifying: Promise<VerifiedSvid> | undefined;
       const lost = (error: Error) => {
@@ -163,6 +213,7 @@ export class TlsTransport implements Transport {
               return;
             }
             settled = true;
+            clearTimeout(deadline);
             socket.off('error', lost);
             this.pending.delete(socket);
             resolve(new TlsConnection(socket, verified, credentials));
@@ -175,8 +226,27 @@ export class TlsTransport implements Transport {
   async close(): Promise<void> {
     this.closing = true;
     for (const socket of this.pending) socket.destroy();
-    const server = this.server;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    const front = this.front;
+    if (front) await new Promise<void>((resolve) => front.close(() => resolve()));
+  }
+
+  /** Hands a new TCP connection to TLS unless its address already holds all it may. */
+  private admit(socket: Socket, server: Server): void {
+    const address = socket.remoteAddress ?? 'unknown';
+    const held = this.perAddress.get(address) ?? 0;
+    if (held >= this.limits.maxConnectionsPerAddress) {
+      socket.destroy();
+      this.events.onShed('per-address');
+      return;
+    }
+    this.perAddress.set(address, held + 1);
+    socket.once('close', () => {
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.perAddress.set(address, left);
+      else this.perAddress.delete(address);
+    });
+    if (this.closing) socket.destroy();
+    else server.emit('connection', socket);
   }
 
   private accept(socket: TLSSocket): void {
@@ -194,8 +264,11 @@ export class TlsTransport implements Transport {
       },
       (error: Error) => {
         this.events.onRefused(error);
-        // Tell the dialer which rule it broke before closing: its operator sees a reason, not a reset.
-        if (!socket.destroyed) socket.end(encodeFrame({ kind: 'goodbye', reason: `refused: ${error.name}` }));
+        if (socket.destroyed) return;
+        // Say goodbye before closing, so the dialer's operator sees a refusal, not a reset; then
+        // destroy it whether or not the client closes its side, which it may never do.
+        socket.end(encodeFrame({ kind: 'goodbye', reason: refusalReason(error) }));
+        setTimeout(() => socket.destroy(), this.limits.refusalLingerMs).unref();
       },
     );
   }

@@ -48,17 +48,7 @@ export default defineActor({
         peers: options.peers.map((peer) => ({ address: parseHostPort(peer.address), spiffeId: peer.spiffeId })),
         authorize: options.authorize,
         postQuantum: options.postQuantum,
-        onMessage: (from, topic, payload) => {
-          let value: unknown;
-          try {
-            value = JSON.parse(payload.toString('utf8'));
-          } catch {
-            // An authenticated peer sent bytes that are not JSON: nothing to deliver, the link goes on.
-            log.warn({ peer: from, topic }, 'dropped a peer message whose payload is not JSON');
-            return;
-          }
-          sendBack({ type: 'transport.received', message: { from, topic, payload: value } });
-        },
+        onMessage: (from, topic, payload) => sendBack({ type: 'transport.received', message: { from, topic, payload } }),
         onState: (state) => sendBack({ type: 'transport.state', state }),
         onLog: (level, message, fields) => log[level](fields, message),
       });

@@ -27,7 +27,7 @@ import { checkStandingTopics, standingPublishers, standingStates } from './ops/s
 import { NodeOps, type NodeOpsOptions } from './ops/node-ops.js';
 import { nodeTopics } from './bus/node-topics.js';
 import type { SupervisedChild } from './supervision/supervised-child.js';
-import type { ChildSpec, SupervisorSpec } from './contracts/supervision-spec.js';
+import type { ActorChildSpec, ChildSpec, SupervisorSpec } from './contracts/supervision-spec.js';
 import { Supervisor } from './supervision/supervisor.js';
 import { actorsIn } from './supervision/tree-walk.js';
 import type { TopicRegistry } from './bus/topic-registry.js';
@@ -42,6 +42,7 @@ import { deadLetter } from './self-healing/remediation-commands.js';
 import { DATABASE_FILE_NAME } from './config/data-files.js';
 import { createDeadLetterStore, type DeadLetterStore } from '../../store/dead-letters.js';
 import { createInjectedFaultStore } from '../../store/injected-faults.js';
+import { ensureDirectory } from '../../lib/files/private-files.js';
 import { readMapeStatus, readIncidentReport, type IncidentReport } from '../../store/mape-status.js';
 import type { CauseKind } from '../../lib/mape/causes.js';
 
@@ -86,6 +87,13 @@ export interface X0tta6bl4Node extends Bus {
   readonly config: NodeConfig;
   readonly runId: string;
   readonly databasePath: string;
+  /**
+   * Spawns the worker threads the tree's start will take, each importing its own actor's module,
+   * and returns at once: they load while the caller does something else first (the CLI's
+   * post-quantum self-test). No actor runs and the data directory is not touched until start(),
+   * which prepares them itself when this was not called. stop() lets them go.
+   */
+  prepare(): void;
   start(): Promise<void>;
   /** Stops actors in reverse start order, flushes the store; idempotent. */
   stop(): Promise<void>;
@@ -157,6 +165,10 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
   const onProcessed = composeProcessed(options.onMessageProcessed, ops?.onMessageProcessed);
   const inspection = options.inspection ?? ops?.inspection;
 
+  function hostKindOf(spec: ActorChildSpec): HostKind {
+    return spec.host ?? config.actorHosts[spec.id] ?? config.host;
+  }
+
   function hostFor(kind: HostKind): Host {
     let host = hosts.get(kind);
     if (!host) {
@@ -164,7 +176,9 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         kind === 'worker'
           ? createWorkerHost({
               spareWorkers: config.supervision.spareWorkers,
-              prepare: { databasePath, modules: [...new Set([...actorsIn(treeSpec)].map((actor) => actor.module))] },
+              databasePath,
+              // A thread for each worker actor, prepared in parallel while the tree starts them in order.
+              launches: [...actorsIn(treeSpec)].filter((actor) => hostKindOf(actor) === 'worker').map((actor) => actor.module),
             })
           : createInlineHost({ snapshots: createActorSnapshotStore(db!), clock });
       hosts.set(kind, host);
@@ -174,9 +188,8 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
 
   function build(spec: ChildSpec): SupervisedChild {
     if (spec.kind === 'actor') {
-      const kind = spec.host ?? config.actorHosts[spec.id] ?? config.host;
       const cell = new ActorCell(spec, {
-        host: hostFor(kind),
+        host: hostFor(hostKindOf(spec)),
         databasePath,
         runId,
         throttleMs: config.snapshots.throttleMs,
@@ -240,6 +253,11 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
     if (state !== 'running') throw new NodeNotRunningError(operation);
   }
 
+  /** Creates the worker host, which spawns a thread for each of the tree's worker actors at once. */
+  function prepareThreads(): void {
+    if ([...actorsIn(treeSpec)].some((actor) => hostKindOf(actor) === 'worker')) hostFor('worker');
+  }
+
   async function closeResources(): Promise<void> {
     sampler?.stop();
     sampler = undefined;
@@ -259,12 +277,22 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
     bus,
     actors,
 
+    prepare() {
+      if (state !== 'new') throw new NodeNotRunningError(`prepare (node is ${state})`);
+      prepareThreads();
+    },
+
     async start() {
       if (state !== 'new') throw new NodeNotRunningError(`start (node is ${state})`);
       state = 'starting';
       try {
-        await ops?.open();
+        // The data directory holds the store, the control socket and the embedded CA: one that others
+        // can write (or a symlink, or another user's) could have them swapped under the node.
+        ensureDirectory(dataDir, { private: false });
+        // The worker threads load first, while this thread opens the store and the operations and builds the tree.
+        prepareThreads();
         db = openStore(databasePath);
+        await ops?.open();
         deadLetters = createDeadLetterStore(db);
         chaos = new Chaos(createInjectedFaultStore(db), clock);
         root = build(treeSpec);
@@ -314,6 +342,8 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
 
     async stop() {
       if (state === 'stopped' || state === 'new') {
+        // Threads prepared for a start that never came are let go.
+        if (state === 'new') await closeResources();
         state = 'stopped';
         return;
       }

@@ -55,9 +55,24 @@ export interface ChannelOptions {
   maxFramesPerKey?: number;
 }
 
-function nonceOf(counter: bigint): Buffer {
-  const nonce = Buffer.alloc(12);
-  nonce.writeBigUInt64BE(counter, 4);
+/** Byte offsets of the header's fields (see the layout above). */
+const AT_VERSION = 0;
+const AT_TYPE = 1;
+const AT_EPOCH = 2;
+const AT_COUNTER = 6;
+const AT_INNER = 14;
+const AT_LENGTH = 15;
+/** The nonce: 4 zero bytes, then the frame's counter. */
+const NONCE_BYTES = 12;
+const NONCE_COUNTER_AT = 4;
+
+/**
+ * Writes the nonce of `counter` into `nonce` (12 bytes, the first 4 zero) and returns it. One
+ * buffer per channel and direction serves every frame: the cipher copies the nonce when it is
+ * created, so reusing the buffer cannot make two frames share a nonce; the counter does that.
+ */
+function nonceInto(nonce: Buffer, counter: bigint): Buffer {
+  nonce.writeBigUInt64BE(counter, NONCE_COUNTER_AT);
   return nonce;
 }
 
@@ -67,6 +82,8 @@ export class SessionChannel {
   private receiveCurrent: ReceiveState;
   private receivePrevious: ReceiveState | undefined;
   private readonly maxFrames: bigint;
+  private readonly sealNonce = Buffer.alloc(NONCE_BYTES);
+  private readonly openNonce = Buffer.alloc(NONCE_BYTES);
   /** When the current epoch began (ms), for time-based rekeying. */
   epochStartedAt: number;
 
@@ -98,38 +115,46 @@ export class SessionChannel {
     if (payload.length > MAX_FRAME_PLAINTEXT) throw new FrameError('too-large', `a payload of ${payload.length} bytes exceeds ${MAX_FRAME_PLAINTEXT}`);
     if (this.sendCounter >= this.maxFrames) throw new FrameError('key-exhausted', `epoch ${this.sendKeys.epoch} sealed its ${this.maxFrames} frames; a rekey must come first`);
     const counter = this.sendCounter++;
-    const header = Buffer.alloc(FRAME_HEADER_BYTES);
-    header.writeUInt8(FRAME_VERSION, 0);
-    header.writeUInt8(FRAME_TYPE_SEALED, 1);
-    header.writeUInt32BE(this.sendKeys.epoch, 2);
-    header.writeBigUInt64BE(counter, 6);
-    header.writeUInt8(inner, 14);
-    header.writeUInt32BE(payload.length + TAG_BYTES, 15);
-    const cipher = createCipheriv('aes-256-gcm', this.sendKeys.send, nonceOf(counter));
-    cipher.setAAD(header);
-    // One copy of the payload's ciphertext into the frame (a 64 KiB frame pays for each copy).
+    const ciphertextBytes = payload.length;
+    // The frame is allocated once and the header written in place: the ciphertext's copy into it
+    // is the only copy of the payload's bytes (node:crypto gives each update() a buffer of its
+    // own), and a 64 KiB frame pays for each copy and each allocation.
+    const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + ciphertextBytes + TAG_BYTES);
+    frame.writeUInt8(FRAME_VERSION, AT_VERSION);
+    frame.writeUInt8(FRAME_TYPE_SEALED, AT_TYPE);
+    frame.writeUInt32BE(this.sendKeys.epoch, AT_EPOCH);
+    frame.writeBigUInt64BE(counter, AT_COUNTER);
+    frame.writeUInt8(inner, AT_INNER);
+    frame.writeUInt32BE(ciphertextBytes + TAG_BYTES, AT_LENGTH);
+    const cipher = createCipheriv('aes-256-gcm', this.sendKeys.send, nonceInto(this.sealNonce, counter));
+    cipher.setAAD(frame.subarray(0, FRAME_HEADER_BYTES));
     const ciphertext = cipher.update(payload);
+    // GCM is a stream mode: update() gives every byte and final() none; it completes the tag.
     const final = cipher.final();
-    return Buffer.concat([header, ciphertext, final, cipher.getAuthTag()], FRAME_HEADER_BYTES + payload.length + TAG_BYTES);
+    // The frame's memory is not zeroed: a cipher that ever gave other lengths would send stale memory.
+    if (ciphertext.length !== ciphertextBytes || final.length !== 0) throw new RangeError(`AES-256-GCM gave ${ciphertext.length} + ${final.length} bytes for ${ciphertextBytes}`);
+    frame.set(ciphertext, FRAME_HEADER_BYTES);
+    frame.set(cipher.getAuthTag(), FRAME_HEADER_BYTES + ciphertextBytes);
+    return frame;
   }
 
   open(frame: Uint8Array): { inner: InnerType; payload: Buffer; epoch: number } {
     if (frame.length < FRAME_HEADER_BYTES + TAG_BYTES) throw new FrameError('malformed', `${frame.length} bytes are shorter than any frame`);
     if (frame.length > MAX_FRAME_BYTES) throw new FrameError('too-large', `${frame.length} bytes exceed ${MAX_FRAME_BYTES}`);
     const bytes = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
-    if (bytes[0] !== FRAME_VERSION || bytes[1] !== FRAME_TYPE_SEALED) throw new FrameError('malformed', `version ${bytes[0]} type ${bytes[1]} is not a sealed frame of version ${FRAME_VERSION}`);
-    const epoch = bytes.readUInt32BE(2);
-    const counter = bytes.readBigUInt64BE(6);
-    const inner = bytes.readUInt8(14);
+    if (bytes[AT_VERSION] !== FRAME_VERSION || bytes[AT_TYPE] !== FRAME_TYPE_SEALED) throw new FrameError('malformed', `version ${bytes[AT_VERSION]} type ${bytes[AT_TYPE]} is not a sealed frame of version ${FRAME_VERSION}`);
+    const epoch = bytes.readUInt32BE(AT_EPOCH);
+    const counter = bytes.readBigUInt64BE(AT_COUNTER);
+    const inner = bytes.readUInt8(AT_INNER);
     if (inner > INNER.rekeyRequest) throw new FrameError('malformed', `inner type ${inner} is unknown`);
-    const length = bytes.readUInt32BE(15);
+    const length = bytes.readUInt32BE(AT_LENGTH);
     if (length !== bytes.length - FRAME_HEADER_BYTES) throw new FrameError('malformed', `the header says ${length} bytes follow, ${bytes.length - FRAME_HEADER_BYTES} do`);
     const state = epoch === this.receiveCurrent.epoch ? this.receiveCurrent : epoch === this.receivePrevious?.epoch ? this.receivePrevious : undefined;
     if (!state) throw new FrameError('unknown-epoch', `epoch ${epoch} (this side receives ${this.receiveCurrent.epoch}${this.receivePrevious ? ` and ${this.receivePrevious.epoch}` : ''})`);
     if (counter >= this.maxFrames) throw new FrameError('key-exhausted', `counter ${counter} is beyond the ${this.maxFrames} frames one key may seal`);
     const freshness = state.window.check(counter);
     if (freshness !== 'new') throw new FrameError(freshness, `frame ${counter} of epoch ${epoch}`);
-    const decipher = createDecipheriv('aes-256-gcm', state.key, nonceOf(counter));
+    const decipher = createDecipheriv('aes-256-gcm', state.key, nonceInto(this.openNonce, counter));
     decipher.setAAD(bytes.subarray(0, FRAME_HEADER_BYTES));
     decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
     let plaintext: Buffer;

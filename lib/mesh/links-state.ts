@@ -5,6 +5,7 @@
  * them, and the types below are derived from them.
  */
 import { z } from 'zod';
+import type { RemotePayloadRejection } from './remote-payload.js';
 
 const count = z.int().min(0);
 const epochMs = z.number().int().nonnegative();
@@ -41,6 +42,10 @@ export const linkStateSchema = z.strictObject({
   lastError: z.string().optional(),
 });
 
+/** Why the listener closed a connection at once, before its handshake: its address, or the listener, held all it may. */
+export const SHED_REASONS = ['per-address', 'listener-full'] as const;
+export type ShedReason = (typeof SHED_REASONS)[number];
+
 /** The post-quantum sessions of all links: handshakes, rekeys, and failures by reason. */
 export const postQuantumCountersSchema = z.strictObject({
   handshakes: count,
@@ -64,6 +69,10 @@ const meshLinksShape = {
   pq: postQuantumCountersSchema,
   /** Messages for a peer no link leads to. */
   unroutable: count,
+  /** Incoming connections closed at once by the listener's caps (actors/peer-link/listener-limits.ts), by reason. */
+  shed: z.strictObject({ 'per-address': count, 'listener-full': count }) satisfies z.ZodType<Record<ShedReason, number>>,
+  /** Peer messages dropped because their payload's structure was refused (remote-payload.ts), by reason. */
+  rejectedPayloads: z.strictObject({ 'not-json': count, 'too-deep': count }) satisfies z.ZodType<Record<RemotePayloadRejection, number>>,
 };
 
 /** The transport's state, as it reports it to the peer-link machine. */

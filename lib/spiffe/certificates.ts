@@ -15,11 +15,32 @@ export function parseCertificates(data: Uint8Array | string, what: string): X509
     if (text !== undefined) {
       const blocks = text.match(PEM_CERTIFICATE);
       if (!blocks || blocks.length === 0) throw new Error('no PEM CERTIFICATE block');
-      return blocks.flatMap((block) => PemConverter.decode(block).map((der) => new X509Certificate(der)));
+      return blocks.flatMap((block) => PemConverter.decode(block).map(decodedCertificate));
     }
-    return splitDer(data as Uint8Array).map((der) => new X509Certificate(der));
+    return splitDer(data as Uint8Array).map(decodedCertificate);
   } catch (error) {
     if (error instanceof CertificateParseError) throw error;
+    throw new CertificateParseError('certificate encoding', `${what}: not a certificate (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
+/**
+ * One DER certificate with every part the validator reads decoded now. @peculiar/x509 decodes
+ * names, validity, key and extensions lazily, on first access, and throws its own errors (asn1js,
+ * TypeError) there: a certificate that fails them is refused here, as not a certificate, instead
+ * of in the middle of validation with an error no caller expects.
+ */
+function decodedCertificate(der: ArrayBuffer | Uint8Array): X509Certificate {
+  const certificate = new X509Certificate(der);
+  void [certificate.subject, certificate.issuer, certificate.notBefore, certificate.notAfter, certificate.publicKey, certificate.extensions];
+  return certificate;
+}
+
+/** As parseCertificates for one DER certificate (a TLS peer's): throws CertificateParseError naming `what`. */
+export function parseDerCertificate(der: Uint8Array, what: string): X509Certificate {
+  try {
+    return decodedCertificate(der);
+  } catch (error) {
     throw new CertificateParseError('certificate encoding', `${what}: not a certificate (${error instanceof Error ? error.message : String(error)})`);
   }
 }

@@ -1,37 +1,27 @@
 /**
  * The embedded trust domain's CA on disk, in the node's data directory: `identity/ca.pem` (the
  * root certificate, also the trust bundle to hand to other nodes) and `identity/ca-key.pem`
- * (PKCS#8, mode 0600, never world-readable). Production mode refuses the embedded CA: there the
+ * (PKCS#8, mode 0600, written atomically and never through a symlink: lib/files/private-files.ts),
+ * in a directory only the node's user can enter. Production mode refuses the embedded CA: there the
  * SPIRE agent is the only source of identity.
  */
 import { PemConverter, X509Certificate } from '@peculiar/x509';
 import { webcrypto } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseCertificates } from './certificates.js';
 import { createTrustDomainCa, SVID_KEY_ALGORITHM, type TrustDomainCa } from './svid-issuer.js';
 import { uriSans } from './x509-svid.js';
 import { parseSpiffeId } from './spiffe-id.js';
 import { EmbeddedCaError } from './embedded-ca-error.js';
+import { ensureDirectory, PRIVATE_FILE_MODE, PUBLIC_FILE_MODE, writeFileSafely } from '../files/private-files.js';
+import { caFiles, identityDir } from './embedded-ca-paths.js';
 
 export { EmbeddedCaError };
+export { caFiles, embeddedWorkloadSocketPath, identityDir } from './embedded-ca-paths.js';
 
 /** A CA lives ten years: rotating a root is an operator's event, not a timer's. */
 export const EMBEDDED_CA_LIFETIME_MS = 10 * 365 * 24 * 60 * 60 * 1000;
 
-export function identityDir(dataDir: string): string {
-  return join(dataDir, 'identity');
-}
-
-/** The embedded trust domain's Workload API socket: the identity actor serves it, the node's other workloads (peer-link) fetch their SVIDs from it. */
-export function embeddedWorkloadSocketPath(dataDir: string): string {
-  return join(identityDir(dataDir), 'workload.sock');
-}
-
-export function caFiles(dataDir: string): { certificate: string; key: string } {
-  const dir = identityDir(dataDir);
-  return { certificate: join(dir, 'ca.pem'), key: join(dir, 'ca-key.pem') };
-}
 
 export function refuseInProduction(production: boolean, what: string): void {
   if (production) {
@@ -49,12 +39,10 @@ export async function initEmbeddedCa(dataDir: string, trustDomain: string, optio
   }
   const now = Date.now();
   const ca = await createTrustDomainCa(trustDomain, { notBefore: new Date(now - 60_000), notAfter: new Date(now + EMBEDDED_CA_LIFETIME_MS) });
-  mkdirSync(identityDir(dataDir), { recursive: true, mode: 0o700 });
+  ensureDirectory(identityDir(dataDir), { private: true });
   const key = PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', ca.keys.privateKey), 'PRIVATE KEY');
-  writeFileSync(files.key, key, { mode: 0o600 });
-  // writeFileSync's mode applies only when it creates the file: a replaced key keeps 0600 too.
-  chmodSync(files.key, 0o600);
-  writeFileSync(files.certificate, ca.certificate.toString('pem'));
+  writeFileSafely(files.key, key, PRIVATE_FILE_MODE);
+  writeFileSafely(files.certificate, ca.certificate.toString('pem'), PUBLIC_FILE_MODE);
   return ca;
 }
 

@@ -9,7 +9,8 @@
  * Credentials are read per connection (`current()`), so a rotated SVID is used by new connections
  * at once.
  */
-import { PemConverter, X509Certificate } from '@peculiar/x509';
+import { PemConverter, type X509Certificate } from '@peculiar/x509';
+import { parseDerCertificate } from './certificates.js';
 import type { PeerCertificate, SecureContextOptions, TLSSocket } from 'node:tls';
 import { authorizePeer, type PeerPolicy } from './peer-policy.js';
 import type { SpiffeId } from './spiffe-id.js';
@@ -41,7 +42,7 @@ export function peerChain(socket: TLSSocket): X509Certificate[] {
   const seen = new Set<string>();
   while (certificate && certificate.raw && !seen.has(certificate.fingerprint256)) {
     seen.add(certificate.fingerprint256);
-    chain.push(new X509Certificate(new Uint8Array(certificate.raw)));
+    chain.push(parseDerCertificate(new Uint8Array(certificate.raw), "the peer's certificate"));
     certificate = (certificate as PeerCertificate & { issuerCertificate?: PeerCertificate }).issuerCertificate;
   }
   return chain;

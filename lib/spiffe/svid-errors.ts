@@ -40,3 +40,9 @@ export class NotYetValidError extends SvidError {}
 export class NoBundleForTrustDomainError extends SvidError {}
 /** The chain does not lead to a root of the bundle, or a signature does not verify. */
 export class UntrustedChainError extends SvidError {}
+/** A CA's name constraints exclude (or do not permit) a name below it, or constrain a name type this validator does not evaluate. */
+export class NameConstraintError extends SvidError {}
+/** A CA's pathLenConstraint allows fewer intermediates below it than the path has. */
+export class PathLengthError extends SvidError {}
+/** A leaf whose extended key usage does not allow TLS client and server authentication (a node's SVID does both). */
+export class ExtendedKeyUsageError extends SvidError {}

@@ -8,18 +8,20 @@
  * critical, with digitalSignature and without keyCertSign or cRLSign. Signing certificates: CA,
  * keyCertSign, no workload ID. Every certificate on the path: inside its validity window, no
  * unknown critical extension, signed by the next one. The path must end at a root of the bundle
- * of the leaf's own trust domain; bundles are never pooled across trust domains.
+ * of the leaf's own trust domain; bundles are never pooled across trust domains. Then the CAs'
+ * path-length and name constraints, and the leaf's extended key usage (path-constraints.ts).
  */
 import {
   BasicConstraintsExtension,
   KeyUsageFlags,
   KeyUsagesExtension,
-  SubjectAlternativeNameExtension,
   cryptoProvider,
   type X509Certificate,
 } from '@peculiar/x509';
 import { webcrypto } from 'node:crypto';
 import { parseSpiffeId, type SpiffeId } from './spiffe-id.js';
+import { checkPathConstraints } from './path-constraints.js';
+import { uriSans } from './x509-svid-names.js';
 import { SpiffeIdError } from './errors.js';
 import {
   ExpiredError,
@@ -107,6 +109,7 @@ export async function verifyX509Svid(chain: readonly X509Certificate[], bundles:
     path.push(next);
     current = next;
   }
+  checkPathConstraints(path);
   return { spiffeId, path, expiresAt: new Date(Math.min(...path.map((certificate) => certificate.notAfter.getTime()))) };
 }
 
@@ -125,11 +128,7 @@ export function leafSpiffeId(certificate: X509Certificate): SpiffeId {
   return id;
 }
 
-/** The URI SANs of a certificate, in order. */
-export function uriSans(certificate: X509Certificate): string[] {
-  const san = certificate.getExtension(SubjectAlternativeNameExtension);
-  return san ? san.names.items.filter((name) => name.type === 'url').map((name) => name.value) : [];
-}
+export { uriSans };
 
 function checkLeaf(leaf: X509Certificate): void {
   const constraints = leaf.getExtension(BasicConstraintsExtension);

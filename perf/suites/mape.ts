@@ -17,6 +17,7 @@ import { mapeSubtree } from '../../actors/runtime/config/default-tree.js';
 import type { IncidentReport } from '../../store/mape-status.js';
 import { parseNodeConfig, type NodeConfigInput } from '../../actors/runtime/config/node-config.js';
 import { CAUSE_KINDS, type CauseKind } from '../../lib/mape/causes.js';
+import { seededRandom } from '../../lib/timing/seeded-random.js';
 import { COUNTER_ACTOR } from '../../test/fixtures/fixture-paths.js';
 import { sleep, startBenchNode, type BenchNode } from '../fixtures/bench-node.js';
 import { figure, progress, round } from '../stats.js';
@@ -128,18 +129,6 @@ export const mapeSuite: Suite = {
 
 /** Fixed, so two runs inject at the same offsets within the interval. */
 const SEED = 20_261_126;
-
-/** mulberry32: a small, well-mixed 32-bit generator; enough to spread injections over an interval. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 50 messages and 10 requests a second to the workload: what the quiet run calls normal. */
 function normalLoad(bench: BenchNode): ReturnType<typeof setInterval> {

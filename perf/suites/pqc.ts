@@ -12,26 +12,23 @@
  *   (SVIDs, as the peer link dials), records carried as link `data` frames (frame-codec.ts), from
  *   start() to both sides established. A fresh TLS connection per handshake; its TLS handshake is
  *   not timed.
- * - `aead_mb_per_s_*`: SessionChannel seal (sender) + open (receiver) on one thread, against bare
- *   node:crypto AES-256-GCM seal + open of the same payloads, alternating batch by batch (one
- *   payload size after the other).
+ * - `aead_mb_per_s_*`, `aead_ratio_64k`: SessionChannel seal (sender) + open (receiver) on one
+ *   thread, against bare node:crypto AES-256-GCM seal + open of the same payloads (pqc-aead.ts).
  * - `frame_latency_us`: one small message through an established PqSession over that TLS
  *   connection, send() → the peer's onMessage, against the same payload written as a bare link
  *   frame on the same connection.
  * Both ends of every connection live in this process (one event loop): what is measured is the
  * session code and the TLS stack, not process scheduling.
  */
-import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { connect, createServer, type Server, type TLSSocket } from 'node:tls';
 import { PqSession } from '../../actors/peer-link/pq-session.js';
 import { encodeFrame, RecordReader } from '../../actors/peer-link/frame-codec.js';
-import { deriveInitialKeys } from '../../lib/crypto/key-schedule.js';
 import { loadPqc, type Pqc } from '../../lib/crypto/liboqs.js';
 import { encodeNodeRecord } from '../../lib/crypto/node-record.js';
 import { completeResponder, finishInitiator, respond, startInitiator, type HandshakeContext, type LocalIdentity, type PeerIdentity } from '../../lib/crypto/pq-handshake.js';
 import { DEFAULT_SUITES } from '../../lib/crypto/pq-suites.js';
-import { INNER, SessionChannel } from '../../lib/crypto/session-channel.js';
 import { TLS_EXPORTER_BYTES, TLS_EXPORTER_LABEL } from '../../lib/crypto/transcript.js';
 import { secureContextOptions, type SvidCredentials } from '../../lib/spiffe/mtls.js';
 import { parseSpiffeId } from '../../lib/spiffe/spiffe-id.js';
@@ -39,16 +36,13 @@ import { createTrustDomainCa, issueX509Svid, type TrustDomainCa } from '../../li
 import { figure, progress, round, summarize, type Figure } from '../stats.js';
 import type { Suite } from './suite.js';
 import { raceTimeout } from '../../lib/timing/race-timeout.js';
+import { aeadThroughput } from './pqc-aead.js';
 import { realClock } from '../../lib/timing/clock.js';
 
 const SUITE = 'pqc';
 const HOUR = 3_600_000;
 const TRUST_DOMAIN = 'bench.test';
 const HANDSHAKE_TARGET_MS = 1.5;
-const AEAD_64K_TARGET_MB_PER_S = 1_000;
-/** Bytes per batch of the AEAD runs, whatever the payload size. */
-const AEAD_BATCH_BYTES = 8 * 1024 * 1024;
-const AEAD_SIZES = [1024, 64 * 1024] as const;
 const LATENCY_PAYLOAD_BYTES = 64;
 const LATENCY_BLOCK = 100;
 /** A step that has not finished by then has hung: the run fails rather than waits forever. */
@@ -66,8 +60,8 @@ interface Counts {
   latency: number;
   latencyWarmup: number;
 }
-const FULL: Counts = { ops: 5_000, opsWarmup: 200, handshakes: 2_000, handshakesWarmup: 100, loopback: 500, loopbackWarmup: 20, aeadRounds: 100, aeadWarmupRounds: 5, latency: 10_000, latencyWarmup: 1_000 };
-const QUICK: Counts = { ops: 300, opsWarmup: 30, handshakes: 150, handshakesWarmup: 15, loopback: 40, loopbackWarmup: 5, aeadRounds: 12, aeadWarmupRounds: 2, latency: 1_000, latencyWarmup: 100 };
+const FULL: Counts = { ops: 5_000, opsWarmup: 200, handshakes: 2_000, handshakesWarmup: 100, loopback: 500, loopbackWarmup: 20, aeadRounds: 800, aeadWarmupRounds: 40, latency: 10_000, latencyWarmup: 1_000 };
+const QUICK: Counts = { ops: 300, opsWarmup: 30, handshakes: 150, handshakesWarmup: 15, loopback: 40, loopbackWarmup: 5, aeadRounds: 96, aeadWarmupRounds: 16, latency: 1_000, latencyWarmup: 100 };
 
 export const pqcSuite: Suite = {
   name: SUITE,
@@ -101,7 +95,7 @@ export const pqcSuite: Suite = {
       await server.close();
     }
 
-    for (const result of aeadThroughput(counts)) emit(result);
+    for (const result of aeadThroughput(SUITE, counts)) emit(result);
   },
 };
 
@@ -529,90 +523,4 @@ async function frameLatency(server: LoopbackServer, pqc: Pqc, a: BenchIdentity, 
     },
   });
   return [raw, pq];
-}
-
-// ---------------------------------------------------------------------------------------------
-// AEAD throughput: SessionChannel seal + open against bare AES-256-GCM, on this thread.
-
-function mbPerSecond(bytes: number, ms: number): number {
-  return bytes / 1e6 / (ms / 1_000);
-}
-
-function channelBatch(sendKeys: ReturnType<typeof deriveInitialKeys>, receiveKeys: ReturnType<typeof deriveInitialKeys>, payload: Buffer): number {
-  const frames = AEAD_BATCH_BYTES / payload.length;
-  const sender = new SessionChannel(sendKeys, Date.now());
-  const receiver = new SessionChannel(receiveKeys, Date.now());
-  let last: Buffer | undefined;
-  const started = performance.now();
-  for (let i = 0; i < frames; i++) last = receiver.open(sender.seal(INNER.data, payload)).payload;
-  const ms = performance.now() - started;
-  if (!last?.equals(payload)) throw new Error('SessionChannel: the opened payload differs from the sealed one');
-  return mbPerSecond(frames * payload.length, ms);
-}
-
-function bareBatch(key: Buffer, payload: Buffer): number {
-  const frames = AEAD_BATCH_BYTES / payload.length;
-  const nonce = Buffer.alloc(12);
-  let last: Buffer | undefined;
-  const started = performance.now();
-  for (let i = 0; i < frames; i++) {
-    nonce.writeUInt32BE(i, 8);
-    const cipher = createCipheriv('aes-256-gcm', key, nonce);
-    const ciphertext = cipher.update(payload);
-    cipher.final();
-    const tag = cipher.getAuthTag();
-    const decipher = createDecipheriv('aes-256-gcm', key, nonce);
-    decipher.setAuthTag(tag);
-    last = decipher.update(ciphertext);
-    decipher.final();
-  }
-  const ms = performance.now() - started;
-  if (!last?.equals(payload)) throw new Error('AES-256-GCM: the opened payload differs from the sealed one');
-  return mbPerSecond(frames * payload.length, ms);
-}
-
-function aeadThroughput(counts: Counts): Figure[] {
-  const secret = randomBytes(32);
-  const transcriptHash = randomBytes(48);
-  const sendKeys = deriveInitialKeys('initiator', secret, transcriptHash);
-  const receiveKeys = deriveInitialKeys('responder', secret, transcriptHash);
-  const bareKey = randomBytes(32);
-  const payloads = new Map(AEAD_SIZES.map((size) => [size, randomBytes(size)]));
-  const samples = new Map<string, number[]>();
-  const add = (name: string, value: number) => samples.set(name, [...(samples.get(name) ?? []), value]);
-  const label = (size: number) => (size === 1024 ? '1k' : '64k');
-  const total = counts.aeadWarmupRounds + counts.aeadRounds;
-  // One payload size at a time (the small payloads' garbage would otherwise land in the large
-  // payloads' batches and halve them); within a size, the channel and its baseline alternate
-  // batch by batch, in the opposite order every other round, so both meet the same heap and load.
-  for (const size of AEAD_SIZES) {
-    const payload = payloads.get(size)!;
-    const paths = [
-      { name: `aead_mb_per_s_${label(size)}`, run: () => channelBatch(sendKeys, receiveKeys, payload) },
-      { name: `aes256gcm_mb_per_s_${label(size)}`, run: () => bareBatch(bareKey, payload) },
-    ];
-    for (let pass = 0; pass < total; pass++) {
-      for (const path of pass % 2 === 0 ? paths : [...paths].reverse()) {
-        const rate = path.run();
-        if (pass >= counts.aeadWarmupRounds) add(path.name, rate);
-      }
-      if ((pass + 1) % 25 === 0) progress(`${SUITE}: AEAD ${label(size)} round ${pass + 1}/${total}`);
-    }
-  }
-  const figures: Figure[] = [];
-  for (const size of AEAD_SIZES) {
-    const common = { payload_bytes: size, batch_bytes: AEAD_BATCH_BYTES, unit_note: 'MB = 10^6 payload bytes, each sealed and opened once; one rate per batch; p99 is the best batch (see min)', thread: 'one (main thread, synchronous)', warmup_rounds: counts.aeadWarmupRounds, order: 'sizes one after the other; channel and baseline alternating per batch' };
-    const baseline = figure(SUITE, `aes256gcm_mb_per_s_${label(size)}`, 'MB/s', samples.get(`aes256gcm_mb_per_s_${label(size)}`)!, {
-      role: 'baseline',
-      config: { ...common, measured: 'bare node:crypto createCipheriv/createDecipheriv aes-256-gcm per payload: update, final, getAuthTag; setAuthTag, update, final (no AAD, no framing)' },
-    });
-    const channel = figure(SUITE, `aead_mb_per_s_${label(size)}`, 'MB/s', samples.get(`aead_mb_per_s_${label(size)}`)!, {
-      ratio_vs: baseline.name,
-      ratio: round(summarize(samples.get(`aead_mb_per_s_${label(size)}`)!).median / summarize(samples.get(baseline.name)!).median),
-      ...(size === 64 * 1024 ? { target: `median >= ${AEAD_64K_TARGET_MB_PER_S} MB/s`, target_met: summarize(samples.get(`aead_mb_per_s_${label(size)}`)!).median >= AEAD_64K_TARGET_MB_PER_S } : {}),
-      config: { ...common, measured: 'SessionChannel.seal(INNER.data) on the sender, SessionChannel.open on the receiver (AES-256-GCM, header as AAD, replay window), fresh channels per batch' },
-    });
-    figures.push(baseline, channel);
-  }
-  return figures;
 }

@@ -1,7 +1,8 @@
 /**
  * The restart suite: how long a crashed actor takes to serve again with its state restored,
  * per fault kind, with the default pool of spare workers and with none or one (so the default
- * can be chosen by measurement); a one_for_all group restart; and the idle memory of a node.
+ * can be chosen by measurement); a one_for_all group restart; the idle memory of a node; and
+ * how long a node process takes from its start to READY=1 (fixtures/node-ready.ts).
  *
  * A crash is injected with node.crash(); the clock runs from just before the injection until
  * the restarted actor answers a request. A request sent right after crash() could still be
@@ -10,6 +11,7 @@
  * waits in the mailbox until the new incarnation runs.
  */
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { X0tta6bl4Node } from '../../actors/runtime/node.js';
@@ -24,6 +26,8 @@ import { COUNTER_ACTOR } from '../../test/fixtures/fixture-paths.js';
 import { nextTurn, sleep, startBenchNode } from '../fixtures/bench-node.js';
 import { findActorIn } from '../../actors/runtime/supervision/tree-walk.js';
 import { IDLE_RSS_CHILD } from '../fixtures/bench-paths.js';
+import { NotifySocket } from '../fixtures/notify-socket.js';
+import { createNodeDataDir, timeBareDatagram, timeNodeReady, type ReadySample } from '../fixtures/node-ready.js';
 import { figure, progress, round, summarize, type Figure } from '../stats.js';
 import type { Suite } from './suite.js';
 
@@ -33,10 +37,15 @@ interface Counts {
   crashes: number;
   oneForAllRuns: number;
   rssSampleMs: number;
+  /** Node process starts (each alternated with a bare process start). */
+  readyRuns: number;
 }
 
-const FULL: Counts = { crashes: 200, oneForAllRuns: 50, rssSampleMs: 2_000 };
-const QUICK: Counts = { crashes: 30, oneForAllRuns: 10, rssSampleMs: 2_000 };
+const FULL: Counts = { crashes: 200, oneForAllRuns: 50, rssSampleMs: 2_000, readyRuns: 30 };
+const QUICK: Counts = { crashes: 30, oneForAllRuns: 10, rssSampleMs: 2_000, readyRuns: 8 };
+
+/** Issue 12's start-up target: process start to READY=1 with an existing data directory, p99. */
+const NODE_READY_TARGET_P99_MS = 1_000;
 
 /** The supervisor must never give up or wait during the benchmark: restarts are what is measured. */
 export const NEVER_GIVE_UP = { intensity: 100_000, backoff: { minMs: 0, maxMs: 0, jitter: 0 } };
@@ -224,9 +233,40 @@ function idleRss(sampleMs: number): Promise<RssReport> {
 
 const MIB = 1024 * 1024;
 
+interface ReadyRuns {
+  node: ReadySample[];
+  bare: ReadySample[];
+}
+
+/** Node starts to READY=1 on one data directory created first, alternated with bare process starts. */
+async function nodeReady(runs: number): Promise<ReadyRuns> {
+  const socket = new NotifySocket();
+  let dataDir: string | undefined;
+  try {
+    dataDir = await createNodeDataDir(socket);
+    const node: ReadySample[] = [];
+    const bare: ReadySample[] = [];
+    for (let i = 0; i < runs; i++) {
+      bare.push(await timeBareDatagram(socket));
+      node.push(await timeNodeReady(socket, dataDir));
+      progress(`${SUITE}: node start ${i + 1}/${runs}: ${Math.round(node[i]!.ms)} ms to READY=1 (a bare process: ${Math.round(bare[i]!.ms)} ms)`);
+    }
+    return { node, bare };
+  } finally {
+    socket.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The median of the samples' CPU times, when /proc gave them all. */
+function cpuMedian(samples: readonly ReadySample[]): number | undefined {
+  const cpu = samples.map((sample) => sample.cpuMs);
+  return cpu.every((ms) => ms >= 0) ? round(summarize(cpu).median) : undefined;
+}
+
 export const restartSuite: Suite = {
   name: SUITE,
-  description: 'crash-to-serving time per fault kind and spare-worker setting, one_for_all restart, idle RSS',
+  description: 'crash-to-serving time per fault kind and spare-worker setting, one_for_all restart, idle RSS, node start to READY=1',
   async run(context) {
     const counts = context.quick ? QUICK : FULL;
     const emit = (value: Figure) => context.sink.emit({ ...value, ...env() });
@@ -313,5 +353,38 @@ export const restartSuite: Suite = {
         },
       ),
     );
+
+    progress(`${SUITE}: ${counts.readyRuns} node starts to READY=1, alternated with bare process starts`);
+    const ready = await nodeReady(counts.readyRuns);
+    const bare = emit(
+      figure(
+        SUITE,
+        'bare_process_ready_ms',
+        'ms',
+        ready.bare.map((sample) => sample.ms),
+        {
+          ...(cpuMedian(ready.bare) !== undefined ? { cpu_ms_median: cpuMedian(ready.bare) } : {}),
+          config: { process: 'node -e: require unix-dgram, send READY=1 to NOTIFY_SOCKET', measured: 'spawn -> datagram received', role: 'baseline of node_ready_ms' },
+        },
+      ),
+    );
+    const nodeFigure = figure(
+      SUITE,
+      'node_ready_ms',
+      'ms',
+      ready.node.map((sample) => sample.ms),
+      {
+        ratio_vs: 'bare_process_ready_ms',
+        ...(cpuMedian(ready.node) !== undefined ? { cpu_ms_median: cpuMedian(ready.node) } : {}),
+        target: `p99 <= ${NODE_READY_TARGET_P99_MS} ms`,
+        config: {
+          process: 'x0tta6bl4 run, default configuration and tree (metrics on an ephemeral port), log level warn',
+          data_dir: 'existing: created by a first start, not timed',
+          measured: 'spawn -> READY=1 received on the NOTIFY_SOCKET the bench binds',
+          cpu: 'cpu_ms_median: the process CPU time (every thread) at READY=1',
+        },
+      },
+    );
+    emit({ ...nodeFigure, ratio: round(nodeFigure.median / bare.median), target_met: nodeFigure.p99 <= NODE_READY_TARGET_P99_MS });
   },
 };

@@ -8,5 +8,6 @@ import knowledgeBase from './002-knowledge-base.js';
 import selfHealing from './003-self-healing.js';
 import loadRelativeHog from './004-load-relative-hog.js';
 import unyieldingHog from './005-unyielding-hog.js';
+import hogWithoutInflow from './006-hog-without-inflow.js';
 
-export const migrations: readonly Migration[] = [runtime, knowledgeBase, selfHealing, loadRelativeHog, unyieldingHog];
+export const migrations: readonly Migration[] = [runtime, knowledgeBase, selfHealing, loadRelativeHog, unyieldingHog, hogWithoutInflow];

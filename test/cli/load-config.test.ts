@@ -92,6 +92,11 @@ describe('loadConfig', () => {
     expect(configErrorOf({ file }).message).toMatch(/not valid YAML at line 2/);
   });
 
+  it('refuses a YAML alias bomb as a ConfigError (yaml throws a ReferenceError while expanding it)', () => {
+    const file = writeFile('aliases.yaml', `inspect:\n  actors: &a [monitor]\nactorHosts: [${Array.from({ length: 101 }, () => '*a').join(', ')}]\n`);
+    expect(configErrorOf({ file }).message).toMatch(/not usable YAML: Excessive alias count/);
+  });
+
   it('names the file of a JSON syntax error', () => {
     const file = writeFile('broken.json', '{\n  "logLevel": "info",\n}\n');
     const error = configErrorOf({ file });

@@ -1,14 +1,15 @@
 /**
- * `run --inspect`: a WebSocket client of the inspector relay (as Stately's inspector page is)
- * receives the inspection events of machines running in worker threads, and only those of the
- * actors the configuration names.
+ * `run --inspect`: a WebSocket client of the inspector relay (as the relay's page in a browser is,
+ * with the token from the URL the node logs and the page's Origin) receives the inspection events
+ * of machines running in worker threads, and only those of the actors the configuration names.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/free-port.js';
+import { connectInspector, inspectorUrlIn } from '../helpers/inspector-client.js';
 import { reapAll, startProcess, TEST_NODE_MAIN } from '../helpers/node-process.js';
 
 let dir: string | undefined;
@@ -19,23 +20,6 @@ afterEach(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A port free right now on loopback (the relay binds its own). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-interface InspectionEvent {
-  type: string;
-  event?: { type: string };
-  name?: string;
-  rootId?: string;
-  sessionId?: string;
-}
-
 describe('XState inspector', () => {
   it('relays inspection events of worker-hosted machines, of the chosen actors only', async () => {
     dir = mkdtempSync(join(tmpdir(), 'x0tta6bl4-inspect-'));
@@ -45,14 +29,10 @@ describe('XState inspector', () => {
       JSON.stringify({ dataDir: dir, actors: [{ id: 'a' }], mape: {}, config: { inspect: { enabled: true, port, actors: ['monitor'] } } }),
     ]);
     await node.waitForOutput('"msg":"ready"');
-    const events: InspectionEvent[] = [];
-    const client = new WebSocket(`ws://127.0.0.1:${port}`);
+    const url = inspectorUrlIn(node.output());
+    expect(url.port).toBe(String(port));
+    const { socket: client, events } = await connectInspector(url);
     sockets.push(client);
-    client.on('message', (data: Buffer) => events.push(JSON.parse(data.toString()) as InspectionEvent));
-    await new Promise((resolve, reject) => {
-      client.once('open', resolve);
-      client.once('error', reject);
-    });
     // The runtime samples once a second; the monitor (a worker) receives each sample.
     const deadline = Date.now() + 15_000;
     while (!events.some((event) => event.type === '@xstate.event' && event.event?.type === 'telemetry.sample')) {

@@ -75,6 +75,8 @@ describe('metrics, health and readiness over HTTP', () => {
       'x0tta6bl4_identity_ready 1',
       'x0tta6bl4_mesh_links_up 0',
       'x0tta6bl4_pq_handshakes_total 0',
+      'x0tta6bl4_mesh_payloads_refused_total{reason="too-deep"} 0',
+      'x0tta6bl4_mesh_connections_shed_total{reason="per-address"} 0',
       'x0tta6bl4_pq_handshake_duration_seconds_bucket{le="+Inf"} 0',
     ]) {
       expect(text, name).toContain(name);

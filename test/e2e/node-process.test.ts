@@ -98,11 +98,10 @@ describe('a node with worker actors', () => {
     ]);
     await node.waitForOutput('"msg":"ready"');
     await waitForFile(join(dataDir, 'control.sock'));
-    const started = Date.now();
     node.kill('SIGINT');
-    // Exit code 0 also proves nothing kept the process alive: lingering handles make it exit 1 after 5 s.
+    // Exit code 0 also proves nothing kept the process alive: lingering handles make it exit 1 after
+    // 5 s, so no bound on the elapsed time is needed (nor wanted: a loaded machine stretches it).
     expect(await node.exited).toBe(0);
-    expect(Date.now() - started).toBeLessThan(5_000);
     const stops = [...node.output().matchAll(/"actor":"(\w)","msg":"child stopped"/g)].map((match) => match[1]);
     expect(stops).toEqual(['d', 'c', 'b', 'a']);
     expect(node.output()).not.toContain('open handles');

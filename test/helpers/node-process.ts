@@ -17,6 +17,13 @@ export interface NodeProcess {
 
 const live = new Set<ChildProcess>();
 
+/**
+ * How long a test waits for a node's output before it fails: a deadline that only ends a test that
+ * would otherwise hang, never a figure. A node started while the machine runs the whole suite and
+ * more has taken over 15 s to print "ready" (it is about 5 s idle).
+ */
+const OUTPUT_DEADLINE_MS = 30_000;
+
 export function startProcess(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): NodeProcess {
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...options.env },
@@ -37,7 +44,7 @@ export function startProcess(args: string[], options: { env?: NodeJS.ProcessEnv;
     child,
     output: () => text,
     exited,
-    async waitForOutput(wanted, timeoutMs = 15_000) {
+    async waitForOutput(wanted, timeoutMs = OUTPUT_DEADLINE_MS) {
       const deadline = Date.now() + timeoutMs;
       while (!text.includes(wanted)) {
         if (child.exitCode !== null || child.signalCode !== null) throw new Error(`process ended before printing '${wanted}':\n${text}`);
@@ -58,7 +65,7 @@ export async function reapAll(): Promise<void> {
   await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once('exit', resolve)))));
 }
 
-export function waitForFile(path: string, timeoutMs = 15_000): Promise<void> {
+export function waitForFile(path: string, timeoutMs = OUTPUT_DEADLINE_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const check = () => {

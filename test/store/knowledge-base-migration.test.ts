@@ -38,16 +38,24 @@ function plan(db: Database, sql: string): string {
 describe('migration 2: knowledge base', () => {
   let db: Database | undefined;
 
-  it('is followed by migrations 3, 4 and 5 and, on a fresh file, every table is STRICT, with its indexes', () => {
+  it('is followed by migrations 3 to 6 and, on a fresh file, every table is STRICT, with its indexes', () => {
     expect(MIGRATIONS[1]).toMatchObject({ version: 2, name: 'knowledge-base' });
     expect(MIGRATIONS[2]).toMatchObject({ version: 3, name: 'self-healing' });
     expect(MIGRATIONS[3]).toMatchObject({ version: 4, name: 'load-relative-hog' });
     expect(MIGRATIONS[4]).toMatchObject({ version: 5, name: 'unyielding-hog' });
-    expect(SCHEMA_VERSION).toBe(5);
+    expect(MIGRATIONS[5]).toMatchObject({ version: 6, name: 'hog-without-inflow' });
+    expect(SCHEMA_VERSION).toBe(6);
     db = storeFile.open();
-    expect(readSchemaVersion(db)).toBe(5);
-    // Migrations 4 and 5 moved the seeded hog rule to the CPU a thread holds before it yields.
-    expect(db.prepare("SELECT metric, threshold FROM detector_rules WHERE id = 'busy-thread'").get()).toEqual({ metric: 'actor.cpu_burst_ms', threshold: 10 });
+    expect(readSchemaVersion(db)).toBe(6);
+    // Migrations 4 and 5 moved the seeded hog rule to the CPU a thread holds before it yields; 6
+    // asks that the thread is not being given a flood of messages.
+    expect(db.prepare("SELECT metric, threshold, and_metric, and_op, and_threshold FROM detector_rules WHERE id = 'busy-thread'").get()).toEqual({
+      metric: 'actor.cpu_burst_ms',
+      threshold: 10,
+      and_metric: 'actor.message_rate',
+      and_op: '<=',
+      and_threshold: 500,
+    });
     expect(strictTables(db)).toEqual([...KNOWLEDGE_BASE_TABLES, ...SELF_HEALING_TABLES, 'actor_snapshots'].sort());
     expect(indexes(db)).toEqual([
       'actions_incident',
@@ -87,10 +95,10 @@ describe('migration 2: knowledge base', () => {
     v1.close();
 
     db = openStore(file);
-    expect(readSchemaVersion(db)).toBe(5);
+    expect(readSchemaVersion(db)).toBe(6);
     expect(strictTables(db)).toEqual([...KNOWLEDGE_BASE_TABLES, ...SELF_HEALING_TABLES, 'actor_snapshots'].sort());
     expect(createActorSnapshotStore(db).load('monitor')).toEqual({ snapshot: { s: 1 }, runId: 'r', lastSeq: 3, updatedAt: 7 });
-    expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 5 }]);
+    expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 6 }]);
   });
 
   it('leaves a hog rule an operator has edited as it is', () => {
@@ -101,8 +109,13 @@ describe('migration 2: knowledge base', () => {
     v4.close();
 
     db = openStore(file);
-    expect(readSchemaVersion(db)).toBe(5);
-    expect(db.prepare("SELECT metric, threshold FROM detector_rules WHERE id = 'busy-thread'").get()).toEqual({ metric: 'actor.cpu_demand', threshold: 0.8 });
+    expect(readSchemaVersion(db)).toBe(6);
+    // Neither 5 nor 6 touches it: both match only the row as the migration before left it.
+    expect(db.prepare("SELECT metric, threshold, and_metric FROM detector_rules WHERE id = 'busy-thread'").get()).toEqual({
+      metric: 'actor.cpu_demand',
+      threshold: 0.8,
+      and_metric: 'actor.mailbox_depth',
+    });
   });
 
   describe('CHECK constraints', () => {

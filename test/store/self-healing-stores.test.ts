@@ -56,7 +56,7 @@ describe('detector rules', () => {
       ['deep-mailbox', 'mailbox-flood'],
       ['busy-thread', 'cpu-hog'],
     ]);
-    expect(rules.enabled().at(-1)).toMatchObject({ andMetric: 'actor.mailbox_depth', andOp: '<=', andThreshold: 200 });
+    expect(rules.enabled().at(-1)).toMatchObject({ andMetric: 'actor.message_rate', andOp: '<=', andThreshold: 500 });
     rules.upsert({ id: 'deep-mailbox', metric: 'actor.mailbox_depth', op: '>=', threshold: 500, consecutive: 2, cause: 'mailbox-flood', confidence: 0.7, rank: 4 });
     rules.upsert({ id: 'busy-thread', metric: 'actor.cpu_ratio', op: '>=', threshold: 0.5, consecutive: 1, cause: 'cpu-hog', confidence: 0.7, rank: 5, enabled: false });
     expect(rules.enabled().find((rule) => rule.id === 'deep-mailbox')).toMatchObject({ threshold: 500, consecutive: 2, andMetric: null });

@@ -4,7 +4,7 @@
  */
 import type { NodeConfig } from './node-config.js';
 import { resolve } from 'node:path';
-import { embeddedWorkloadSocketPath } from '../../../lib/spiffe/embedded-ca-files.js';
+import { embeddedWorkloadSocketPath } from '../../../lib/spiffe/embedded-ca-paths.js';
 import type { ChildSpec, SupervisorSpec } from '../contracts/supervision-spec.js';
 
 const actorModule = (subsystem: string): string => new URL(`../../${subsystem}/worker.js`, import.meta.url).href;

@@ -193,12 +193,13 @@ export const DEFAULT_INSPECT_PORT = 8080;
 
 const inspectSchema = z.strictObject({
   /**
-   * XState inspection through Stately's inspector (`run --inspect`). Off by default: a no-op
-   * inspection callback alone halves an actor's event throughput.
+   * XState inspection through Stately's inspector (`run --inspect`). Off by default: every event of
+   * an inspected actor is serialised and sent, which costs its throughput. Refused in production
+   * mode: it shows every actor's state to whoever holds the page's token.
    */
   enabled: z.boolean().default(false),
-  /** The relay's HTTP page and WebSocket port (all interfaces: the library binds no single address). */
-  port: z.int().min(1).max(65_535).default(DEFAULT_INSPECT_PORT),
+  /** The relay's HTTP page and WebSocket port, on loopback only (0: any free port; the URL is logged). */
+  port: z.int().min(0).max(65_535).default(DEFAULT_INSPECT_PORT),
   /** Only these actors' machines (default: every actor). */
   actors: z.array(z.string().min(1)).min(1).optional(),
 });
@@ -223,6 +224,9 @@ export const nodeConfigSchema = z.strictObject({
   metrics: metricsSchema.prefault({}),
   inspect: inspectSchema.prefault({}),
 }).superRefine((config, ctx) => {
+  if (config.production && config.inspect.enabled) {
+    ctx.addIssue({ code: 'custom', path: ['inspect', 'enabled'], message: 'the XState inspector is for development: production mode refuses it' });
+  }
   if (config.production && config.identity.agentSocket === undefined) {
     ctx.addIssue({
       code: 'custom',

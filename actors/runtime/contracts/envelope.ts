@@ -12,6 +12,9 @@ export interface Envelope {
   sentAt: number;
 }
 
+/** An envelope as the actor's thread receives it: the publication time stays with the host's mailbox. */
+export type DeliveredMessage = Omit<Envelope, 'sentAt'>;
+
 /** The event an actor's machine receives for an envelope: the topic is the event type. */
 export interface BusEvent {
   type: string;
@@ -25,7 +28,7 @@ export type { BusEmitted } from '../../../lib/bus/bus-emitted.js';
 
 export const SENDER_NODE = 'node';
 
-export function toBusEvent(envelope: Envelope): BusEvent {
+export function toBusEvent(envelope: DeliveredMessage): BusEvent {
   const event: BusEvent = { type: envelope.topic, payload: envelope.payload, from: envelope.from };
   if (envelope.requestId !== undefined) event.requestId = envelope.requestId;
   return event;

@@ -6,6 +6,7 @@
  * whatever carries it: mutual TLS in production (actors/peer-link/tls-transport.ts), a simulated
  * network (seeded latency, loss, partitions) in the deterministic simulation.
  */
+import type { ShedReason } from '../../../lib/mesh/links-state.js';
 import type { HostPort } from '../../../lib/net/host-port.js';
 import type { SvidCredentials } from '../../../lib/spiffe/mtls.js';
 import type { PeerPolicy } from '../../../lib/spiffe/peer-policy.js';
@@ -59,8 +60,12 @@ export interface TransportEvents {
   onConnection(connection: TransportConnection): void;
   /** An incoming connection refused: its peer's SVID was invalid or not authorized (`peer` when known). */
   onRefused(error: Error, peer?: string): void;
-  /** An incoming handshake that failed before any identity was shown (scanners, dialers that refused this node). */
+  /** An incoming handshake that failed before any identity was shown (scanners, dialers that refused this node, the handshake deadline). */
   onHandshakeFailure(): void;
+  /** An incoming connection closed at once because its address, or the listener, held all it may. */
+  onShed(reason: ShedReason): void;
+  /** The listening socket failed after it started (an accept out of descriptors): reported, never thrown. */
+  onListenerError(error: Error): void;
 }
 
 export interface Transport {

@@ -11,7 +11,7 @@
 import { createActor, type AnyActorRef, type AnyStateMachine, type InspectionEvent, type Observer } from 'xstate';
 import type { Clock } from '../contracts/clock.js';
 import type { ActorDefinition, ActorIo } from '../contracts/actor.js';
-import { toBusEvent, type BusEmitted, type Envelope } from '../contracts/envelope.js';
+import { toBusEvent, type BusEmitted, type DeliveredMessage } from '../contracts/envelope.js';
 import type { SnapshotPort } from '../contracts/snapshot-port.js';
 import type { Outbound } from './thread-protocol.js';
 import { FLOOD_MESSAGE_COST_MS, FLOOD_TOPIC, POISON_TOPIC } from '../self-healing/chaos-topics.js';
@@ -136,7 +136,7 @@ export class ActorRunner {
   }
 
   /** Processes a batch in mailbox order; skips what the restored snapshot already contains. */
-  deliver(batch: readonly Envelope[]): void {
+  deliver(batch: readonly DeliveredMessage[]): void {
     if (this.stopped || this.failed) return;
     this.delivering = true;
     try {
@@ -146,7 +146,7 @@ export class ActorRunner {
     }
   }
 
-  private deliverBatch(batch: readonly Envelope[]): void {
+  private deliverBatch(batch: readonly DeliveredMessage[]): void {
     let skipped = false;
     for (const envelope of batch) {
       if (envelope.seq <= this.lastSeq) {
@@ -201,7 +201,7 @@ export class ActorRunner {
   }
 
   /** Handles a chaos message itself (true), or leaves it to the machine (false). */
-  private handleChaos(envelope: Envelope): boolean {
+  private handleChaos(envelope: DeliveredMessage): boolean {
     if (envelope.topic === POISON_TOPIC) {
       this.fail(new PoisonMessageError(this.init.io.actorId, envelope.seq));
       return true;

@@ -1,13 +1,12 @@
 /**
  * A worker thread with the runtime loaded and no actor yet, plus the plumbing every worker
- * needs: the comlink control proxy, the bus port, and exit tracking so no call to a dead
- * worker stays pending.
+ * needs: its control calls, the bus port, and exit tracking so no call to a dead worker stays
+ * pending.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import * as Comlink from 'comlink';
-import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { WorkerExitedError } from '../errors.js';
-import type { WorkerControl } from './worker/worker-control.js';
+import { ThreadControlClient } from './thread-control-client.js';
+import type { PrepareWorker, WorkerControl } from './worker/worker-control.js';
 import { protocolCheckSources } from './thread-protocol-validation.js';
 import { ThreadSignals } from './thread-signals.js';
 
@@ -22,7 +21,7 @@ export interface WorkerExit {
 export class SpareWorker {
   readonly worker: Worker;
   readonly busPort: MessagePort;
-  readonly control: Comlink.Remote<WorkerControl>;
+  readonly control: WorkerControl;
   readonly exited: Promise<WorkerExit>;
   /** What the thread publishes in shared memory (progress, a store write under way). */
   readonly signals = new ThreadSignals();
@@ -51,15 +50,23 @@ export class SpareWorker {
         // only after everything the thread said.
         this.drainBus();
         this.busPort.close();
+        client.failPending(new WorkerExitedError(this.label, describeExit(this.exitInfo)));
         resolve(this.exitInfo);
       });
     });
-    this.control = Comlink.wrap<WorkerControl>(nodeEndpoint(this.worker));
+    const client = new ThreadControlClient(this.worker, () => this.label);
+    this.control = client.control;
   }
 
-  /** Spawns a worker and waits until its runtime is loaded. */
-  static async spawn(): Promise<SpareWorker> {
+  /**
+   * Spawns a worker and waits until its runtime is loaded. What it is to prepare is sent at once,
+   * queued until the thread listens: the thread starts on it even while this one is busy (the
+   * CLI's self-test runs synchronously) and answers hello without waiting for it. A preparation
+   * that fails is met again, with its own error, by the start that needs it.
+   */
+  static async spawn(preparation?: PrepareWorker): Promise<SpareWorker> {
     const warm = new SpareWorker();
+    if (preparation) warm.call(() => warm.control.prepare(preparation)).catch(() => undefined);
     await warm.call(() => warm.control.hello());
     return warm;
   }

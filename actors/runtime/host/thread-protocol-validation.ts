@@ -6,7 +6,16 @@ import type { TSchema, Static } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { ProtocolCheckSources } from './worker/thread-protocol-checks.js';
 import { hostToWorkerSchema, workerToHostSchema } from './thread-protocol.js';
-import { faultKindSchema, healthSchema, prepareSchema, startActorSchema, startResultSchema, stopResultSchema } from './worker/worker-control.js';
+import {
+  controlReplySchema,
+  controlRequestSchema,
+  faultKindSchema,
+  healthSchema,
+  prepareSchema,
+  startActorSchema,
+  startResultSchema,
+  stopResultSchema,
+} from './worker/worker-control.js';
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; detail: string };
 
@@ -45,6 +54,7 @@ export class CompiledSchema<T extends TSchema> {
 }
 
 export const workerToHost = new CompiledSchema(workerToHostSchema);
+export const controlReply = new CompiledSchema(controlReplySchema);
 export const startResult = new CompiledSchema(startResultSchema);
 export const stopResult = new CompiledSchema(stopResultSchema);
 export const health = new CompiledSchema(healthSchema);
@@ -55,6 +65,7 @@ let sources: ProtocolCheckSources | undefined;
 export function protocolCheckSources(): ProtocolCheckSources {
   sources ??= {
     hostToWorker: TypeCompiler.Code(hostToWorkerSchema, { language: 'javascript' }),
+    controlRequest: TypeCompiler.Code(controlRequestSchema, { language: 'javascript' }),
     startActor: TypeCompiler.Code(startActorSchema, { language: 'javascript' }),
     prepare: TypeCompiler.Code(prepareSchema, { language: 'javascript' }),
     faultKind: TypeCompiler.Code(faultKindSchema, { language: 'javascript' }),

@@ -9,13 +9,14 @@
  * without loading a schema library (zod costs a worker ~50 ms of start-up and ~4 MiB).
  * Only the main thread imports this module's values; workers import its types.
  *
- * Control-plane calls (start, stop, snapshot, health, fault injection) use comlink on the
- * worker's parentPort instead; see worker-control.ts.
+ * Control-plane calls (start, stop, snapshot, health, fault injection) are requests and replies
+ * on the worker's parentPort instead; see worker-control.ts.
  */
 import { Type, type Static } from '@sinclair/typebox';
 
 const nonEmpty = Type.String({ minLength: 1 });
 const sequence = Type.Integer({ minimum: 0 });
+const tableIndex = Type.Integer({ minimum: 0 });
 
 export const serializedErrorSchema = Type.Object({
   name: Type.String(),
@@ -24,19 +25,24 @@ export const serializedErrorSchema = Type.Object({
   fields: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 
-export const envelopeSchema = Type.Object({
-  seq: sequence,
-  topic: nonEmpty,
-  payload: Type.Unknown(),
-  from: nonEmpty,
-  requestId: Type.Optional(nonEmpty),
-  sentAt: Type.Number(),
-});
-
 /** Host → worker. */
 export const hostToWorkerSchema = Type.Union([
-  /** Messages to process, in mailbox order. */
-  Type.Object({ kind: Type.Literal('deliver'), batch: Type.Array(envelopeSchema, { minItems: 1 }) }),
+  /**
+   * Messages to process, in mailbox order, as columns (delivery-columns.ts): message i has
+   * payload `payload[i]`; sequence `seq + i` when `seq` is a number (consecutive sequences), else
+   * `seq[i]`; topic `topics[topic[i]]` (`topics[0]` for all when `topic` is absent); sender
+   * `senders[from[i]]` (likewise); and it is a request when `requests` pairs i with its id.
+   */
+  Type.Object({
+    kind: Type.Literal('deliver'),
+    payload: Type.Array(Type.Unknown(), { minItems: 1 }),
+    seq: Type.Union([sequence, Type.Array(sequence)]),
+    topics: Type.Array(nonEmpty, { minItems: 1 }),
+    topic: Type.Optional(Type.Array(tableIndex)),
+    senders: Type.Array(nonEmpty, { minItems: 1 }),
+    from: Type.Optional(Type.Array(tableIndex)),
+    requests: Type.Optional(Type.Array(Type.Tuple([tableIndex, nonEmpty]))),
+  }),
   /** Liveness probe: answered from the worker's event loop, so a hung loop never answers. */
   Type.Object({ kind: Type.Literal('ping'), id: Type.Integer() }),
   /** Backpressure: stop (or resume) processing, because a destination the worker publishes to is full and blocks. */

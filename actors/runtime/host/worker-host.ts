@@ -1,7 +1,8 @@
 /**
  * The worker host: each actor incarnation in its own worker thread. Bus traffic goes over a
- * raw MessagePort in batches; control calls over comlink. A crash is an uncaught error, a
- * thread exit, a machine failure, or a missed liveness deadline (the thread is terminated).
+ * raw MessagePort in batches; control calls over the parentPort (thread-control-client.ts). A
+ * crash is an uncaught error, a thread exit, a machine failure, or a missed liveness deadline
+ * (the thread is terminated).
  *
  * Its times are the OS's, not the node's Clock (as are the ops edges' socket and watchdog timers
  * and the sampler's CPU windows): pings, liveness deadlines, the start deadline and the
@@ -13,10 +14,11 @@ import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { ActorIncarnation, ActorLaunch, ExitInfo, Host, IncarnationEvents } from '../contracts/host.js';
 import type { Envelope } from '../contracts/envelope.js';
 import type { HostToWorker } from './thread-protocol.js';
-import type { FaultKind, PrepareWorker } from './worker/worker-control.js';
+import type { FaultKind } from './worker/worker-control.js';
 import { health, startResult, stopResult, workerToHost } from './thread-protocol-validation.js';
 import { describeExit, SpareWorker } from './spare-worker.js';
 import { WorkerPool } from './worker-pool.js';
+import { packDelivery } from './delivery-columns.js';
 import { realClock } from '../contracts/clock.js';
 import { raceTimeout } from '../../../lib/timing/race-timeout.js';
 import { threadSchedStat, type SchedStat } from './thread-schedstat.js';
@@ -31,6 +33,16 @@ export class KilledByRemediationError extends RuntimeError {
   }
 }
 
+/** A start that went on past the start limit with its thread still answering (see DEFAULT_START_LIMIT_MS). */
+export class StartLimitError extends RuntimeError {
+  constructor(
+    readonly actorId: string,
+    readonly limitMs: number,
+  ) {
+    super(`actor '${actorId}' did not finish starting within ${limitMs} ms`);
+  }
+}
+
 /** A worker that missed its liveness deadline: its event loop is hung. */
 export class LivenessTimeoutError extends RuntimeError {
   constructor(
@@ -41,22 +53,38 @@ export class LivenessTimeoutError extends RuntimeError {
   }
 }
 
+/**
+ * Longest a start may take while its thread keeps answering pings: a module that awaits forever at
+ * its top level. Far beyond any module load seen on a loaded machine (the identity actor's, the
+ * heaviest, about 2.5 s on 2 shared cores at a load average of 15); a thread that stops answering
+ * is given up after the liveness timeout instead.
+ */
+export const DEFAULT_START_LIMIT_MS = 30_000;
+
 export interface WorkerHostInit {
   /** Pre-spawned spare workers; 0 spawns a new thread for every start. */
   spareWorkers: number;
-  /** What spares ready themselves for: the node's store and actor modules. */
-  prepare?: PrepareWorker;
+  /** The node's store, which spares open ahead of their start (it must exist by the time the first launch is taken). */
+  databasePath?: string;
+  /**
+   * The actor modules of the launches to come, in start order (the tree's worker actors): a thread
+   * is prepared for each at once, in parallel, while the tree starts in order.
+   */
+  launches?: readonly string[];
+  /** See DEFAULT_START_LIMIT_MS. */
+  startLimitMs?: number;
 }
 
 export function createWorkerHost(init: WorkerHostInit): Host {
-  const pool = new WorkerPool(init.spareWorkers, init.prepare);
-  pool.prime();
+  const pool = new WorkerPool(init.spareWorkers, init.databasePath);
+  pool.prepareLaunches(init.launches ?? []);
+  const startLimitMs = init.startLimitMs ?? DEFAULT_START_LIMIT_MS;
   const live = new Set<WorkerIncarnation>();
   return {
     kind: 'worker',
     async launch(spec, events) {
-      const warm = await pool.take();
-      const incarnation = new WorkerIncarnation(warm, spec, events, () => live.delete(incarnation), (stopped) => pool.recycle(stopped));
+      const warm = await pool.take(spec.module);
+      const incarnation = new WorkerIncarnation(warm, spec, events, startLimitMs, () => live.delete(incarnation), (stopped) => pool.recycle(stopped));
       live.add(incarnation);
       try {
         await incarnation.start();
@@ -64,6 +92,7 @@ export function createWorkerHost(init: WorkerHostInit): Host {
         await incarnation.abort();
         throw error;
       }
+      pool.started(warm, spec.module);
       return incarnation;
     },
     async close() {
@@ -89,6 +118,7 @@ class WorkerIncarnation implements ActorIncarnation {
     private readonly warm: SpareWorker,
     private readonly spec: ActorLaunch,
     private readonly events: IncarnationEvents,
+    private readonly startLimitMs: number,
     private readonly onGone: () => void,
     /** Takes back the thread after a clean stop, for the next start. */
     private readonly recycle: (warm: SpareWorker) => void,
@@ -105,12 +135,17 @@ class WorkerIncarnation implements ActorIncarnation {
   }
 
   async start(): Promise<void> {
-    // A module that never finishes loading (a busy loop at its top level) must not hang the
-    // supervisor: starting gets the same deadline as answering a ping.
-    const deadline = setTimeout(() => {
-      const error = new LivenessTimeoutError(this.spec.actorId, this.spec.liveness.timeoutMs);
+    // A module that never finishes loading must not hang the supervisor. A thread stuck at a
+    // module's top level (a busy loop) stops answering pings: starting gets the same liveness
+    // deadline as running. A thread still loading answers them (module files are read
+    // asynchronously), however long a loaded machine makes the load; one that answers but never
+    // finishes (a top-level await that never settles) meets the start limit.
+    this.lastAliveAt = performance.now();
+    this.startPinging();
+    const limit = setTimeout(() => {
+      const error = new StartLimitError(this.spec.actorId, this.startLimitMs);
       this.exitWith({ normal: false, reason: `start: ${error.message}`, error });
-    }, this.spec.liveness.timeoutMs);
+    }, this.startLimitMs);
     const result = await this.warm.call(() =>
       this.warm.control.start({
         actorId: this.spec.actorId,
@@ -121,18 +156,16 @@ class WorkerIncarnation implements ActorIncarnation {
         throttleMs: this.spec.throttleMs,
         ...(this.spec.inspect ? { inspect: true } : {}),
       }),
-    ).finally(() => clearTimeout(deadline));
+    ).finally(() => clearTimeout(limit));
     this.restoredSeq = startResult.expect(result, 'start result').restoredSeq;
     if (!this.warm.isAlive) throw new WorkerExitedError(this.spec.actorId, 'exited as it started');
     this.silenced = false;
     this.lastAliveAt = performance.now();
     this.lastUtilization = this.warm.worker.performance.eventLoopUtilization();
-    this.pingTimer = setInterval(() => this.post({ kind: 'ping', id: ++this.pingId }), this.spec.liveness.intervalMs);
-    this.armDeadline();
   }
 
   deliver(batch: Envelope[]): void {
-    this.post({ kind: 'deliver', batch });
+    this.post(packDelivery(batch));
   }
 
   setPaused(paused: boolean): void {
@@ -254,6 +287,12 @@ class WorkerIncarnation implements ActorIncarnation {
     this.exitReason ??= info;
     this.clearTimers();
     void this.warm.terminate();
+  }
+
+  /** Pings at the liveness interval and arms the deadline: from the start call on, for the incarnation's life. */
+  private startPinging(): void {
+    this.pingTimer = setInterval(() => this.post({ kind: 'ping', id: ++this.pingId }), this.spec.liveness.intervalMs);
+    this.armDeadline();
   }
 
   /** Fires exactly when the worker has been silent for the liveness timeout. */

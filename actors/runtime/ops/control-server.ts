@@ -289,7 +289,8 @@ function parseRequest(line: string): ControlRequest | { id: string | number | nu
   if (result.success) return result.data;
   // Echo the id when there is a usable one, so the client can match the error to its request.
   const rawId = typeof json === 'object' && json !== null ? (json as { id?: unknown }).id : undefined;
-  const id = typeof rawId === 'string' || (typeof rawId === 'number' && Number.isInteger(rawId)) ? rawId : null;
+  // Only an id the response schema accepts (a string or a safe integer), or the client could not read the answer.
+  const id = typeof rawId === 'string' || Number.isSafeInteger(rawId) ? (rawId as string | number) : null;
   const detail = result.error.issues
     .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(request)'}: ${issue.message}`)
     .join('; ');

@@ -29,7 +29,7 @@ export interface NodeOpsOptions {
   metrics?: { listen: string };
   /** Tell systemd when the tree is up, healthy and stopping (NOTIFY_SOCKET, WATCHDOG_USEC). */
   systemd?: boolean;
-  /** Relay the XState inspection events of every actor (or those listed) to Stately's inspector on this port. */
+  /** Relay the XState inspection events of every actor (or those listed) to Stately's inspector on this loopback port (0: any free one). */
   inspector?: { port: number; actors?: readonly string[] };
 }
 
@@ -135,7 +135,7 @@ export class NodeOps {
     this.systemd = undefined;
     await this.http?.close();
     this.http = undefined;
-    this.inspector?.stop();
+    await this.inspector?.stop();
     this.inspector = undefined;
   }
 

@@ -41,8 +41,11 @@ const actorStatusSchema = z.object({
   id: z.string().min(1),
   host: z.enum(HOST_KINDS),
   state: z.enum(ACTOR_STATES),
-  /** The machine's XState snapshot value: a state name, or an object for nested and parallel states. */
-  machineState: z.unknown(),
+  /**
+   * The machine's XState snapshot value: a state name, or an object for nested and parallel states.
+   * Absent between incarnations (starting, restarting): JSON drops an undefined value on the way.
+   */
+  machineState: z.unknown().optional(),
   restarts: count,
   mailbox: mailboxStatusSchema,
 });

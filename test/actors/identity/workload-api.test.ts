@@ -4,9 +4,9 @@
  * a server restart, the security header, and PermissionDenied retried while status says why.
  */
 import * as grpc from '@grpc/grpc-js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddedSvidSource, type EmbeddedSvidSource } from '../../../actors/identity/embedded-svid-source.js';
 import { X509ContextWatcher, type WatcherState, type X509Context } from '../../../lib/spiffe/workload-api-client.js';
@@ -68,6 +68,23 @@ describe('Workload API client and server over a unix socket', () => {
     const verified = await verifyX509Svid(context.svids[0]!.chain, context.bundles);
     expect(verified.spiffeId.id).toBe(NODE_ID.id);
     expect(watcher.state.status).toBe('ready');
+  });
+
+  it('serves from a socket only its owner can use, in a directory only its owner can enter, and deletes nothing but a stale socket', async () => {
+    const path = socketPath();
+    // The socket hands out the node's private key: no other local user may connect.
+    await serve(path, await embedded());
+    expect(lstatSync(path).mode & 0o777).toBe(0o600);
+    expect(lstatSync(dirname(path)).mode & 0o777).toBe(0o700);
+    // A file someone put where a socket should be is not the node's to delete.
+    const other = socketPath();
+    writeFileSync(other, 'precious');
+    await expect(startWorkloadApiServer({ socketPath: other, source: await embedded() })).rejects.toThrow(/is not a socket/);
+    expect(readFileSync(other, 'utf8')).toBe('precious');
+    // Nor is a directory others can enter a place for it.
+    const shared = socketPath();
+    chmodSync(dirname(shared), 0o755);
+    await expect(startWorkloadApiServer({ socketPath: shared, source: await embedded() })).rejects.toThrow(/others can enter it/);
   });
 
   it('gets a rotated SVID pushed down the open stream at half its lifetime', async () => {

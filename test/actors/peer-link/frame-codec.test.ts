@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decodeFrame,
   encodeFrame,
+  encodeFrameBody,
   LINK_ID_BYTES,
   LINK_PROTOCOL_VERSION,
   MAX_PAYLOAD_BYTES,
@@ -91,6 +92,14 @@ describe('peer link records', () => {
     expect(ruleOf(rawBody((w) => w.uint32((5 << 3) | 2).fork().uint32(10).string('r'.repeat(201)).ldelim()))).toBe('bad-field');
     // Truncated inside a field.
     expect(ruleOf(encodeFrame(hello).subarray(4, 20))).toBe('malformed');
+  });
+
+  it('decodes a Uint8Array as it decodes a Buffer, invalid UTF-8 included, and what it decodes encodes back to itself', () => {
+    // An encoded surrogate (invalid UTF-8) as the topic: protobufjs's own decoder, used for plain Uint8Arrays, made it a lone surrogate (found by test/fuzz).
+    const body = rawBody((w) => w.uint32((2 << 3) | 2).fork().uint32(8).uint64(1).uint32(18).bytes(Buffer.from([0xed, 0xa0, 0x80])).ldelim());
+    const frame = decodeFrame(new Uint8Array(body));
+    expect(frame).toEqual(decodeFrame(body));
+    expect(decodeFrame(encodeFrameBody(frame))).toEqual(frame);
   });
 
   it('never throws anything but a LinkFrameError, whatever the bytes', () => {

@@ -5,7 +5,6 @@
  * Hello timeout; and a connection that does not outlive its SVID. And, over an in-memory
  * Transport on a virtual clock with a seeded Random, the same redials for the same seed.
  */
-import { webcrypto } from 'node:crypto';
 import { connect } from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PeerLinks, type PeerLinksOptions } from '../../../actors/peer-link/peer-links.js';
@@ -15,9 +14,9 @@ import { VirtualClock } from '../../../lib/timing/virtual-clock.js';
 import { seededRandom } from '../../../lib/timing/seeded-random.js';
 import { encodeFrame } from '../../../actors/peer-link/frame-codec.js';
 import { parseHostPort } from '../../../lib/net/host-port.js';
-import { parseSpiffeId } from '../../../lib/spiffe/spiffe-id.js';
-import { createTrustDomainCa, issueX509Svid, type TrustDomainCa } from '../../../lib/spiffe/svid-issuer.js';
+import { createTrustDomainCa, type TrustDomainCa } from '../../../lib/spiffe/svid-issuer.js';
 import type { MeshLinksState } from '../../../lib/mesh/links-state.js';
+import { nodeCredentials } from '../../helpers/node-credentials.js';
 import { until } from '../../helpers/wait.js';
 
 const A = 'spiffe://mesh.test/node/a';
@@ -29,17 +28,8 @@ beforeAll(async () => {
   ca = await createTrustDomainCa('mesh.test', { notBefore: new Date(Date.now() - hour), notAfter: new Date(Date.now() + 24 * hour) });
 });
 
-async function credentials(id: string, lifetimeMs = hour): Promise<NodeCredentials> {
-  const notAfter = new Date(Math.floor((Date.now() + lifetimeMs) / 1000) * 1000);
-  const svid = await issueX509Svid(ca, parseSpiffeId(id), { notBefore: new Date(Date.now() - 60_000), notAfter });
-  return {
-    chain: [svid.certificate],
-    privateKey: new Uint8Array(await webcrypto.subtle.exportKey('pkcs8', svid.keys.privateKey)),
-    bundles: new Map([['mesh.test', [ca.certificate]]]),
-    spiffeId: id,
-    trustDomain: 'mesh.test',
-    expiresAt: notAfter.getTime(),
-  };
+function credentials(id: string, lifetimeMs = hour): Promise<NodeCredentials> {
+  return nodeCredentials(ca, id, lifetimeMs);
 }
 
 interface Harness {
@@ -64,7 +54,7 @@ function harness(options: Partial<PeerLinksOptions>): Harness {
     peers: [],
     authorize: [{ pathPrefix: '/node' }],
     onLog: (level, message, fields) => logs.push(`${new Date().toISOString()} ${level} ${message} ${JSON.stringify(fields)}`),
-    onMessage: (from, _topic, payload) => received.push({ from, n: (JSON.parse(payload.toString()) as { n: number }).n }),
+    onMessage: (from, _topic, payload) => received.push({ from, n: (payload as { n: number }).n }),
     onState: () => undefined,
     timing: { reconnectMinMs: 20, reconnectMaxMs: 200, reportEveryMs: 10 },
     ...options,

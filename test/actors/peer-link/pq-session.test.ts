@@ -9,6 +9,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HandshakeError } from '../../../lib/crypto/handshake-error.js';
 import type { Pqc } from '../../../lib/crypto/liboqs.js';
 import { TLS_EXPORTER_BYTES, TLS_EXPORTER_LABEL } from '../../../lib/crypto/transcript.js';
+import type { FrameError } from '../../../lib/crypto/session-channel.js';
 import { PqSession, type PqSessionOptions } from '../../../actors/peer-link/pq-session.js';
 import { encodeFrame, RecordReader } from '../../../actors/peer-link/frame-codec.js';
 import { pair, peerView, type Pair } from '../../helpers/pq-identities.js';
@@ -166,6 +167,51 @@ describe('post-quantum session over TLS', () => {
     i.session.start();
     await until('the timeout', () => i.session.state === 'failed');
     expect(reasons).toEqual(['timeout']);
-    expect(() => i.session.send(Buffer.from('x'))).toThrow();
+    expect(i.session.send(Buffer.from('x'))).toBe(false);
+  });
+
+  it('fails, without throwing, a session whose peer ignores its rekey offer, at the answer deadline', async () => {
+    const { client, server } = await connectedPair();
+    const reasons: string[] = [];
+    const i = end('initiator', client, p, { rekeyAfterFrames: 5, rekeyAnswerDeadlineMs: 300, metrics: { failure: (info) => reasons.push(info.reason) } });
+    const r = end('responder', server, p);
+    r.session.start();
+    i.session.start();
+    await until('established', () => i.session.state === 'established' && r.session.state === 'established');
+    // The peer goes deaf once established: it keeps the connection but answers nothing, rekeys included.
+    server.removeAllListeners('data');
+    for (let n = 1; n <= 10; n++) expect(i.session.send(Buffer.from(String(n)))).toBe(true);
+    await until('the rekey deadline', () => i.session.state === 'failed');
+    expect(reasons).toEqual(['timeout']);
+    expect(i.failures.map((error) => error.message)).toEqual(['timeout: the peer did not answer the rekey offer within 300 ms']);
+    expect(i.session.send(Buffer.from('11'))).toBe(false);
+  });
+
+  it('fails, without throwing, a responder whose rekey request the initiator ignores', async () => {
+    const { client, server } = await connectedPair();
+    const i = end('initiator', client, p);
+    const r = end('responder', server, p, { rekeyAfterFrames: 3, rekeyAnswerDeadlineMs: 300 });
+    r.session.start();
+    i.session.start();
+    await until('established', () => i.session.state === 'established' && r.session.state === 'established');
+    client.removeAllListeners('data');
+    for (let n = 1; n <= 5; n++) r.session.send(Buffer.from(String(n)));
+    await until('the request deadline', () => r.session.state === 'failed');
+    expect(r.failures.map((error) => error.message)).toEqual(['timeout: the peer did not answer the rekey request within 300 ms']);
+  });
+
+  it('fails, without throwing, a session whose frame counter reaches its cap before a rekey', async () => {
+    const { client, server } = await connectedPair();
+    const i = end('initiator', client, p, { maxFramesPerKey: 20, rekeyAfterFrames: 1_000 });
+    const r = end('responder', server, p);
+    r.session.start();
+    i.session.start();
+    await until('established', () => i.session.state === 'established');
+    const sent = Array.from({ length: 25 }, (_, index) => i.session.send(Buffer.from(String(index + 1))));
+    expect(sent.filter(Boolean).length).toBe(20);
+    expect(i.session.state).toBe('failed');
+    expect(i.failures).toHaveLength(1);
+    expect((i.failures[0] as FrameError).reason).toBe('key-exhausted');
+    await until('the 20 sealed frames at the peer', () => r.received.length === 20);
   });
 });

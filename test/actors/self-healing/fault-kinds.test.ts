@@ -4,7 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CauseKind } from '../../../lib/mape/causes.js';
+import { waitFor } from '../../helpers/test-node.js';
 import { startHealingNode, WORKLOAD, type HealingNode } from './healing-node.js';
+
+/** Windows of normal readings analyzed before the first fault: six, a second and a half at the test interval. */
+const BASELINE_WINDOWS = 6;
 
 const FIRST_ACTION: Record<CauseKind, string> = {
   'crash-loop': 'quarantine-message',
@@ -22,7 +26,12 @@ describe('the self-healing loop, per fault kind', () => {
   beforeAll(async () => {
     healing = await startHealingNode();
     // A few windows of normal readings first: the statistical baselines need them.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const node = healing.node;
+    await waitFor(
+      async () => (((await node.snapshot('analyzer')) as { context: { windows: number } }).context.windows >= BASELINE_WINDOWS ? true : undefined),
+      20_000,
+      `${BASELINE_WINDOWS} windows of normal readings analyzed`,
+    );
   });
   afterAll(async () => healing?.cleanup());
 

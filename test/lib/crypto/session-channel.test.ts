@@ -3,7 +3,7 @@
  * frames refused with their reason; reordering within the window accepted once; the per-key cap;
  * and an epoch change that keeps frames in flight readable exactly once.
  */
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { deriveInitialKeys, deriveNextKeys } from '../../../lib/crypto/key-schedule.js';
 import { REPLAY_WINDOW } from '../../../lib/crypto/replay-window.js';
@@ -30,6 +30,25 @@ function reason(action: () => unknown): string {
 const text = (n: number) => Buffer.from(`message ${n}`);
 
 describe('sealed frames', () => {
+  it('are version | type | epoch | counter | inner type | length, then AES-256-GCM of the payload under the counter nonce with that header as associated data', () => {
+    const keys = { epoch: 7, send: Buffer.alloc(32, 0xa5), receive: Buffer.alloc(32, 0x5a), epochSecret: Buffer.alloc(32, 1) };
+    const channel = new SessionChannel(keys, 0);
+    for (const [counter, payload] of [[0n, Buffer.from('first')], [1n, randomBytes(64 * 1024)], [2n, Buffer.alloc(0)]] as const) {
+      const header = Buffer.alloc(FRAME_HEADER_BYTES);
+      header.writeUInt8(1, 0);
+      header.writeUInt8(0x10, 1);
+      header.writeUInt32BE(7, 2);
+      header.writeBigUInt64BE(counter, 6);
+      header.writeUInt8(INNER.rekeyOffer, 14);
+      header.writeUInt32BE(payload.length + 16, 15);
+      const nonce = Buffer.alloc(12);
+      nonce.writeBigUInt64BE(counter, 4);
+      const cipher = createCipheriv('aes-256-gcm', keys.send, nonce).setAAD(header);
+      const expected = Buffer.concat([header, cipher.update(payload), cipher.final(), cipher.getAuthTag()]);
+      expect(channel.seal(INNER.rekeyOffer, payload).equals(expected)).toBe(true);
+    }
+  });
+
   it('round-trips both ways with distinct keys', () => {
     const { a, b } = channels();
     expect(b.open(a.seal(INNER.data, text(1))).payload.toString()).toBe('message 1');

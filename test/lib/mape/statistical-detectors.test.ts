@@ -3,6 +3,7 @@ import { ewmaDetector } from '../../../lib/mape/ewma.js';
 import { medianOf, robustZDetector } from '../../../lib/mape/robust-z.js';
 import type { Detector } from '../../../lib/mape/detector.js';
 import type { TelemetryWindow } from '../../../lib/mape/telemetry.js';
+import { seededRandom } from '../../../lib/timing/seeded-random.js';
 
 const windowOf = (at: number, value: number): TelemetryWindow => ({
   at,
@@ -10,16 +11,8 @@ const windowOf = (at: number, value: number): TelemetryWindow => ({
   points: [{ metric: 'actor.probe_ms', source: 'a', value }],
 });
 
-/** A seeded generator (mulberry32), so the noise is the same on every run. */
-function noise(seed: number): () => number {
-  let t = seed;
-  return () => {
-    t = (t + 0x6d2b79f5) | 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator, so the noise is the same on every run. */
+const noise = seededRandom;
 
 function run<S>(detector: Detector<S>, values: number[]) {
   let state = detector.initial();

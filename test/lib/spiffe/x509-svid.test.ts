@@ -1,5 +1,7 @@
 /** X.509-SVID validation: well-formed chains pass; each rule broken alone is refused with its own error. */
-import { Extension, KeyUsageFlags, X509Certificate } from '@peculiar/x509';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { GeneralName, GeneralSubtree, GeneralSubtrees, NameConstraints } from '@peculiar/asn1-x509';
+import { ExtendedKeyUsage, ExtendedKeyUsageExtension, Extension, KeyUsageFlags, X509Certificate } from '@peculiar/x509';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCertificates } from '../../../lib/spiffe/certificates.js';
 import { parseSpiffeId } from '../../../lib/spiffe/spiffe-id.js';
@@ -7,13 +9,16 @@ import { issueX509Svid, type TrustDomainCa } from '../../../lib/spiffe/svid-issu
 import {
   CertificateParseError,
   ExpiredError,
+  ExtendedKeyUsageError,
   KeyUsageError,
   LeafIsCaError,
   LeafSigningUsageError,
   MissingDigitalSignatureError,
+  NameConstraintError,
   NoBundleForTrustDomainError,
   NotSpiffeIdError,
   NotYetValidError,
+  PathLengthError,
   RootPathIdError,
   SigningCertificateError,
   SvidError,
@@ -111,10 +116,67 @@ describe('verifyX509Svid refuses, one rule each', () => {
     expect(() => parseCertificates(new Uint8Array([0x30, 0x82, 0xff]), 'chain')).toThrow(CertificateParseError);
   });
 
+  it('a certificate whose extension does not decode, as a parse error (the library decodes extensions lazily)', async () => {
+    const der = Buffer.from(new Uint8Array((await leafWith(ca)).rawData));
+    // The subject alternative name's GeneralNames SEQUENCE (after its OID and the OCTET STRING header) made a SET.
+    const san = der.indexOf(Buffer.from([0x06, 0x03, 0x55, 0x1d, 0x11])) + 5;
+    expect(der[san + 2]).toBe(0x30);
+    der[san + 2] = 0x31;
+    expect(() => parseCertificates(der, 'chain')).toThrow(CertificateParseError);
+  });
+
   it('reads PEM with several blocks and concatenated DER alike', async () => {
     const leaf = await leafWith(ca);
     const both = new Uint8Array([...new Uint8Array(leaf.rawData), ...new Uint8Array(ca.certificate.rawData)]);
     expect(parseCertificates(both, 'chain').map((certificate) => certificate.subject)).toEqual([leaf.subject, ca.certificate.subject]);
     expect(parseCertificates(`${leaf.toString('pem')}\n${ca.certificate.toString('pem')}\n`, 'chain')).toHaveLength(2);
+  });
+
+  describe('the constraints a path places below its CAs', () => {
+    /** A critical name constraints extension with these URI (or other) subtrees. */
+    const nameConstraints = (constraints: { permitted?: GeneralName[]; excluded?: GeneralName[] }) => {
+      const subtrees = (names: GeneralName[] | undefined) => (names ? new GeneralSubtrees(names.map((base) => new GeneralSubtree({ base }))) : undefined);
+      const value = new NameConstraints({
+        ...(constraints.permitted ? { permittedSubtrees: subtrees(constraints.permitted) } : {}),
+        ...(constraints.excluded ? { excludedSubtrees: subtrees(constraints.excluded) } : {}),
+      });
+      return new Extension('2.5.29.30', true, AsnConvert.serialize(value));
+    };
+    const uri = (host: string) => new GeneralName({ uniformResourceIdentifier: host });
+
+    it('enforces a CA\'s path length: no intermediate below a CA that allows none', async () => {
+      const strict = await intermediateOf(ca, 'strict', { pathLength: 0 });
+      const below = await intermediateOf(strict, 'below');
+      await expectRefusal([await leafWith(below), below.certificate, strict.certificate], PathLengthError);
+      // A leaf directly under it is fine.
+      const verified = await verifyX509Svid([await leafWith(strict), strict.certificate], bundles, NOW);
+      expect(verified.path).toHaveLength(3);
+    });
+
+    it('enforces URI name constraints on the trust domain: permitted, excluded, and subdomains', async () => {
+      const permitsOwn = await intermediateOf(ca, 'own', { extra: [nameConstraints({ permitted: [uri('example.org')] })] });
+      expect((await verifyX509Svid([await leafWith(permitsOwn), permitsOwn.certificate], bundles, NOW)).spiffeId.id).toBe('spiffe://example.org/workload');
+      const permitsOther = await intermediateOf(ca, 'other', { extra: [nameConstraints({ permitted: [uri('.example.com')] })] });
+      await expectRefusal([await leafWith(permitsOther), permitsOther.certificate], NameConstraintError);
+      const excludesOwn = await intermediateOf(ca, 'excludes', { extra: [nameConstraints({ excluded: [uri('example.org')] })] });
+      await expectRefusal([await leafWith(excludesOwn), excludesOwn.certificate], NameConstraintError);
+      // `.example.org` covers hosts below it, not example.org itself.
+      const subdomains = await intermediateOf(ca, 'subdomains', { extra: [nameConstraints({ permitted: [uri('.example.org')] })] });
+      await expectRefusal([await leafWith(subdomains), subdomains.certificate], NameConstraintError);
+    });
+
+    it('refuses a CA constraining a name type it does not evaluate, rather than ignoring the constraint', async () => {
+      const dns = await intermediateOf(ca, 'dns', { extra: [nameConstraints({ permitted: [new GeneralName({ dNSName: 'example.org' })] })] });
+      await expect(verifyX509Svid([await leafWith(dns), dns.certificate], bundles, NOW)).rejects.toThrow(/constrains dNSName names, which this validator does not evaluate/);
+    });
+
+    it('requires a leaf\'s extended key usage, when it has one, to allow both TLS client and server', async () => {
+      const eku = (...usages: string[]) => ({ extra: [new ExtendedKeyUsageExtension(usages)] });
+      await expectRefusal([await leafWith(ca, eku(ExtendedKeyUsage.serverAuth))], ExtendedKeyUsageError);
+      await expectRefusal([await leafWith(ca, eku(ExtendedKeyUsage.clientAuth, ExtendedKeyUsage.codeSigning))], ExtendedKeyUsageError);
+      for (const usages of [[ExtendedKeyUsage.serverAuth, ExtendedKeyUsage.clientAuth], ['2.5.29.37.0']]) {
+        expect((await verifyX509Svid([await leafWith(ca, eku(...usages))], bundles, NOW)).spiffeId.id).toBe('spiffe://example.org/workload');
+      }
+    });
   });
 });

@@ -5,16 +5,16 @@
  * adapter does: snapshots hold actor references and functions, which a thread boundary cannot
  * carry) before handing it to `send` (the worker posts it to the host over its bus port; the
  * inline host calls the node directly). Inspection never fails the actor: an event that cannot be
- * sent is dropped. Loaded on demand, so threads that do not inspect never load the library.
+ * sent is dropped. Both libraries load when a forwarder is made, so threads that do not inspect load
+ * neither.
  */
-import { configure } from 'safe-stable-stringify';
 import type { InspectionEvent, Observer } from 'xstate';
 
 /** The library's default depth: deep enough for contexts, bounded for cyclic or huge ones. */
 const DEPTH_LIMIT = 10;
 
 export async function inspectionForwarder(send: (event: Record<string, unknown>) => void): Promise<Observer<InspectionEvent>> {
-  const { createInspector } = await import('@statelyai/inspect');
+  const [{ createInspector }, { configure }] = await Promise.all([import('@statelyai/inspect'), import('safe-stable-stringify')]);
   const stringify = configure({ maximumDepth: DEPTH_LIMIT });
   const inspector = createInspector({
     send: (event) => {

@@ -6,6 +6,7 @@
  */
 export interface ProtocolCheckSources {
   hostToWorker: string;
+  controlRequest: string;
   startActor: string;
   prepare: string;
   faultKind: string;
@@ -17,6 +18,7 @@ export function loadProtocolChecks(sources: ProtocolCheckSources): ProtocolCheck
   const load = (code: string) => new Function(code)() as (value: unknown) => boolean;
   return {
     hostToWorker: load(sources.hostToWorker),
+    controlRequest: load(sources.controlRequest),
     startActor: load(sources.startActor),
     prepare: load(sources.prepare),
     faultKind: load(sources.faultKind),

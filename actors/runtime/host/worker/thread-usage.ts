@@ -19,9 +19,14 @@ export function retainedHeapBytes(): number {
 
 /** CPU time (user + system) of the calling thread in ms, or -1 where /proc/thread-self is not available. */
 export function threadCpuMs(): number {
+  return procCpuMs('/proc/thread-self/stat');
+}
+
+/** CPU time (user + system) in ms from a /proc stat file (a process's: all its threads), or -1 where it cannot be read. */
+export function procCpuMs(statPath: string): number {
   let stat: string;
   try {
-    stat = readFileSync('/proc/thread-self/stat', 'latin1');
+    stat = readFileSync(statPath, 'latin1');
   } catch {
     return -1;
   }

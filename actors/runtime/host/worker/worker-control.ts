@@ -1,11 +1,13 @@
 /**
- * The control plane of a worker thread (comlink on the worker's parentPort): start, stop,
- * snapshot, health and fault injection. Low-rate calls only; bus traffic has its own port.
- * Arguments are checked in the worker, results in the host (schemas compiled like the thread
- * protocol's; see thread-protocol.ts). Only the main thread imports this module's values.
+ * The control plane of a worker thread (calls on the worker's parentPort: thread-control-client.ts
+ * and worker/thread-control-server.ts): start, stop, snapshot, health and fault injection.
+ * Low-rate calls only; bus traffic has its own port. Requests and arguments are checked in the
+ * worker, replies and results in the host (schemas compiled like the thread protocol's; see
+ * thread-protocol.ts). Only the main thread imports this module's values.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { FAULT_KINDS, type FaultKind } from '../../self-healing/fault-kinds.js';
+import { serializedErrorSchema } from '../thread-protocol.js';
 
 export type { FaultKind };
 
@@ -23,9 +25,12 @@ export const startActorSchema = Type.Object({
 export type StartActor = Static<typeof startActorSchema>;
 
 export const prepareSchema = Type.Object({
-  databasePath: Type.String({ minLength: 1 }),
-  /** Actor modules this node runs: importing them ahead makes a later start cheaper. */
-  modules: Type.Array(Type.String({ minLength: 1 })),
+  /** The store to open ahead (none: the start opens it, once the node has created and migrated it). */
+  databasePath: Type.Optional(Type.String({ minLength: 1 })),
+  /** The module of the actor this thread is readied for (none for a spare, which cannot know whom it will serve). */
+  module: Type.Optional(Type.String({ minLength: 1 })),
+  /** Run the state-machine library once (a spare's next start is a restart, timed); an actor's own start warms it anyway. */
+  warmUp: Type.Boolean(),
 });
 export type PrepareWorker = Static<typeof prepareSchema>;
 
@@ -61,8 +66,9 @@ export interface WorkerControl {
   /** Answers once the thread has loaded the runtime: used to keep spare workers warm. */
   hello(): Promise<'ready'>;
   /**
-   * Readies a spare for whichever actor it will serve: opens the store, imports the node's actor
-   * modules and runs the state-machine library once, so a restart pays none of it.
+   * Readies the thread for its next start: opens the store, imports the actor's module when the
+   * thread is meant for one actor, and runs the state-machine library once when asked, so the
+   * start pays none of it. A start sent meanwhile is answered after what it needs is loaded.
    */
   prepare(init: PrepareWorker): Promise<void>;
   start(init: StartActor): Promise<StartResult>;
@@ -72,3 +78,24 @@ export interface WorkerControl {
   health(): Promise<WorkerHealth>;
   inject(kind: FaultKind): Promise<void>;
 }
+
+/** The calls a worker answers, as they are named on the wire. */
+export const CONTROL_METHODS = ['hello', 'prepare', 'start', 'stop', 'snapshot', 'health', 'inject'] as const satisfies readonly (keyof WorkerControl)[];
+export type ControlMethod = (typeof CONTROL_METHODS)[number];
+
+const callId = Type.Integer({ minimum: 0 });
+
+/** Host → worker: a call; its arguments are checked by the method itself. */
+export const controlRequestSchema = Type.Object({
+  id: callId,
+  method: Type.Union(CONTROL_METHODS.map((method) => Type.Literal(method))),
+  args: Type.Array(Type.Unknown(), { maxItems: 1 }),
+});
+export type ControlRequest = Static<typeof controlRequestSchema>;
+
+/** Worker → host: a call's result, or the error it threw (rebuilt into its class by the host). */
+export const controlReplySchema = Type.Union([
+  Type.Object({ id: callId, ok: Type.Literal(true), value: Type.Unknown() }),
+  Type.Object({ id: callId, ok: Type.Literal(false), error: serializedErrorSchema }),
+]);
+export type ControlReply = Static<typeof controlReplySchema>;

@@ -3,11 +3,9 @@
  * sit warm (runtime modules imported) and take over an actor in a few milliseconds.
  *
  * workerData: { busPort: MessagePort, checks: ProtocolCheckSources, signals: the thread's shared-memory ThreadSignals }. parentPort carries
- * comlink (control plane). This module loads no schema library: the host sends compiled checks.
+ * the control calls (thread-control-server.ts). This module loads no schema library: the host sends compiled checks.
  */
 import { parentPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
-import * as Comlink from 'comlink';
-import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { ActorRunner } from '../actor-runner.js';
 import { ProtocolViolationError, serializeError } from '../../errors.js';
 import { loadActorDefinition } from '../load-actor-definition.js';
@@ -20,12 +18,13 @@ import { warmUpStateMachines } from './machine-warm-up.js';
 import type { Database } from 'better-sqlite3';
 import { openStore } from '../../../../store/open-store.js';
 import { createActorSnapshotStore } from '../../../../store/actor-snapshots.js';
-import { inspectionForwarder } from './inspection-forwarder.js';
 import { threadCpuMs } from './thread-usage.js';
 import { ThreadFaults } from './thread-faults.js';
 import { ThreadSignals } from '../thread-signals.js';
 import { ownOsThreadId } from '../thread-schedstat.js';
 import { timedSnapshotPort, type TimedSnapshotPort } from './timed-snapshot-port.js';
+import { unpackDelivery, type DeliverColumns } from '../delivery-columns.js';
+import { serveThreadControl } from './thread-control-server.js';
 
 if (!parentPort) throw new Error('worker-entry must run in a worker thread');
 const {
@@ -77,12 +76,17 @@ function handleBusMessage(data: unknown): void {
         heldWhilePaused.push(message);
         return;
       }
-      deliver(message.batch);
+      deliver(message);
       return;
   }
 }
 
-function deliver(batch: Extract<HostToWorker, { kind: 'deliver' }>['batch']): void {
+function deliver(columns: DeliverColumns): void {
+  const batch = unpackDelivery(columns);
+  if (typeof batch === 'string') {
+    post({ kind: 'failed', error: serializeError(new ProtocolViolationError('host', batch)) });
+    return;
+  }
   const gathered: { out: Outbound[]; ack?: number } = { out: [] };
   gathering = gathered;
   try {
@@ -106,10 +110,11 @@ const control: WorkerControl = {
 
   async prepare(init: PrepareWorker) {
     if (!checks.prepare(init)) throw new ProtocolViolationError('host (prepare)', describeRejected(init));
-    prepared = { path: init.databasePath, db: openStore(init.databasePath) };
+    // Synchronously, before any start queued behind this call runs: that start takes this connection.
+    if (init.databasePath !== undefined) prepared ??= { path: init.databasePath, db: openStore(init.databasePath) };
     // A module that fails to load is reported by the start that needs it, with its own error.
-    await Promise.allSettled(init.modules.map((module) => import(module)));
-    warmUpStateMachines();
+    if (init.module !== undefined) await import(init.module).catch(() => undefined);
+    if (init.warmUp) warmUpStateMachines();
   },
 
   async start(init: StartActor): Promise<StartResult> {
@@ -134,7 +139,7 @@ const control: WorkerControl = {
         })
       : undefined;
     // Inspection is off by default: the inspector library loads only in threads that forward events.
-    const inspect = init.inspect ? await inspectionForwarder((event) => post({ kind: 'inspect', event })) : undefined;
+    const inspect = init.inspect ? await (await import('./inspection-forwarder.js')).inspectionForwarder((event) => post({ kind: 'inspect', event })) : undefined;
     runner = new ActorRunner(
       {
         definition,
@@ -222,4 +227,4 @@ const control: WorkerControl = {
   },
 };
 
-Comlink.expose(control, nodeEndpoint(parentPort));
+serveThreadControl(parentPort, control, checks.controlRequest);

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { COUNTER_ACTOR } from '../../../fixtures/fixture-paths.js';
 import { requestWhenServing, startTestNode, waitFor, type TestNode } from '../../../helpers/test-node.js';
+import { until } from '../../../helpers/wait.js';
 import type { ActorStatus, TreeNodeStatus } from '../../../../actors/runtime/ops/node-status.js';
 
 let running: TestNode | undefined;
@@ -54,10 +55,12 @@ describe('overflow policies', () => {
     const { node } = await stalledActor(['test.increment']);
     const settled: number[] = [];
     const sends = Array.from({ length: 9 }, (_, n) => node.publishAs('s', 'test.increment', { sender: 's', n }).then(() => settled.push(n)));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    // Five fit; the sixth blocks, and the three after it queue behind it.
+    // Five fit and settle; the sixth blocks, and the three after it queue behind it. The mailbox
+    // stays full until the restart, so once the five have settled the sixth is still waiting.
+    await until('the five sends that fit to settle', () => settled.length >= 5);
     expect(settled).toEqual([0, 1, 2, 3, 4]);
     expect(mailboxOf(node.tree(), 'a')).toMatchObject({ depth: 5, blocked: 1 });
+    expect(actorOf(node.tree(), 'a').state).toBe('restarting');
     await Promise.all(sends);
     expect(settled).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
     const reply = await waitFor(async () => {
@@ -82,11 +85,12 @@ describe('backpressure between actors', () => {
     node.subscribe('test.processed', (payload) => seen.push((payload as { n: number }).n));
     await stall(node, 'sink');
     const sends = Array.from({ length: 40 }, (_, n) => node.publish('test.relay', { sender: 'r', n }));
-    await new Promise((resolve) => setTimeout(resolve, 150));
     // The sink is full and blocks the relay, whose own mailbox then fills and blocks this sender.
+    // The relay's forwards reach the sink only as its thread gets to them: wait until one meets the full sink.
+    await until('a forward of the relay blocked by the full sink', () => mailboxOf(node.tree(), 'sink').blocked > 0);
     expect(mailboxOf(node.tree(), 'sink')).toMatchObject({ depth: 8 });
     expect(mailboxOf(node.tree(), 'sink').blocked).toBeGreaterThan(0);
-    expect(mailboxOf(node.tree(), 'relay').blocked).toBeGreaterThan(0);
+    expect(actorOf(node.tree(), 'sink').state).toBe('restarting');
     await Promise.all(sends);
     await waitFor(() => (seen.length >= 40 ? true : undefined), 20_000, 'all relayed messages processed');
     expect(seen).toEqual(Array.from({ length: 40 }, (_, n) => n));

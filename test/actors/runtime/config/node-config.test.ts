@@ -145,6 +145,7 @@ describe('parseNodeConfig', () => {
     [{ host: 'thread' }, 'host'],
     [{ actorHosts: { monitor: 'process' } }, 'actorHosts.monitor'],
     [{ dataDir: '' }, 'dataDir'],
+    [{ production: true, identity: { agentSocket: 'unix:///run/spire/agent.sock' }, inspect: { enabled: true } }, 'inspect.enabled'],
   ])('refuses %j naming the key %s', (input, key) => {
     const error = configErrorOf(input);
     expect(error.name).toBe('ConfigError');

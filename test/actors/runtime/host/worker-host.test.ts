@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWorkerHost } from '../../../../actors/runtime/host/worker-host.js';
 import type { ExitInfo, Host, IncarnationEvents } from '../../../../actors/runtime/contracts/host.js';
-import { COUNTER_ACTOR } from '../../../fixtures/fixture-paths.js';
+import { COUNTER_ACTOR, NEVER_LOADS_ACTOR, SLOW_TO_LOAD_ACTOR } from '../../../fixtures/fixture-paths.js';
 import { makeDataDir, requestWhenServing, startTestNode, waitFor, type TestNode } from '../../../helpers/test-node.js';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
@@ -46,18 +46,24 @@ async function launchCounter(liveness = { intervalMs: 50, timeoutMs: 200 }) {
 
 describe('worker host', () => {
   it('terminates a hung worker at its liveness deadline and rejects calls pending on it', async () => {
-    const { incarnation, exits } = await launchCounter();
+    // A deadline a healthy thread meets even on a loaded machine, so only the injected hang ends it.
+    const { incarnation, exits } = await launchCounter({ intervalMs: 100, timeoutMs: 1_000 });
     await incarnation.inject('hang');
-    // The fault fires on the thread's next turn; give it that turn before calling.
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    const started = performance.now();
-    // This call can never be answered by the hung thread: it must be rejected, not left pending.
-    await expect(incarnation.snapshot()).rejects.toMatchObject({ name: 'WorkerExitedError', actorId: 'counter' });
+    // The fault fires on the thread's next turn, so a call may still be answered before it: call
+    // until one meets the hung thread. That call can never be answered; it must be rejected, not
+    // left pending (a pending one would time the test out).
+    let rejection: unknown;
+    while (rejection === undefined) {
+      rejection = await incarnation.snapshot().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    }
+    expect(rejection).toMatchObject({ name: 'WorkerExitedError', actorId: 'counter' });
     const exit = await waitFor(() => exits[0]);
     expect(exit.normal).toBe(false);
+    // Ended by the liveness deadline (how soon is the restart bench's crash_to_serving_ms_hang).
     expect(exit.error?.name).toBe('LivenessTimeoutError');
-    // Detected within the deadline plus scheduling slack, not at some later sweep.
-    expect(performance.now() - started).toBeLessThan(200 + 1_000);
   });
 
   it('rejects calls to a worker that has exited', async () => {
@@ -78,10 +84,24 @@ describe('worker host', () => {
 
   it('gives up on a start that never answers at the liveness deadline', async () => {
     host = createWorkerHost({ spareWorkers: 0 });
-    const started = performance.now();
     const stuck = new URL('../../../fixtures/stuck-at-load-actor.js', import.meta.url).href;
+    // The module spins forever, so only the start deadline ends this launch: without it the launch
+    // never settles and the test times out. No bound on the elapsed time (a loaded machine stretches
+    // it). The restart bench's crash_to_serving_ms_hang measures the same liveness deadline on a
+    // running thread; no figure measures it at start.
     await expect(host.launch(launchSpec('stuck', stuck, { intervalMs: 100, timeoutMs: 300 }), recorder().events)).rejects.toMatchObject({ name: 'WorkerExitedError', actorId: 'stuck' });
-    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('lets a start finish that loads for longer than the liveness timeout while its thread answers pings', async () => {
+    host = createWorkerHost({ spareWorkers: 0 });
+    // The module waits three liveness timeouts at its top level; its thread keeps answering pings meanwhile.
+    const incarnation = await host.launch(launchSpec('slow', `${SLOW_TO_LOAD_ACTOR}?ms=1500`, { intervalMs: 50, timeoutMs: 500 }), recorder().events);
+    expect(incarnation.restoredSeq).toBe(0);
+  });
+
+  it('gives up on a start whose thread answers pings but never finishes, at the start limit', async () => {
+    host = createWorkerHost({ spareWorkers: 0, startLimitMs: 600 });
+    await expect(host.launch(launchSpec('never', NEVER_LOADS_ACTOR, { intervalMs: 50, timeoutMs: 300 }), recorder().events)).rejects.toMatchObject({ name: 'WorkerExitedError', actorId: 'never' });
   });
 
   it('rejects an actor module without a definition with a typed error', async () => {

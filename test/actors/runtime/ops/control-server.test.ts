@@ -162,18 +162,28 @@ describe('startControlServer', () => {
     const [, , unknownKey] = (await client.responses(3)) as { error: { name: string } }[];
     expect(unknownKey?.error.name).toBe('ProtocolViolationError');
 
+    // An integer id the response schema cannot carry (past 2^53) is answered under null, so the client can read the answer.
+    client.send('{"id":9007199254740992}\n');
+    const [, , , unsafeId] = (await client.responses(4)) as { id: unknown; error: { name: string } }[];
+    expect(unsafeId).toMatchObject({ id: null, error: { name: 'ProtocolViolationError' } });
+
     client.send('{"id":4,"method":"status"}\n');
-    const [, , , ok] = await client.responses(4);
+    const [, , , , ok] = await client.responses(5);
     expect(ok).toEqual({ id: 4, result: { method: 'status' } });
   });
 
   it('reassembles a request split across writes and ignores blank lines', async () => {
     await start(echo);
     const client = new RawClient(socketPath);
-    client.send('\n{"id":1,"met');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The first write carries a whole request and the head of the next: its answer proves the server
+    // has read that write, so the tail below arrives as a separate read.
+    client.send('\n{"id":0,"method":"status"}\n{"id":1,"met');
+    expect(await client.responses(1)).toEqual([{ id: 0, result: { method: 'status' } }]);
     client.send('hod":"status"}\r\n');
-    expect(await client.responses(1)).toEqual([{ id: 1, result: { method: 'status' } }]);
+    expect(await client.responses(2)).toEqual([
+      { id: 0, result: { method: 'status' } },
+      { id: 1, result: { method: 'status' } },
+    ]);
   });
 
   it('answers a request sent without a trailing newline before a half-close', async () => {

@@ -5,11 +5,13 @@ import { loadProtocolChecks } from '../../../../../actors/runtime/host/worker/th
 import { protocolCheckSources, workerToHost, startResult } from '../../../../../actors/runtime/host/thread-protocol-validation.js';
 
 const checks = loadProtocolChecks(protocolCheckSources());
-const envelope = { seq: 1, topic: 't', payload: { n: 1 }, from: 'node', sentAt: 1 };
+const deliver = { kind: 'deliver', payload: [{ n: 1 }, null], seq: [1, 3], topics: ['t', 'u'], topic: [0, 1], senders: ['node'], from: [0, 0] };
 
 describe('worker-side checks (compiled source)', () => {
   it('accept well-formed host messages', () => {
-    expect(checks.hostToWorker({ kind: 'deliver', batch: [envelope, { ...envelope, seq: 2, requestId: 'r1' }] })).toBe(true);
+    expect(checks.hostToWorker(deliver)).toBe(true);
+    expect(checks.hostToWorker({ ...deliver, requests: [[1, 'r1']] })).toBe(true);
+    expect(checks.hostToWorker({ kind: 'deliver', payload: [1], seq: 5, topics: ['t'], senders: ['node'] })).toBe(true);
     expect(checks.hostToWorker({ kind: 'ping', id: 3 })).toBe(true);
     expect(checks.hostToWorker({ kind: 'pause', paused: false })).toBe(true);
     expect(checks.faultKind('hang')).toBe(true);
@@ -17,13 +19,18 @@ describe('worker-side checks (compiled source)', () => {
 
   it.each([
     ['unknown kind', { kind: 'explode' }],
-    ['empty batch', { kind: 'deliver', batch: [] }],
-    ['negative seq', { kind: 'deliver', batch: [{ ...envelope, seq: -1 }] }],
-    ['fractional seq', { kind: 'deliver', batch: [{ ...envelope, seq: 1.5 }] }],
-    ['empty topic', { kind: 'deliver', batch: [{ ...envelope, topic: '' }] }],
-    ['missing payload', { kind: 'deliver', batch: [{ seq: 1, topic: 't', from: 'x', sentAt: 1 }] }],
-    ['empty request id', { kind: 'deliver', batch: [{ ...envelope, requestId: '' }] }],
-    ['NaN time', { kind: 'deliver', batch: [{ ...envelope, sentAt: Number.NaN }] }],
+    ['empty batch', { ...deliver, payload: [] }],
+    ['negative first seq', { ...deliver, seq: -1 }],
+    ['negative seq', { ...deliver, seq: [-1, 2] }],
+    ['fractional seq', { ...deliver, seq: [1.5, 2] }],
+    ['empty topic', { ...deliver, topics: [''] }],
+    ['no topic table', { ...deliver, topics: [] }],
+    ['negative topic index', { ...deliver, topic: [0, -1] }],
+    ['fractional sender index', { ...deliver, from: [0, 0.5] }],
+    ['missing payloads', { kind: 'deliver', seq: 1, topics: ['t'], senders: ['x'] }],
+    ['missing sequences', { kind: 'deliver', payload: [1], topics: ['t'], senders: ['x'] }],
+    ['empty request id', { ...deliver, requests: [[0, '']] }],
+    ['request without its message index', { ...deliver, requests: [['r1']] }],
     ['ping without id', { kind: 'ping' }],
     ['not an object', 'deliver'],
     ['null', null],

@@ -1,11 +1,10 @@
 /** The sd_notify client against a real unix datagram socket, and the watchdog environment. */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import unix from 'unix-dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SystemdNotifier, watchdogIntervalMs } from '../../../../../actors/runtime/ops/systemd/systemd-notifier.js';
 import { until } from '../../../../helpers/wait.js';
+import { listenForNotifications } from '../../../../helpers/notify-socket.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -13,16 +12,9 @@ afterEach(() => {
 });
 
 function listen(): { path: string; messages: string[] } {
-  const dir = mkdtempSync(join(tmpdir(), 'x0tta6bl4-notify-'));
-  const path = join(dir, 'notify.sock');
-  const messages: string[] = [];
-  const server = unix.createSocket('unix_dgram', (message) => messages.push(message.toString('utf8')));
-  server.bind(path);
-  cleanups.push(() => {
-    server.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return { path, messages };
+  const socket = listenForNotifications();
+  cleanups.push(() => socket.close());
+  return socket;
 }
 
 describe('systemd notifier', () => {

@@ -1,0 +1,102 @@
+/**
+ * The control socket's methods on a real node (actors inline, a real SQLite store, a real unix
+ * socket), called as the CLI calls them: each answers from the node's API, checks the parameters
+ * another process sent, and refuses what it cannot do with a named error.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { callControl } from '../../../../cli/control-client.js';
+import { nodeStatusSchema, type ActorStatus } from '../../../../actors/runtime/ops/node-status.js';
+import { DEFAULT_POISON_LIMIT } from '../../../../actors/runtime/config/node-config.js';
+import { COUNTER_ACTOR } from '../../../fixtures/fixture-paths.js';
+import { makeDataDir, requestWhenServing, startTestNode, waitFor, type TestNode, type TestNodeOptions } from '../../../helpers/test-node.js';
+
+let running: TestNode | undefined;
+afterEach(async () => {
+  await running?.cleanup();
+  if (running) rmSync(running.dataDir, { recursive: true, force: true });
+  running = undefined;
+});
+
+async function startWithSocket(onStop: () => void = () => undefined, config: TestNodeOptions['config'] = {}): Promise<{ node: TestNode; socket: string }> {
+  const dataDir = makeDataDir();
+  const socket = join(dataDir, 'run', 'control.sock');
+  running = await startTestNode({
+    children: [{ kind: 'actor', id: 'a', module: COUNTER_ACTOR, subscribes: ['test.increment'], host: 'inline' }],
+    ops: { controlSocket: { path: socket, onStop } },
+    dataDir,
+    config,
+  });
+  return { node: running, socket };
+}
+
+const actorA = async (socket: string): Promise<ActorStatus> => {
+  const status = nodeStatusSchema.parse(await callControl(socket, 'status'));
+  return status.tree.kind === 'supervisor' ? (status.tree.children[0] as ActorStatus) : status.tree;
+};
+
+describe('control methods', () => {
+  it("answers status and an actor's snapshot, and restores the actor after a crash it injected", async () => {
+    const { node, socket } = await startWithSocket();
+    for (let n = 0; n < 3; n++) await node.node.publish('test.increment', { sender: 's', n });
+    await waitFor(async () => (((await node.node.request('a', 'test.get', {})) as { count: number }).count === 3 ? true : undefined));
+    expect(await actorA(socket)).toMatchObject({ id: 'a', host: 'inline', state: 'running', restarts: 0 });
+    expect(await callControl(socket, 'snapshot', { actorId: 'a' })).toMatchObject({ context: { count: 3 } });
+
+    expect(await callControl(socket, 'crash', { actorId: 'a', kind: 'throw' })).toEqual({ injected: 'throw', actorId: 'a' });
+    await waitFor(async () => ((await actorA(socket)).restarts === 1 ? true : undefined), 10_000, 'the restart');
+    expect(await requestWhenServing(node.node, 'a', 'test.get', {})).toEqual({ count: 3 });
+  });
+
+  it("injects chaos into the first actor outside the loop when no target is named, and lists the knowledge base's incidents", async () => {
+    const { node, socket } = await startWithSocket();
+    await node.node.publish('test.increment', { sender: 's', n: 0 });
+    const injected = (await callControl(socket, 'chaos', { kind: 'crash-loop' })) as { faultId: number; kind: string; target: string; startedAt: number };
+    expect(injected).toMatchObject({ kind: 'crash-loop', target: 'a' });
+    expect(injected.faultId).toBeGreaterThan(0);
+    // The poison message crashes the actor at every delivery until it is parked as a dead letter.
+    await waitFor(async () => ((await actorA(socket)).restarts === DEFAULT_POISON_LIMIT ? true : undefined), 20_000, 'the poison message parked');
+    expect(await requestWhenServing(node.node, 'a', 'test.get', {})).toEqual({ count: 1 });
+    // No self-healing loop runs on this node: the knowledge base has the injection but no incident.
+    expect(await callControl(socket, 'incidents', {})).toEqual([]);
+    expect(await callControl(socket, 'incidents', { sinceMs: Date.now() })).toEqual([]);
+  });
+
+  it('answers status while an actor waits between incarnations (no machine state then)', async () => {
+    // The first restart is immediate; the backoff then holds the actor crashed again in `restarting` for a while
+    // (long enough to be seen on a loaded machine; stopping the node waits for it too).
+    const backoffMs = 5_000;
+    const { node, socket } = await startWithSocket(undefined, { supervision: { backoff: { minMs: backoffMs, maxMs: backoffMs, jitter: 0 } } });
+    await callControl(socket, 'crash', { actorId: 'a', kind: 'throw' });
+    await waitFor(async () => ((await actorA(socket)).restarts === 1 ? true : undefined), 10_000, 'the first restart');
+    await requestWhenServing(node.node, 'a', 'test.get', {});
+    await callControl(socket, 'crash', { actorId: 'a', kind: 'throw' });
+    const between = await waitFor(async () => {
+      const actor = await actorA(socket);
+      return actor.state === 'restarting' ? actor : undefined;
+    }, backoffMs, 'the actor restarting');
+    expect(between.machineState).toBeUndefined();
+    await waitFor(async () => ((await actorA(socket)).state === 'running' ? true : undefined), 10_000 + backoffMs, 'the second restart');
+  });
+
+  it('checks the parameters another process sent, and names the methods it has', async () => {
+    const { socket } = await startWithSocket();
+    await expect(callControl(socket, 'snapshot', {})).rejects.toMatchObject({ name: 'ZodError' });
+    await expect(callControl(socket, 'crash', { actorId: 'a', kind: 'meltdown' })).rejects.toMatchObject({ name: 'ZodError' });
+    await expect(callControl(socket, 'chaos', { kind: 'crash-loop', target: 'a', extra: 1 })).rejects.toMatchObject({ name: 'ZodError' });
+    await expect(callControl(socket, 'incidents', { sinceMs: -1 })).rejects.toMatchObject({ name: 'ZodError' });
+    await expect(callControl(socket, 'crash', { actorId: 'nobody', kind: 'throw' })).rejects.toMatchObject({ name: 'UnknownActorError' });
+    // Faults that would hit the host thread are refused for an inline actor.
+    await expect(callControl(socket, 'crash', { actorId: 'a', kind: 'hang' })).rejects.toMatchObject({ name: 'UnsupportedFaultError' });
+    await expect(callControl(socket, 'reboot')).rejects.toThrow(/unknown control method 'reboot' \(status, snapshot, crash, chaos, incidents, stop\)/);
+    expect((await actorA(socket)).state).toBe('running');
+  });
+
+  it('answers stop before it stops, through the handler the node was given', async () => {
+    let stops = 0;
+    const { socket } = await startWithSocket(() => stops++);
+    expect(await callControl(socket, 'stop')).toEqual({ stopping: true });
+    await waitFor(() => (stops === 1 ? true : undefined), 5_000, 'the stop handler');
+  });
+});

@@ -1,0 +1,10 @@
+/** A loopback TCP port nobody listens on right now, for a server that binds a port of its own choosing (the inspector relay). */
+import { createServer } from 'node:net';
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

@@ -1,0 +1,67 @@
+/**
+ * Mesh nodes for end-to-end tests: a real node process with the security subtree (identity and
+ * peer link) and a mesh probe actor, and what a test reads from it over its control socket (the
+ * node's status, its mesh links, an actor's standing, the probe's record of what arrived).
+ */
+import { join } from 'node:path';
+import { callControl } from '../../cli/control-client.js';
+import { nodeStatusSchema, type MeshStatus, type NodeStatus } from '../../actors/runtime/ops/node-status.js';
+import { findActorIn } from '../../actors/runtime/supervision/tree-walk.js';
+import { startProcess, TEST_NODE_MAIN, type NodeProcess } from './node-process.js';
+import { untilValue } from './wait.js';
+
+export interface MeshNodeSpec {
+  dir: string;
+  trustDomain: string;
+  spiffeId: string;
+  mesh: Record<string, unknown>;
+  svidTtlMs?: number;
+  probe?: Record<string, unknown>;
+}
+
+/** Starts a node process with the identity and peer-link actors and a probe actor named `probe`. */
+export function startMeshNode(spec: MeshNodeSpec): NodeProcess {
+  return startProcess([
+    TEST_NODE_MAIN,
+    JSON.stringify({
+      dataDir: spec.dir,
+      actors: [],
+      security: true,
+      probes: [{ id: 'probe', options: spec.probe ?? {} }],
+      config: {
+        mape: { enabled: false },
+        identity: { trustDomain: spec.trustDomain, spiffeId: spec.spiffeId, ...(spec.svidTtlMs ? { svidTtlMs: spec.svidTtlMs } : {}) },
+        mesh: spec.mesh,
+      },
+    }),
+  ]);
+}
+
+/** Starts a node that listens on a free loopback port and returns it with the address it bound. */
+export async function startMeshListener(dir: string, spec: Omit<MeshNodeSpec, 'dir' | 'mesh'> & { authorize?: unknown[] }) {
+  const node = startMeshNode({ ...spec, dir, mesh: { listen: '127.0.0.1:0', ...(spec.authorize ? { authorize: spec.authorize } : {}) } });
+  await node.waitForOutput('"msg":"ready"');
+  const listening = await untilValue('the node to listen', async () => (await meshOf(dir))?.listening);
+  return { node, listening };
+}
+
+export async function nodeStatus(dir: string): Promise<NodeStatus> {
+  return nodeStatusSchema.parse(await callControl(join(dir, 'control.sock'), 'status'));
+}
+
+export async function meshOf(dir: string): Promise<MeshStatus | undefined> {
+  return (await nodeStatus(dir)).mesh;
+}
+
+/** An actor's restarts and state, as the node's supervision tree shows them. */
+export async function actorStatus(dir: string, actorId: string) {
+  const actor = findActorIn((await nodeStatus(dir)).tree, actorId);
+  if (!actor) throw new Error(`no actor '${actorId}' in the tree`);
+  return actor;
+}
+
+/** What the node's probe actor has sent, and received (the numbers, in arrival order, and from whom). */
+export async function probeOf(dir: string): Promise<{ received: number[]; senders: string[]; sent: number }> {
+  const snapshot = (await callControl(join(dir, 'control.sock'), 'snapshot', { actorId: 'probe' })) as { context: { received: number[]; senders: string[]; sent: number } };
+  return snapshot.context;
+}
