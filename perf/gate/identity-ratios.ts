@@ -17,7 +17,7 @@ import { parseSpiffeId } from '../../lib/spiffe/spiffe-id.js';
 import { createTrustDomainCa, issueX509Svid, type TrustDomainCa } from '../../lib/spiffe/svid-issuer.js';
 import { verifyX509Svid } from '../../lib/spiffe/x509-svid.js';
 import type { Figure } from '../stats.js';
-import { medianCpuMicrosAsync, pairedRatio, ratioFigure } from './paired-ratio.js';
+import { medianCpuMicrosAsync, pairedRatio, ratioFigure, warmFor } from './paired-ratio.js';
 
 export interface IdentityGateCounts {
   rounds: number;
@@ -30,6 +30,13 @@ export interface IdentityGateCounts {
 const HOUR = 3_600_000;
 const TRUST_DOMAIN = 'gate.test';
 const POLICY: PeerPolicy[] = [{ kind: 'trust-domain', trustDomain: TRUST_DOMAIN }];
+/**
+ * How long each pair of sides runs before it is measured. Validation is mostly JavaScript (ASN.1,
+ * the SPIFFE rules), optimised by V8 on background threads once hot; on a loaded machine those
+ * threads wait for a core, and validation measured before they are done ran up to twice as slow
+ * against an ECDSA verification (OpenSSL, no warm-up to wait for), moving the ratio from 5 to 10.
+ */
+const WARM_MS = 1_000;
 
 async function credentials(ca: TrustDomainCa, id: string): Promise<SvidCredentials> {
   const svid = await issueX509Svid(ca, parseSpiffeId(id), { notBefore: new Date(Date.now() - HOUR), notAfter: new Date(Date.now() + HOUR) });
@@ -78,6 +85,10 @@ export async function identityGateFigures(suite: string, counts: IdentityGateCou
   const bundles = new Map([[TRUST_DOMAIN, [ca.certificate]]]);
   const data = new Uint8Array(32);
   const signature = new Uint8Array(await webcrypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, leaf.keys.privateKey, data));
+  await warmFor(WARM_MS, async () => {
+    await verifyX509Svid([leaf.certificate], bundles);
+    await webcrypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, leaf.keys.publicKey, signature, data);
+  });
   const validation = await pairedRatio({
     ...plan,
     numerator: { label: 'verifyX509Svid, leaf → root (CPU µs)', measure: () => medianCpuMicrosAsync(counts.validationsPerRound, () => verifyX509Svid([leaf.certificate], bundles)) },
@@ -91,6 +102,10 @@ export async function identityGateFigures(suite: string, counts: IdentityGateCou
   const checked = await server(serverCredentials, true);
   const unchecked = await server(serverCredentials, false);
   try {
+    await warmFor(WARM_MS, async () => {
+      await handshake(checked.port, clientCredentials, true);
+      await handshake(unchecked.port, clientCredentials, false);
+    });
     const handshakes = await pairedRatio({
       ...plan,
       numerator: { label: 'mutual TLS 1.3 with SPIFFE checks on both sides (CPU µs)', measure: () => medianCpuMicrosAsync(counts.handshakesPerRound, () => handshake(checked.port, clientCredentials, true)) },

@@ -71,6 +71,40 @@ export function medianMicros(count: number, operation: () => unknown): number {
   return median(samples.sort((a, b) => a - b));
 }
 
+/** Calls per warm-up block, and the most time warming up one operation may take. */
+const WARM_BLOCK = 25;
+const WARM_LIMIT_MS = 3_000;
+/** A block whose median call is within this of the previous block's is steady. */
+const WARM_STEADY = 0.95;
+
+/**
+ * Calls a synchronous operation for at least `minMs`, then in blocks until its median call stops
+ * getting faster (or WARM_LIMIT_MS has passed). WebAssembly starts in V8's baseline tier and is
+ * recompiled optimised on background threads once it is hot, in two steps here (ML-KEM key
+ * generation: about 220 µs, then 75, then 59); on a loaded machine those threads wait for a core,
+ * and an operation measured before they are done runs two to four times slower (a gate run once
+ * measured ML-KEM key generation at 4.5 X25519 agreements instead of 1.7). Between the two steps
+ * the median holds still for 100 ms or more under load, so a steady median alone is not proof:
+ * the time comes first.
+ */
+export function warmUntilSteady(operation: () => unknown, minMs = 0): void {
+  const started = performance.now();
+  while (performance.now() - started < minMs) operation();
+  const deadline = performance.now() + WARM_LIMIT_MS;
+  let previous = medianMicros(WARM_BLOCK, operation);
+  while (performance.now() < deadline) {
+    const current = medianMicros(WARM_BLOCK, operation);
+    if (current >= previous * WARM_STEADY) return;
+    previous = current;
+  }
+}
+
+/** Runs an asynchronous operation, one call at a time, for `ms`: warm-up where a steady median cannot be watched call by call (see warmUntilSteady for why time comes first). */
+export async function warmFor(ms: number, operation: () => Promise<unknown>): Promise<void> {
+  const started = performance.now();
+  while (performance.now() - started < ms) await operation();
+}
+
 /** This process's CPU time (every thread, user + system) in µs: getrusage, exact to the scheduler's accounting. */
 export function processCpuMicros(): number {
   const usage = process.cpuUsage();

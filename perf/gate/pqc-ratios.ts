@@ -20,7 +20,7 @@ import { INNER, SessionChannel } from '../../lib/crypto/session-channel.js';
 import { TLS_EXPORTER_BYTES } from '../../lib/crypto/transcript.js';
 import { x25519, x25519Generate } from '../../lib/crypto/x25519.js';
 import type { Figure } from '../stats.js';
-import { medianCpuMicros, medianMicros, pairedRatio, ratioFigure } from './paired-ratio.js';
+import { medianCpuMicros, medianMicros, pairedRatio, ratioFigure, warmUntilSteady } from './paired-ratio.js';
 
 export interface PqcGateCounts {
   rounds: number;
@@ -32,6 +32,13 @@ export interface PqcGateCounts {
   /** 64 KiB frames per side per round of the AEAD ratio (the round's value is their total). */
   framesPerRound: number;
 }
+
+/**
+ * How long the whole handshake (every liboqs operation) runs before anything is measured, so that
+ * V8 has optimised the WebAssembly (see warmUntilSteady): under two CPU burners its second step
+ * came about 150 ms after the first calls; this leaves several times that.
+ */
+const WASM_WARM_MS = 1_000;
 
 /** What the handshake signs: a 44-byte context string and a 48-byte transcript hash. */
 const SIGNED_BYTES = 92;
@@ -108,6 +115,9 @@ export async function pqcGateFigures(suite: string, counts: PqcGateCounts, progr
   const pqc = await loadPqc();
   const figures: Figure[] = [];
   const plan = { rounds: counts.rounds, warmupRounds: counts.warmupRounds };
+  const a = identity(pqc, 'spiffe://gate.test/node/a');
+  const b = identity(pqc, 'spiffe://gate.test/node/b');
+  warmUntilSteady(() => handshake(pqc, a, b), WASM_WARM_MS);
   const x25519Op = bareX25519();
   const x25519Side = { label: 'node:crypto X25519 agreement (µs, median of the round)', measure: () => medianMicros(counts.opsPerRound, x25519Op) };
 
@@ -125,15 +135,16 @@ export async function pqcGateFigures(suite: string, counts: PqcGateCounts, progr
     { name: 'pqc_mldsa65_sign_vs_x25519', run: () => signer.sign(message, signerKeys.secretKey) },
     { name: 'pqc_mldsa65_verify_vs_x25519', run: () => signer.verify(message, signature, signerKeys.publicKey) },
   ];
+  warmUntilSteady(x25519Op);
   for (const operation of operations) {
+    warmUntilSteady(operation.run);
     const measured = await pairedRatio({ ...plan, numerator: { label: operation.name, measure: () => medianMicros(counts.opsPerRound, operation.run) }, denominator: x25519Side });
     figures.push(ratioFigure(suite, operation.name, measured, { config: { implementation: '@oqs/liboqs-js (WASM) through lib/crypto/liboqs.ts', against: x25519Side.label, ops_per_round: counts.opsPerRound, rounds: counts.rounds } }));
   }
   progress('liboqs operations against X25519 done');
 
-  const a = identity(pqc, 'spiffe://gate.test/node/a');
-  const b = identity(pqc, 'spiffe://gate.test/node/b');
   const parts = handshakeParts(pqc, a);
+  for (const part of parts) warmUntilSteady(part.run);
   const measured = await pairedRatio({
     ...plan,
     numerator: { label: 'x-wing handshake, both sides (CPU µs)', measure: () => medianCpuMicros(counts.handshakesPerRound, () => handshake(pqc, a, b)) },
@@ -169,6 +180,8 @@ export async function pqcGateFigures(suite: string, counts: PqcGateCounts, progr
     nonce.writeUInt32BE(frame++, 8);
     bareAesGcm(bareKey, nonce, payload);
   };
+  warmUntilSteady(channel);
+  warmUntilSteady(bare);
   // Rates: the channel's throughput over bare AES-GCM's is bare time over channel time.
   const aead = await pairedRatio({
     ...plan,

@@ -14,7 +14,8 @@
  * pool's refill (a new spare spawning as soon as one is taken) that runs before the restarted
  * actor answers, a larger part the longer the takeover waits for a core (1.2 was at a load
  * average of 25 on the two cores). A restart that no longer finds its spare costs as much CPU as a
- * cold one, 3.5 to 4 spawns: that is what the spare figure's limit catches.
+ * cold one, about 3 spawns (3.5 to 4 while every worker loaded every actor module): that is what
+ * the spare figure's limit catches.
  */
 import { DEFAULT_SPARE_WORKERS } from '../../actors/runtime/config/node-config.js';
 import { COUNTER_ACTOR } from '../../test/fixtures/fixture-paths.js';

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { medianCpuMicros, medianCpuMicrosAsync, pairedRatio } from '../../../perf/gate/paired-ratio.js';
+import { medianCpuMicros, medianCpuMicrosAsync, pairedRatio, warmFor, warmUntilSteady } from '../../../perf/gate/paired-ratio.js';
 import { median } from '../../../perf/stats.js';
 
 describe('pairedRatio', () => {
@@ -53,5 +53,24 @@ describe('CPU clock', () => {
     });
     const asleep = await medianCpuMicrosAsync(3, () => new Promise((resolve) => setTimeout(resolve, 20)));
     expect(busy).toBeGreaterThan(asleep * 2);
+  });
+});
+
+describe('warm-up', () => {
+  it('runs whole blocks until one is no faster than the one before, after the minimum time', async () => {
+    let calls = 0;
+    warmUntilSteady(() => calls++);
+    expect(calls).toBeGreaterThanOrEqual(50);
+    expect(calls % 25).toBe(0);
+    let timed = 0;
+    const started = performance.now();
+    warmUntilSteady(() => timed++, 30);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(30);
+    expect(timed).toBeGreaterThan(50);
+    let awaited = 0;
+    await warmFor(0, async () => void awaited++);
+    expect(awaited).toBe(0);
+    await warmFor(20, async () => void awaited++);
+    expect(awaited).toBeGreaterThan(0);
   });
 });
