@@ -1,9 +1,10 @@
 /** Every benchmark suite, in the order `all` runs them. */
 import { busSuite } from './suites/bus.js';
+import { gateSuite } from './suites/gate.js';
 import { identitySuite } from './suites/identity.js';
 import { mapeSuite } from './suites/mape.js';
 import { pqcSuite } from './suites/pqc.js';
 import { restartSuite } from './suites/restart.js';
 import type { Suite } from './suites/suite.js';
 
-export const SUITES: readonly Suite[] = [busSuite, restartSuite, mapeSuite, identitySuite, pqcSuite];
+export const SUITES: readonly Suite[] = [busSuite, restartSuite, mapeSuite, identitySuite, pqcSuite, gateSuite];

@@ -1,18 +1,22 @@
 /**
  * The benchmark runner: `node dist/perf/run.js <suite> [--quick]` (or `npm run bench -- <suite>`).
  * Prints one JSON line per figure on stdout, progress on stderr, and keeps the run's figures in
- * perf/results/<suite>-<timestamp>.json and perf/results/<suite>-latest.json.
+ * perf/results/<suite>-<timestamp>.json and perf/results/<suite>-latest.json, with the commit
+ * they measured (perf/dashboard/results-file.ts).
  */
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { FigureSink, progress, saveResults } from './stats.js';
+import { FigureSink, progress } from './stats.js';
 import { SUITES } from './run-suites.js';
-import { BASELINE_PATH, loadBaseline } from './dashboard/baseline.js';
-import { renderReport, type RunRecord } from './dashboard/html-report.js';
+import { BASELINE_PATH } from './dashboard/baseline.js';
+import { loadCheckInputs } from './dashboard/bench-check.js';
+import { renderReport } from './dashboard/html-report.js';
+import { saveRunRecord, saveSuiteRun, type RunFile } from './dashboard/results-file.js';
+import { sourceCommit, type SourceCommit } from './dashboard/source-commit.js';
 import type { Figure } from './stats.js';
 import type { Suite } from './suites/suite.js';
 import { cpus, loadavg } from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 export { SUITES };
@@ -27,14 +31,18 @@ function suiteList(): string {
   return SUITES.map((suite) => `  ${suite.name.padEnd(8)} ${suite.description}`).join('\n');
 }
 
-async function runSuite(suite: Suite, options: { quick: boolean; save: boolean; resultsDir: string }): Promise<Figure[]> {
+function host(): NonNullable<RunFile['host']> {
+  return { cpus: cpus().length, load1: loadavg()[0]!, node: process.version };
+}
+
+async function runSuite(suite: Suite, source: SourceCommit, options: { quick: boolean; save: boolean; resultsDir: string }): Promise<Figure[]> {
   const startedAt = new Date();
   const sink = new FigureSink();
   progress(`suite ${suite.name}${options.quick ? ' (quick)' : ''} started`);
   await suite.run({ quick: options.quick, sink });
   const seconds = ((Date.now() - startedAt.getTime()) / 1_000).toFixed(1);
   if (options.save) {
-    const files = saveResults(options.resultsDir, suite.name, sink.figures, startedAt);
+    const files = saveSuiteRun(options.resultsDir, { suite: suite.name, startedAt: startedAt.toISOString(), quick: options.quick, ...source, host: host(), figures: sink.figures });
     progress(`suite ${suite.name}: ${sink.figures.length} figures in ${seconds} s, written to ${files.run} and ${files.latest}`);
   } else {
     progress(`suite ${suite.name}: ${sink.figures.length} figures in ${seconds} s (not saved)`);
@@ -46,13 +54,10 @@ async function runSuite(suite: Suite, options: { quick: boolean; save: boolean; 
  * `--report`: the whole run as perf/results/<timestamp>.json, and a static HTML page: perf/report.html
  * beside perf/baseline.json for a run into the default results directory, else beside the run's JSON.
  */
-function writeReport(resultsDir: string, run: RunRecord): { json: string; html: string } {
-  mkdirSync(resultsDir, { recursive: true });
-  const stamp = run.startedAt.replace(/:/g, '-');
-  const json = join(resultsDir, `${stamp}.json`);
-  const html = resolve(resultsDir) === resolve(DEFAULT_RESULTS_DIR) ? join(dirname(BASELINE_PATH), 'report.html') : join(resultsDir, `${stamp}.html`);
-  writeFileSync(json, `${JSON.stringify(run, null, 2)}\n`);
-  writeFileSync(html, renderReport(run, loadBaseline()));
+function writeReport(resultsDir: string, run: RunFile): { json: string; html: string } {
+  const json = saveRunRecord(resultsDir, run);
+  const html = resolve(resultsDir) === resolve(DEFAULT_RESULTS_DIR) ? join(dirname(BASELINE_PATH), 'report.html') : json.replace(/\.json$/, '.html');
+  writeFileSync(html, renderReport(run, loadCheckInputs()));
   return { json, html };
 }
 
@@ -73,10 +78,12 @@ const program = new Command()
       return;
     }
     const startedAt = new Date().toISOString();
+    // Read once, before any suite runs: the source the run measures (the tree is expected to be built from it).
+    const source = sourceCommit();
     const figures: Figure[] = [];
-    for (const suite of selected) figures.push(...(await runSuite(suite, options)));
+    for (const suite of selected) figures.push(...(await runSuite(suite, source, options)));
     if (options.report) {
-      const files = writeReport(options.resultsDir, { startedAt, quick: options.quick, host: { cpus: cpus().length, load1: loadavg()[0]!, node: process.version }, figures });
+      const files = writeReport(options.resultsDir, { startedAt, quick: options.quick, ...source, host: host(), figures });
       progress(`report: ${files.json} and ${files.html}`);
     }
   });

@@ -3,9 +3,6 @@
  * `{"suite","name","unit","n","median","p99", ...extra}`; everything else (progress, warnings)
  * goes to stderr, so `node dist/perf/run.js bus > out.jsonl` keeps only figures.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-
 export interface Figure {
   suite: string;
   name: string;
@@ -74,21 +71,4 @@ export class FigureSink {
 /** Human progress: stderr only. */
 export function progress(message: string): void {
   process.stderr.write(`[perf] ${message}\n`);
-}
-
-/**
- * Writes a run's figures to `<dir>/<suite>-<timestamp>.json` and `<dir>/<suite>-latest.json`
- * (JSON arrays), each through a temporary file and a rename so a reader never sees half a file.
- */
-export function saveResults(dir: string, suite: string, figures: readonly Figure[], startedAt: Date): { run: string; latest: string } {
-  mkdirSync(dir, { recursive: true });
-  const stamp = startedAt.toISOString().replaceAll(':', '-');
-  const text = `${JSON.stringify(figures, null, 2)}\n`;
-  const run = join(dir, `${suite}-${stamp}.json`);
-  const latest = join(dir, `${suite}-latest.json`);
-  for (const file of [run, latest]) {
-    writeFileSync(`${file}.tmp`, text);
-    renameSync(`${file}.tmp`, file);
-  }
-  return { run, latest };
 }

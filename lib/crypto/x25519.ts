@@ -21,9 +21,19 @@ function rawPublicKey(key: KeyObject): Uint8Array {
   return Buffer.from((key.export({ format: 'jwk' }) as { x: string }).x, 'base64url');
 }
 
+/** generateKeyPairSync encoding only the public key (node:crypto takes it; @types/node has no overload for it). */
+const generateWithJwkPublicKey = generateKeyPairSync as unknown as (type: 'x25519', options: { publicKeyEncoding: { format: 'jwk' } }) => { privateKey: KeyObject; publicKey: { x: string } };
+
+/**
+ * The public key comes out of the generation job already as a JWK. Exporting it afterwards can
+ * deadlock the thread on Node 20: KeyObject.export holds the key's mutex while it allocates the
+ * JWK's strings, an allocation can start a garbage collection, and the collection runs the
+ * finished generation job's destructor, which takes the same mutex (seen in the gate suite's
+ * handshakes; test/lib/crypto/x25519-generate-gc.test.ts forces it with --gc-interval).
+ */
 export function x25519Generate(): X25519KeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  return { privateKey, publicKey: rawPublicKey(publicKey) };
+  const { privateKey, publicKey } = generateWithJwkPublicKey('x25519', { publicKeyEncoding: { format: 'jwk' } });
+  return { privateKey, publicKey: Buffer.from(publicKey.x, 'base64url') };
 }
 
 /** From a given raw secret (known-answer tests; X-Wing's seed expansion). */

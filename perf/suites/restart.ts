@@ -48,7 +48,7 @@ const QUICK: Counts = { crashes: 30, oneForAllRuns: 10, rssSampleMs: 2_000, read
 const NODE_READY_TARGET_P99_MS = 1_000;
 
 /** The supervisor must never give up or wait during the benchmark: restarts are what is measured. */
-const NEVER_GIVE_UP = { intensity: 100_000, backoff: { minMs: 0, maxMs: 0, jitter: 0 } };
+export const NEVER_GIVE_UP = { intensity: 100_000, backoff: { minMs: 0, maxMs: 0, jitter: 0 } };
 /** Hang detection for the hang runs: a ping every 50 ms, dead after 250 ms of silence. */
 const HANG_LIVENESS = { livenessIntervalMs: 50, livenessTimeoutMs: 250 };
 /**
@@ -79,14 +79,14 @@ function env(): Record<string, unknown> {
   return { load1: round(loadavg()[0] ?? 0) };
 }
 
-function restartsOf(node: X0tta6bl4Node, actorId: string): number {
+export function restartsOf(node: X0tta6bl4Node, actorId: string): number {
   const actor = findActorIn(node.tree(), actorId);
   if (!actor) throw new Error(`no actor '${actorId}' in the tree`);
   return actor.restarts;
 }
 
 /** Polls every event-loop turn until the actors' restart counts have all moved past `before`. */
-async function untilRestarted(node: X0tta6bl4Node, actorIds: readonly string[], before: readonly number[]): Promise<void> {
+export async function untilRestarted(node: X0tta6bl4Node, actorIds: readonly string[], before: readonly number[]): Promise<void> {
   const deadline = performance.now() + SERVE_TIMEOUT_MS;
   while (actorIds.some((id, j) => restartsOf(node, id) === before[j])) {
     if (performance.now() > deadline) throw new Error(`no restart of ${actorIds.join(', ')} within ${SERVE_TIMEOUT_MS} ms of the crash`);
@@ -94,12 +94,12 @@ async function untilRestarted(node: X0tta6bl4Node, actorIds: readonly string[], 
   }
 }
 
-async function countOf(node: X0tta6bl4Node, actorId: string): Promise<number> {
+export async function countOf(node: X0tta6bl4Node, actorId: string): Promise<number> {
   return ((await node.request(actorId, 'test.get', {}, { timeoutMs: SERVE_TIMEOUT_MS })) as { count: number }).count;
 }
 
 /** Waits for quiescence (see QUIET_CPU_SHARE); resolves with the ms waited. */
-async function quiesce(): Promise<number> {
+export async function quiesce(): Promise<number> {
   const started = performance.now();
   let quiet = 0;
   while (quiet < QUIET_WINDOWS && performance.now() - started < QUIET_MAX_MS) {
