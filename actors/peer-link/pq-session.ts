@@ -257,7 +257,7 @@ export class PqSession {
 
   private maybeRekey(): void {
     const channel = this.channel!;
-    const due = channel.framesSent >= BigInt(this.options.rekeyAfterFrames ?? DEFAULT_REKEY_AFTER_FRAMES) || this.now() - channel.epochStartedAt >= (this.options.rekeyAfterMs ?? DEFAULT_REKEY_AFTER_MS);
+    const due = channel.framesSent >= (this.options.rekeyAfterFrames ?? DEFAULT_REKEY_AFTER_FRAMES) || this.now() - channel.epochStartedAt >= (this.options.rekeyAfterMs ?? DEFAULT_REKEY_AFTER_MS);
     if (!due) return;
     if (this.options.role === 'initiator') this.startRekey();
     else if (!this.rekeyRequested) {

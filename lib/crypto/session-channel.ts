@@ -46,6 +46,16 @@ export function frameBytes(frame: SealedFrame): Buffer {
   return Buffer.concat(frame);
 }
 
+/** Copies the frame into `into` (exactly its size), as the wire carries it: a receive buffer reused frame after frame. */
+export function wireInto(into: Buffer, frame: SealedFrame): Buffer {
+  const [header, ciphertext, tag] = frame;
+  if (into.length !== header.length + ciphertext.length + tag.length) throw new RangeError(`a ${into.length}-byte buffer cannot hold a ${header.length + ciphertext.length + tag.length}-byte frame`);
+  into.set(header, 0);
+  into.set(ciphertext, header.length);
+  into.set(tag, header.length + ciphertext.length);
+  return into;
+}
+
 export class FrameError extends Error {
   override readonly name = 'FrameError';
   constructor(
@@ -60,7 +70,7 @@ interface ReceiveState {
   epoch: number;
   key: Buffer;
   window: ReplayWindow;
-  frames: bigint;
+  frames: number;
 }
 
 export interface ChannelOptions {
@@ -83,17 +93,32 @@ const NONCE_COUNTER_AT = 4;
  * buffer per channel and direction serves every frame: the cipher copies the nonce when it is
  * created, so reusing the buffer cannot make two frames share a nonce; the counter does that.
  */
-function nonceInto(nonce: Buffer, counter: bigint): Buffer {
-  nonce.writeBigUInt64BE(counter, NONCE_COUNTER_AT);
+function nonceInto(nonce: Buffer, counter: number): Buffer {
+  writeCounter(nonce, NONCE_COUNTER_AT, counter);
   return nonce;
+}
+
+/**
+ * Counters are numbers, not bigints (a bigint operation costs about as much as a 64 KiB frame's
+ * header work all together): a key seals at most maxFramesPerKey frames, a safe integer, so every
+ * counter this side seals or accepts is one. Written as the wire's u64, big-endian.
+ */
+function writeCounter(into: Buffer, at: number, counter: number): void {
+  into.writeUInt32BE(Math.floor(counter / 2 ** 32), at);
+  into.writeUInt32BE(counter % 2 ** 32, at + 4);
+}
+
+/** The wire's u64 counter; above 2^53 the number is inexact, but still above any cap, which is all it is compared with. */
+function readCounter(from: Buffer, at: number): number {
+  return from.readUInt32BE(at) * 2 ** 32 + from.readUInt32BE(at + 4);
 }
 
 export class SessionChannel {
   private sendKeys: EpochKeys;
-  private sendCounter = 0n;
+  private sendCounter = 0;
   private receiveCurrent: ReceiveState;
   private receivePrevious: ReceiveState | undefined;
-  private readonly maxFrames: bigint;
+  private readonly maxFrames: number;
   private readonly sealNonce = Buffer.alloc(NONCE_BYTES);
   private readonly openNonce = Buffer.alloc(NONCE_BYTES);
   /** When the current epoch began (ms), for time-based rekeying. */
@@ -105,8 +130,9 @@ export class SessionChannel {
     options: ChannelOptions = {},
   ) {
     this.sendKeys = keys;
-    this.receiveCurrent = { epoch: keys.epoch, key: keys.receive, window: new ReplayWindow(), frames: 0n };
-    this.maxFrames = BigInt(options.maxFramesPerKey ?? DEFAULT_MAX_FRAMES_PER_KEY);
+    this.receiveCurrent = { epoch: keys.epoch, key: keys.receive, window: new ReplayWindow(), frames: 0 };
+    this.maxFrames = options.maxFramesPerKey ?? DEFAULT_MAX_FRAMES_PER_KEY;
+    if (!Number.isSafeInteger(this.maxFrames) || this.maxFrames < 1) throw new RangeError(`maxFramesPerKey must be a positive safe integer, not ${this.maxFrames}`);
     this.epochStartedAt = now;
   }
 
@@ -119,7 +145,7 @@ export class SessionChannel {
   }
 
   /** Frames sealed under the current send key. */
-  get framesSent(): bigint {
+  get framesSent(): number {
     return this.sendCounter;
   }
 
@@ -132,7 +158,7 @@ export class SessionChannel {
     header.writeUInt8(FRAME_VERSION, AT_VERSION);
     header.writeUInt8(FRAME_TYPE_SEALED, AT_TYPE);
     header.writeUInt32BE(this.sendKeys.epoch, AT_EPOCH);
-    header.writeBigUInt64BE(counter, AT_COUNTER);
+    writeCounter(header, AT_COUNTER, counter);
     header.writeUInt8(inner, AT_INNER);
     header.writeUInt32BE(ciphertextBytes + TAG_BYTES, AT_LENGTH);
     const cipher = createCipheriv('aes-256-gcm', this.sendKeys.send, nonceInto(this.sealNonce, counter));
@@ -151,14 +177,14 @@ export class SessionChannel {
     const bytes = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
     if (bytes[AT_VERSION] !== FRAME_VERSION || bytes[AT_TYPE] !== FRAME_TYPE_SEALED) throw new FrameError('malformed', `version ${bytes[AT_VERSION]} type ${bytes[AT_TYPE]} is not a sealed frame of version ${FRAME_VERSION}`);
     const epoch = bytes.readUInt32BE(AT_EPOCH);
-    const counter = bytes.readBigUInt64BE(AT_COUNTER);
+    const counter = readCounter(bytes, AT_COUNTER);
     const inner = bytes.readUInt8(AT_INNER);
     if (inner > INNER.rekeyRequest) throw new FrameError('malformed', `inner type ${inner} is unknown`);
     const length = bytes.readUInt32BE(AT_LENGTH);
     if (length !== bytes.length - FRAME_HEADER_BYTES) throw new FrameError('malformed', `the header says ${length} bytes follow, ${bytes.length - FRAME_HEADER_BYTES} do`);
     const state = epoch === this.receiveCurrent.epoch ? this.receiveCurrent : epoch === this.receivePrevious?.epoch ? this.receivePrevious : undefined;
     if (!state) throw new FrameError('unknown-epoch', `epoch ${epoch} (this side receives ${this.receiveCurrent.epoch}${this.receivePrevious ? ` and ${this.receivePrevious.epoch}` : ''})`);
-    if (counter >= this.maxFrames) throw new FrameError('key-exhausted', `counter ${counter} is beyond the ${this.maxFrames} frames one key may seal`);
+    if (counter >= this.maxFrames) throw new FrameError('key-exhausted', `counter ${bytes.readBigUInt64BE(AT_COUNTER)} is beyond the ${this.maxFrames} frames one key may seal`);
     const freshness = state.window.check(counter);
     if (freshness !== 'new') throw new FrameError(freshness, `frame ${counter} of epoch ${epoch}`);
     const decipher = createDecipheriv('aes-256-gcm', state.key, nonceInto(this.openNonce, counter));
@@ -183,9 +209,9 @@ export class SessionChannel {
   /** Switches sending to the next epoch's key at once; receiving accepts both epochs until the peer's first new frame. */
   installEpoch(keys: EpochKeys, now: number): void {
     this.sendKeys = keys;
-    this.sendCounter = 0n;
+    this.sendCounter = 0;
     this.receivePrevious = this.receiveCurrent;
-    this.receiveCurrent = { epoch: keys.epoch, key: keys.receive, window: new ReplayWindow(), frames: 0n };
+    this.receiveCurrent = { epoch: keys.epoch, key: keys.receive, window: new ReplayWindow(), frames: 0 };
     this.epochStartedAt = now;
   }
 }

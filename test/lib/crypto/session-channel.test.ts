@@ -7,7 +7,7 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { deriveInitialKeys, deriveNextKeys } from '../../../lib/crypto/key-schedule.js';
 import { REPLAY_WINDOW } from '../../../lib/crypto/replay-window.js';
-import { FRAME_HEADER_BYTES, frameBytes, FrameError, INNER, MAX_FRAME_BYTES, MAX_FRAME_PLAINTEXT, SessionChannel, type InnerType } from '../../../lib/crypto/session-channel.js';
+import { FRAME_HEADER_BYTES, frameBytes, FrameError, INNER, MAX_FRAME_BYTES, MAX_FRAME_PLAINTEXT, SessionChannel, TAG_BYTES, wireInto, type InnerType } from '../../../lib/crypto/session-channel.js';
 
 function channels(options = {}) {
   const secret = randomBytes(32);
@@ -32,24 +32,39 @@ const text = (n: number) => Buffer.from(`message ${n}`);
 /** A sealed frame as the wire carries it: header ‖ ciphertext ‖ tag. */
 const sealed = (channel: SessionChannel, inner: InnerType, payload: Uint8Array) => frameBytes(channel.seal(inner, payload));
 
+/** A frame sealed from the layout alone, with node:crypto: what the channel's frames must be byte for byte. */
+function sealedByHand(key: Buffer, epoch: number, counter: bigint, inner: InnerType, payload: Buffer): Buffer {
+  const header = Buffer.alloc(FRAME_HEADER_BYTES);
+  header.writeUInt8(1, 0);
+  header.writeUInt8(0x10, 1);
+  header.writeUInt32BE(epoch, 2);
+  header.writeBigUInt64BE(counter, 6);
+  header.writeUInt8(inner, 14);
+  header.writeUInt32BE(payload.length + 16, 15);
+  const nonce = Buffer.alloc(12);
+  nonce.writeBigUInt64BE(counter, 4);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce).setAAD(header);
+  return Buffer.concat([header, cipher.update(payload), cipher.final(), cipher.getAuthTag()]);
+}
+
 describe('sealed frames', () => {
   it('are version | type | epoch | counter | inner type | length, then AES-256-GCM of the payload under the counter nonce with that header as associated data', () => {
     const keys = { epoch: 7, send: Buffer.alloc(32, 0xa5), receive: Buffer.alloc(32, 0x5a), epochSecret: Buffer.alloc(32, 1) };
     const channel = new SessionChannel(keys, 0);
     for (const [counter, payload] of [[0n, Buffer.from('first')], [1n, randomBytes(64 * 1024)], [2n, Buffer.alloc(0)]] as const) {
-      const header = Buffer.alloc(FRAME_HEADER_BYTES);
-      header.writeUInt8(1, 0);
-      header.writeUInt8(0x10, 1);
-      header.writeUInt32BE(7, 2);
-      header.writeBigUInt64BE(counter, 6);
-      header.writeUInt8(INNER.rekeyOffer, 14);
-      header.writeUInt32BE(payload.length + 16, 15);
-      const nonce = Buffer.alloc(12);
-      nonce.writeBigUInt64BE(counter, 4);
-      const cipher = createCipheriv('aes-256-gcm', keys.send, nonce).setAAD(header);
-      const expected = Buffer.concat([header, cipher.update(payload), cipher.final(), cipher.getAuthTag()]);
-      expect(sealed(channel, INNER.rekeyOffer, payload).equals(expected)).toBe(true);
+      expect(sealed(channel, INNER.rekeyOffer, payload).equals(sealedByHand(keys.send, 7, counter, INNER.rekeyOffer, payload))).toBe(true);
     }
+  });
+
+  it('copies a frame into a reused receive buffer as the wire carries it, and refuses a buffer of another size', () => {
+    const { a, b } = channels();
+    const wire = Buffer.alloc(FRAME_HEADER_BYTES + 9 + TAG_BYTES);
+    for (let n = 1; n <= 3; n++) {
+      const parts = a.seal(INNER.data, text(n));
+      expect(wireInto(wire, parts).equals(frameBytes(parts))).toBe(true);
+      expect(b.open(wire).payload.toString()).toBe(`message ${n}`);
+    }
+    expect(() => wireInto(Buffer.alloc(10), a.seal(INNER.data, text(4)))).toThrow(RangeError);
   });
 
   it('round-trips both ways with distinct keys', () => {
@@ -103,6 +118,26 @@ describe('sealed frames', () => {
     const frame = sealed(big.a, INNER.data, text(0));
     frame.writeBigUInt64BE(50n, 6);
     expect(reason(() => channels({ maxFramesPerKey: 10 }).b.open(frame))).toBe('key-exhausted');
+  });
+
+  it('reads the counter as the u64 it is on the wire: above 2^32 it opens, above 2^53 it is refused at the cap, named exactly', () => {
+    const keys = { epoch: 3, send: Buffer.alloc(32, 0x11), receive: Buffer.alloc(32, 0x22), epochSecret: Buffer.alloc(32, 3) };
+    const receiver = new SessionChannel({ ...keys, send: keys.receive, receive: keys.send }, 0, { maxFramesPerKey: Number.MAX_SAFE_INTEGER });
+    const frameAt = (counter: bigint, payload: Buffer) => sealedByHand(keys.send, 3, counter, INNER.data, payload);
+    expect(receiver.open(frameAt(2n ** 32n + 5n, text(1))).payload.toString()).toBe('message 1');
+    expect(reason(() => receiver.open(frameAt(2n ** 32n + 5n, text(1))))).toBe('replayed');
+    let refusal: unknown;
+    try {
+      receiver.open(frameAt(2n ** 53n + 1n, text(2)));
+    } catch (error) {
+      refusal = error;
+    }
+    expect((refusal as FrameError).reason).toBe('key-exhausted');
+    expect((refusal as FrameError).message).toContain('counter 9007199254740993 ');
+  });
+
+  it('refuses a per-key cap that is not a positive safe integer', () => {
+    for (const maxFramesPerKey of [0, -1, 1.5, 2 ** 60]) expect(() => channels({ maxFramesPerKey })).toThrow(RangeError);
   });
 
   it('moves to a new epoch with frames of the old one still in flight read once, then retires the old key', () => {
