@@ -269,7 +269,14 @@ export class TlsTransport implements Transport {
         if (this.closing || socket.destroyed) return;
         socket.off('error', ignore);
         this.pending.delete(socket);
-        this.events.onConnection(new TlsConnection(socket, verified, credentials));
+        try {
+          this.events.onConnection(new TlsConnection(socket, verified, credentials));
+        } catch (error) {
+          // Thrown here it would reject a promise nobody awaits, and an unhandled rejection ends
+          // the process: a connection the node could not take on is closed and reported instead.
+          socket.destroy();
+          this.events.onListenerError(error instanceof Error ? error : new Error(String(error)));
+        }
       },
       (error: Error) => {
         this.events.onRefused(error);

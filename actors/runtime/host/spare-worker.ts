@@ -42,6 +42,8 @@ export class SpareWorker {
       this.uncaught = error;
     });
     this.busPort.on('message', (data: unknown) => this.busHandler(data));
+    // A message that cannot be deserialized here is lost either way: say so, as the thread does for what it cannot send.
+    this.busPort.on('messageerror', (error: Error) => this.busHandler({ kind: 'dropped', detail: `a message from the thread could not be deserialized: ${error.message.slice(0, 300)}` }));
     this.exited = new Promise((resolve) => {
       this.worker.once('exit', (code) => {
         this.exitInfo = { code, ...(this.uncaught ? { error: this.uncaught } : {}) };

@@ -73,6 +73,8 @@ export const workerToHostSchema = Type.Union([
   Type.Object({ kind: Type.Literal('failed'), error: serializedErrorSchema, seq: Type.Optional(sequence) }),
   /** The machine's state value changed (at most one per turn): the host's tree shows it without asking. */
   Type.Object({ kind: Type.Literal('state'), value: Type.Unknown() }),
+  /** A message that could not cross the thread boundary (post-to-host.ts), dropped: the host counts it as malformed. */
+  Type.Object({ kind: Type.Literal('dropped'), detail: Type.String({ maxLength: 1_000 }) }),
   /** An XState inspection event of the actor's machine, serialized for Stately's inspector (only when inspection is on). */
   Type.Object({ kind: Type.Literal('inspect'), event: Type.Record(Type.String(), Type.Unknown()) }),
 ]);

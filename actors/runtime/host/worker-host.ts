@@ -261,6 +261,9 @@ class WorkerIncarnation implements ActorIncarnation {
         return;
       case 'pong':
         return;
+      case 'dropped':
+        this.events.malformed(message.detail);
+        return;
       case 'state':
         this.events.state?.(message.value);
         return;

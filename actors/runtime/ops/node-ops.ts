@@ -149,6 +149,7 @@ export class NodeOps {
           const verdict = readiness(this.phase, this.tree(), standingVerdicts(node.latestState));
           return { ready: verdict.ok, reason: verdict.reason };
         },
+        onError: (error) => this.log.warn({ err: error }, 'metrics endpoint error'),
       });
       this.log.info({ address: this.http.address }, 'serving /metrics, /health and /ready');
     } catch (error) {

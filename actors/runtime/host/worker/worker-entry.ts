@@ -25,6 +25,7 @@ import { ownOsThreadId } from '../thread-schedstat.js';
 import { timedSnapshotPort, type TimedSnapshotPort } from './timed-snapshot-port.js';
 import { unpackDelivery, type DeliverColumns } from '../delivery-columns.js';
 import { serveThreadControl } from './thread-control-server.js';
+import { postToHost } from './post-to-host.js';
 
 if (!parentPort) throw new Error('worker-entry must run in a worker thread');
 const {
@@ -54,7 +55,7 @@ const heldWhilePaused: HostToWorker[] = [];
 let gathering: { out: Outbound[]; ack?: number } | undefined;
 
 function post(message: WorkerToHost): void {
-  busPort.postMessage(message);
+  postToHost(busPort, message);
 }
 
 function handleBusMessage(data: unknown): void {
@@ -102,6 +103,7 @@ function deliver(columns: DeliverColumns): void {
 }
 
 busPort.on('message', handleBusMessage);
+busPort.on('messageerror', (error: Error) => post({ kind: 'dropped', detail: `a message from the host could not be deserialized: ${error.message.slice(0, 300)}` }));
 
 const control: WorkerControl = {
   async hello() {

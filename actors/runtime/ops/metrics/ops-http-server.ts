@@ -19,6 +19,8 @@ export interface OpsHttpOptions {
   listen: HostPort;
   metrics(): Promise<{ body: string; contentType: string }>;
   readiness(): Readiness;
+  /** An error of the listening socket after it started (an accept out of descriptors): reported, never thrown. */
+  onError?(error: Error): void;
 }
 
 export interface OpsHttpServer {
@@ -66,6 +68,8 @@ export async function startOpsHttpServer(options: OpsHttpOptions): Promise<OpsHt
       resolve();
     });
   });
+  // For the server's life: an 'error' event with no listener would end the process.
+  server.on('error', (error) => options.onError?.(error));
   const bound = server.address() as AddressInfo;
   return {
     address: formatHostPort({ host: bound.address, port: bound.port }),

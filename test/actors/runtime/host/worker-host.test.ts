@@ -124,6 +124,18 @@ describe('malformed messages from a worker', () => {
     expect(tree.kind === 'supervisor' && tree.children[0]!.restarts).toBe(0);
   });
 
+  it('a publish that cannot cross the thread boundary is dropped and counted; the thread keeps running', async () => {
+    running = await startTestNode({ children: [{ kind: 'actor', id: 'a', module: COUNTER_ACTOR }] });
+    // Sent as a request, as test.emit-garbage is: the actor answers none, so the request times out unanswered.
+    await running.node.request('a', 'test.emit-unclonable', {}, { timeoutMs: 300 }).catch(() => undefined);
+    await waitFor(() => (running!.node.bus.counters.malformed === 1 ? true : undefined));
+    const logged = running.logs.find((line) => line.msg === 'malformed message dropped');
+    expect((logged?.['err'] as { message: string }).message).toMatch(/a publish on 'test.increment' could not cross to the host: RangeError/);
+    expect(await requestWhenServing(running.node, 'a', 'test.get', {})).toEqual({ count: 0 });
+    const tree = running.node.tree();
+    expect(tree.kind === 'supervisor' && tree.children[0]!.restarts).toBe(0);
+  });
+
   it('a publish to an undeclared topic or with a bad payload is refused with a typed error', async () => {
     running = await startTestNode({ children: [{ kind: 'actor', id: 'a', module: COUNTER_ACTOR }] });
     await expect(running.node.publish('no.such.topic', {})).rejects.toMatchObject({ name: 'UnknownTopicError' });
