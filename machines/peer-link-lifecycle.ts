@@ -9,6 +9,9 @@
  * Dialer:   idle ─start─► dialing ─bound─► up ─(SVID rotated | peer asked | near expiry)─► reauthenticating ─bound─► up
  *           dialing ─dial.failed─► retrying ─after backoff─► dialing;  up ─detached─► retrying
  *           reauthenticating ─dial.failed─► reauthRetrying ─after backoff─► reauthenticating (the live connection still serves)
+ *           up: the peer asking again within PEER_REAUTH_MIN_INTERVAL_MS of its last ask is honoured
+ *           when the interval is over, once (each ask costs this node a TLS and a post-quantum
+ *           handshake, so a peer must not be able to ask for them back to back)
  * Acceptor: idle ─bound─► up ─detached─► down ─bound─► up;  down ─after the resume window─► forgotten
  *           up: near expiry or SVID rotated → ask the dialer to re-authenticate (it is the one that dials)
  * Both, in parallel: ack idle ─delivered─► waiting ─after ackDelay (send the ack) | acked─► idle
@@ -34,6 +37,12 @@ export const RECONNECT_JITTER = 0.2;
 export const REAUTH_REMAINING_FRACTION = 0.25;
 /** The least time before expiry a re-authentication starts: a new connection needs a TLS and a post-quantum handshake. */
 export const REAUTH_MIN_LEAD_MS = 1_000;
+/**
+ * The least time between two re-authentications a peer asks for. A rotation asks once per SVID
+ * (SPIRE rotates at half-life: minutes to hours); a peer asking faster is deferred, at most four
+ * handshakes a second (about 1% of a core).
+ */
+export const PEER_REAUTH_MIN_INTERVAL_MS = 250;
 
 export interface LinkLifecyclePorts {
   /** Dialer: open a new connection for the link; its outcome comes back as `bound` or `dial.failed`. */
@@ -54,8 +63,8 @@ export type LinkLifecycleEvent =
   | { type: 'dial.failed' }
   /** The connection the link was using is gone. */
   | { type: 'detached' }
-  /** The node's SVID was rotated, or the peer asked: move to a new connection. */
-  | { type: 'reauth'; reason: string }
+  /** The node's SVID was rotated, or the peer asked (`fromPeer`): move to a new connection. */
+  | { type: 'reauth'; reason: string; fromPeer?: boolean }
   /** A message was delivered and its acknowledgement may wait. */
   | { type: 'delivered' }
   /** An acknowledgement just went out: nothing is waiting. */
@@ -74,6 +83,10 @@ export interface LinkLifecycleContext {
   reauths: number;
   /** The next bound connection replaces the current one for re-authentication. */
   reauthPending: boolean;
+  /** Dialer: when the peer's last honoured request to re-authenticate came (clock ms). */
+  lastPeerReauthAt: number;
+  /** Dialer: the peer's requests not honoured on their own: too soon after its last (deferred), or while a re-authentication was under way (answered by it). */
+  peerReauthsDeferred: number;
 }
 
 export interface LinkLifecycleOptions {
@@ -105,6 +118,9 @@ export function createPeerLinkLifecycleMachine({ role, clock, random, timing, po
         return { attempts, retryInMs: backoffDelayMs(policy, attempts, random) };
       }),
       markReauth: assign({ reauthPending: true }),
+      notePeerAsk: assign({ lastPeerReauthAt: () => clock.now() }),
+      deferPeerAsk: assign({ peerReauthsDeferred: ({ context }) => context.peerReauthsDeferred + 1 }),
+      notePeerAskIfFromPeer: assign({ lastPeerReauthAt: ({ context, event }) => (event.type === 'reauth' && event.fromPeer === true ? clock.now() : context.lastPeerReauthAt) }),
       bind: assign(({ context, event }) => {
         const bound = event as Extract<LinkLifecycleEvent, { type: 'bound' }>;
         return {
@@ -117,9 +133,14 @@ export function createPeerLinkLifecycleMachine({ role, clock, random, timing, po
         };
       }),
     },
+    guards: {
+      peerAskTooSoon: ({ context, event }) => event.type === 'reauth' && event.fromPeer === true && clock.now() - context.lastPeerReauthAt < PEER_REAUTH_MIN_INTERVAL_MS,
+      fromPeer: ({ event }) => event.type === 'reauth' && event.fromPeer === true,
+    },
     delays: {
       retry: ({ context }) => context.retryInMs,
       reauthDue: ({ context }) => context.reauthInMs,
+      peerReauthAllowed: ({ context }) => Math.max(0, context.lastPeerReauthAt + PEER_REAUTH_MIN_INTERVAL_MS - clock.now()),
       ackDelay: timing.ackDelayMs,
       resumeWindow: timing.resumeWindowMs,
     },
@@ -127,7 +148,7 @@ export function createPeerLinkLifecycleMachine({ role, clock, random, timing, po
   return machineSetup.createMachine({
     id: `peer-link-${role}`,
     type: 'parallel',
-    context: { attempts: 0, retryInMs: 0, reauthInMs: 0, connections: 0, reauths: 0, reauthPending: false },
+    context: { attempts: 0, retryInMs: 0, reauthInMs: 0, connections: 0, reauths: 0, reauthPending: false, lastPeerReauthAt: Number.NEGATIVE_INFINITY, peerReauthsDeferred: 0 },
     states: {
       link:
         role === 'dialer'
@@ -141,15 +162,33 @@ export function createPeerLinkLifecycleMachine({ role, clock, random, timing, po
                 },
                 retrying: { after: { retry: 'dialing' } },
                 up: {
+                  initial: 'serving',
+                  states: {
+                    serving: {},
+                    peerAskDeferred: {
+                      after: {
+                        peerReauthAllowed: { target: '#dialerReauthenticating', actions: ['notePeerAsk', { type: 'reauthenticate', params: { reason: 'the peer asked' } }] },
+                      },
+                    },
+                  },
                   after: { reauthDue: { target: 'reauthenticating', actions: { type: 'reauthenticate', params: { reason: 'an SVID nears expiry' } } } },
                   on: {
-                    reauth: { target: 'reauthenticating', actions: { type: 'reauthenticate', params: ({ event }) => ({ reason: event.reason }) } },
+                    reauth: [
+                      { guard: 'peerAskTooSoon', target: '.peerAskDeferred', actions: 'deferPeerAsk' },
+                      {
+                        target: 'reauthenticating',
+                        actions: [{ type: 'notePeerAskIfFromPeer' }, { type: 'reauthenticate', params: ({ event }) => ({ reason: event.reason }) }],
+                      },
+                    ],
                     detached: { target: 'retrying', actions: 'backOff' },
                   },
                 },
                 reauthenticating: {
+                  id: 'dialerReauthenticating',
                   entry: ['markReauth', 'dial'],
                   on: {
+                    // The re-authentication under way answers the peer's ask too.
+                    reauth: { guard: 'fromPeer', actions: 'deferPeerAsk' },
                     bound: { target: 'up', actions: 'bind' },
                     // A failed re-authentication retries too: the live connection still has to be replaced before it expires.
                     'dial.failed': { target: 'reauthRetrying', actions: 'backOff' },
@@ -161,7 +200,11 @@ export function createPeerLinkLifecycleMachine({ role, clock, random, timing, po
                 reauthRetrying: {
                   after: { retry: 'reauthenticating' },
                   on: {
-                    reauth: { target: 'reauthenticating', actions: { type: 'reauthenticate', params: ({ event }) => ({ reason: event.reason }) } },
+                    // This node's own reason moves at once; a peer's ask waits for the backoff like the retry it asks for.
+                    reauth: [
+                      { guard: 'fromPeer', actions: 'deferPeerAsk' },
+                      { target: 'reauthenticating', actions: { type: 'reauthenticate', params: ({ event }) => ({ reason: event.reason }) } },
+                    ],
                     detached: { target: 'retrying', actions: 'backOff' },
                   },
                 },

@@ -34,6 +34,9 @@ export interface PostQuantumOptions {
   metrics?: SessionMetricsHooks;
 }
 
+/** How long a connection this side said goodbye on may stay open for the peer's last frames (they are resent on the new connection anyway). */
+export const GOODBYE_DRAIN_MS = 2_000;
+
 let nextConnectionId = 1;
 
 export class LinkConnection {
@@ -49,6 +52,7 @@ export class LinkConnection {
   private readonly clock: Clock;
   private readonly expiryTimer: unknown;
   private readonly helloTimer: unknown;
+  private drainTimer: unknown;
   private closed = false;
   private failure: Error | undefined;
 
@@ -124,11 +128,18 @@ export class LinkConnection {
     if (this.open) this.session.send(encodeFrameBody(frame));
   }
 
-  /** Ends this side cleanly after what is queued (the peer's traffic still arrives until it ends too). */
+  /**
+   * Ends this side cleanly after what is queued. The peer's traffic still arrives until it ends its
+   * side too, which it does on the goodbye; a peer that keeps the connection open (and this side
+   * reading, and holding its buffers) is cut off after GOODBYE_DRAIN_MS.
+   */
   goodbye(reason: string): void {
-    if (!this.open) return;
-    if (this.session.state === 'established') this.send({ kind: 'goodbye', reason });
-    this.carrier.end();
+    if (this.closed) return;
+    if (this.open) {
+      if (this.session.state === 'established') this.send({ kind: 'goodbye', reason });
+      this.carrier.end();
+    }
+    this.drainTimer ??= this.clock.setTimeout(() => this.destroy(), GOODBYE_DRAIN_MS);
   }
 
   destroy(error?: Error): void {
@@ -160,6 +171,7 @@ export class LinkConnection {
     this.closed = true;
     this.clock.clearTimeout(this.expiryTimer);
     this.clock.clearTimeout(this.helloTimer);
+    if (this.drainTimer !== undefined) this.clock.clearTimeout(this.drainTimer);
     this.session.close();
     this.handlers.onClose(this, this.failure);
   }

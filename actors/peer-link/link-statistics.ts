@@ -84,7 +84,7 @@ export class LinkStatistics {
 }
 
 export function linkState(link: Link): LinkState {
-  const { connections, reauths } = link.lifecycle.getSnapshot().context;
+  const { connections, reauths, peerReauthsDeferred } = link.lifecycle.getSnapshot().context;
   return {
     peer: link.peer,
     role: link.role,
@@ -92,6 +92,7 @@ export function linkState(link: Link): LinkState {
     status: link.active ? 'up' : link.role === 'dialer' ? 'connecting' : 'down',
     connections,
     reauths,
+    peerReauthsDeferred,
     sent: link.stream.sent,
     delivered: link.stream.delivered,
     pending: link.stream.pending,

@@ -258,7 +258,10 @@ export class PeerLinks {
         this.report();
         return;
       case 'reauth':
-        this.reauthenticate(link, 'the peer asked');
+        // Only an acceptor asks (the dialer is the side that dials the replacement): a dialer that
+        // asks breaks the protocol, and answering would let it make this side seal frames on demand.
+        if (link.role === 'acceptor') throw new LinkFrameError('unexpected', 'the dialer asked this acceptor to re-authenticate; only acceptors ask');
+        if (link.active) this.signal(link, { type: 'reauth', reason: 'the peer asked', fromPeer: true });
         return;
       case 'goodbye':
         // The peer moved on (to a newer connection, or away): finish this one.

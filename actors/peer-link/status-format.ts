@@ -30,6 +30,7 @@ export const peerLinkStatusFormat: StatusFormat<MeshLinksMessage> = {
       const traffic = `${link.sent} sent, ${link.delivered} received, ${link.pending} unacknowledged`;
       const extra = [
         link.reauths > 0 ? `${link.reauths} re-authentications` : '',
+        link.peerReauthsDeferred > 0 ? `${link.peerReauthsDeferred} peer requests to re-authenticate DEFERRED` : '',
         link.retransmitted > 0 ? `${link.retransmitted} retransmitted` : '',
         link.dropped > 0 ? `${link.dropped} DROPPED` : '',
         link.expiresAt !== undefined ? `SVIDs valid until ${timestamp(link.expiresAt)}` : '',

@@ -259,6 +259,11 @@ export class TlsTransport implements Transport {
   }
 
   private accept(socket: TLSSocket): void {
+    // A handshake that ends after close() began: nobody would close this socket later.
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
     const credentials = this.current();
     this.hold(socket);
     // Errors before the connection is verified end in a refusal or a plain close; never unhandled.
@@ -266,7 +271,11 @@ export class TlsTransport implements Transport {
     socket.on('error', ignore);
     verifyPeerSvid(socket, credentials.bundles, this.policies).then(
       (verified) => {
-        if (this.closing || socket.destroyed) return;
+        if (this.closing || socket.destroyed) {
+          // Verified after close() began: close() destroyed what was pending then; this one is left to us.
+          socket.destroy();
+          return;
+        }
         socket.off('error', ignore);
         this.pending.delete(socket);
         try {

@@ -26,6 +26,8 @@ export const linkStateSchema = z.strictObject({
   connections: count,
   /** Moves to a new connection made because an SVID was rotated or neared expiry. */
   reauths: count,
+  /** Dialer: the peer's requests to re-authenticate not honoured on their own (too soon after its last, or while one was under way): a flood shows here. */
+  peerReauthsDeferred: count,
   sent: count,
   delivered: count,
   /** Sent and not yet acknowledged by the peer. */

@@ -6,30 +6,22 @@
  * node process is attacked over a real mTLS link by a peer its policy admits, and must refuse each
  * payload, count it, keep the attacker's link and serve a legitimate peer afterwards.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PeerLinks } from '../../actors/peer-link/peer-links.js';
 import { parseHostPort } from '../../lib/net/host-port.js';
 import { initEmbeddedCa } from '../../lib/spiffe/embedded-ca-files.js';
 import type { TrustDomainCa } from '../../lib/spiffe/svid-issuer.js';
 import { actorStatus, meshOf, probeOf, startMeshListener } from '../helpers/mesh-node.js';
 import { nodeCredentials } from '../helpers/node-credentials.js';
-import { CLI_MAIN, reapAll, startProcess } from '../helpers/node-process.js';
+import { attackScene } from '../helpers/attack-scene.js';
+import { CLI_MAIN, startProcess } from '../helpers/node-process.js';
 import { untilValue } from '../helpers/wait.js';
 
 const B = 'spiffe://mesh.test/node/b';
 const ATTACKER = 'spiffe://mesh.test/node/mallory';
 const LEGITIMATE = 'spiffe://mesh.test/node/a';
 
-const dirs: string[] = [];
-const peers: PeerLinks[] = [];
-afterEach(async () => {
-  await Promise.all(peers.splice(0).map((links) => links.stop()));
-  await reapAll();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const scene = attackScene('x0tta6bl4-attack-');
 
 /** A peer in this test process, with an SVID from the node's own CA: admitted by its default policy (/node/...). */
 async function peerOf(ca: TrustDomainCa, spiffeId: string, address: string): Promise<PeerLinks> {
@@ -39,7 +31,7 @@ async function peerOf(ca: TrustDomainCa, spiffeId: string, address: string): Pro
     onMessage: () => undefined,
     onState: () => undefined,
   });
-  peers.push(links);
+  scene.track(links);
   await links.updateCredentials(await nodeCredentials(ca, spiffeId));
   await untilValue(`${spiffeId}'s link up`, async () => (links.state().links[0]?.status === 'up' ? true : undefined));
   return links;
@@ -49,8 +41,7 @@ const nested = (depth: number) => Buffer.from(`${'['.repeat(depth)}${']'.repeat(
 
 describe('a peer that sends payloads built to stop the node', () => {
   it('has each refused and counted, keeps its link, and the node serves a legitimate peer after', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'x0tta6bl4-attack-'));
-    dirs.push(dir);
+    const dir = scene.tempDir();
     const ca = await initEmbeddedCa(dir, 'mesh.test');
     const b = await startMeshListener(dir, { trustDomain: 'mesh.test', spiffeId: B });
 

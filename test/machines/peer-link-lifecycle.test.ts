@@ -13,6 +13,7 @@ import type { Random } from '../../lib/timing/random.js';
 import {
   createPeerLinkLifecycleMachine,
   linkPhase,
+  PEER_REAUTH_MIN_INTERVAL_MS,
   reauthDelayMs,
   REAUTH_MIN_LEAD_MS,
   type LinkLifecycleTiming,
@@ -97,7 +98,7 @@ describe('peer-link lifecycle: dialer', () => {
     expect(context()).toMatchObject({ connections: 2, reauths: 1, reauthPending: false });
   });
 
-  it('retries a failed re-authentication with backoff while the old connection serves, and moves at once when asked again', () => {
+  it('retries a failed re-authentication with backoff while the old connection serves, and moves at once when this node asks again', () => {
     const { actor, clock, calls, phase, context } = link('dialer');
     actor.send({ type: 'start' });
     actor.send(boundNow(clock));
@@ -110,7 +111,10 @@ describe('peer-link lifecycle: dialer', () => {
     expect(phase()).toBe('reauthenticating');
     actor.send({ type: 'dial.failed' });
     expect(context().retryInMs).toBe(200);
-    actor.send({ type: 'reauth', reason: 'the peer asked' });
+    // The peer's ask does not cut the backoff short; this node's own reason does.
+    actor.send({ type: 'reauth', reason: 'the peer asked', fromPeer: true });
+    expect(phase()).toBe('reauthRetrying');
+    actor.send({ type: 'reauth', reason: 'the node SVID was rotated' });
     expect(phase()).toBe('reauthenticating');
     expect(calls.at(-1)).toBe('dial@100');
     // Lost while waiting to retry: an ordinary reconnection, still counted as the re-authentication it completes.
@@ -120,6 +124,36 @@ describe('peer-link lifecycle: dialer', () => {
     clock.advance(context().retryInMs);
     actor.send(boundNow(clock));
     expect(context()).toMatchObject({ connections: 2, reauths: 1 });
+  });
+
+  it('honours a peer that asks again within PEER_REAUTH_MIN_INTERVAL_MS once, when the interval is over, however often it asks', () => {
+    const { actor, clock, calls, phase, context } = link('dialer');
+    actor.send({ type: 'start' });
+    actor.send(boundNow(clock));
+    calls.length = 0;
+    const ask = { type: 'reauth' as const, reason: 'the peer asked', fromPeer: true };
+    actor.send(ask);
+    expect(calls).toEqual(['reauth@0: the peer asked', 'dial@0']);
+    clock.advance(10);
+    actor.send(boundNow(clock));
+    // A flood of asks right after the replacement bound: one re-authentication, when the interval from the last ask is over.
+    for (let n = 0; n < 1_000; n++) actor.send(ask);
+    expect(phase()).toBe('up');
+    expect(context().peerReauthsDeferred).toBe(1_000);
+    clock.advance(PEER_REAUTH_MIN_INTERVAL_MS - 11);
+    expect(calls).toEqual(['reauth@0: the peer asked', 'dial@0']);
+    clock.advance(1);
+    expect(phase()).toBe('reauthenticating');
+    expect(calls.slice(2)).toEqual([`reauth@${PEER_REAUTH_MIN_INTERVAL_MS}: the peer asked`, `dial@${PEER_REAUTH_MIN_INTERVAL_MS}`]);
+    // This node's own reasons are never deferred.
+    actor.send(boundNow(clock));
+    actor.send({ type: 'reauth', reason: 'the node SVID was rotated' });
+    expect(phase()).toBe('reauthenticating');
+    // An ask that comes after the interval is honoured at once.
+    actor.send(boundNow(clock));
+    clock.advance(PEER_REAUTH_MIN_INTERVAL_MS);
+    actor.send(ask);
+    expect(phase()).toBe('reauthenticating');
   });
 
   it('ignores requests to re-authenticate while it has no connection', () => {
