@@ -13,7 +13,9 @@
  *           when the interval is over, once (each ask costs this node a TLS and a post-quantum
  *           handshake, so a peer must not be able to ask for them back to back)
  * Acceptor: idle ─bound─► up ─detached─► down ─bound─► up;  down ─after the resume window─► forgotten
- *           up: near expiry or SVID rotated → ask the dialer to re-authenticate (it is the one that dials)
+ *           up: near expiry or SVID rotated → ask the dialer to re-authenticate (it is the one that dials);
+ *           no new connection within REAUTH_ANSWER_MS → end the connection (a dialer must not keep
+ *           one authenticated by a retired SVID by ignoring the request)
  * Both, in parallel: ack idle ─delivered─► waiting ─after ackDelay (send the ack) | acked─► idle
  */
 import { assign, setup } from 'xstate';
@@ -43,6 +45,8 @@ export const REAUTH_MIN_LEAD_MS = 1_000;
  * handshakes a second (about 1% of a core).
  */
 export const PEER_REAUTH_MIN_INTERVAL_MS = 250;
+/** How long an acceptor waits for the dialer's new connection after asking for it: a dial, its retries, and two handshakes fit well within. */
+export const REAUTH_ANSWER_MS = 30_000;
 
 export interface LinkLifecyclePorts {
   /** Dialer: open a new connection for the link; its outcome comes back as `bound` or `dial.failed`. */
@@ -53,6 +57,8 @@ export interface LinkLifecyclePorts {
   sendAck(): void;
   /** Acceptor: the peer did not come back within the resume window; drop the link. */
   forget(): void;
+  /** Acceptor: the dialer did not re-authenticate within REAUTH_ANSWER_MS of being asked: end the connection. */
+  endUnanswered(): void;
 }
 
 export type LinkLifecycleEvent =
@@ -113,6 +119,7 @@ export function createPeerLinkLifecycleMachine({ role, clock, random, timing, po
       reauthenticate: (_, params: { reason: string }) => ports.reauthenticate(params.reason),
       sendAck: () => ports.sendAck(),
       forget: () => ports.forget(),
+      endUnanswered: () => ports.endUnanswered(),
       backOff: assign(({ context }) => {
         const attempts = context.attempts + 1;
         return { attempts, retryInMs: backoffDelayMs(policy, attempts, random) };
@@ -143,6 +150,7 @@ export function createPeerLinkLifecycleMachine({ role, clock, random, timing, po
       peerReauthAllowed: ({ context }) => Math.max(0, context.lastPeerReauthAt + PEER_REAUTH_MIN_INTERVAL_MS - clock.now()),
       ackDelay: timing.ackDelayMs,
       resumeWindow: timing.resumeWindowMs,
+      reauthAnswer: REAUTH_ANSWER_MS,
     },
   });
   return machineSetup.createMachine({
@@ -217,11 +225,17 @@ export function createPeerLinkLifecycleMachine({ role, clock, random, timing, po
                 up: {
                   initial: 'current',
                   states: {
-                    current: { after: { reauthDue: { target: 'nearExpiry', actions: { type: 'reauthenticate', params: { reason: 'an SVID nears expiry' } } } } },
-                    nearExpiry: {},
+                    current: {
+                      after: { reauthDue: { target: 'asked', actions: { type: 'reauthenticate', params: { reason: 'an SVID nears expiry' } } } },
+                      on: { reauth: { target: 'asked', actions: { type: 'reauthenticate', params: ({ event }) => ({ reason: event.reason }) } } },
+                    },
+                    // Asked again meanwhile: asked again, but the deadline of the first ask stands.
+                    asked: {
+                      after: { reauthAnswer: { actions: 'endUnanswered' } },
+                      on: { reauth: { actions: { type: 'reauthenticate', params: ({ event }) => ({ reason: event.reason }) } } },
+                    },
                   },
                   on: {
-                    reauth: { actions: { type: 'reauthenticate', params: ({ event }) => ({ reason: event.reason }) } },
                     // The dialer's replacement connection: the link moves to it, and its expiry sets the next re-authentication.
                     bound: { target: 'up', reenter: true, actions: 'bind' },
                     detached: 'down',

@@ -18,12 +18,14 @@ import { parseRemotePayload, RemotePayloadError } from '../../lib/mesh/remote-pa
 import { formatHostPort, type HostPort } from '../../lib/net/host-port.js';
 import { realClock, type Clock } from '../../lib/timing/clock.js';
 import { realRandom, type Random } from '../../lib/timing/random.js';
-import { createPeerLinkLifecycleMachine, linkPhase, type LinkLifecycleEvent, type LinkLifecycleTiming } from '../../machines/peer-link-lifecycle.js';
+import { createPeerLinkLifecycleMachine, linkPhase, REAUTH_ANSWER_MS, type LinkLifecycleEvent, type LinkLifecycleTiming } from '../../machines/peer-link-lifecycle.js';
+import { ReauthNotAnsweredError } from './reauth-not-answered-error.js';
 import type { NodeCredentials, Transport, TransportConnection, TransportEvents } from '../runtime/contracts/transport.js';
 import { toPeerPolicies, type AuthorizeEntry } from './authorize.js';
 import { LINK_ID_BYTES, LINK_PROTOCOL_VERSION, type LinkFrame } from './frame-codec.js';
 import { LinkConnection } from './link-connection.js';
 import { LinkFrameError } from './link-frame-error.js';
+import { stillTrusted, TrustAnchorRemovedError } from '../../lib/spiffe/trust-anchor.js';
 import { LinkStatistics } from './link-statistics.js';
 import { LinkStream, SendWindowFullError } from './link-stream.js';
 import { LinkTable, type Link, type PeerEndpoint } from './link-table.js';
@@ -123,9 +125,24 @@ export class PeerLinks {
       }
       for (const link of this.table.dialerLinks()) this.signal(link, { type: 'start' });
     } else {
+      this.endConnectionsAnchoredOutside(credentials);
       for (const link of this.table.values()) this.reauthenticate(link, 'the node SVID was rotated');
     }
     this.report();
+  }
+
+  /**
+   * A bundle update that dropped the root a connection's peer chained to ends that connection at
+   * once: the CA may have been retired for a reason. A dialer's link redials (and verifies anew
+   * against the new bundle); an acceptor's waits for its peer to.
+   */
+  private endConnectionsAnchoredOutside(credentials: NodeCredentials): void {
+    for (const link of this.table.values()) {
+      const connection = link.active;
+      if (!connection || stillTrusted(connection.peer.anchor, credentials.bundles)) continue;
+      this.log('warn', 'peer link closed: its peer chained to a CA the trust bundle no longer holds', { peer: link.peer, ca: connection.peer.anchor.subject });
+      connection.destroy(new TrustAnchorRemovedError(connection.peer.anchor));
+    }
   }
 
   /** Queues a message for a peer; false when no link leads there or the link's window is full. */
@@ -375,6 +392,10 @@ export class PeerLinks {
               if (link.stream.ackPending) link.active?.send({ kind: 'ack', receiveNext: link.stream.takeAck() });
             },
             forget: () => this.forget(link),
+            endUnanswered: () => {
+              this.log('warn', 'peer link closed: the dialer did not re-authenticate when asked', { peer: link.peer, waitedMs: REAUTH_ANSWER_MS });
+              link.active?.destroy(new ReauthNotAnsweredError(link.peer, REAUTH_ANSWER_MS));
+            },
           },
         }),
         { clock: this.clock },

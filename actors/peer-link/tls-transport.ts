@@ -14,6 +14,7 @@ import { connect, createServer, type Server, type TLSSocket } from 'node:tls';
 import { formatHostPort, type HostPort } from '../../lib/net/host-port.js';
 import { secureContextOptions, verifyPeerSvid } from '../../lib/spiffe/mtls.js';
 import { PeerNotAuthorizedError, type PeerPolicy } from '../../lib/spiffe/peer-policy.js';
+import { anchorOf } from '../../lib/spiffe/trust-anchor.js';
 import type { VerifiedSvid } from '../../lib/spiffe/x509-svid.js';
 import {
   UnexpectedPeerError,
@@ -67,6 +68,7 @@ class TlsConnection implements TransportConnection {
       spiffeId: verified.spiffeId.id,
       expiresAt: verified.expiresAt.getTime(),
       svidPublicKey: new Uint8Array(verified.path[0]!.publicKey.rawData),
+      anchor: anchorOf(verified),
     };
     socket.setKeepAlive(true, KEEPALIVE_IDLE_MS);
     socket.on('error', (error) => (this.failure ??= error));

@@ -14,6 +14,7 @@ import {
   createPeerLinkLifecycleMachine,
   linkPhase,
   PEER_REAUTH_MIN_INTERVAL_MS,
+  REAUTH_ANSWER_MS,
   reauthDelayMs,
   REAUTH_MIN_LEAD_MS,
   type LinkLifecycleTiming,
@@ -42,6 +43,7 @@ function link(role: LinkRole, random: Random = middle, clock: VirtualClock = new
         reauthenticate: (reason) => calls.push(`reauth@${clock.now()}: ${reason}`),
         sendAck: () => calls.push(`ack@${clock.now()}`),
         forget: () => calls.push(`forget@${clock.now()}`),
+        endUnanswered: () => calls.push(`end@${clock.now()}`),
       },
     }),
     { clock },
@@ -175,13 +177,33 @@ describe('peer-link lifecycle: acceptor', () => {
     expect(phase()).toBe('up');
     clock.advance(0.75 * hour);
     clock.advance(0.2 * hour);
-    expect(calls).toEqual([`reauth@${0.75 * hour}: an SVID nears expiry`]);
+    // Unanswered (this test plays no dialer), the ask ends the connection at its deadline.
+    expect(calls).toEqual([`reauth@${0.75 * hour}: an SVID nears expiry`, `end@${0.75 * hour + REAUTH_ANSWER_MS}`]);
     actor.send({ type: 'reauth', reason: 'the node SVID was rotated' });
     expect(calls.at(-1)).toBe(`reauth@${0.95 * hour}: the node SVID was rotated`);
     actor.send(boundNow(clock));
     expect(context()).toMatchObject({ connections: 2, reauths: 0 });
     clock.advance(0.75 * hour);
     expect(calls.at(-1)).toBe(`reauth@${1.7 * hour}: an SVID nears expiry`);
+  });
+
+  it('ends the connection when the dialer has not re-authenticated REAUTH_ANSWER_MS after the first ask, asked again or not', () => {
+    const { actor, clock, calls } = link('acceptor');
+    actor.send(boundNow(clock));
+    actor.send({ type: 'reauth', reason: 'the node SVID was rotated' });
+    clock.advance(REAUTH_ANSWER_MS / 2);
+    actor.send({ type: 'reauth', reason: 'the node SVID was rotated' });
+    clock.advance(REAUTH_ANSWER_MS / 2 - 1);
+    expect(calls).toEqual(['reauth@0: the node SVID was rotated', `reauth@${REAUTH_ANSWER_MS / 2}: the node SVID was rotated`]);
+    clock.advance(1);
+    expect(calls.at(-1)).toBe(`end@${REAUTH_ANSWER_MS}`);
+    // A dialer that answers in time keeps its link: the new connection re-arms everything.
+    actor.send(boundNow(clock));
+    actor.send({ type: 'reauth', reason: 'the node SVID was rotated' });
+    clock.advance(REAUTH_ANSWER_MS - 1);
+    actor.send(boundNow(clock));
+    clock.advance(REAUTH_ANSWER_MS);
+    expect(calls.filter((call) => call.startsWith('end@'))).toEqual([`end@${REAUTH_ANSWER_MS}`]);
   });
 
   it('waits the resume window for its peer to come back, then forgets the link', () => {
@@ -252,6 +274,7 @@ describe('peer-link lifecycle: determinism', () => {
           reauthenticate: (reason) => events.push(`${clock.now()} reauth ${reason}`),
           sendAck: () => events.push(`${clock.now()} ack`),
           forget: () => events.push(`${clock.now()} forget`),
+          endUnanswered: () => events.push(`${clock.now()} end`),
         },
       }),
       { clock },

@@ -10,6 +10,7 @@ import type { ShedReason } from '../../../lib/mesh/links-state.js';
 import type { HostPort } from '../../../lib/net/host-port.js';
 import type { SvidCredentials } from '../../../lib/spiffe/mtls.js';
 import type { PeerPolicy } from '../../../lib/spiffe/peer-policy.js';
+import type { TrustAnchor } from '../../../lib/spiffe/trust-anchor.js';
 
 /** The node's identity as the transport presents it: its SVID (chain, key, trust bundles) and what it says. */
 export interface NodeCredentials extends SvidCredentials {
@@ -26,6 +27,8 @@ export interface TransportPeer {
   expiresAt: number;
   /** DER SubjectPublicKeyInfo of that SVID's key: the post-quantum transcript is signed with it. */
   svidPublicKey: Uint8Array;
+  /** The bundle root its chain was verified to: a bundle update without it ends the connection. */
+  anchor: TrustAnchor;
 }
 
 export interface TransportConnectionEvents {

@@ -11,6 +11,7 @@ import { PeerLinks, type PeerLinksOptions } from '../../../actors/peer-link/peer
 import type { LinkTable } from '../../../actors/peer-link/link-table.js';
 import { UnexpectedPeerError, type NodeCredentials, type Transport } from '../../../actors/runtime/contracts/transport.js';
 import { VirtualClock } from '../../../lib/timing/virtual-clock.js';
+import { REAUTH_ANSWER_MS, type LinkLifecycleEvent } from '../../../machines/peer-link-lifecycle.js';
 import { seededRandom } from '../../../lib/timing/seeded-random.js';
 import { encodeFrame } from '../../../actors/peer-link/frame-codec.js';
 import { parseHostPort } from '../../../lib/net/host-port.js';
@@ -215,6 +216,46 @@ describe('peer links over the TLS transport', () => {
     await until('B to refuse the expired SVID', () => (b.state().lastRefusal ?? '').includes('ExpiredError'), 6_000);
     send(a, B, 1, 1);
     expect(a.state().links[0]!.pending).toBe(1);
+  });
+
+  it('ends a connection whose peer chained to a CA a bundle update dropped, and links again once the peer has an SVID of the new CA', async () => {
+    const b = await listener();
+    const a = await dialer(b.address);
+    send(a, B, 1, 5);
+    await until('5 at B', () => b.received.length === 5);
+    // The trust domain moves to a new CA: B's bundle holds only the new root, and B's SVID comes from it.
+    const next = await createTrustDomainCa('mesh.test', { notBefore: new Date(Date.now() - hour), notAfter: new Date(Date.now() + 24 * hour) });
+    await b.links.updateCredentials(await nodeCredentials(next, B));
+    await until('B to end the connection anchored at the retired CA', () => b.state().links[0]?.status === 'down');
+    expect(b.state().links[0]!.lastError).toContain('TrustAnchorRemovedError');
+    // A's SVID still chains to the retired CA: its redials are refused until it has one of the new CA.
+    await until('A to see its redial refused', () => a.state().links[0]?.status === 'connecting' && a.state().links[0]!.lastError !== undefined);
+    send(a, B, 6, 10);
+    await a.links.updateCredentials(await nodeCredentials(next, A));
+    await until('10 at B', () => b.received.length === 10);
+    expect(b.received.map((m) => m.n)).toEqual(range(1, 10));
+  });
+
+  it('ends the connection of a dialer that ignores the request to re-authenticate, at the deadline, and the link resumes on a new one', async () => {
+    const clock = new VirtualClock({ epochMs: Date.now() });
+    const b = await listener(B, { clock });
+    const a = await dialer(b.address);
+    // A modified dialer: the requests to re-authenticate never reach its lifecycle.
+    const patched = a.links as unknown as { signal(link: unknown, event: LinkLifecycleEvent): void };
+    const signal = patched.signal.bind(a.links);
+    patched.signal = (link, event) => {
+      if (event.type !== 'reauth') signal(link, event);
+    };
+    send(a, B, 1, 5);
+    await until('5 at B', () => b.received.length === 5);
+    await b.links.updateCredentials(await credentials(B));
+    clock.advance(REAUTH_ANSWER_MS - 1);
+    expect(b.state().links[0]).toMatchObject({ status: 'up', connections: 1 });
+    clock.advance(1);
+    await until('B to end the unanswered connection', () => (b.state().links[0]?.lastError ?? '').includes('ReauthNotAnsweredError'));
+    send(a, B, 6, 10);
+    await until('10 at B, over a new connection', () => b.received.length === 10 && b.state().links[0]!.connections === 2);
+    expect(b.received.map((m) => m.n)).toEqual(range(1, 10));
   });
 });
 
