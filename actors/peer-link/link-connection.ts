@@ -119,6 +119,11 @@ export class LinkConnection {
     this.session.start();
   }
 
+  /** Closed for good (destroyed, or ended by either side). */
+  get ended(): boolean {
+    return this.closed;
+  }
+
   get open(): boolean {
     return !this.closed && this.carrier.writable && this.session.state !== 'failed';
   }

@@ -15,7 +15,7 @@ export class LinkStatistics {
   handshakeFailures = 0;
   unroutable = 0;
   /** Incoming connections the listener closed at once, by cap. */
-  readonly shed: Record<ShedReason, number> = { 'per-address': 0, 'listener-full': 0 };
+  readonly shed: Record<ShedReason, number> = { 'per-address': 0, 'listener-full': 0, 'per-peer': 0 };
   /** Peer messages dropped because their payload's structure was refused, by reason. */
   readonly rejectedPayloads: Record<RemotePayloadRejection, number> = { 'not-json': 0, 'too-deep': 0 };
   lastRefusal: string | undefined;

@@ -22,15 +22,26 @@ export interface OutgoingMessage {
 
 /** How many messages one link holds for a peer that has not acknowledged them (memory bound). */
 export const DEFAULT_SEND_WINDOW = 65_536;
+/**
+ * How many bytes of payload and topic one link holds unacknowledged: a peer that stops
+ * acknowledging (or cannot be reached) pins at most this much of the node's memory per link,
+ * where a window of messages alone would let 65,536 messages of up to 1 MiB each pile up.
+ */
+export const DEFAULT_SEND_WINDOW_BYTES = 64 * 1024 * 1024;
 /** Acknowledge at least every this many deliveries (and on the ack timer). */
 export const ACK_EVERY = 64;
 
 export class SendWindowFullError extends Error {
   override readonly name = 'SendWindowFullError';
-  constructor(readonly window: number) {
-    super(`the link holds ${window} unacknowledged messages; the peer is not keeping up or is unreachable`);
+  constructor(
+    readonly limit: 'messages' | 'bytes',
+    readonly window: number,
+  ) {
+    super(`the link holds ${window} unacknowledged ${limit === 'messages' ? 'messages' : 'bytes'}; the peer is not keeping up or is unreachable`);
   }
 }
+
+const heldBytes = (message: OutgoingMessage) => message.payload.length + message.topic.length;
 
 export type Reception = 'deliver' | 'duplicate';
 
@@ -43,6 +54,7 @@ export class LinkStream {
   private deliveredSinceAck = 0;
   /** One past the highest sequence number written to any connection: what a resend repeats. */
   private writtenNext = 0;
+  private unackedBytes = 0;
   retransmitted = 0;
   duplicates = 0;
   delivered = 0;
@@ -51,13 +63,17 @@ export class LinkStream {
   constructor(
     readonly incarnation: Buffer,
     private readonly window: number = DEFAULT_SEND_WINDOW,
+    private readonly windowBytes: number = DEFAULT_SEND_WINDOW_BYTES,
   ) {}
 
   /** Queues a message; the caller writes it if a connection is up (else a Hello's resend carries it). */
   enqueue(topic: string, payload: Buffer): OutgoingMessage {
-    if (this.pending >= this.window) throw new SendWindowFullError(this.window);
-    const message = { seq: this.sendNext++, topic, payload };
+    if (this.pending >= this.window) throw new SendWindowFullError('messages', this.window);
+    const message = { seq: this.sendNext, topic, payload };
+    if (this.unackedBytes + heldBytes(message) > this.windowBytes) throw new SendWindowFullError('bytes', this.windowBytes);
+    this.sendNext++;
     this.unacked.push(message);
+    this.unackedBytes += heldBytes(message);
     this.sent++;
     return message;
   }
@@ -72,6 +88,11 @@ export class LinkStream {
     return this.unacked.length - this.unackedHead;
   }
 
+  /** Their payload and topic bytes. */
+  get pendingBytes(): number {
+    return this.unackedBytes;
+  }
+
   get receiveNext(): number {
     return this.receiveNextSeq;
   }
@@ -81,7 +102,10 @@ export class LinkStream {
     if (receiveNext > this.sendNext) {
       throw new LinkFrameError('bad-field', `the peer acknowledges ${receiveNext} but only ${this.sendNext} messages were sent`);
     }
-    while (this.unackedHead < this.unacked.length && this.unacked[this.unackedHead]!.seq < receiveNext) this.unackedHead++;
+    while (this.unackedHead < this.unacked.length && this.unacked[this.unackedHead]!.seq < receiveNext) {
+      this.unackedBytes -= heldBytes(this.unacked[this.unackedHead]!);
+      this.unackedHead++;
+    }
     // Compact once the acknowledged prefix dominates, so the array does not grow forever.
     if (this.unackedHead > 1024 && this.unackedHead * 2 > this.unacked.length) {
       this.unacked.splice(0, this.unackedHead);

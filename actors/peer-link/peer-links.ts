@@ -40,6 +40,13 @@ export interface LinksPostQuantum {
   rekeyAfterMs?: number;
 }
 
+/**
+ * Open connections one authenticated peer may hold with this node: the link's current one, its
+ * replacement while re-authenticating, one said goodbye to and draining, and one more for a dial
+ * crossing ours. Beyond that, an incoming connection from the peer is shed.
+ */
+export const MAX_CONNECTIONS_PER_PEER = 4;
+
 export interface PeerLinksTiming extends LinkLifecycleTiming {
   /** A connection that has not said Hello by then is dropped. */
   helloTimeoutMs: number;
@@ -82,6 +89,8 @@ export class PeerLinks {
   private readonly table = new LinkTable();
   private readonly identity = new PqIdentity();
   private readonly statistics = new LinkStatistics();
+  /** Every open connection, bound to a link or not yet (handshaking, awaiting Hello) or no longer (draining). */
+  private readonly connections = new Set<LinkConnection>();
   private credentials: NodeCredentials | undefined;
   private listening: string | undefined;
   private reportTimer: unknown;
@@ -94,7 +103,12 @@ export class PeerLinks {
     const events: TransportEvents = {
       onConnection: (carrier) => {
         if (this.stopped) carrier.destroy();
-        else this.connection(carrier);
+        else if (this.openConnectionsOf(carrier.peer.spiffeId) >= MAX_CONNECTIONS_PER_PEER) {
+          // An authenticated peer opening connection after connection (from any number of addresses).
+          carrier.destroy();
+          this.statistics.shed['per-peer']++;
+          this.report();
+        } else this.connection(carrier);
       },
       onRefused: (error, peer) => this.refuse(peer, error),
       onHandshakeFailure: () => {
@@ -178,12 +192,17 @@ export class PeerLinks {
   async stop(): Promise<void> {
     this.stopped = true;
     this.clock.clearTimeout(this.reportTimer);
+    const active = new Set<LinkConnection>();
     for (const link of this.table.values()) {
       link.lifecycle.stop();
+      if (link.active) active.add(link.active);
       link.active?.goodbye('the node is stopping');
     }
+    // The rest (a handshake or Hello under way, a superseded one draining) have nothing left to
+    // say, and the listener's close waits for every connection it accepted.
+    for (const connection of this.connections) if (!active.has(connection)) connection.destroy();
     await this.transport.close();
-    for (const link of this.table.values()) link.active?.destroy();
+    for (const connection of this.connections) connection.destroy();
   }
 
   /** Dialer: a new connection for the link, which says Hello once it is made. */
@@ -203,7 +222,20 @@ export class PeerLinks {
   }
 
   private connection(carrier: TransportConnection, dialedLinkKey?: string): LinkConnection {
-    const pq = this.options.postQuantum;
+    const connection = this.linkConnection(carrier, this.options.postQuantum, dialedLinkKey);
+    // Its constructor may already have closed it (a session that failed at once).
+    if (!connection.ended) this.connections.add(connection);
+    return connection;
+  }
+
+  /** Open connections of one peer, accepted and dialed: what MAX_CONNECTIONS_PER_PEER bounds. */
+  private openConnectionsOf(peer: string): number {
+    let open = 0;
+    for (const connection of this.connections) if (connection.peer.spiffeId === peer) open++;
+    return open;
+  }
+
+  private linkConnection(carrier: TransportConnection, pq: LinksPostQuantum | undefined, dialedLinkKey: string | undefined): LinkConnection {
     return new LinkConnection(
       carrier,
       {
@@ -221,13 +253,21 @@ export class PeerLinks {
       },
       {
         onFrame: (connection, frame) => {
+          // Stopping: nothing more is bound or delivered (a Hello now would bind a connection the stop already passed).
+          if (this.stopped) {
+            connection.destroy();
+            return;
+          }
           try {
             this.onFrame(connection, frame);
           } catch (error) {
             connection.destroy(error as Error);
           }
         },
-        onClose: (connection, error) => this.onClose(connection, error),
+        onClose: (connection, error) => {
+          this.connections.delete(connection);
+          this.onClose(connection, error);
+        },
       },
     );
   }

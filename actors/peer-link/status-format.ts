@@ -22,8 +22,11 @@ export const peerLinkStatusFormat: StatusFormat<MeshLinksMessage> = {
     const unroutable = mesh.unroutable > 0 ? `, ${mesh.unroutable} unroutable` : '';
     const rejected = mesh.rejectedPayloads['not-json'] + mesh.rejectedPayloads['too-deep'];
     const refusedPayloads = rejected > 0 ? `, ${rejected} peer payloads REFUSED (${mesh.rejectedPayloads['too-deep']} too deep, ${mesh.rejectedPayloads['not-json']} not JSON)` : '';
-    const shedCount = mesh.shed['per-address'] + mesh.shed['listener-full'];
-    const shed = shedCount > 0 ? `, ${shedCount} connections shed (${mesh.shed['per-address']} over an address's cap, ${mesh.shed['listener-full']} with the listener full)` : '';
+    const shedCount = mesh.shed['per-address'] + mesh.shed['listener-full'] + mesh.shed['per-peer'];
+    const shed =
+      shedCount > 0
+        ? `, ${shedCount} connections shed (${mesh.shed['per-address']} over an address's cap, ${mesh.shed['listener-full']} with the listener full, ${mesh.shed['per-peer']} over a peer's cap)`
+        : '';
     const lines = [head + refused + unroutable + refusedPayloads + shed];
     for (const link of mesh.links) {
       const where = link.address ? ` at ${printable(link.address)}` : '';

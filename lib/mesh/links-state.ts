@@ -45,7 +45,8 @@ export const linkStateSchema = z.strictObject({
 });
 
 /** Why the listener closed a connection at once, before its handshake: its address, or the listener, held all it may. */
-export const SHED_REASONS = ['per-address', 'listener-full'] as const;
+/** per-address: over an address's TCP connections; listener-full: over the listener's; per-peer: over one authenticated peer's open connections. */
+export const SHED_REASONS = ['per-address', 'listener-full', 'per-peer'] as const;
 export type ShedReason = (typeof SHED_REASONS)[number];
 
 /** The post-quantum sessions of all links: handshakes, rekeys, and failures by reason. */
@@ -72,7 +73,7 @@ const meshLinksShape = {
   /** Messages for a peer no link leads to. */
   unroutable: count,
   /** Incoming connections closed at once by the listener's caps (actors/peer-link/listener-limits.ts), by reason. */
-  shed: z.strictObject({ 'per-address': count, 'listener-full': count }) satisfies z.ZodType<Record<ShedReason, number>>,
+  shed: z.strictObject({ 'per-address': count, 'listener-full': count, 'per-peer': count }) satisfies z.ZodType<Record<ShedReason, number>>,
   /** Peer messages dropped because their payload's structure was refused (remote-payload.ts), by reason. */
   rejectedPayloads: z.strictObject({ 'not-json': count, 'too-deep': count }) satisfies z.ZodType<Record<RemotePayloadRejection, number>>,
 };

@@ -77,6 +77,29 @@ describe('link stream', () => {
     expect(stream.enqueue('t', payload(3)).seq).toBe(3);
   });
 
+  it('refuses new messages when the unacknowledged ones hold its byte budget, and takes them again as they are acknowledged', () => {
+    const stream = new LinkStream(randomBytes(16), 1_000, 3 * 1_001);
+    const big = (n: number) => Buffer.alloc(1_000, n);
+    for (let n = 0; n < 3; n++) stream.enqueue('t', big(n));
+    expect(stream.pendingBytes).toBe(3 * 1_001);
+    let refusal: unknown;
+    try {
+      stream.enqueue('t', Buffer.alloc(1));
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(SendWindowFullError);
+    expect(refusal).toMatchObject({ limit: 'bytes', window: 3 * 1_001 });
+    // A refused message takes no sequence number: the next one accepted is 3.
+    stream.acknowledge(2);
+    expect(stream.pendingBytes).toBe(1_001);
+    expect(stream.enqueue('t', big(3)).seq).toBe(3);
+    // A peer restart renumbers what is held; the bytes held stay the same.
+    stream.onHello(randomBytes(16), 0);
+    stream.onHello(randomBytes(16), 0);
+    expect(stream.pendingBytes).toBe(2 * 1_001);
+  });
+
   it('keeps memory bounded over a long run of acknowledged messages', () => {
     const stream = new LinkStream(randomBytes(16));
     for (let n = 0; n < 10_000; n++) {

@@ -8,9 +8,11 @@ import { connect as connectTls } from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RecordReader, type LinkFrame } from '../../../actors/peer-link/frame-codec.js';
 import type { ListenerLimits } from '../../../actors/peer-link/listener-limits.js';
-import { PeerLinks } from '../../../actors/peer-link/peer-links.js';
+import { MAX_CONNECTIONS_PER_PEER, PeerLinks } from '../../../actors/peer-link/peer-links.js';
 import { TlsTransport } from '../../../actors/peer-link/tls-transport.js';
+import type { NodeCredentials } from '../../../actors/runtime/contracts/transport.js';
 import { parseHostPort } from '../../../lib/net/host-port.js';
+import { secureContextOptions } from '../../../lib/spiffe/mtls.js';
 import { createTrustDomainCa, type TrustDomainCa } from '../../../lib/spiffe/svid-issuer.js';
 import { nodeCredentials } from '../../helpers/node-credentials.js';
 import { until } from '../../helpers/wait.js';
@@ -33,7 +35,7 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((links) => links.stop()));
 });
 
-function links(options: { limits?: Partial<ListenerLimits>; listen?: boolean; peer?: string }) {
+function links(options: { limits?: Partial<ListenerLimits>; listen?: boolean; peer?: string; helloTimeoutMs?: number }) {
   const received: unknown[] = [];
   const node = new PeerLinks({
     ...(options.listen ? { listen: { host: '127.0.0.1', port: 0 } } : {}),
@@ -42,7 +44,7 @@ function links(options: { limits?: Partial<ListenerLimits>; listen?: boolean; pe
     onMessage: (_from, _topic, payload) => received.push(payload),
     onState: () => undefined,
     transport: (events) => new TlsTransport(events, options.limits ?? {}),
-    timing: { reconnectMinMs: 20, reconnectMaxMs: 200, reportEveryMs: 10 },
+    timing: { reconnectMinMs: 20, reconnectMaxMs: 200, reportEveryMs: 10, ...(options.helloTimeoutMs !== undefined ? { helloTimeoutMs: options.helloTimeoutMs } : {}) },
   });
   started.push(node);
   return { node, received };
@@ -73,6 +75,19 @@ function idleTcp(address: string, localAddress = '127.0.0.1'): { socket: Socket;
   return { socket, closed: new Promise((resolve) => socket.once('close', () => resolve())) };
 }
 
+/** A client that completes mutual TLS with a valid SVID and then says nothing. */
+function mtlsClient(address: string, credentials: NodeCredentials, localAddress: string): { closed: Promise<void> } {
+  const { host, port } = parseHostPort(address);
+  const tcp = connectTcp({ host, port, localAddress });
+  tcp.on('error', () => undefined);
+  sockets.push(tcp);
+  // The client is the attacker: it does not care whom it reaches.
+  const socket = connectTls({ socket: tcp, ...secureContextOptions(credentials), rejectUnauthorized: false });
+  socket.on('error', () => undefined);
+  sockets.push(socket);
+  return { closed: new Promise((resolve) => socket.once('close', () => resolve())) };
+}
+
 describe('the peer-link listener against clients that show no identity', () => {
   it('drops a client that never finishes its TLS handshake at the deadline, and counts it', async () => {
     const b = await listener({ handshakeDeadlineMs: 300 });
@@ -92,7 +107,7 @@ describe('the peer-link listener against clients that show no identity', () => {
     // address's whole allowance, and a peer from another address links all the same.
     await legitimatePeerLinks(b);
     expect(closed).toBe(6);
-    expect(b.node.state().shed).toEqual({ 'per-address': 6, 'listener-full': 0 });
+    expect(b.node.state().shed).toEqual({ 'per-address': 6, 'listener-full': 0, 'per-peer': 0 });
   });
 
   it('sheds connections past the listener\'s cap, and admits again once the stalled ones meet their deadline', async () => {
@@ -123,6 +138,25 @@ describe('the peer-link listener against clients that show no identity', () => {
     expect(b.node.state().refused).toBe(1);
     expect(b.node.state().lastRefusal).toMatch(/Error/);
     await legitimatePeerLinks(b);
+  });
+});
+
+describe('the peer-link listener against an authenticated peer', () => {
+  it('sheds the peer\'s connections beyond its cap, from any address, and links a legitimate peer after', async () => {
+    // Hellos never come; a deadline longer than any loaded run keeps every connection open meanwhile.
+    const b = links({ listen: true, helloTimeoutMs: 120_000 });
+    await b.node.updateCredentials(await nodeCredentials(ca, B));
+    const address = b.node.state().listening!;
+    const mallory = await nodeCredentials(ca, 'spiffe://mesh.test/node/mallory');
+    const over = 6;
+    const locals = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6'];
+    const clients = Array.from({ length: MAX_CONNECTIONS_PER_PEER + over }, (_, index) => mtlsClient(address, mallory, locals[index % locals.length]!));
+    let shed = 0;
+    for (const client of clients) void client.closed.then(() => shed++);
+    await until('the connections over the cap shed', () => b.node.state().shed['per-peer'] === over && shed === over);
+    expect(b.node.state().shed).toEqual({ 'per-address': 0, 'listener-full': 0, 'per-peer': over });
+    await legitimatePeerLinks({ ...b, address });
+    expect(shed).toBe(over);
   });
 });
 
