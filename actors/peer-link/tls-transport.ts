@@ -89,7 +89,16 @@ class TlsConnection implements TransportConnection {
   attach(events: TransportConnectionEvents): void {
     this.events = events;
     // A socket without a 'data' listener stays paused: nothing read before this is lost.
-    this.socket.on('data', (chunk: Buffer) => events.onData(chunk));
+    this.socket.on('data', (chunk: Buffer) => {
+      events.onData(chunk);
+      // One chunk per turn of the event loop: a peer streaming frames as fast as it can must not
+      // keep this thread from everything else it serves, the host's liveness pings among them (a
+      // thread that misses those is restarted as hung).
+      this.socket.pause();
+      setImmediate(() => {
+        if (!this.socket.destroyed) this.socket.resume();
+      });
+    });
     // Closed while it waited for its user: tell the user once it is wired (never from inside attach).
     if (this.closed) queueMicrotask(() => events.onClose(this.failure));
   }
