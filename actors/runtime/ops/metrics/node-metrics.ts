@@ -72,20 +72,9 @@ export class NodeMetrics {
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
   }
 
-  /**
-   * Each actor's latency series, looked up once: observing through the labels object makes
-   * prom-client hash the label set on every message, most of what metrics cost per acknowledgement.
-   */
-  private readonly latencyOf = new Map<string, Histogram.Internal<'actor'>>();
-
   /** Handed to createNode as onMessageProcessed. */
   readonly onMessageProcessed = (actorId: string, latencyMs: number): void => {
-    let series = this.latencyOf.get(actorId);
-    if (!series) {
-      series = this.latency.labels({ actor: actorId });
-      this.latencyOf.set(actorId, series);
-    }
-    series.observe(Math.max(0, latencyMs) / 1000);
+    this.latency.observe({ actor: actorId }, Math.max(0, latencyMs) / 1000);
   };
 
   attach(source: MetricsSource, standings: StandingRegistry = subsystemStandings): void {
