@@ -41,11 +41,6 @@ export type FrameRejection = 'malformed' | 'too-large' | 'unknown-epoch' | 'repl
 /** A sealed frame in the buffers it was made in; the wire carries header ‖ ciphertext ‖ tag. */
 export type SealedFrame = readonly [header: Buffer, ciphertext: Buffer, tag: Buffer];
 
-/** The frame as one buffer, as the wire carries it (for a receiver that is not behind a socket). */
-export function frameBytes(frame: SealedFrame): Buffer {
-  return Buffer.concat(frame);
-}
-
 /** A frame's header, ciphertext and tag, from its bytes or its parts, with every length checked before anything is read. */
 function frameParts(frame: Uint8Array | SealedFrame): [header: Buffer, ciphertext: Buffer, tag: Buffer] {
   if (frame instanceof Uint8Array) {

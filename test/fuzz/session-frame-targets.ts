@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { HandshakeError } from '../../lib/crypto/handshake-error.js';
 import { deriveInitialKeys, deriveNextKeys, type EpochKeys } from '../../lib/crypto/key-schedule.js';
 import { loadPqc } from '../../lib/crypto/liboqs.js';
-import { FrameError, frameBytes, INNER, SessionChannel, type InnerType } from '../../lib/crypto/session-channel.js';
+import { FrameError, INNER, SessionChannel, type InnerType } from '../../lib/crypto/session-channel.js';
 import { answerRekey, completeRekey, offerRekey } from '../../lib/crypto/session-rekey.js';
 import { bytesNear, hex } from './byte-mutations.js';
 import { fuzzTarget, suiteOf, type FuzzSuite } from './fuzz-target.js';
@@ -57,7 +57,7 @@ export async function sessionFrameTargets(options: SessionFrameTargetOptions = {
   // The sender has sealed under both epochs; the receiver still holds the previous one (a rekey in flight).
   const sender = new SessionChannel(epoch0, 0);
   const sealed: Array<{ frame: Buffer; inner: InnerType; payload: Buffer; epoch: number }> = [];
-  const seal = (inner: InnerType, payload: Buffer) => sealed.push({ frame: frameBytes(sender.seal(inner, payload)), inner, payload, epoch: sender.epoch });
+  const seal = (inner: InnerType, payload: Buffer) => sealed.push({ frame: Buffer.concat(sender.seal(inner, payload)), inner, payload, epoch: sender.epoch });
   seal(INNER.data, Buffer.from('a recorded frame'));
   seal(INNER.rekeyRequest, Buffer.alloc(0));
   sender.installEpoch(epoch1, 0);

@@ -7,7 +7,7 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { deriveInitialKeys, deriveNextKeys } from '../../../lib/crypto/key-schedule.js';
 import { REPLAY_WINDOW } from '../../../lib/crypto/replay-window.js';
-import { FRAME_HEADER_BYTES, frameBytes, FrameError, INNER, MAX_FRAME_BYTES, MAX_FRAME_PLAINTEXT, SessionChannel, type InnerType } from '../../../lib/crypto/session-channel.js';
+import { FRAME_HEADER_BYTES, FrameError, INNER, MAX_FRAME_BYTES, MAX_FRAME_PLAINTEXT, SessionChannel, type InnerType } from '../../../lib/crypto/session-channel.js';
 
 function channels(options = {}) {
   const secret = randomBytes(32);
@@ -30,7 +30,7 @@ function reason(action: () => unknown): string {
 const text = (n: number) => Buffer.from(`message ${n}`);
 
 /** A sealed frame as the wire carries it: header ‖ ciphertext ‖ tag. */
-const sealed = (channel: SessionChannel, inner: InnerType, payload: Uint8Array) => frameBytes(channel.seal(inner, payload));
+const sealed = (channel: SessionChannel, inner: InnerType, payload: Uint8Array) => Buffer.concat(channel.seal(inner, payload));
 
 /** A frame sealed from the layout alone, with node:crypto: what the channel's frames must be byte for byte. */
 function sealedByHand(key: Buffer, epoch: number, counter: bigint, inner: InnerType, payload: Buffer): Buffer {
