@@ -15,7 +15,7 @@ import type { BusEmitted } from '../lib/bus/bus-emitted.js';
 import type { RuntimeCommand, RuntimeCommandResult } from '../lib/mape/actions.js';
 import type { Outcome, Plan, PlanCandidate } from '../lib/mape/plan.js';
 import type { TelemetryWindow } from '../lib/mape/telemetry.js';
-import { checkCriteria } from '../lib/mape/verify-criteria.js';
+import { checkCriteria, describeCriteria } from '../lib/mape/verify-criteria.js';
 
 export type ActionEnd = 'succeeded' | 'failed' | 'rolled_back';
 
@@ -194,7 +194,7 @@ export function createExecutorMachine(ports: ExecutorPorts, input: ExecutorInput
         if (window.at <= running.executedAt!) return;
         const verdict = checkCriteria(running.plan.verify.criteria, window);
         if (verdict === 'met') {
-          ports.finish(running.actionId, 'succeeded', true, window.at, 'verified');
+          ports.finish(running.actionId, 'succeeded', true, window.at, `verified: ${describeCriteria(running.plan.verify.criteria, window)}`);
           ports.recovered(running.plan.incidentId, window.at);
           const emitted = [outcome(running, true, true, window.at)];
           const step = nextPlan({ ...context, succeeded: context.succeeded + 1, current: null }, emitted);
@@ -203,7 +203,7 @@ export function createExecutorMachine(ports: ExecutorPorts, input: ExecutorInput
           return;
         }
         if (window.at - running.executedAt! < running.plan.verify.withinMs) return;
-        const step = actionFailed(context, running, `not verified within ${running.plan.verify.withinMs} ms`, true, []);
+        const step = actionFailed(context, running, `not verified within ${running.plan.verify.withinMs} ms (last: ${describeCriteria(running.plan.verify.criteria, window)})`, true, []);
         enqueue.assign(step.context);
         for (const item of step.emitted) enqueue.emit(item);
       }),

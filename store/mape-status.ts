@@ -67,7 +67,8 @@ function phaseOf(open: readonly OpenIncidentStatus[]): MapeStatus['phase'] {
 }
 
 export interface IncidentReport extends Incident {
-  actions: (Action & { outcome: { success: boolean; verifiedAt: number } | null })[];
+  /** Each action with its outcome; the outcome's detail is what the executor stored with it (the values its verdict was reached on), undefined when none. */
+  actions: (Action & { outcome: { success: boolean; verifiedAt: number; detail: unknown } | null })[];
   /** The chaos injection the incident was linked to, if it was injected. */
   injected: { kind: string; startedAt: number } | null;
 }
@@ -75,8 +76,8 @@ export interface IncidentReport extends Incident {
 /** Incidents with their actions, outcomes and injections, oldest first. Works on a read-only connection. */
 export function readIncidentReport(db: Database, options: { sinceMs?: number } = {}): IncidentReport[] {
   const actions = db.prepare<[number], ActionRow>(`SELECT ${ACTION_COLUMNS} FROM actions WHERE incident_id = ? ORDER BY id`);
-  const outcome = db.prepare<[number], { success: number; verifiedAt: number }>(
-    'SELECT success, verified_at AS verifiedAt FROM outcomes WHERE action_id = ? ORDER BY id DESC LIMIT 1',
+  const outcome = db.prepare<[number], { success: number; verifiedAt: number; detail: string | null }>(
+    'SELECT success, verified_at AS verifiedAt, detail FROM outcomes WHERE action_id = ? ORDER BY id DESC LIMIT 1',
   );
   const injected = db.prepare<[number], { kind: string; startedAt: number }>(
     'SELECT kind, started_at AS startedAt FROM injected_faults WHERE incident_id = ?',
@@ -87,7 +88,9 @@ export function readIncidentReport(db: Database, options: { sinceMs?: number } =
       ...incident,
       actions: actions.all(incident.id).map((row) => {
         const found = outcome.get(row.id);
-        return { ...actionFromRow(row), outcome: found ? { success: found.success === 1, verifiedAt: found.verifiedAt } : null };
+        // The column's CHECK (json_valid) guarantees a stored detail parses.
+        const ended = found ? { success: found.success === 1, verifiedAt: found.verifiedAt, detail: found.detail === null ? undefined : (JSON.parse(found.detail) as unknown) } : null;
+        return { ...actionFromRow(row), outcome: ended };
       }),
       injected: injected.get(incident.id) ?? null,
     }));

@@ -54,3 +54,18 @@ export function checkCriteria(criteria: readonly VerifyCriterion[], window: Tele
   }
   return unknown ? 'unknown' : 'met';
 }
+
+/**
+ * The values a verdict was reached on, as the action's stored detail ("actor.cpu_ratio 0.02 <=
+ * 0.25, ..."), so an operator reading why an action counted as a cure, or a failed test, sees the
+ * evidence and not only the verdict. A metric missing from the window reads "missing".
+ */
+export function describeCriteria(criteria: readonly VerifyCriterion[], window: TelemetryWindow): string {
+  return criteria
+    .map((criterion) => {
+      const value = pointValue(window, criterion.metric, criterion.source);
+      const shown = value === undefined ? 'missing' : Number(value.toPrecision(4)).toString();
+      return `${criterion.metric} of ${criterion.source} ${shown} ${criterion.op} ${criterion.value}`;
+    })
+    .join(', ');
+}

@@ -18,7 +18,7 @@ function incident(id: number, fields: Partial<IncidentReport>): IncidentReport {
     heldAt: null,
     failedAt: null,
     detail: undefined,
-    actions: [{ id: 4, incidentId: id, kind: 'restart-actor', target: 'workload', params: {}, status: 'succeeded', startedAt: 1_530, finishedAt: 2_600, outcome: { success: true, verifiedAt: 2_600 } }],
+    actions: [{ id: 4, incidentId: id, kind: 'restart-actor', target: 'workload', params: {}, status: 'succeeded', startedAt: 1_530, finishedAt: 2_600, outcome: { success: true, verifiedAt: 2_600, detail: undefined } }],
     injected: { kind: 'cpu-hog', startedAt: 1_000 },
     ...fields,
   };

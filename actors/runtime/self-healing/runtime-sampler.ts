@@ -9,7 +9,8 @@
  *
  * Sampling times, the interval, probe deadlines and probe durations run on the node's Clock. CPU
  * and heap-growth rates are the exception: they divide OS usage (CPU time, retained heap) by the
- * real time it took, so their windows are measured with performance.now().
+ * real time it took, measured by the thread itself between two of its readings (runningMs); the
+ * scheduler's times, read here, over performance.now().
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { TelemetryPoint, TelemetrySample } from '../../../lib/mape/telemetry.js';
@@ -211,14 +212,19 @@ export class RuntimeSampler {
     // Rates (CPU, retained-heap growth) only over a window that starts after the start-up grace:
     // loading modules and restoring state is work and allocation, not a hog or a leak.
     const baseline = previous && previous.runningMs >= STARTUP_GRACE_MS ? previous : undefined;
-    const elapsed = baseline ? Math.max(1, at - baseline.at) : 1;
     const rates: TelemetryPoint[] = [];
     if (baseline) {
-      rates.push({ metric: 'actor.retained_heap_growth_bps', source: actorId, value: ((health.retainedHeapBytes - baseline.bytes) * 1000) / elapsed });
+      // Heap and CPU time are read by the thread at the instant it stamps runningMs: their window is
+      // the thread's own, not the main thread's receipt times, which a busy main thread skews (an
+      // answer read late stretches the window and dilutes a leak's growth).
+      const threadElapsed = Math.max(1, health.runningMs - baseline.runningMs);
+      rates.push({ metric: 'actor.retained_heap_growth_bps', source: actorId, value: ((health.retainedHeapBytes - baseline.bytes) * 1000) / threadElapsed });
       if (health.cpuTimeMs >= 0 && baseline.cpuMs >= 0) {
-        rates.push({ metric: 'actor.cpu_ratio', source: actorId, value: Math.max(0, health.cpuTimeMs - baseline.cpuMs) / elapsed });
+        rates.push({ metric: 'actor.cpu_ratio', source: actorId, value: Math.max(0, health.cpuTimeMs - baseline.cpuMs) / threadElapsed });
       }
       if (sched && baseline.sched) {
+        // The scheduler's times are read here in the main thread: their window is the main thread's.
+        const elapsed = Math.max(1, at - baseline.at);
         const wanted = sched.runMs - baseline.sched.runMs + (sched.waitMs - baseline.sched.waitMs);
         rates.push({ metric: 'actor.cpu_demand', source: actorId, value: Math.min(1, Math.max(0, wanted) / elapsed) });
         rates.push({ metric: 'actor.cpu_burst_ms', source: actorId, value: cpuBurstMs(baseline.sched, sched) });

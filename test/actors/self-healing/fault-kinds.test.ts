@@ -49,6 +49,8 @@ describe('the self-healing loop, per fault kind', () => {
     expect([...phases].sort((a, b) => a - b)).toEqual(phases);
     expect(incident.actions).toHaveLength(1);
     expect(incident.actions[0]).toMatchObject({ kind: action, target: WORKLOAD, status: 'succeeded', outcome: { success: true } });
+    // The outcome keeps the readings it was verified on, each criterion's value against its bound.
+    expect(incident.actions[0]!.outcome!.detail).toMatchObject({ detail: expect.stringMatching(new RegExp(`^verified: actor\\.\\w+ of ${WORKLOAD} [-\\d.e+]+ (<=|>=) `)) });
     // The workload serves again.
     await healing.node.request(WORKLOAD, 'test.get', {}, { timeoutMs: 5_000 });
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidPreconditionsError, parsePreconditions, preconditionsHold } from '../../../lib/mape/preconditions.js';
 import { rankCandidates, type PolicyOption } from '../../../lib/mape/rank-candidates.js';
-import { checkCriteria, verifyCriteria } from '../../../lib/mape/verify-criteria.js';
+import { checkCriteria, describeCriteria, verifyCriteria } from '../../../lib/mape/verify-criteria.js';
 import { CAUSE_KINDS } from '../../../lib/mape/causes.js';
 
 const options: PolicyOption[] = [
@@ -68,5 +68,11 @@ describe('verification criteria', () => {
     expect(checkCriteria(criteria, window(0.1))).toBe('met');
     expect(checkCriteria(criteria, window(0.9))).toBe('unmet');
     expect(checkCriteria(criteria, window(0.1, false))).toBe('unknown');
+  });
+
+  it('are described with the values the verdict was reached on, a missing one named', () => {
+    const criteria = verifyCriteria('cpu-hog', 'x');
+    const window = { at: 1, intervalMs: 1000, points: [{ metric: 'actor.cpu_ratio' as const, source: 'x', value: 0.123456 }] };
+    expect(describeCriteria(criteria, window)).toBe('actor.cpu_ratio of x 0.1235 <= 0.25, actor.unresponsive of x missing <= 0');
   });
 });

@@ -11,9 +11,11 @@
 /** Of every HOG_PERIOD_MS, the hog keeps the thread busy HOG_BUSY_MS: 90% busy, yet pings still get through. */
 const HOG_PERIOD_MS = 50;
 const HOG_BUSY_MS = 45;
-/** Leak rate: 64 MiB/s, four times the detection rule's 16 MiB/s. */
+/** Leak rate: 64 MiB/s, four times the detection rule's 16 MiB/s, kept in real time (see startMemoryLeak). */
 const LEAK_PERIOD_MS = 50;
-const LEAK_DOUBLES_PER_TICK = Math.floor((64 * 1024 * 1024) / 8 / (1000 / LEAK_PERIOD_MS));
+const LEAK_DOUBLES_PER_MS = (64 * 1024 * 1024) / 8 / 1000;
+/** One allocation holds at most this long's worth: a thread starved for longer leaks less, never one huge array. */
+const LEAK_MAX_CATCH_UP_MS = 1_000;
 /** The delay added to each store write: far above a healthy write's few ms. */
 export const SLOW_STORE_DELAY_MS = 300;
 /** A fault injected and never remedied ends by itself after this long. */
@@ -29,10 +31,19 @@ export class ThreadFaults {
     this.repeat(HOG_PERIOD_MS, () => busyFor(HOG_BUSY_MS));
   }
 
+  /**
+   * Each tick retains what the time since the last one is worth: a timer does not catch up on the
+   * ticks a thread starved of a core missed, and a leak that slowed down whenever the machine was
+   * busy would look cured to a verification that happened to read a starved window.
+   */
   startMemoryLeak(): void {
+    let last = performance.now();
     this.repeat(LEAK_PERIOD_MS, () => {
+      const now = performance.now();
+      const ms = Math.min(now - last, LEAK_MAX_CATCH_UP_MS);
+      last = now;
       // Arrays of doubles this large go straight to V8's large-object space and are retained.
-      this.leaked.push(new Array<number>(LEAK_DOUBLES_PER_TICK).fill(Math.random()));
+      this.leaked.push(new Array<number>(Math.floor(ms * LEAK_DOUBLES_PER_MS)).fill(Math.random()));
     });
   }
 

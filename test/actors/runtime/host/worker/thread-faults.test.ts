@@ -5,6 +5,8 @@
  * write timing the monitor reads then shows.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { SLOW_STORE_DELAY_MS, ThreadFaults } from '../../../../../actors/runtime/host/worker/thread-faults.js';
 import { retainedHeapBytes, threadCpuMs } from '../../../../../actors/runtime/host/worker/thread-usage.js';
 import { timedSnapshotPort } from '../../../../../actors/runtime/host/worker/timed-snapshot-port.js';
@@ -13,6 +15,13 @@ import { until } from '../../../../helpers/wait.js';
 import { useStoreFile } from '../../../../store/fixtures/store-file.js';
 
 const storeFile = useStoreFile();
+const MIB = 1024 * 1024;
+
+/** A full collection, so the retained spaces hold only what is live. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
 const faults = new ThreadFaults();
 afterEach(() => faults.clear());
 
@@ -36,6 +45,19 @@ describe('thread faults', () => {
       pressure = new Array<number>(1024 * 1024).fill(pressure.length);
       return retainedHeapBytes() - before < 32 * 1024 * 1024;
     }, 30_000, 10);
+  });
+
+  it('keeps leaking at its rate in real time when the thread is starved of a core', async () => {
+    collectGarbage();
+    const before = retainedHeapBytes();
+    faults.startMemoryLeak();
+    // The thread held for 600 ms, as a starved one would be: the leak's timer misses 11 ticks.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600);
+    // The leak's tick was due first, so it has run once this timer fires.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    collectGarbage();
+    // 600 ms at 64 MiB/s is 37.5 MiB; a timer that does not catch up would have retained one tick's 3.2 MiB.
+    expect(retainedHeapBytes() - before).toBeGreaterThanOrEqual(32 * MIB);
   });
 
   it('stalls each snapshot write by its delay once injected, and the write timing shows it', () => {

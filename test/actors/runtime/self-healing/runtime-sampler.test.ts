@@ -1,0 +1,78 @@
+/**
+ * The sampler's CPU and heap-growth rates are the thread's own: usage divided by the time between
+ * two of the thread's readings, as the thread stamped them. A main thread that reads an answer
+ * late (a busy machine) must not stretch the window, or a leak would read slower than it is and
+ * a verification could take it for cured.
+ */
+import { describe, expect, it } from 'vitest';
+import { RuntimeSampler, STARTUP_GRACE_MS } from '../../../../actors/runtime/self-healing/runtime-sampler.js';
+import type { ActorCell } from '../../../../actors/runtime/supervision/actor-cell.js';
+import type { ActorIncarnation } from '../../../../actors/runtime/contracts/host.js';
+import type { WorkerHealth } from '../../../../actors/runtime/host/worker/worker-control.js';
+import type { TelemetrySample } from '../../../../lib/mape/telemetry.js';
+import { realClock } from '../../../../lib/timing/clock.js';
+
+const MIB = 1024 * 1024;
+
+/** One running actor whose thread answers each probe with the next of `readings`, after `delayMs` of real time. */
+function samplerOver(readings: Omit<WorkerHealth, 'state' | 'heapUsedBytes' | 'storeWriteMaxMs' | 'threadId'>[], delayMs: number) {
+  const published: TelemetrySample[] = [];
+  let next = 0;
+  const incarnation = {
+    health: async (): Promise<WorkerHealth> => {
+      const reading = readings[next++]!;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      return { ...reading, state: 'idle', heapUsedBytes: reading.retainedHeapBytes, storeWriteMaxMs: 0, threadId: 1 };
+    },
+    schedStat: () => undefined,
+    processedCount: () => 0,
+    utilizationSinceLast: () => undefined,
+    storeWriteRunningMs: () => 0,
+  } as unknown as ActorIncarnation;
+  const cell = { id: 'leaky', state: 'running', current: incarnation, restarts: 0, mailbox: { depth: 0, counters: { delivered: 0 } } } as unknown as ActorCell;
+  const sampler = new RuntimeSampler({
+    intervalMs: 1_000,
+    probeTimeoutMs: 60_000,
+    clock: realClock,
+    cells: () => [cell],
+    takeRequestLatencies: () => new Map(),
+    publish: (sample) => published.push(sample),
+  });
+  return { sampler, published };
+}
+
+const valueOf = (sample: TelemetrySample | undefined, metric: string) => sample?.points.find((point) => point.metric === metric && point.source === 'leaky')?.value;
+
+describe('the runtime sampler', () => {
+  it("measures heap growth and CPU share over the thread's own reading times, however late the answers are read", async () => {
+    const start = STARTUP_GRACE_MS + 100;
+    // 250 ms of the thread's time between readings, each answer read 300 ms late.
+    const { sampler, published } = samplerOver(
+      [
+        { retainedHeapBytes: 100 * MIB, cpuTimeMs: 100, runningMs: start },
+        { retainedHeapBytes: 116 * MIB, cpuTimeMs: 225, runningMs: start + 250 },
+      ],
+      300,
+    );
+    await sampler.sample();
+    expect(valueOf(published[0], 'actor.retained_heap_growth_bps')).toBeUndefined();
+    await sampler.sample();
+    expect(valueOf(published[1], 'actor.retained_heap_growth_bps')).toBe(64 * MIB);
+    expect(valueOf(published[1], 'actor.cpu_ratio')).toBe(0.5);
+  });
+
+  it('gives no rate over a window that starts in the start-up grace', async () => {
+    const { sampler, published } = samplerOver(
+      [
+        { retainedHeapBytes: 10 * MIB, cpuTimeMs: 50, runningMs: STARTUP_GRACE_MS - 1 },
+        { retainedHeapBytes: 60 * MIB, cpuTimeMs: 400, runningMs: STARTUP_GRACE_MS + 249 },
+      ],
+      0,
+    );
+    await sampler.sample();
+    await sampler.sample();
+    expect(valueOf(published[1], 'actor.retained_heap_growth_bps')).toBeUndefined();
+    expect(valueOf(published[1], 'actor.cpu_ratio')).toBeUndefined();
+    expect(valueOf(published[1], 'actor.unresponsive')).toBe(0);
+  });
+});
