@@ -22,7 +22,7 @@ export function formatStatus(status: NodeStatus): string {
   const lines = [
     `node ${printable(status.nodeId)} (${status.production ? 'production' : 'development'})  run ${printable(status.runId)}`,
     `started ${formatTimestamp(status.startedAt)}, up ${formatDuration(status.uptimeMs)}`,
-    `bus: ${status.bus.published} published, ${status.bus.delivered} delivered, ${status.bus.malformed} malformed`,
+    `bus: ${status.bus.published} published, ${status.bus.delivered} delivered, ${status.bus.malformed} malformed${status.bus.heldMax > 0 ? `, at most ${status.bus.heldMax} held behind a full mailbox` : ''}`,
     ...standingLines(status),
     ...(status.mape ? mapeLines(status.mape) : []),
     '',

@@ -14,6 +14,8 @@ export class LinkStatistics {
   refused = 0;
   handshakeFailures = 0;
   unroutable = 0;
+  /** Times the links stopped reading because the node's bus held the peers' messages back. */
+  readHolds = 0;
   /** Incoming connections the listener closed at once, by cap. */
   readonly shed: Record<ShedReason, number> = { 'per-address': 0, 'listener-full': 0, 'per-peer': 0 };
   /** Peer messages dropped because their payload's structure was refused, by reason. */
@@ -60,7 +62,7 @@ export class LinkStatistics {
   }
 
   /** The whole report: the listener, the node's identity, every link and the counters. */
-  state(node: { listening?: string | undefined; spiffeId?: string | undefined }, links: Iterable<Link>): MeshLinksState {
+  state(node: { listening?: string | undefined; spiffeId?: string | undefined; readingHeld: boolean }, links: Iterable<Link>): MeshLinksState {
     const pq = this.pq;
     return {
       ...(node.listening ? { listening: node.listening } : {}),
@@ -77,6 +79,8 @@ export class LinkStatistics {
       },
       ...(this.lastRefusal ? { lastRefusal: this.lastRefusal } : {}),
       unroutable: this.unroutable,
+      readHolds: this.readHolds,
+      readingHeld: node.readingHeld,
       shed: { ...this.shed },
       rejectedPayloads: { ...this.rejectedPayloads },
     };

@@ -25,6 +25,12 @@ export const peerLinkMetrics: readonly StandingMetric<MeshLinksMessage>[] = [
     type: 'counter',
     read: (mesh) => Object.entries(mesh.shed).map(([reason, value]) => ({ labels: { reason }, value })),
   },
+  {
+    name: 'x0tta6bl4_mesh_read_holds_total',
+    help: "Times the peer links stopped reading because the node's bus held peer messages back (a mesh.recv subscriber's mailbox was full).",
+    type: 'counter',
+    read: (mesh) => [{ value: mesh.readHolds }],
+  },
   { name: 'x0tta6bl4_pq_handshakes_total', help: 'Completed post-quantum session handshakes.', type: 'counter', read: (mesh) => [{ value: mesh.pq.handshakes }] },
   { name: 'x0tta6bl4_pq_rekeys_total', help: 'Post-quantum session rekeys (fresh hybrid exchanges).', type: 'counter', read: (mesh) => [{ value: mesh.pq.rekeys }] },
   {

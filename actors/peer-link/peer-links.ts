@@ -95,6 +95,8 @@ export class PeerLinks {
   private listening: string | undefined;
   private reportTimer: unknown;
   private stopped = false;
+  /** The node's bus holds the peers' messages back: bound connections do not read (holdReading). */
+  private readingHeld = false;
 
   constructor(private readonly options: PeerLinksOptions) {
     this.timing = { ...DEFAULT_PEER_LINKS_TIMING, ...options.timing };
@@ -185,8 +187,23 @@ export class PeerLinks {
     return true;
   }
 
+  /**
+   * The node cannot take the peers' messages now (the bus holds them back: a subscriber of
+   * mesh.recv has a full mailbox) or can again. Connections bound to a link stop reading, so a
+   * peer's data waits in its own send window and the network's buffers rather than in this
+   * node's memory; acknowledgements and rekeys wait with it, which only slows that peer down.
+   * Connections still saying Hello carry no messages and go on, so links keep forming.
+   */
+  holdReading(held: boolean): void {
+    if (held === this.readingHeld) return;
+    this.readingHeld = held;
+    if (held) this.statistics.readHolds++;
+    for (const connection of this.connections) if (connection.linkKey !== undefined) connection.carrier.setReading(!held);
+    this.report();
+  }
+
   state(): MeshLinksState {
-    return this.statistics.state({ listening: this.listening, spiffeId: this.credentials?.spiffeId }, this.table.values());
+    return this.statistics.state({ listening: this.listening, spiffeId: this.credentials?.spiffeId, readingHeld: this.readingHeld }, this.table.values());
   }
 
   async stop(): Promise<void> {
@@ -351,6 +368,7 @@ export class PeerLinks {
   private bind(link: Link, connection: LinkConnection, hello: Extract<LinkFrame, { kind: 'hello' }>): void {
     const previous = link.active;
     connection.linkKey = link.key;
+    if (this.readingHeld) connection.carrier.setReading(false);
     link.active = connection;
     delete link.lastError;
     this.signal(link, { type: 'bound', establishedAt: connection.establishedAt, expiresAt: connection.expiresAt });

@@ -27,7 +27,11 @@ export const peerLinkStatusFormat: StatusFormat<MeshLinksMessage> = {
       shedCount > 0
         ? `, ${shedCount} connections shed (${mesh.shed['per-address']} over an address's cap, ${mesh.shed['listener-full']} with the listener full, ${mesh.shed['per-peer']} over a peer's cap)`
         : '';
-    const lines = [head + refused + unroutable + refusedPayloads + shed];
+    const holds =
+      mesh.readHolds > 0
+        ? `, reading ${mesh.readingHeld ? 'HELD now' : 'flowing'} (held ${mesh.readHolds} time${mesh.readHolds === 1 ? '' : 's'} while a mesh.recv subscriber was full)`
+        : '';
+    const lines = [head + refused + unroutable + refusedPayloads + shed + holds];
     for (const link of mesh.links) {
       const where = link.address ? ` at ${printable(link.address)}` : '';
       const traffic = `${link.sent} sent, ${link.delivered} received, ${link.pending} unacknowledged`;

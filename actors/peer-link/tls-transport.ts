@@ -57,6 +57,8 @@ class TlsConnection implements TransportConnection {
   private events: TransportConnectionEvents | undefined;
   private failure: Error | undefined;
   private closed = false;
+  /** False while the user holds reading back (setReading). */
+  private reading = true;
 
   constructor(
     private readonly socket: TLSSocket,
@@ -96,9 +98,11 @@ class TlsConnection implements TransportConnection {
       // thread that misses those is restarted as hung).
       this.socket.pause();
       setImmediate(() => {
-        if (!this.socket.destroyed) this.socket.resume();
+        if (!this.socket.destroyed && this.reading) this.socket.resume();
       });
     });
+    // Held back before it was wired: the listener above must not start the flow.
+    if (!this.reading) this.socket.pause();
     // Closed while it waited for its user: tell the user once it is wired (never from inside attach).
     if (this.closed) queueMicrotask(() => events.onClose(this.failure));
   }
@@ -114,6 +118,15 @@ class TlsConnection implements TransportConnection {
     this.socket.cork();
     for (const chunk of chunks) this.socket.write(chunk);
     this.socket.uncork();
+  }
+
+  setReading(reading: boolean): void {
+    if (reading === this.reading) return;
+    this.reading = reading;
+    // Before attach the socket has no 'data' listener and stays paused whatever this says.
+    if (!this.events || this.socket.destroyed) return;
+    if (reading) this.socket.resume();
+    else this.socket.pause();
   }
 
   end(last?: Uint8Array): void {

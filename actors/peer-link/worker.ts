@@ -52,6 +52,9 @@ export default defineActor({
         onState: (state) => sendBack({ type: 'transport.state', state }),
         onLog: (level, message, fields) => log[level](fields, message),
       });
+      // The bus pushing back on this actor's mesh.recv reaches the peers as TCP backpressure.
+      links.holdReading(io.pressure.held);
+      const stopHolding = io.pressure.onChange((held) => links.holdReading(held));
       let serving = false;
       const watcher = new X509ContextWatcher({
         address,
@@ -100,6 +103,7 @@ export default defineActor({
         links.send(message.data.to, message.data.topic, body);
       });
       return () => {
+        stopHolding();
         watcher.stop();
         void links.stop();
       };

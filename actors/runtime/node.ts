@@ -415,7 +415,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         startedAt,
         uptimeMs: clock.now() - startedAt,
         tree: root!.status(),
-        bus: { published: bus.counters.published, delivered: bus.counters.delivered, malformed: bus.counters.malformed },
+        bus: { published: bus.counters.published, delivered: bus.counters.delivered, malformed: bus.counters.malformed, heldMax: bus.counters.heldMax },
         ...(loopPresent && db ? { mape: readMapeStatus(db) } : {}),
         ...standingStates(latest.get),
       };

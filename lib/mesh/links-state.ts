@@ -72,6 +72,13 @@ const meshLinksShape = {
   pq: postQuantumCountersSchema,
   /** Messages for a peer no link leads to. */
   unroutable: count,
+  /**
+   * Times the links stopped reading because the node's bus held the peers' messages back (a
+   * subscriber of mesh.recv had a full mailbox), and whether they are stopped now: the peers'
+   * sends then wait on their TCP windows instead of in this node's memory.
+   */
+  readHolds: count,
+  readingHeld: z.boolean(),
   /** Incoming connections closed at once by the listener's caps (actors/peer-link/listener-limits.ts), by reason. */
   shed: z.strictObject({ 'per-address': count, 'listener-full': count, 'per-peer': count }) satisfies z.ZodType<Record<ShedReason, number>>,
   /** Peer messages dropped because their payload's structure was refused (remote-payload.ts), by reason. */

@@ -14,7 +14,7 @@ const status: NodeStatus = {
   production: false,
   startedAt: Date.UTC(2025, 0, 2, 3, 4, 5),
   uptimeMs: 3_723_000,
-  bus: { published: 120, delivered: 118, malformed: 2 },
+  bus: { published: 120, delivered: 118, malformed: 2, heldMax: 40 },
   tree: {
     kind: 'supervisor',
     id: 'root',
@@ -50,7 +50,7 @@ describe('formatStatus', () => {
   it('has a header with node, run, mode, start, uptime and bus counters', () => {
     expect(lines[0]).toBe('node node-7f3a (development)  run run-19c2');
     expect(lines[1]).toBe('started 2025-01-02T03:04:05.000Z, up 1h 02m 03s');
-    expect(lines[2]).toBe('bus: 120 published, 118 delivered, 2 malformed');
+    expect(lines[2]).toBe('bus: 120 published, 118 delivered, 2 malformed, at most 40 held behind a full mailbox');
     expect(formatStatus({ ...status, production: true }).split('\n')[0]).toContain('(production)');
   });
 

@@ -17,6 +17,8 @@ export interface MeshNodeSpec {
   mesh: Record<string, unknown>;
   svidTtlMs?: number;
   probe?: Record<string, unknown>;
+  /** More of the node's configuration (mailbox, supervision, …). */
+  config?: Record<string, unknown>;
 }
 
 /** Starts a node process with the identity and peer-link actors and a probe actor named `probe`. */
@@ -29,6 +31,7 @@ export function startMeshNode(spec: MeshNodeSpec): NodeProcess {
       security: true,
       probes: [{ id: 'probe', options: spec.probe ?? {} }],
       config: {
+        ...spec.config,
         mape: { enabled: false },
         identity: { trustDomain: spec.trustDomain, spiffeId: spec.spiffeId, ...(spec.svidTtlMs ? { svidTtlMs: spec.svidTtlMs } : {}) },
         mesh: spec.mesh,

@@ -56,7 +56,7 @@ const RESOLVED = Promise.resolve();
 const NO_TARGETS: readonly ActorCell[] = [];
 
 export class BusRouter implements Bus {
-  readonly counters: BusCounters = { published: 0, delivered: 0, malformed: 0, dropped: 0, rejected: 0, lateReplies: 0 };
+  readonly counters: BusCounters = { published: 0, delivered: 0, malformed: 0, dropped: 0, rejected: 0, lateReplies: 0, heldMax: 0 };
   private readonly actorSubscribers = new Map<string, ActorCell[]>();
   private readonly handlers = new Map<string, Set<(payload: unknown, meta: MessageMeta) => void>>();
   private readonly senderQueues = new Map<string, QueuedSend[]>();
@@ -209,8 +209,10 @@ export class BusRouter implements Bus {
         item.settle = (error) => (error ? reject(error) : resolve());
       });
     }
-    if (queue) queue.push(item);
-    else this.block(from, item);
+    if (queue) {
+      queue.push(item);
+      if (queue.length > this.counters.heldMax) this.counters.heldMax = queue.length;
+    } else this.block(from, item);
     return promise;
   }
 
@@ -243,6 +245,7 @@ export class BusRouter implements Bus {
 
   private block(from: string, item: QueuedSend): void {
     this.senderQueues.set(from, [item]);
+    this.counters.heldMax ||= 1;
     this.actors.find(from)?.setPaused(true);
   }
 

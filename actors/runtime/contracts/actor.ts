@@ -12,6 +12,18 @@
  */
 import type { AnyStateMachine } from 'xstate';
 
+/**
+ * Whether the bus holds this actor's messages back: a `block` topic it published met a full
+ * mailbox, so its later messages wait in the host and its own mailbox is paused until there is
+ * room. An actor fed from outside the node (sockets) stops reading while it is held, so the
+ * pressure reaches whoever sends to it (a peer's TCP window fills) instead of the node's memory.
+ */
+export interface BusPressure {
+  readonly held: boolean;
+  /** Calls `listener` on every change from now on; returns what unsubscribes it. */
+  onChange(listener: (held: boolean) => void): () => void;
+}
+
 /** What the hosting thread hands an actor when it builds the machine. */
 export interface ActorIo {
   actorId: string;
@@ -19,6 +31,7 @@ export interface ActorIo {
   options: Record<string, unknown>;
   /** Path of the node's SQLite store; each thread opens its own connection. */
   databasePath: string;
+  pressure: BusPressure;
 }
 
 export interface ActorDefinition {

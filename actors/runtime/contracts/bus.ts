@@ -22,4 +22,9 @@ export interface BusCounters {
   dropped: number;
   rejected: number;
   lateReplies: number;
+  /**
+   * The most messages one sender has had waiting in the host behind a full mailbox (a `block`
+   * topic): what backpressure left in the node's memory before it reached the sender.
+   */
+  heldMax: number;
 }

@@ -53,6 +53,12 @@ export interface TransportConnection {
   attach(events: TransportConnectionEvents): void;
   /** Writes one record given in several buffers (a record head, a sealed frame's parts) together and in order, without joining them first. */
   write(...chunks: Uint8Array[]): void;
+  /**
+   * Stops (false) or resumes (true) taking the peer's bytes. What is unread waits in the network's
+   * buffers, and the peer's sends then wait on its flow-control window: the node's own backpressure
+   * carried to the peer instead of held in memory. A new connection reads.
+   */
+  setReading(reading: boolean): void;
   /** Closes after what is written (and `last`, if given); the peer's bytes still arrive until it closes too. */
   end(last?: Uint8Array): void;
   /** Closes at once, discarding what is unsent. */

@@ -14,6 +14,7 @@ import type { ActorDefinition, ActorIo } from '../contracts/actor.js';
 import { toBusEvent, type BusEmitted, type DeliveredMessage } from '../contracts/envelope.js';
 import type { SnapshotPort } from '../contracts/snapshot-port.js';
 import type { Outbound } from './thread-protocol.js';
+import { BusPressureSignal } from './bus-pressure-signal.js';
 import { FLOOD_MESSAGE_COST_MS, FLOOD_TOPIC, POISON_TOPIC } from '../self-healing/chaos-topics.js';
 import { RuntimeError } from '../errors.js';
 import { busyFor } from './worker/thread-faults.js';
@@ -30,7 +31,8 @@ export class PoisonMessageError extends RuntimeError {
 
 export interface ActorRunnerInit {
   definition: ActorDefinition;
-  io: ActorIo;
+  /** The actor's I/O but its bus pressure, which the runner keeps (setHeld). */
+  io: Omit<ActorIo, 'pressure'>;
   runId: string;
   /** Required for persistent actors. */
   snapshots?: SnapshotPort;
@@ -82,6 +84,8 @@ export class ActorRunner {
   private processingSeq: number | undefined;
   /** The sequence the restored snapshot covers; redelivered messages up to it are skipped. */
   readonly restoredSeq: number;
+  /** A listener that throws is the actor's failure, like a throw in its machine. */
+  private readonly pressure = new BusPressureSignal((error) => this.fail(error));
 
   constructor(
     private readonly init: ActorRunnerInit,
@@ -91,7 +95,7 @@ export class ActorRunner {
     if (this.persistent && !init.snapshots) {
       throw new TypeError(`actor '${init.io.actorId}' is persistent but has no snapshot store`);
     }
-    const machine: AnyStateMachine = init.definition.createMachine(init.io);
+    const machine: AnyStateMachine = init.definition.createMachine({ ...init.io, pressure: this.pressure });
     const record = this.persistent ? init.snapshots!.load(init.io.actorId) : undefined;
     // Mailbox sequences restart with every node run, so a sequence from another run says nothing.
     this.restoredSeq = record && record.runId === init.runId ? record.lastSeq : 0;
@@ -127,6 +131,11 @@ export class ActorRunner {
       },
       error: (error: unknown) => this.fail(error),
     });
+  }
+
+  /** The bus paused (true) or resumed (false) this actor: its BusPressure tells the actor's I/O. */
+  setHeld(held: boolean): void {
+    if (!this.stopped && !this.failed) this.pressure.set(held);
   }
 
   start(): void {

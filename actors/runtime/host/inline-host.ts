@@ -100,6 +100,7 @@ export function createInlineHost(init: InlineHostInit): Host {
         },
         setPaused(value) {
           paused = value;
+          runner.setHeld(value);
           if (!paused && !scheduled && queue.length > 0) {
             scheduled = true;
             setImmediate(drain);

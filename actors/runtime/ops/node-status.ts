@@ -72,6 +72,12 @@ const busStatusSchema = z.object({
   delivered: count,
   /** Messages refused at the bus because they did not match their topic's schema. */
   malformed: count,
+  /**
+   * The most messages one sender has had waiting behind a full mailbox since the node started:
+   * what backpressure held in the node's memory before the sender stopped (a peer link stops
+   * reading its peers then, so a flood waits at the peer).
+   */
+  heldMax: count,
 });
 export type BusStatus = z.infer<typeof busStatusSchema>;
 

@@ -257,6 +257,29 @@ describe('peer links over the TLS transport', () => {
     await until('10 at B, over a new connection', () => b.received.length === 10 && b.state().links[0]!.connections === 2);
     expect(b.received.map((m) => m.n)).toEqual(range(1, 10));
   });
+
+  it("stops reading while the node holds the peers' messages back, so they wait at the sender, and delivers them in order once it lets go", async () => {
+    const b = await listener();
+    const a = await dialer(b.address);
+    send(a, B, 1, 10);
+    await until('10 at B', () => b.received.length === 10);
+    b.links.holdReading(true);
+    expect(b.state()).toMatchObject({ readingHeld: true, readHolds: 1 });
+    // 20 MiB, more than loopback's socket buffers hold: it can only back up into the sender's socket.
+    const padding = 'x'.repeat(1_000);
+    for (let n = 11; n <= 20_010; n++) expect(a.links.send(B, 'test', Buffer.from(JSON.stringify({ n, padding })))).toBe(true);
+    // Counted in turns of the event loop, not time: B reads a chunk per turn when it reads at all,
+    // so 500 turns would have brought it thousands of these messages.
+    for (let turn = 0; turn < 500; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(b.received.length).toBe(10);
+    const senderSocket = (activeCarrier(a) as unknown as { socket: { writableLength: number } }).socket;
+    expect(senderSocket.writableLength).toBeGreaterThan(0);
+    b.links.holdReading(false);
+    expect(b.state().readingHeld).toBe(false);
+    await until('all 20,010 at B', () => b.received.length === 20_010, 60_000);
+    expect(b.received.map((m) => m.n)).toEqual(range(1, 20_010));
+    expect(b.state()).toMatchObject({ readHolds: 1, links: [{ connections: 1 }] });
+  });
 });
 
 describe('peer links on a virtual clock', () => {

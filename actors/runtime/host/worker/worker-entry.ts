@@ -70,6 +70,8 @@ function handleBusMessage(data: unknown): void {
       return;
     case 'pause':
       paused = message.paused;
+      // The actor's I/O learns first, so a socket stops before anything held is processed.
+      runner?.setHeld(paused);
       if (!paused) for (const held of heldWhilePaused.splice(0)) handleBusMessage(held);
       return;
     case 'deliver':
@@ -169,6 +171,8 @@ const control: WorkerControl = {
         stateChanged: (value) => post({ kind: 'state', value }),
       },
     );
+    // Paused before it started (its senders blocked while its thread was being set up).
+    if (paused) runner.setHeld(true);
     startedAt = performance.now();
     cpuAtStart = threadCpuMs();
     runner.start();

@@ -1,6 +1,6 @@
 /** Overflow policies per topic, and backpressure, on real mailboxes of real worker actors. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { COUNTER_ACTOR } from '../../../fixtures/fixture-paths.js';
+import { COUNTER_ACTOR, PRESSURE_RELAY_ACTOR } from '../../../fixtures/fixture-paths.js';
 import { requestWhenServing, startTestNode, waitFor, type TestNode } from '../../../helpers/test-node.js';
 import { until } from '../../../helpers/wait.js';
 import type { ActorStatus, TreeNodeStatus } from '../../../../actors/runtime/ops/node-status.js';
@@ -60,6 +60,8 @@ describe('overflow policies', () => {
     await until('the five sends that fit to settle', () => settled.length >= 5);
     expect(settled).toEqual([0, 1, 2, 3, 4]);
     expect(mailboxOf(node.tree(), 'a')).toMatchObject({ depth: 5, blocked: 1 });
+    // The blocked sixth and the three behind it: what the host holds for this sender.
+    expect(node.bus.counters.heldMax).toBe(4);
     expect(actorOf(node.tree(), 'a').state).toBe('restarting');
     await Promise.all(sends);
     expect(settled).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
@@ -95,6 +97,28 @@ describe('backpressure between actors', () => {
     await waitFor(() => (seen.length >= 40 ? true : undefined), 20_000, 'all relayed messages processed');
     expect(seen).toEqual(Array.from({ length: 40 }, (_, n) => n));
     expect(await node.request('sink', 'test.get', {})).toEqual({ count: 40 });
+  });
+
+  it("tells a held-back actor's I/O, on its own thread, that the bus holds it, and when it lets go", async () => {
+    running = await startTestNode({
+      children: [
+        { kind: 'actor', id: 'relay', module: PRESSURE_RELAY_ACTOR, subscribes: ['test.relay'] },
+        { kind: 'actor', id: 'sink', module: COUNTER_ACTOR, subscribes: ['test.increment'] },
+      ],
+      config: { mailbox: { capacity: 8, inflightWindow: 4 }, supervision: { backoff: { minMs: 600, maxMs: 600, jitter: 0 } } },
+    });
+    const { node } = running;
+    await requestWhenServing(node, 'relay', 'test.get', {});
+    await stall(node, 'sink');
+    const sends = Array.from({ length: 12 }, (_, n) => node.publish('test.relay', { sender: 'r', n }));
+    const changesOf = async () => ((await node.request('relay', 'test.get', {})) as { changes: boolean[] }).changes;
+    // Its forwards fill the stalled sink: the bus pauses the relay, and its I/O hears of it.
+    await until('a forward of the relay blocked by the stalled sink', () => mailboxOf(node.tree(), 'sink').blocked > 0);
+    await Promise.all(sends);
+    // The sink restarted and drained: the relay is let go, and answers again.
+    await waitFor(async () => ((await changesOf()).length === 2 ? true : undefined), 20_000, 'the relay told it is held, then let go');
+    expect(await changesOf()).toEqual([true, false]);
+    expect(await node.request('sink', 'test.get', {})).toEqual({ count: 12 });
   });
 });
 

@@ -9,7 +9,7 @@ const status: NodeStatus = {
   production: true,
   startedAt: 1_700_000_000_000,
   uptimeMs: 5,
-  bus: { published: 1, delivered: 1, malformed: 0 },
+  bus: { published: 1, delivered: 1, malformed: 0, heldMax: 0 },
   tree: {
     kind: 'supervisor',
     id: 'root',
