@@ -9,12 +9,8 @@
  * actor never restarts, and a legitimate peer is served after.
  */
 import { describe, expect, it } from 'vitest';
-import { PeerLinks } from '../../actors/peer-link/peer-links.js';
-import { parseHostPort } from '../../lib/net/host-port.js';
 import { initEmbeddedCa } from '../../lib/spiffe/embedded-ca-files.js';
-import type { TrustDomainCa } from '../../lib/spiffe/svid-issuer.js';
 import { actorStatus, meshOf, nodeStatus, probeOf, startMeshListener } from '../helpers/mesh-node.js';
-import { nodeCredentials } from '../helpers/node-credentials.js';
 import { attackScene } from '../helpers/attack-scene.js';
 import { untilValue } from '../helpers/wait.js';
 
@@ -29,19 +25,6 @@ const HELD_CEILING = 1_000;
 
 const scene = attackScene('x0tta6bl4-flood-');
 
-async function peerOf(ca: TrustDomainCa, spiffeId: string, address: string): Promise<PeerLinks> {
-  const links = new PeerLinks({
-    peers: [{ address: parseHostPort(address), spiffeId: B }],
-    authorize: [{ pathPrefix: '/node' }],
-    onMessage: () => undefined,
-    onState: () => undefined,
-  });
-  scene.track(links);
-  await links.updateCredentials(await nodeCredentials(ca, spiffeId));
-  await untilValue(`${spiffeId}'s link up`, async () => (links.state().links[0]?.status === 'up' ? true : undefined));
-  return links;
-}
-
 describe('a peer that floods the node faster than its subscriber takes the messages', () => {
   it('is held back at its own end: the node holds little, loses nothing, and serves a legitimate peer after', async () => {
     const dir = scene.tempDir();
@@ -49,7 +32,7 @@ describe('a peer that floods the node faster than its subscriber takes the messa
     // A subscriber that takes 1 ms per message behind a 64-message mailbox: the flood outruns it 20-fold or more.
     const b = await startMeshListener(dir, { trustDomain: 'mesh.test', spiffeId: B, probe: { costMs: 1 }, config: { mailbox: { capacity: 64, inflightWindow: 32 } } });
 
-    const flooder = await peerOf(ca, FLOODER, b.listening);
+    const flooder = await scene.linkedPeer(ca, FLOODER, { address: b.listening, spiffeId: B });
     for (let n = 1; n <= FLOOD; n++) expect(flooder.send(B, 'test.mesh', Buffer.from(JSON.stringify({ n, padding: PADDING })))).toBe(true);
     const arrived = await untilValue(
       `the ${FLOOD} flooded messages at the probe`,
@@ -66,7 +49,7 @@ describe('a peer that floods the node faster than its subscriber takes the messa
     expect(status.bus.heldMax).toBeLessThanOrEqual(HELD_CEILING);
     expect((await meshOf(dir))!.readHolds).toBeGreaterThan(0);
 
-    const legitimate = await peerOf(ca, LEGITIMATE, b.listening);
+    const legitimate = await scene.linkedPeer(ca, LEGITIMATE, { address: b.listening, spiffeId: B });
     for (let n = FLOOD + 1; n <= FLOOD + 50; n++) expect(legitimate.send(B, 'test.mesh', Buffer.from(JSON.stringify({ n })))).toBe(true);
     const after = await untilValue("the legitimate peer's 50 messages at the probe", async () => {
       const probe = await probeOf(dir);

@@ -7,12 +7,8 @@
  * payload, count it, keep the attacker's link and serve a legitimate peer afterwards.
  */
 import { describe, expect, it } from 'vitest';
-import { PeerLinks } from '../../actors/peer-link/peer-links.js';
-import { parseHostPort } from '../../lib/net/host-port.js';
 import { initEmbeddedCa } from '../../lib/spiffe/embedded-ca-files.js';
-import type { TrustDomainCa } from '../../lib/spiffe/svid-issuer.js';
 import { actorStatus, meshOf, probeOf, startMeshListener } from '../helpers/mesh-node.js';
-import { nodeCredentials } from '../helpers/node-credentials.js';
 import { attackScene } from '../helpers/attack-scene.js';
 import { CLI_MAIN, startProcess } from '../helpers/node-process.js';
 import { untilValue } from '../helpers/wait.js';
@@ -23,20 +19,6 @@ const LEGITIMATE = 'spiffe://mesh.test/node/a';
 
 const scene = attackScene('x0tta6bl4-attack-');
 
-/** A peer in this test process, with an SVID from the node's own CA: admitted by its default policy (/node/...). */
-async function peerOf(ca: TrustDomainCa, spiffeId: string, address: string): Promise<PeerLinks> {
-  const links = new PeerLinks({
-    peers: [{ address: parseHostPort(address), spiffeId: B }],
-    authorize: [{ pathPrefix: '/node' }],
-    onMessage: () => undefined,
-    onState: () => undefined,
-  });
-  scene.track(links);
-  await links.updateCredentials(await nodeCredentials(ca, spiffeId));
-  await untilValue(`${spiffeId}'s link up`, async () => (links.state().links[0]?.status === 'up' ? true : undefined));
-  return links;
-}
-
 const nested = (depth: number) => Buffer.from(`${'['.repeat(depth)}${']'.repeat(depth)}`);
 
 describe('a peer that sends payloads built to stop the node', () => {
@@ -45,7 +27,7 @@ describe('a peer that sends payloads built to stop the node', () => {
     const ca = await initEmbeddedCa(dir, 'mesh.test');
     const b = await startMeshListener(dir, { trustDomain: 'mesh.test', spiffeId: B });
 
-    const attacker = await peerOf(ca, ATTACKER, b.listening);
+    const attacker = await scene.linkedPeer(ca, ATTACKER, { address: b.listening, spiffeId: B });
     // Ten of the clone-breaking depth (ten worker deaths would have exceeded the subtree's restart
     // intensity), one at the depth the main thread used to drop silently with the rest of its
     // batch, one not JSON at all.
@@ -61,7 +43,7 @@ describe('a peer that sends payloads built to stop the node', () => {
     // The stream acknowledged them: the attacker is not made to resend what was refused.
     await untilValue('the attacker to see its messages acknowledged', async () => (attacker.state().links[0]?.pending === 0 ? true : undefined));
 
-    const legitimate = await peerOf(ca, LEGITIMATE, b.listening);
+    const legitimate = await scene.linkedPeer(ca, LEGITIMATE, { address: b.listening, spiffeId: B });
     for (let n = 1; n <= 50; n++) expect(legitimate.send(B, 'test.mesh', Buffer.from(JSON.stringify({ n })))).toBe(true);
     const arrived = await untilValue('the legitimate peer\'s 50 messages at the probe', async () => {
       const probe = await probeOf(dir);
