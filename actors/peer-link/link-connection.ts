@@ -37,6 +37,15 @@ export interface PostQuantumOptions {
 /** How long a connection this side said goodbye on may stay open for the peer's last frames (they are resent on the new connection anyway). */
 export const GOODBYE_DRAIN_MS = 2_000;
 
+/**
+ * A record begun must be complete within this long, or the connection is closed: the reader holds
+ * its bytes meanwhile (up to the 1 MiB record cap), so a peer that starts records and never ends
+ * them would pin that much per connection for as long as it likes. 30 s is a full-size record at
+ * 35 KB/s, slower than any link a mesh node carries traffic over. Time this side holds reading
+ * back (setReading) does not count: the wait is then ours.
+ */
+export const RECORD_COMPLETION_MS = 30_000;
+
 let nextConnectionId = 1;
 
 export class LinkConnection {
@@ -53,6 +62,9 @@ export class LinkConnection {
   private readonly expiryTimer: unknown;
   private readonly helloTimer: unknown;
   private drainTimer: unknown;
+  /** Armed while a record is partly read (see RECORD_COMPLETION_MS). */
+  private recordTimer: unknown;
+  private reading = true;
   private closed = false;
   private failure: Error | undefined;
 
@@ -103,10 +115,12 @@ export class LinkConnection {
       onData: (chunk) => {
         if (this.closed) return;
         try {
-          for (const frame of this.reader.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))) {
+          const frames = this.reader.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          for (const frame of frames) {
             if (this.closed) return;
             this.onRecord(frame);
           }
+          this.watchPartialRecord(frames.length > 0);
         } catch (error) {
           this.destroy(error as Error);
         }
@@ -147,10 +161,38 @@ export class LinkConnection {
     this.drainTimer ??= this.clock.setTimeout(() => this.destroy(), GOODBYE_DRAIN_MS);
   }
 
+  /**
+   * Stops (false) or resumes (true) reading the peer's bytes (the node's bus holds messages back):
+   * what is unread waits in the network's buffers and the peer's window.
+   */
+  setReading(reading: boolean): void {
+    if (this.closed || reading === this.reading) return;
+    this.reading = reading;
+    this.carrier.setReading(reading);
+    // A record left half read while this side does not read is not the peer's delay.
+    this.watchPartialRecord(true);
+  }
+
   destroy(error?: Error): void {
     if (error) this.failure ??= error;
     this.carrier.destroy();
     this.finish();
+  }
+
+  /**
+   * The completion deadline runs from when the record now pending began: restarted whenever a
+   * record completed (`restart`), so a steady stream whose chunks end mid-record never meets it.
+   */
+  private watchPartialRecord(restart: boolean): void {
+    if (restart || this.reader.pendingBytes === 0) {
+      this.clock.clearTimeout(this.recordTimer);
+      this.recordTimer = undefined;
+    }
+    if (this.reader.pendingBytes === 0 || this.recordTimer !== undefined || !this.reading) return;
+    this.recordTimer = this.clock.setTimeout(() => {
+      this.recordTimer = undefined;
+      this.destroy(new LinkFrameError('record-stalled', `a record begun was not complete within ${RECORD_COMPLETION_MS} ms (${this.reader.pendingBytes} bytes held)`));
+    }, RECORD_COMPLETION_MS);
   }
 
   private onRecord(frame: LinkFrame): void {
@@ -177,6 +219,7 @@ export class LinkConnection {
     this.clock.clearTimeout(this.expiryTimer);
     this.clock.clearTimeout(this.helloTimer);
     if (this.drainTimer !== undefined) this.clock.clearTimeout(this.drainTimer);
+    if (this.recordTimer !== undefined) this.clock.clearTimeout(this.recordTimer);
     this.session.close();
     this.handlers.onClose(this, this.failure);
   }

@@ -198,7 +198,7 @@ export class PeerLinks {
     if (held === this.readingHeld) return;
     this.readingHeld = held;
     if (held) this.statistics.readHolds++;
-    for (const connection of this.connections) if (connection.linkKey !== undefined) connection.carrier.setReading(!held);
+    for (const connection of this.connections) if (connection.linkKey !== undefined) connection.setReading(!held);
     this.report();
   }
 
@@ -368,7 +368,7 @@ export class PeerLinks {
   private bind(link: Link, connection: LinkConnection, hello: Extract<LinkFrame, { kind: 'hello' }>): void {
     const previous = link.active;
     connection.linkKey = link.key;
-    if (this.readingHeld) connection.carrier.setReading(false);
+    if (this.readingHeld) connection.setReading(false);
     link.active = connection;
     delete link.lastError;
     this.signal(link, { type: 'bound', establishedAt: connection.establishedAt, expiresAt: connection.expiresAt });

@@ -14,6 +14,7 @@ import { VirtualClock } from '../../../lib/timing/virtual-clock.js';
 import { REAUTH_ANSWER_MS, type LinkLifecycleEvent } from '../../../machines/peer-link-lifecycle.js';
 import { seededRandom } from '../../../lib/timing/seeded-random.js';
 import { encodeFrame } from '../../../actors/peer-link/frame-codec.js';
+import { RECORD_COMPLETION_MS } from '../../../actors/peer-link/link-connection.js';
 import { parseHostPort } from '../../../lib/net/host-port.js';
 import { createTrustDomainCa, type TrustDomainCa } from '../../../lib/spiffe/svid-issuer.js';
 import type { MeshLinksState } from '../../../lib/mesh/links-state.js';
@@ -279,6 +280,67 @@ describe('peer links over the TLS transport', () => {
     await until('all 20,010 at B', () => b.received.length === 20_010, 60_000);
     expect(b.received.map((m) => m.n)).toEqual(range(1, 20_010));
     expect(b.state()).toMatchObject({ readHolds: 1, links: [{ connections: 1 }] });
+  });
+});
+
+describe('a record begun and never finished', () => {
+  /** B's side of its only link: the connection's reader, to see how much of a record it holds. */
+  const heldBytes = (node: Harness) => (([...(node.links as unknown as { table: LinkTable }).table.values()][0]!.active as unknown as { reader: { pendingBytes: number } } | undefined)?.reader.pendingBytes ?? 0);
+  /** What A writes from now on is kept here instead of sent: the test sends it, cut where it likes. */
+  function interceptWrites(node: Harness): Buffer[] {
+    const carrier = activeCarrier(node);
+    const written: Buffer[] = [];
+    carrier.write = (...chunks: Uint8Array[]) => void written.push(Buffer.concat(chunks));
+    return written;
+  }
+  const writeRaw = (node: Harness, bytes: Buffer) => (activeCarrier(node) as unknown as { socket: { write(bytes: Buffer): void } }).socket.write(bytes);
+
+  it('closes the connection once a record has stayed incomplete for the deadline, counted from the last record completed', async () => {
+    const clock = new VirtualClock({ epochMs: Date.now() });
+    const b = await listener(B, { clock });
+    const a = await dialer(b.address);
+    send(a, B, 1, 1);
+    await until('1 at B', () => b.received.length === 1);
+    const written = interceptWrites(a);
+    send(a, B, 2, 3);
+    await until('A to seal two records', () => written.length >= 2);
+    const [second, third] = [written[0]!, written[1]!];
+    // The second record whole and half the third: B delivers one and holds the rest.
+    writeRaw(a, Buffer.concat([second, third.subarray(0, 10)]));
+    await until('B to hold half a record', () => b.received.length === 2 && heldBytes(b) === 10);
+    clock.advance(RECORD_COMPLETION_MS - 1);
+    expect(b.state().links[0]).toMatchObject({ status: 'up', connections: 1 });
+    // The third completes just in time, and a fourth begins: its own deadline starts now.
+    const fourth = encodeFrame({ kind: 'pq', bytes: Buffer.alloc(64, 7) });
+    writeRaw(a, Buffer.concat([third.subarray(10), fourth.subarray(0, 8)]));
+    await until('B to deliver the third and hold part of a fourth', () => b.received.length === 3 && heldBytes(b) === 8);
+    clock.advance(RECORD_COMPLETION_MS - 1);
+    expect(b.state().links[0]).toMatchObject({ status: 'up', connections: 1 });
+    clock.advance(1);
+    await until('B to close the stalled connection', () => (b.state().links[0]?.lastError ?? '').includes('was not complete within'));
+    expect(b.received.map((m) => m.n)).toEqual([1, 2, 3]);
+  });
+
+  it('does not count the time the node itself held reading back', async () => {
+    const clock = new VirtualClock({ epochMs: Date.now() });
+    const b = await listener(B, { clock });
+    const a = await dialer(b.address);
+    send(a, B, 1, 1);
+    await until('1 at B', () => b.received.length === 1);
+    const written = interceptWrites(a);
+    send(a, B, 2, 2);
+    await until('A to seal a record', () => written.length >= 1);
+    writeRaw(a, written[0]!.subarray(0, 10));
+    await until('B to hold part of a record', () => heldBytes(b) === 10);
+    b.links.holdReading(true);
+    clock.advance(3 * RECORD_COMPLETION_MS);
+    expect(b.state().links[0]).toMatchObject({ status: 'up', connections: 1 });
+    b.links.holdReading(false);
+    clock.advance(RECORD_COMPLETION_MS - 1);
+    expect(b.state().links[0]).toMatchObject({ status: 'up', connections: 1 });
+    writeRaw(a, written[0]!.subarray(10));
+    await until('the record completed after all', () => b.received.length === 2);
+    expect(heldBytes(b)).toBe(0);
   });
 });
 
