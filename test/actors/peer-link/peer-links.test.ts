@@ -293,14 +293,19 @@ describe('a record begun and never finished', () => {
     carrier.write = (...chunks: Uint8Array[]) => void written.push(Buffer.concat(chunks));
     return written;
   }
-  const writeRaw = (node: Harness, bytes: Buffer) => (activeCarrier(node) as unknown as { socket: { write(bytes: Buffer): void } }).socket.write(bytes);
-
-  it('closes the connection once a record has stayed incomplete for the deadline, counted from the last record completed', async () => {
+  /** A linked to B, B's timers on a virtual clock, one message through. */
+  async function linkedWithTimersOnVirtualClock() {
     const clock = new VirtualClock({ epochMs: Date.now() });
     const b = await listener(B, { clock });
     const a = await dialer(b.address);
     send(a, B, 1, 1);
     await until('1 at B', () => b.received.length === 1);
+    return { clock, a, b };
+  }
+  const writeRaw = (node: Harness, bytes: Buffer) => (activeCarrier(node) as unknown as { socket: { write(bytes: Buffer): void } }).socket.write(bytes);
+
+  it('closes the connection once a record has stayed incomplete for the deadline, counted from the last record completed', async () => {
+    const { clock, a, b } = await linkedWithTimersOnVirtualClock();
     const written = interceptWrites(a);
     send(a, B, 2, 3);
     await until('A to seal two records', () => written.length >= 2);
@@ -322,11 +327,7 @@ describe('a record begun and never finished', () => {
   });
 
   it('does not count the time the node itself held reading back', async () => {
-    const clock = new VirtualClock({ epochMs: Date.now() });
-    const b = await listener(B, { clock });
-    const a = await dialer(b.address);
-    send(a, B, 1, 1);
-    await until('1 at B', () => b.received.length === 1);
+    const { clock, a, b } = await linkedWithTimersOnVirtualClock();
     const written = interceptWrites(a);
     send(a, B, 2, 2);
     await until('A to seal a record', () => written.length >= 1);
