@@ -311,6 +311,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
             publish: (sample) => {
               bus.publishFrom(RUNTIME_SENDER, 'telemetry.sample', sample).catch((error: unknown) => log.warn({ err: error }, 'telemetry sample not published'));
             },
+            sampleFailed: (error) => log.warn({ err: error }, 'telemetry sample not taken'),
           });
           commandServer = new RemediationCommandServer({
             bus,

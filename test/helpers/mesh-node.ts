@@ -19,6 +19,8 @@ export interface MeshNodeSpec {
   probe?: Record<string, unknown>;
   /** More of the node's configuration (mailbox, supervision, …). */
   config?: Record<string, unknown>;
+  /** The self-healing loop's actors and the runtime's sampling, every `intervalMs` (off unless given). */
+  selfHealing?: { intervalMs: number };
 }
 
 /** Starts a node process with the identity and peer-link actors and a probe actor named `probe`. */
@@ -30,9 +32,10 @@ export function startMeshNode(spec: MeshNodeSpec): NodeProcess {
       actors: [],
       security: true,
       probes: [{ id: 'probe', options: spec.probe ?? {} }],
+      ...(spec.selfHealing ? { mape: {} } : {}),
       config: {
         ...spec.config,
-        mape: { enabled: false },
+        mape: spec.selfHealing ? { enabled: true, intervalMs: spec.selfHealing.intervalMs } : { enabled: false },
         identity: { trustDomain: spec.trustDomain, spiffeId: spec.spiffeId, ...(spec.svidTtlMs ? { svidTtlMs: spec.svidTtlMs } : {}) },
         mesh: spec.mesh,
       },

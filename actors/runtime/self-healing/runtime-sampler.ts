@@ -13,6 +13,7 @@
  * scheduler's times, read here, over performance.now().
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import type { TelemetryPoint, TelemetrySample } from '../../../lib/mape/telemetry.js';
 import type { ActorCell, CellCrash } from '../supervision/actor-cell.js';
 import type { ActorIncarnation } from '../contracts/host.js';
@@ -29,6 +30,8 @@ export interface RuntimeSamplerInit {
   /** Longest request round trip per actor since the previous call. */
   takeRequestLatencies(): Map<string, number>;
   publish(sample: TelemetrySample): void;
+  /** A sample that could not be taken (the OS refused a reading): reported, and the next interval tries again. */
+  sampleFailed(error: unknown): void;
 }
 
 /** The sender id of runtime telemetry on the bus. */
@@ -87,7 +90,7 @@ export class RuntimeSampler {
     this.lastAt = this.init.clock.monotonicNow();
     this.lastCpuAt = performance.now();
     this.lastCpu = process.cpuUsage();
-    this.timer = repeatEvery(this.init.clock, this.init.intervalMs, () => void this.sample(), { unref: true });
+    this.timer = repeatEvery(this.init.clock, this.init.intervalMs, () => this.sample().catch((error: unknown) => this.init.sampleFailed(error)), { unref: true });
   }
 
   stop(): void {
@@ -133,13 +136,14 @@ export class RuntimeSampler {
     const cpuAt = performance.now();
     const cpuWindowMs = Math.max(1, cpuAt - this.lastCpuAt);
     this.lastCpuAt = cpuAt;
-    const memory = process.memoryUsage();
     const delayP99Ms = this.loopDelay.count > 0 ? this.loopDelay.percentile(99) / 1e6 : 0;
     this.loopDelay.reset();
+    const rss = residentSetBytes();
     return [
       { metric: 'process.cpu_ratio', source: PROCESS_SOURCE, value: (cpu.user + cpu.system) / 1000 / cpuWindowMs },
-      { metric: 'process.rss_bytes', source: PROCESS_SOURCE, value: memory.rss },
-      { metric: 'process.heap_used_bytes', source: PROCESS_SOURCE, value: memory.heapUsed },
+      ...(rss !== undefined ? [{ metric: 'process.rss_bytes', source: PROCESS_SOURCE, value: rss }] : []),
+      // V8's own count: unlike process.memoryUsage(), it needs no file of the OS's.
+      { metric: 'process.heap_used_bytes', source: PROCESS_SOURCE, value: getHeapStatistics().used_heap_size },
       { metric: 'process.event_loop_delay_ms', source: PROCESS_SOURCE, value: delayP99Ms },
     ];
   }
@@ -237,6 +241,19 @@ export class RuntimeSampler {
       { metric: 'actor.heap_bytes', source: actorId, value: health.heapUsedBytes },
       { metric: 'actor.store_write_ms', source: actorId, value: health.storeWriteMaxMs },
     ];
+  }
+}
+
+/**
+ * The process's resident set, or undefined when the OS does not say: libuv reads it from
+ * /proc/self/stat, which needs a free descriptor, and a node out of them (a connection flood)
+ * must go on sampling what it can rather than fail the sample.
+ */
+function residentSetBytes(): number | undefined {
+  try {
+    return process.memoryUsage.rss();
+  } catch {
+    return undefined;
   }
 }
 

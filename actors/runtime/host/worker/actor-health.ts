@@ -4,6 +4,7 @@
  * and running time are the thread's own and feed CPU and heap-growth rates, which only mean
  * something against real time.
  */
+import { getHeapStatistics } from 'node:v8';
 import type { WorkerHealth } from './worker-control.js';
 import { retainedHeapBytes } from './thread-usage.js';
 import type { TimedSnapshotPort } from './timed-snapshot-port.js';
@@ -22,7 +23,9 @@ export interface ActorUsage {
 export function actorHealth(usage: ActorUsage): WorkerHealth {
   return {
     state: usage.state,
-    heapUsedBytes: process.memoryUsage().heapUsed,
+    // V8's own count: process.memoryUsage() also reads the resident set from a /proc file, and
+    // fails with the whole health answer when the process is out of descriptors.
+    heapUsedBytes: getHeapStatistics().used_heap_size,
     retainedHeapBytes: retainedHeapBytes(),
     cpuTimeMs: usage.cpuTimeMs,
     runningMs: usage.startedAt === undefined ? 0 : performance.now() - usage.startedAt,

@@ -37,6 +37,9 @@ function samplerOver(readings: Omit<WorkerHealth, 'state' | 'heapUsedBytes' | 's
     cells: () => [cell],
     takeRequestLatencies: () => new Map(),
     publish: (sample) => published.push(sample),
+    sampleFailed: (error) => {
+      throw error;
+    },
   });
   return { sampler, published };
 }
