@@ -71,8 +71,15 @@ function bridgePage(socketUrl: string): string {
 </html>`;
 }
 
+/** Whether the request carries the token; a request target that is no URL at all (`//[`) carries none. */
 function tokenMatches(request: IncomingMessage, token: Buffer): boolean {
-  const given = Buffer.from(new URL(request.url ?? '/', 'http://relay').searchParams.get('token') ?? '');
+  let url: URL;
+  try {
+    url = new URL(request.url ?? '/', 'http://relay');
+  } catch {
+    return false;
+  }
+  const given = Buffer.from(url.searchParams.get('token') ?? '');
   return given.length === token.length && timingSafeEqual(given, token);
 }
 
@@ -94,6 +101,10 @@ export async function startInspectorRelay(port: number, log: Logger, host = '127
     verifyClient: ({ origin, req }: { origin: string; req: IncomingMessage }) =>
       tokenMatches(req, token) && origins().has(origin) && viewers.clients.size < INSPECTOR_LIMITS.maxViewers,
   });
+  // The WebSocket server re-emits the HTTP server's errors (a port in use, an accept out of
+  // descriptors) as its own: without a listener each would end the process. The start's own
+  // failure is still reported by the listen below.
+  viewers.on('error', (error) => log.warn({ err: error }, 'inspector relay error'));
   const replay: string[] = [];
   let replayBytes = 0;
   let dropped = 0;

@@ -38,7 +38,31 @@ function viewer(port: number, query: string, origin: string): Promise<{ socket: 
   });
 }
 
+/** Sends one raw HTTP request (a target fetch would normalise away) and resolves with the status line. */
+async function rawRequest(port: number, head: string): Promise<string> {
+  const { connect } = await import('node:net');
+  const socket = connect({ host: '127.0.0.1', port });
+  socket.write(head);
+  let text = '';
+  socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+  await once(socket, 'close');
+  return text.split('\r\n')[0] ?? '';
+}
+
 describe('the XState inspector relay', () => {
+  it('answers a request target that is no URL with a refusal, page or upgrade, and goes on serving', async () => {
+    const { port, token } = await relay();
+    expect(await rawRequest(port, 'GET //[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 (400|403)/);
+    const upgrade = `GET //%5B HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${Buffer.alloc(16, 1).toString('base64')}\r\nOrigin: http://localhost:${port}\r\n\r\n`;
+    expect(await rawRequest(port, upgrade)).toMatch(/^HTTP\/1\.1 (400|401|403)/);
+    expect((await fetch(`http://127.0.0.1:${port}/?token=${token}`)).status).toBe(200);
+  });
+
+  it('fails to start on a port already taken, as an error of the start, not of the process', async () => {
+    const { port } = await relay();
+    await expect(startInspectorRelay(port, createLogger('silent'))).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  });
+
   it('listens on loopback only and serves its page only with the token', async () => {
     const { relay: started, port, token } = await relay();
     expect(started.url).toBe(`http://localhost:${port}/?token=${token}`);
