@@ -130,10 +130,19 @@ export class PeerLinks {
   /** The node's SVID, first or rotated: the first starts listening and dialing, each later one re-authenticates every link. */
   async updateCredentials(credentials: NodeCredentials): Promise<void> {
     if (this.stopped) return;
-    const first = this.credentials === undefined;
+    const previous = this.credentials;
+    const first = previous === undefined;
     await this.identity.bind(credentials);
+    // Stopped meanwhile: nothing may listen or dial after the stop.
+    if (this.stopped) return;
+    try {
+      this.transport.useCredentials(credentials, toPeerPolicies(this.options.authorize, credentials.trustDomain));
+    } catch (error) {
+      // TLS refused them: the links go on with the SVID they have, the post-quantum identity too.
+      if (previous) await this.identity.bind(previous);
+      throw error;
+    }
     this.credentials = credentials;
-    this.transport.useCredentials(credentials, toPeerPolicies(this.options.authorize, credentials.trustDomain));
     if (first) {
       if (this.options.listen) {
         this.listening = await this.transport.listen(this.options.listen);

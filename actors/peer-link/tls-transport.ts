@@ -10,7 +10,7 @@
  * against one pooled CA list) nor export keying material, which the post-quantum session binds to.
  */
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
-import { connect, createServer, type Server, type TLSSocket } from 'node:tls';
+import { connect, createSecureContext, createServer, type Server, type TLSSocket } from 'node:tls';
 import { formatHostPort, type HostPort } from '../../lib/net/host-port.js';
 import { secureContextOptions, verifyPeerSvid } from '../../lib/spiffe/mtls.js';
 import { PeerNotAuthorizedError, type PeerPolicy } from '../../lib/spiffe/peer-policy.js';
@@ -160,11 +160,17 @@ export class TlsTransport implements Transport {
     this.limits = { ...DEFAULT_LISTENER_LIMITS, ...limits };
   }
 
+  /**
+   * Throws, and keeps the credentials in use, when TLS refuses the new ones (a key that does not
+   * match its certificate, a key below OpenSSL's security level): a refused rotation must not
+   * leave later dials holding credentials that throw.
+   */
   useCredentials(credentials: NodeCredentials, policies: readonly PeerPolicy[]): void {
-    const rotated = this.credentials !== undefined;
+    // Built first, and thrown away: createSecureContext is where TLS refuses them.
+    createSecureContext(secureContextOptions(credentials));
+    if (this.credentials !== undefined) this.server?.setSecureContext(secureContextOptions(credentials));
     this.credentials = credentials;
     this.policies = policies;
-    if (rotated) this.server?.setSecureContext(secureContextOptions(credentials));
   }
 
   async listen(address: HostPort): Promise<string> {
@@ -202,6 +208,15 @@ export class TlsTransport implements Transport {
   }
 
   dial(address: HostPort, expectedSpiffeId: string): Promise<TransportConnection> {
+    // A dial fails by rejecting, never by throwing: its caller is a statechart's action.
+    try {
+      return this.dialNow(address, expectedSpiffeId);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private dialNow(address: HostPort, expectedSpiffeId: string): Promise<TransportConnection> {
     const credentials = this.current();
     const policies = this.policies;
     const socket = connect({

@@ -259,6 +259,22 @@ describe('peer links over the TLS transport', () => {
     expect(b.received.map((m) => m.n)).toEqual(range(1, 10));
   });
 
+  it('refuses a rotated SVID that TLS will not use (its key is another certificate\'s), and its links go on with the one they have', async () => {
+    const b = await listener();
+    const a = await dialer(b.address);
+    send(a, B, 1, 5);
+    await until('5 at B', () => b.received.length === 5);
+    const [one, another] = [await credentials(A), await credentials(A)];
+    const mismatched = { ...one, privateKey: another.privateKey };
+    await expect(a.links.updateCredentials(mismatched)).rejects.toThrow();
+    // The connection lost: the redial must use the SVID still in use, not throw with the refused one.
+    activeCarrier(a).destroy();
+    await until('A to link again', () => a.state().links[0]!.connections === 2 && a.state().links[0]!.status === 'up');
+    send(a, B, 6, 10);
+    await until('10 at B', () => b.received.length === 10);
+    expect(b.received.map((m) => m.n)).toEqual(range(1, 10));
+  });
+
   it("stops reading while the node holds the peers' messages back, so they wait at the sender, and delivers them in order once it lets go", async () => {
     const b = await listener();
     const a = await dialer(b.address);
