@@ -13,6 +13,9 @@ import { randomBytes } from 'node:crypto';
 import type { X509SvidResponseMessage } from '../../lib/spiffe/workload-api-proto.js';
 
 
+/** A rotation that failed is tried again after this long (or an eighth of the lifetime, if shorter): well before the SVID's remaining half runs out. */
+const ROTATION_RETRY_MS = 5_000;
+
 /** JWT-SVIDs live five minutes, as SPIRE's do by default: a bearer token should not outlive its use. */
 export const JWT_SVID_TTL_S = 300;
 
@@ -47,11 +50,14 @@ export async function createEmbeddedSvidSource(options: { ca: TrustDomainCa; spi
       federated_bundles: {},
     };
     for (const listener of listeners) listener();
+    schedule(ttlMs / 2);
+  };
+  /** The next rotation; one that fails (the CA cannot sign now) is tried again soon, the current SVID still valid meanwhile. */
+  const schedule = (inMs: number) => {
     if (timer) clearTimeout(timer);
-    if (!stopped) {
-      timer = setTimeout(() => void rotate(), ttlMs / 2);
-      timer.unref();
-    }
+    if (stopped) return;
+    timer = setTimeout(() => rotate().catch(() => schedule(Math.min(ttlMs / 8, ROTATION_RETRY_MS))), inMs);
+    timer.unref();
   };
   await rotate();
   // The trust domain's JWT signing key (ES256), published in its JWT bundle under its key ID.

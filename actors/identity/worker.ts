@@ -15,6 +15,7 @@ import { createIdentityMachine, type IdentityEvent } from '../../machines/identi
 import { defineActor } from '../runtime/contracts/actor.js';
 import { z } from 'zod';
 import { actorOption, parseActorOptions } from '../runtime/actor-kit/actor-options.js';
+import { createLogger } from '../runtime/actor-kit/logger.js';
 import { startEmbeddedAgent, type EmbeddedAgent } from './embedded-agent.js';
 import { X509ContextWatcher, type X509Context } from '../../lib/spiffe/workload-api-client.js';
 
@@ -34,6 +35,7 @@ export default defineActor({
     const options = parseActorOptions(identityOptionsSchema, io.options);
     // An invalid agent address is a configuration error: it fails the start, with the rule broken.
     const agentAddress = options.agentSocket !== undefined ? parseEndpointAddress(options.agentSocket) : undefined;
+    const log = createLogger('info').child({ actor: io.actorId });
     const workloadApi = fromCallback<IdentityEvent>(({ sendBack }) => {
       let watcher: X509ContextWatcher | undefined;
       let agent: EmbeddedAgent | undefined;
@@ -61,7 +63,7 @@ export default defineActor({
         startEmbeddedAgent(options).then(
           (started) => {
             agent = started;
-            if (stopped) void started.close();
+            if (stopped) started.close().catch((error: unknown) => log.warn({ err: error }, 'the embedded Workload API did not close cleanly'));
             else watch({ kind: 'unix', path: started.socketPath });
           },
           (error: unknown) => sendBack({ type: 'workload.failed', reason: `embedded trust domain: ${error instanceof Error ? error.message : String(error)}` }),
@@ -70,7 +72,7 @@ export default defineActor({
       return () => {
         stopped = true;
         watcher?.stop();
-        void agent?.close();
+        agent?.close().catch((error: unknown) => log.warn({ err: error }, 'the embedded Workload API did not close cleanly'));
       };
     });
     return createIdentityMachine(workloadApi, {

@@ -86,10 +86,6 @@ export class LinkConnection {
     this.dialedLinkKey = options.dialedLinkKey;
     this.establishedAt = clock.now();
     this.expiresAt = Math.min(carrier.localExpiresAt, carrier.peer.expiresAt);
-    this.expiryTimer = clock.setTimeout(() => this.destroy(new Error('the SVID this connection was authenticated with expired')), Math.max(0, this.expiresAt - clock.now()));
-    this.helloTimer = clock.setTimeout(() => {
-      if (this.linkKey === undefined) this.destroy(new LinkFrameError('unexpected', `no Hello within ${options.helloTimeoutMs} ms`));
-    }, options.helloTimeoutMs);
     const pq = options.postQuantum;
     this.session = new PqSession({
       role: options.dialedLinkKey !== undefined ? 'initiator' : 'responder',
@@ -111,6 +107,12 @@ export class LinkConnection {
       ...(pq.rekeyAfterFrames !== undefined ? { rekeyAfterFrames: pq.rekeyAfterFrames } : {}),
       ...(pq.rekeyAfterMs !== undefined ? { rekeyAfterMs: pq.rekeyAfterMs } : {}),
     });
+    // Armed once the session exists: a constructor that threw before (a carrier already closed)
+    // leaves no timer behind to fire on a half-built connection.
+    this.expiryTimer = clock.setTimeout(() => this.destroy(new Error('the SVID this connection was authenticated with expired')), Math.max(0, this.expiresAt - clock.now()));
+    this.helloTimer = clock.setTimeout(() => {
+      if (this.linkKey === undefined) this.destroy(new LinkFrameError('unexpected', `no Hello within ${options.helloTimeoutMs} ms`));
+    }, options.helloTimeoutMs);
     carrier.attach({
       onData: (chunk) => {
         if (this.closed) return;

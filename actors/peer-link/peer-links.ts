@@ -240,7 +240,15 @@ export class PeerLinks {
           carrier.destroy();
           return;
         }
-        const connection = this.connection(carrier, link.key);
+        let connection: LinkConnection;
+        try {
+          connection = this.connection(carrier, link.key);
+        } catch (error) {
+          // A connection that cannot be set up (closed as it arrived) is a failed dial, never an unhandled rejection.
+          carrier.destroy();
+          this.linkFailed(link, error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
         connection.send({ kind: 'hello', version: LINK_PROTOCOL_VERSION, linkId: link.linkId, incarnation: link.stream.incarnation, receiveNext: link.stream.receiveNext });
       },
       (error: Error) => this.linkFailed(link, error),

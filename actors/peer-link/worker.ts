@@ -105,7 +105,7 @@ export default defineActor({
       return () => {
         stopHolding();
         watcher.stop();
-        void links.stop();
+        links.stop().catch((error: unknown) => log.warn({ err: error }, 'the peer links did not stop cleanly'));
       };
     });
     return createPeerLinkMachine(transportLogic);

@@ -163,9 +163,7 @@ export interface SerializedError {
 }
 
 export function serializeError(error: unknown): SerializedError {
-  if (!(error instanceof Error)) {
-    return { name: 'Error', message: typeof error === 'string' ? error : JSON.stringify(error) ?? String(error) };
-  }
+  if (!(error instanceof Error)) return { name: 'Error', message: describeThrown(error) };
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(error)) {
     if (key === 'name' || key === 'message' || key === 'stack' || key === 'cause') continue;
@@ -185,4 +183,14 @@ export function rebuildError(serialized: SerializedError): Error {
   }
   Object.assign(error, serialized.fields ?? {});
   return error;
+}
+
+/** A thrown value that is no Error, as text: JSON where it has one, else its string form (a cycle or a BigInt has no JSON). */
+function describeThrown(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
 }

@@ -234,7 +234,14 @@ export class ActorRunner {
     const wait = this.lastPersistAt + this.init.throttleMs - this.init.clock.monotonicNow();
     const write = () => {
       this.cancelScheduledPersist = undefined;
-      if (!this.stopped && !this.failed) this.persist();
+      if (this.stopped || this.failed) return;
+      // On a timer: a store that refuses the write (full, busy, a snapshot that is not JSON) is the
+      // actor's failure, reported as one, not an exception that ends the thread unexplained.
+      try {
+        this.persist();
+      } catch (error) {
+        this.fail(error);
+      }
     };
     if (wait <= 0) {
       const immediate = setImmediate(write);

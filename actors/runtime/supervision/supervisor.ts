@@ -52,11 +52,15 @@ export class Supervisor implements SupervisedChild {
     for (const child of this.children) {
       child.onExit((info) => {
         const generation = child.generation;
-        this.chain = this.chain.then(() => {
-          // Already restarted since (with a sibling, by one_for_all or rest_for_one): nothing left to do.
-          if (child.generation !== generation) return;
-          return this.handleChildExit(child, info);
-        });
+        this.chain = this.chain
+          .then(() => {
+            // Already restarted since (with a sibling, by one_for_all or rest_for_one): nothing left to do.
+            if (child.generation !== generation) return;
+            return this.handleChildExit(child, info);
+          })
+          // Handling an exit that fails (a child that cannot be stopped) is this supervisor's own
+          // failure: reported to its parent, and the chain stays usable for the next exit.
+          .catch((error: unknown) => this.exitHandler({ normal: false, reason: `handling the exit of '${child.id}' failed: ${error instanceof Error ? error.message : String(error)}`, ...(error instanceof Error ? { error } : {}) }));
       });
     }
   }

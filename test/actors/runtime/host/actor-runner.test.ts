@@ -16,6 +16,7 @@ import { createActorSnapshotStore, type ActorSnapshotStore } from '../../../../s
 import { VirtualClock } from '../../../../lib/timing/virtual-clock.js';
 import { createCounterMachine } from '../../../fixtures/counter-machine.js';
 import { useStoreFile } from '../../../store/fixtures/store-file.js';
+import { until } from '../../../helpers/wait.js';
 
 const storeFile = useStoreFile();
 const counter = (options: Partial<ActorDefinition> = {}) => defineActor({ createMachine: (io) => createCounterMachine(io.actorId, false), ...options });
@@ -203,5 +204,24 @@ describe('actor runner', () => {
     expect(recorded.acks).toEqual([2]);
     runner.stop();
     expect(() => startRunner({})).toThrow(/actor 'c' is persistent but has no snapshot store/);
+  });
+});
+
+describe('a snapshot write that fails on its timer', () => {
+  it("is the actor's failure, reported with its error, not an exception that ends the thread", async () => {
+    const store = createActorSnapshotStore(storeFile.open());
+    const refusing: ActorSnapshotStore = {
+      ...store,
+      load: (actorId) => store.load(actorId),
+      save: () => {
+        throw new Error('SQLITE_FULL: database or disk is full');
+      },
+    };
+    const { runner, recorded } = startRunner({ snapshots: refusing });
+    runner.deliver([increment(1)]);
+    // The write is scheduled for the next turn (throttle 0): there it throws.
+    await until('the failure reported', () => recorded.failures.length === 1);
+    expect(String(recorded.failures[0]!.error)).toContain('SQLITE_FULL');
+    expect(recorded.acks).toEqual([]);
   });
 });
