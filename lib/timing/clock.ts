@@ -15,10 +15,30 @@ export interface Clock {
   clearTimeout(handle: TimerHandle | undefined): void;
 }
 
+/**
+ * The longest delay the event loop's timers take (2^31 - 1 ms, about 24.8 days). Node fires a
+ * longer one after 1 ms: a connection bound to an SVID valid for a month would be closed at once.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A delay longer than MAX_TIMER_MS, run as a chain of timers each within it. */
+class LongTimer {
+  current: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(callback: () => void, ms: number) {
+    const dueAt = performance.now() + ms;
+    const arm = () => {
+      const left = dueAt - performance.now();
+      this.current = left > MAX_TIMER_MS ? setTimeout(arm, MAX_TIMER_MS) : setTimeout(callback, Math.max(0, left));
+    };
+    arm();
+  }
+}
+
 /** The process's own clock: Date.now, performance.now and the event loop's timers. */
 export const realClock: Clock = {
   now: () => Date.now(),
   monotonicNow: () => performance.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout> | undefined),
+  setTimeout: (callback, ms) => (ms > MAX_TIMER_MS ? new LongTimer(callback, ms) : setTimeout(callback, ms)),
+  clearTimeout: (handle) => clearTimeout(handle instanceof LongTimer ? handle.current : (handle as ReturnType<typeof setTimeout> | undefined)),
 };
