@@ -10,6 +10,7 @@
  */
 import { createActor, type Actor } from 'xstate';
 import { realClock, type Clock, type TimerHandle } from '../runtime/contracts/clock.js';
+import { CryptoError } from '../../lib/crypto/crypto-errors.js';
 import { HandshakeError, type HandshakeFailureReason } from '../../lib/crypto/handshake-error.js';
 import type { Pqc } from '../../lib/crypto/liboqs.js';
 import {
@@ -173,7 +174,11 @@ export class PqSession {
     this.handshake?.stop();
   }
 
-  /** Runs a step of the established session; a FrameError or HandshakeError fails the session instead of escaping. */
+  /**
+   * Runs a step of the established session; a FrameError or HandshakeError fails the session
+   * instead of escaping, and so does a failure of liboqs itself (a key share it could not make):
+   * the connection ends, never the thread its timer or listener runs in.
+   */
   private guarded(step: () => void): boolean {
     try {
       step();
@@ -181,6 +186,10 @@ export class PqSession {
     } catch (error) {
       if (error instanceof FrameError || error instanceof HandshakeError) {
         this.fail(error);
+        return false;
+      }
+      if (error instanceof CryptoError) {
+        this.fail(new HandshakeError('key-material', `the post-quantum library failed: ${error.message}`, { cause: error }));
         return false;
       }
       throw error;

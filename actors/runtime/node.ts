@@ -213,7 +213,13 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
           : {}),
         onDeadLetters: (actorId, envelopes, reason) => {
           log.warn({ actor: actorId, count: envelopes.length, reason }, 'messages moved to dead letters');
-          deadLetters?.add(envelopes.map((envelope) => deadLetter(actorId, envelope, reason, clock.now())));
+          // Called while an exit is handled: a store that refuses the write (full, busy) costs the
+          // operator the replay of these messages, logged, never the node.
+          try {
+            deadLetters?.add(envelopes.map((envelope) => deadLetter(actorId, envelope, reason, clock.now())));
+          } catch (error) {
+            log.error({ err: error, actor: actorId, count: envelopes.length, reason }, 'dead letters could not be stored: these messages are lost');
+          }
         },
       });
       actors.add(cell);
