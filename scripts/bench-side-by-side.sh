@@ -3,6 +3,8 @@
 # the same machine, and prints per figure the median over rounds of each side's median and p99:
 # a change's cost measured side by side, not against figures from another day.
 #   bash scripts/bench-side-by-side.sh BASE_REF [ROUNDS] [SUITE...]   (default: 3 rounds, restart bus)
+# Each side runs its OWN suite code: the comparison means something only while the suites did not
+# change between the refs (scripts/runtime-side-by-side.mjs runs the same measurement on both builds).
 # Both sides must be built: this checkout with `npm run build`; the base is checked out and built
 # in a temporary worktree (sharing node_modules), removed at the end.
 set -euo pipefail
