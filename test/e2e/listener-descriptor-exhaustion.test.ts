@@ -35,8 +35,10 @@ describe('a node whose descriptors run out under a flood of connections', () => 
   it('stays up with its peer-link actor, and serves a legitimate peer and its control socket once the flood is gone', async () => {
     const dir = scene.tempDir();
     const ca = await initEmbeddedCa(dir, 'mesh.test');
-    // The self-healing loop on, as by default: its sampler reads the process's memory every interval, exhausted or not.
-    const b = await startMeshListener(dir, { trustDomain: 'mesh.test', spiffeId: B, selfHealing: { intervalMs: SAMPLING_MS } });
+    // The self-healing loop on, as by default: its sampler reads the process's memory every
+    // interval, exhausted or not. Observing only: what is under test is that nothing dies, and an
+    // action of the loop (a restart it judged right) would hide whether something did.
+    const b = await startMeshListener(dir, { trustDomain: 'mesh.test', spiffeId: B, selfHealing: { intervalMs: SAMPLING_MS, observeOnly: true } });
     const pid = b.node.child.pid!;
     const limit = openDescriptors(pid) + HEADROOM;
     execFileSync('prlimit', ['--pid', String(pid), `--nofile=${limit}:${limit}`]);
@@ -62,15 +64,14 @@ describe('a node whose descriptors run out under a flood of connections', () => 
     }
     await untilValue('the node to give the flood\'s descriptors back', async () => (openDescriptors(pid) < limit - HEADROOM / 2 ? true : undefined), 30_000);
 
-    const legitimate = await scene.linkedPeer(ca, LEGITIMATE, { address: b.listening, spiffeId: B });
+    const legitimate = await scene.linkedPeer(ca, LEGITIMATE, { address: b.listening, spiffeId: B }, 60_000);
     for (let n = 1; n <= 20; n++) expect(legitimate.send(B, 'test.mesh', Buffer.from(JSON.stringify({ n })))).toBe(true);
     const arrived = await untilValue("the legitimate peer's messages at the probe", async () => {
       const probe = await probeOf(dir);
       return probe.received.length >= 20 ? probe : undefined;
     });
     expect(arrived.received).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
-    if ((await actorStatus(dir, "peer-link")).restarts !== 0) process.stdout.write(b.node.output().split("\n").filter((l) => /warn|error|restart|fatal|incident/i.test(l)).join("\n").slice(-4000));
-    expect((await actorStatus(dir, "peer-link")).restarts).toBe(0);
+    expect((await actorStatus(dir, 'peer-link')).restarts, b.node.output().slice(-4000)).toBe(0);
     const status = startProcess([CLI_MAIN, 'status', '--data-dir', dir]);
     expect(await status.exited).toBe(0);
     expect(b.node.child.exitCode).toBeNull();

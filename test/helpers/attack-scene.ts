@@ -20,7 +20,7 @@ export interface AttackScene {
    * A peer in this test process with an SVID `spiffeId` from `ca` (admitted by a node's default
    * policy when under /node), linked to the node at `address`: resolves once its link is up.
    */
-  linkedPeer(ca: TrustDomainCa, spiffeId: string, node: { address: string; spiffeId: string }): Promise<PeerLinks>;
+  linkedPeer(ca: TrustDomainCa, spiffeId: string, node: { address: string; spiffeId: string }, timeoutMs?: number): Promise<PeerLinks>;
 }
 
 export function attackScene(prefix: string): AttackScene {
@@ -37,7 +37,7 @@ export function attackScene(prefix: string): AttackScene {
   };
   return {
     track,
-    async linkedPeer(ca, spiffeId, node) {
+    async linkedPeer(ca, spiffeId, node, timeoutMs = 20_000) {
       const links = track(
         new PeerLinks({
           peers: [{ address: parseHostPort(node.address), spiffeId: node.spiffeId }],
@@ -47,7 +47,7 @@ export function attackScene(prefix: string): AttackScene {
         }),
       );
       await links.updateCredentials(await nodeCredentials(ca, spiffeId));
-      await untilValue(`${spiffeId}'s link up`, async () => (links.state().links[0]?.status === 'up' ? true : undefined));
+      await untilValue(`${spiffeId}'s link up`, async () => (links.state().links[0]?.status === 'up' ? true : undefined), timeoutMs);
       return links;
     },
     tempDir: () => {

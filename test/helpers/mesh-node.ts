@@ -19,8 +19,12 @@ export interface MeshNodeSpec {
   probe?: Record<string, unknown>;
   /** More of the node's configuration (mailbox, supervision, …). */
   config?: Record<string, unknown>;
-  /** The self-healing loop's actors and the runtime's sampling, every `intervalMs` (off unless given). */
-  selfHealing?: { intervalMs: number };
+  /**
+   * The self-healing loop's actors and the runtime's sampling, every `intervalMs` (off unless
+   * given); `observeOnly` holds every plan for governance, so the loop detects and diagnoses but
+   * never acts on the node under test.
+   */
+  selfHealing?: { intervalMs: number; observeOnly?: boolean };
 }
 
 /** Starts a node process with the identity and peer-link actors and a probe actor named `probe`. */
@@ -32,7 +36,7 @@ export function startMeshNode(spec: MeshNodeSpec): NodeProcess {
       actors: [],
       security: true,
       probes: [{ id: 'probe', options: spec.probe ?? {} }],
-      ...(spec.selfHealing ? { mape: {} } : {}),
+      ...(spec.selfHealing ? { mape: spec.selfHealing.observeOnly ? { planner: { riskThreshold: 0 } } : {} } : {}),
       config: {
         ...spec.config,
         mape: spec.selfHealing ? { enabled: true, intervalMs: spec.selfHealing.intervalMs } : { enabled: false },
