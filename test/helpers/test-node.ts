@@ -98,6 +98,9 @@ export async function requestWhenServing(node: X0tta6bl4Node, actorId: string, t
       return await node.request(actorId, topic, payload, { timeoutMs: Math.max(100, deadline - Date.now()) });
     } catch (error) {
       if (Date.now() > deadline) throw error;
+      // A refusal comes back at once (a full mailbox): without a turn of the event loop between
+      // attempts, the retries would starve the very acknowledgements that make room.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 }
