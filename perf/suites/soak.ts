@@ -22,7 +22,8 @@ function config(attackMs: number, idleMs: number, afterMs: number): SoakConfig {
     afterMs,
     // Issue 13's legitimate link "carrying traffic": a steady 200 messages a second.
     legitimatePerSecond: 200,
-    // One attack step every 2 s, in rotation: each kind every 6 s, 100 of each in 10 minutes.
+    // One attack step every 2 s, in rotation, each kind every 6 s: at most 100 of each in 10 minutes (a
+    // step that costs M its connection waits for M to get back in, through a listener kept at its cap).
     attackStepMs: 2_000,
     neverAcked: {
       intervalMs: NEVER_ACKED_INTERVAL_MS,

@@ -44,6 +44,7 @@ function soakRun(overrides: { received?: number[]; sent?: number; restarts?: Rec
   return {
     attackerId: ATTACKER,
     samples: {
+      everyMs: 1_000,
       idle: samples([200, 200, 202], [50, 51, 50]),
       attack: samples(attackRss, overrides.attackFds ?? attackRss.map(() => 500)),
       after: samples([205], [52]),
