@@ -5,6 +5,7 @@ import { identitySuite } from './suites/identity.js';
 import { mapeSuite } from './suites/mape.js';
 import { pqcSuite } from './suites/pqc.js';
 import { restartSuite } from './suites/restart.js';
+import { soakSuite } from './suites/soak.js';
 import type { Suite } from './suites/suite.js';
 
-export const SUITES: readonly Suite[] = [busSuite, restartSuite, mapeSuite, identitySuite, pqcSuite, gateSuite];
+export const SUITES: readonly Suite[] = [busSuite, restartSuite, mapeSuite, identitySuite, pqcSuite, soakSuite, gateSuite];

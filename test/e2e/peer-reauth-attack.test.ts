@@ -10,7 +10,6 @@
  *   connection, and serves a legitimate peer after.
  */
 import { describe, expect, it } from 'vitest';
-import type { LinkFrame } from '../../actors/peer-link/frame-codec.js';
 import { PeerLinks } from '../../actors/peer-link/peer-links.js';
 import { PEER_REAUTH_MIN_INTERVAL_MS } from '../../machines/peer-link-lifecycle.js';
 import { parseHostPort } from '../../lib/net/host-port.js';
@@ -18,6 +17,7 @@ import { initEmbeddedCa } from '../../lib/spiffe/embedded-ca-files.js';
 import { actorStatus, meshOf, probeOf, startMeshListener, startMeshNode } from '../helpers/mesh-node.js';
 import { nodeCredentials } from '../helpers/node-credentials.js';
 import { attackScene } from '../helpers/attack-scene.js';
+import { sendRaw } from '../helpers/modified-peer.js';
 import { untilValue } from '../helpers/wait.js';
 
 const NODE = 'spiffe://mesh.test/node/b';
@@ -30,18 +30,6 @@ const ASKS = 6;
 
 const scene = attackScene('x0tta6bl4-reauth-attack-');
 const tempDir = scene.tempDir;
-
-/** Sends raw link frames on every live connection of `links`: what a modified peer can put on the wire. */
-function sendRaw(links: PeerLinks, frame: LinkFrame, times: number): number {
-  const table = (links as unknown as { table: { values(): Iterable<{ active?: { send(frame: LinkFrame): void } }> } }).table;
-  let sent = 0;
-  for (const link of table.values()) {
-    if (!link.active) continue;
-    for (let i = 0; i < times; i++) link.active.send(frame);
-    sent += times;
-  }
-  return sent;
-}
 
 function peerLinks(spiffeTarget: { address: string; spiffeId: string } | undefined, received: number[] = []): PeerLinks {
   const links = new PeerLinks({

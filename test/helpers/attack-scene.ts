@@ -6,12 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { PeerLinks } from '../../actors/peer-link/peer-links.js';
-import { parseHostPort } from '../../lib/net/host-port.js';
+import type { PeerLinks } from '../../actors/peer-link/peer-links.js';
 import type { TrustDomainCa } from '../../lib/spiffe/svid-issuer.js';
-import { nodeCredentials } from './node-credentials.js';
+import { dialingPeer, linkUp } from './linked-peer.js';
 import { reapAll } from './node-process.js';
-import { untilValue } from './wait.js';
 
 export interface AttackScene {
   tempDir(): string;
@@ -37,19 +35,7 @@ export function attackScene(prefix: string): AttackScene {
   };
   return {
     track,
-    async linkedPeer(ca, spiffeId, node, timeoutMs = 20_000) {
-      const links = track(
-        new PeerLinks({
-          peers: [{ address: parseHostPort(node.address), spiffeId: node.spiffeId }],
-          authorize: [{ pathPrefix: '/node' }],
-          onMessage: () => undefined,
-          onState: () => undefined,
-        }),
-      );
-      await links.updateCredentials(await nodeCredentials(ca, spiffeId));
-      await untilValue(`${spiffeId}'s link up`, async () => (links.state().links[0]?.status === 'up' ? true : undefined), timeoutMs);
-      return links;
-    },
+    linkedPeer: (ca, spiffeId, node, timeoutMs) => linkUp(track(dialingPeer(node)), ca, spiffeId, timeoutMs),
     tempDir: () => {
       const dir = mkdtempSync(join(tmpdir(), prefix));
       dirs.push(dir);

@@ -82,14 +82,14 @@ describe('stream check', () => {
   const numbers = (...ns: number[]): Receipt[] => ns.map((n) => receipt(n, n, n + 1));
 
   it('passes a whole stream', () => {
-    expect(checkStream(numbers(1, 2, 3, 4))).toEqual({ checked: 4, lost: 0, duplicates: 0, reordered: 0 });
+    expect(checkStream(numbers(1, 2, 3, 4))).toEqual({ checked: 4, lost: 0, duplicates: 0, reordered: 0, unexpected: 0 });
   });
 
   it('counts what never came, including a first message missing', () => {
-    expect(checkStream(numbers(2, 3, 5, 6))).toEqual({ checked: 6, lost: 2, duplicates: 0, reordered: 0 });
+    expect(checkStream(numbers(2, 3, 5, 6))).toEqual({ checked: 6, lost: 2, duplicates: 0, reordered: 0, unexpected: 0 });
   });
 
   it('counts repeats and late arrivals apart from losses', () => {
-    expect(checkStream(numbers(1, 3, 2, 3, 4))).toEqual({ checked: 4, lost: 0, duplicates: 1, reordered: 1 });
+    expect(checkStream(numbers(1, 3, 2, 3, 4))).toEqual({ checked: 4, lost: 0, duplicates: 1, reordered: 1, unexpected: 0 });
   });
 });
