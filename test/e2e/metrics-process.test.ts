@@ -68,8 +68,6 @@ describe('metrics, health and readiness over HTTP', () => {
       'x0tta6bl4_actor_messages_overflow_total{actor="a",policy="drop-oldest"} 0',
       'x0tta6bl4_mape_incidents_total{cause="crash-loop"} 1',
       'x0tta6bl4_mape_mttd_seconds_count{cause="crash-loop"} 1',
-      'x0tta6bl4_mape_phase_seconds_count{phase="diagnose"} 1',
-      'x0tta6bl4_mape_phase_seconds_count{phase="verify"} 1',
       'x0tta6bl4_svid_expiry_timestamp_seconds',
       'x0tta6bl4_svid_updates_total 1',
       'x0tta6bl4_identity_ready 1',
@@ -80,6 +78,12 @@ describe('metrics, health and readiness over HTTP', () => {
       'x0tta6bl4_pq_handshake_duration_seconds_bucket{le="+Inf"} 0',
     ]) {
       expect(text, name).toContain(name);
+    }
+    // Every incident of the node passes the loop's phases, not only the injected one: on a loaded
+    // machine another may have been diagnosed meanwhile, so the phases count at least this one.
+    for (const phase of ['diagnose', 'verify']) {
+      const count = Number(new RegExp(`x0tta6bl4_mape_phase_seconds_count\\{phase="${phase}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+      expect(count, `x0tta6bl4_mape_phase_seconds_count{phase="${phase}"}`).toBeGreaterThanOrEqual(1);
     }
     const processed = Number(/x0tta6bl4_actor_messages_processed_total\{actor="monitor"\} (\d+)/.exec(text)![1]);
     expect(processed).toBeGreaterThan(0);
