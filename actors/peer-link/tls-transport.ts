@@ -166,9 +166,10 @@ export class TlsTransport implements Transport {
    * leave later dials holding credentials that throw.
    */
   useCredentials(credentials: NodeCredentials, policies: readonly PeerPolicy[]): void {
+    const options = secureContextOptions(credentials);
     // Built first, and thrown away: createSecureContext is where TLS refuses them.
-    createSecureContext(secureContextOptions(credentials));
-    if (this.credentials !== undefined) this.server?.setSecureContext(secureContextOptions(credentials));
+    createSecureContext(options);
+    if (this.credentials !== undefined) this.server?.setSecureContext(options);
     this.credentials = credentials;
     this.policies = policies;
   }

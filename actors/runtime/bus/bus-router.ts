@@ -209,10 +209,10 @@ export class BusRouter implements Bus {
         item.settle = (error) => (error ? reject(error) : resolve());
       });
     }
-    if (queue) {
-      queue.push(item);
-      if (queue.length > this.counters.heldMax) this.counters.heldMax = queue.length;
-    } else this.block(from, item);
+    if (queue) queue.push(item);
+    else this.block(from, item);
+    const held = queue ? queue.length : 1;
+    if (held > this.counters.heldMax) this.counters.heldMax = held;
     return promise;
   }
 
@@ -245,7 +245,6 @@ export class BusRouter implements Bus {
 
   private block(from: string, item: QueuedSend): void {
     this.senderQueues.set(from, [item]);
-    this.counters.heldMax ||= 1;
     this.actors.find(from)?.setPaused(true);
   }
 
