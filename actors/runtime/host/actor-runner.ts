@@ -29,6 +29,24 @@ export class PoisonMessageError extends RuntimeError {
   }
 }
 
+const NOT_REPORTED = Symbol('not reported');
+
+/**
+ * Whether two XState state values name the same states: a string, or an object of nested values.
+ * A transition builds a new value object even when the states stay; comparing in place, instead of
+ * serializing both, keeps the per-batch check free of allocation.
+ */
+function sameStateValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) {
+    if (!Object.hasOwn(b, key) || !sameStateValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+}
+
 export interface ActorRunnerInit {
   definition: ActorDefinition;
   /** The actor's I/O but its bus pressure, which the runner keeps (setHeld). */
@@ -78,8 +96,10 @@ export class ActorRunner {
   private stopped = false;
   private failed = false;
   private stateCheckScheduled = false;
-  /** The state value last reported, serialized, so an unchanged state is not reported again. */
-  private reportedState: string | undefined;
+  /** The machine moved during the delivery under way: its state is checked once, at the batch's end. */
+  private movedWhileDelivering = false;
+  /** The state value last reported, so an unchanged state is not reported again (none yet: a unique marker). */
+  private reportedState: unknown = NOT_REPORTED;
   /** The message being processed, while one is. */
   private processingSeq: number | undefined;
   /** The sequence the restored snapshot covers; redelivered messages up to it are skipped. */
@@ -152,6 +172,10 @@ export class ActorRunner {
       this.deliverBatch(batch);
     } finally {
       this.delivering = false;
+    }
+    if (this.movedWhileDelivering) {
+      this.movedWhileDelivering = false;
+      this.reportStateIfChanged();
     }
   }
 
@@ -293,18 +317,30 @@ export class ActorRunner {
     this.events.outbound(batch);
   }
 
+  /**
+   * After a transition: within a delivery the batch's end reports (no task per message: this is
+   * the hot path), outside one (a delayed event, an invoked actor) the end of the current turn.
+   */
   private reportStateSoon(): void {
-    if (!this.events.stateChanged || this.stateCheckScheduled) return;
+    if (!this.events.stateChanged) return;
+    if (this.delivering) {
+      this.movedWhileDelivering = true;
+      return;
+    }
+    if (this.stateCheckScheduled) return;
     this.stateCheckScheduled = true;
     queueMicrotask(() => {
       this.stateCheckScheduled = false;
-      if (this.stopped || this.failed) return;
-      const value = this.stateValue();
-      const serialized = typeof value === 'string' ? value : JSON.stringify(value);
-      if (serialized === this.reportedState) return;
-      this.reportedState = serialized;
-      this.events.stateChanged?.(value);
+      this.reportStateIfChanged();
     });
+  }
+
+  private reportStateIfChanged(): void {
+    if (this.stopped || this.failed) return;
+    const value = this.stateValue();
+    if (sameStateValue(value, this.reportedState)) return;
+    this.reportedState = value;
+    this.events.stateChanged?.(value);
   }
 
   private fail(error: unknown): void {

@@ -27,34 +27,55 @@ function indexIn(table: string[], value: string): number {
   return last + 1;
 }
 
+/**
+ * A per-message index column, built only once its table has a second entry (until then every
+ * message points at entry 0, and the column is left out: the usual batch has one topic and one
+ * sender, and a batch of one message is the hot path when batching is off).
+ */
+class IndexColumn {
+  readonly table: string[] = [];
+  column: number[] | undefined;
+
+  add(position: number, value: string): void {
+    const index = indexIn(this.table, value);
+    if (this.column) this.column.push(index);
+    else if (index > 0) {
+      this.column = new Array<number>(position).fill(0);
+      this.column.push(index);
+    }
+  }
+}
+
 /** The columns of a non-empty batch, in mailbox order. */
 export function packDelivery(batch: readonly Envelope[]): DeliverColumns {
   const count = batch.length;
   const payload = new Array<unknown>(count);
-  const seq = new Array<number>(count);
-  const topic = new Array<number>(count);
-  const from = new Array<number>(count);
-  const topics: string[] = [];
-  const senders: string[] = [];
-  let consecutive = true;
+  const topics = new IndexColumn();
+  const senders = new IndexColumn();
+  const first = batch[0]!.seq;
+  let seq: number[] | undefined;
   let requests: [number, string][] | undefined;
   for (let i = 0; i < count; i++) {
     const envelope = batch[i]!;
     payload[i] = envelope.payload;
-    seq[i] = envelope.seq;
-    if (i > 0 && envelope.seq !== seq[i - 1]! + 1) consecutive = false;
-    topic[i] = indexIn(topics, envelope.topic);
-    from[i] = indexIn(senders, envelope.from);
+    // Consecutive sequences (a mailbox numbers its messages one by one) travel as the first alone.
+    if (seq) seq.push(envelope.seq);
+    else if (envelope.seq !== first + i) {
+      seq = batch.slice(0, i).map((earlier) => earlier.seq);
+      seq.push(envelope.seq);
+    }
+    topics.add(i, envelope.topic);
+    senders.add(i, envelope.from);
     if (envelope.requestId !== undefined) (requests ??= []).push([i, envelope.requestId]);
   }
   return {
     kind: 'deliver',
     payload,
-    seq: consecutive ? seq[0]! : seq,
-    topics,
-    ...(topics.length > 1 ? { topic } : {}),
-    senders,
-    ...(senders.length > 1 ? { from } : {}),
+    seq: seq ?? first,
+    topics: topics.table,
+    ...(topics.column ? { topic: topics.column } : {}),
+    senders: senders.table,
+    ...(senders.column ? { from: senders.column } : {}),
     ...(requests ? { requests } : {}),
   };
 }

@@ -7,6 +7,7 @@
  */
 import { setImmediate as turn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { assign, createMachine } from 'xstate';
 import { ActorRunner, PoisonMessageError } from '../../../../actors/runtime/host/actor-runner.js';
 import { defineActor, type ActorDefinition } from '../../../../actors/runtime/contracts/actor.js';
 import type { Envelope } from '../../../../actors/runtime/contracts/envelope.js';
@@ -179,6 +180,39 @@ describe('actor runner', () => {
     expect(recorded.failures).toEqual([]);
     runner.stop();
     expect(recorded.done).toBe(1);
+  });
+
+  it('reports a nested state value when a state changes, once per batch, and not when a transition keeps the states', async () => {
+    // Two regions: every event rebuilds the value object, but only 'move' changes a state.
+    const regions = defineActor({
+      persistent: false,
+      createMachine: () =>
+        createMachine({
+          type: 'parallel',
+          context: { seen: 0 },
+          states: {
+            link: { initial: 'down', states: { down: { on: { 'test.move': 'up' } }, up: { on: { 'test.move': 'down' } } } },
+            load: { initial: 'idle', states: { idle: {} } },
+          },
+          on: { 'test.tick': { actions: assign({ seen: ({ context }) => context.seen + 1 }) } },
+        }),
+    });
+    const { runner, recorded } = startRunner({ definition: regions });
+    await turn();
+    runner.deliver([envelope(1, 'test.tick'), envelope(2, 'test.tick')]);
+    expect(recorded.states).toEqual([{ link: 'down', load: 'idle' }]);
+    runner.deliver([envelope(3, 'test.move'), envelope(4, 'test.tick')]);
+    runner.deliver([envelope(5, 'test.move'), envelope(6, 'test.move')]);
+    await turn();
+    // The second batch moved twice and ended where it began: nothing new to report.
+    expect(recorded.states).toEqual([
+      { link: 'down', load: 'idle' },
+      { link: 'up', load: 'idle' },
+    ]);
+    runner.deliver([envelope(7, 'test.move')]);
+    expect(recorded.states.at(-1)).toEqual({ link: 'down', load: 'idle' });
+    expect(recorded.states).toHaveLength(3);
+    runner.stop();
   });
 
   it('stops gracefully: writes the last state at once, acknowledges what it processed, disposes, and does it only once', () => {
