@@ -24,7 +24,14 @@ export function defaultNodeSpiffeId(trustDomain: string): SpiffeId {
   return parseSpiffeId(`spiffe://${trustDomain}/node/${name}`);
 }
 
-export async function startEmbeddedAgent(options: { dataDir: string; trustDomain: string; spiffeId?: string; svidTtlMs: number }): Promise<EmbeddedAgent> {
+export async function startEmbeddedAgent(options: {
+  dataDir: string;
+  trustDomain: string;
+  spiffeId?: string;
+  svidTtlMs: number;
+  /** The Workload API socket's listener failed after it started: reported, never thrown. */
+  onListenerError?(error: Error): void;
+}): Promise<EmbeddedAgent> {
   const ca = existsSync(caFiles(options.dataDir).certificate)
     ? await loadEmbeddedCa(options.dataDir)
     : await initEmbeddedCa(options.dataDir, options.trustDomain);
@@ -36,7 +43,7 @@ export async function startEmbeddedAgent(options: { dataDir: string; trustDomain
   const spiffeId = options.spiffeId !== undefined ? parseSpiffeId(options.spiffeId) : defaultNodeSpiffeId(ca.trustDomain);
   const source = await createEmbeddedSvidSource({ ca, spiffeId, ttlMs: options.svidTtlMs });
   const socketPath = embeddedWorkloadSocketPath(options.dataDir);
-  const server = await startWorkloadApiServer({ socketPath, source });
+  const server = await startWorkloadApiServer({ socketPath, source, ...(options.onListenerError ? { onListenerError: options.onListenerError } : {}) });
   return {
     socketPath,
     spiffeId,

@@ -60,7 +60,7 @@ export default defineActor({
       if (agentAddress) {
         watch(agentAddress);
       } else {
-        startEmbeddedAgent(options).then(
+        startEmbeddedAgent({ ...options, onListenerError: (error) => log.warn({ err: error }, 'the embedded Workload API failed to accept a connection') }).then(
           (started) => {
             agent = started;
             if (stopped) started.close().catch((error: unknown) => log.warn({ err: error }, 'the embedded Workload API did not close cleanly'));

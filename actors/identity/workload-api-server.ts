@@ -8,6 +8,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { chmodSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { ensureDirectory, PRIVATE_FILE_MODE, removeStaleSocket } from '../../lib/files/private-files.js';
 import type { JSONWebKeySet } from 'jose';
@@ -34,7 +35,14 @@ export interface WorkloadApiServer {
   close(): Promise<void>;
 }
 
-export async function startWorkloadApiServer(options: { socketPath: string; source: X509SvidSource & Partial<JwtSvidSource> }): Promise<WorkloadApiServer> {
+export interface WorkloadApiServerOptions {
+  socketPath: string;
+  source: X509SvidSource & Partial<JwtSvidSource>;
+  /** The listening socket failed after it started (an accept out of descriptors): reported, never thrown. */
+  onListenerError?(error: Error): void;
+}
+
+export async function startWorkloadApiServer(options: WorkloadApiServerOptions): Promise<WorkloadApiServer> {
   const { socketPath, source } = options;
   const server = new grpc.Server();
   const jwt = source.issueJwtSvids && source.jwtBundles ? (source as JwtSvidSource) : undefined;
@@ -98,14 +106,30 @@ export async function startWorkloadApiServer(options: { socketPath: string; sour
   ensureDirectory(dirname(socketPath), { private: true });
   // A stale socket from a crashed run would make the bind fail; anything else at the path is not ours to delete.
   removeStaleSocket(socketPath);
+  // The socket is ours, not grpc-js's: grpc-js drops its listening server's only 'error' listener
+  // once bound, so a failed accept there (out of descriptors, with worker threads taking libuv's
+  // reserve one) would end the process. Ours keeps one for its whole life and hands each
+  // connection to the gRPC server.
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  const listener = createServer((socket) => injector.injectConnection(socket));
   await new Promise<void>((resolve, reject) => {
-    server.bindAsync(`unix:${socketPath}`, grpc.ServerCredentials.createInsecure(), (error) => (error ? reject(error) : resolve()));
+    let listening = false;
+    listener.on('error', (error) => {
+      if (listening) options.onListenerError?.(error);
+      else reject(error);
+    });
+    listener.listen(socketPath, () => {
+      listening = true;
+      resolve();
+    });
   });
   chmodSync(socketPath, PRIVATE_FILE_MODE);
   return {
     socketPath,
     close: () =>
       new Promise<void>((resolve) => {
+        listener.close();
+        injector.destroy();
         server.forceShutdown();
         rmSync(socketPath, { force: true });
         resolve();

@@ -23,6 +23,8 @@ export interface ConnectionHandlers {
   onFrame(connection: LinkConnection, frame: LinkFrame): void;
   /** Once, when the connection is gone; `error` when it ended abnormally. */
   onClose(connection: LinkConnection, error?: Error): void;
+  /** The connection takes writes again after being congested. */
+  onDrain(connection: LinkConnection): void;
 }
 
 export interface PostQuantumOptions {
@@ -131,6 +133,9 @@ export class LinkConnection {
         if (error) this.failure ??= error;
         this.finish();
       },
+      onDrain: () => {
+        if (!this.closed) this.handlers.onDrain(this);
+      },
     });
     this.session.start();
   }
@@ -142,6 +147,11 @@ export class LinkConnection {
 
   get open(): boolean {
     return !this.closed && this.carrier.writable && this.session.state !== 'failed';
+  }
+
+  /** What is written waits in the transport's buffer beyond its mark: a backlog waits for onDrain. */
+  get congested(): boolean {
+    return this.carrier.congested;
   }
 
   /** Seals and sends a frame (queued by the session until its handshake ends). */

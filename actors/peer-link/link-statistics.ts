@@ -100,6 +100,7 @@ export function linkState(link: Link): LinkState {
     sent: link.stream.sent,
     delivered: link.stream.delivered,
     pending: link.stream.pending,
+    unwritten: link.stream.unwritten,
     retransmitted: link.stream.retransmitted,
     duplicates: link.stream.duplicates,
     dropped: link.dropped,

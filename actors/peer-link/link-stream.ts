@@ -6,6 +6,11 @@
  * a new SVID) the Hello of each side says what it expects next, and the other resends from there:
  * nothing is lost, and what both connections carry during the switch is delivered once.
  *
+ * What goes on the wire is taken one message at a time from a write cursor (takeNextToWrite), so
+ * the link writes only as fast as its connection drains: a resend of a full window after a
+ * reconnection, and whatever is sent meanwhile behind it, waits here as the plaintext already held,
+ * not sealed a second time into the socket's buffer all at once.
+ *
  * Each side's state has an incarnation (random). A peer whose incarnation changed has lost its
  * state (its actor restarted): this side then starts the receive direction over and renumbers
  * what it still holds from 0, so the peer gets it (at least once across such a restart).
@@ -54,6 +59,8 @@ export class LinkStream {
   private deliveredSinceAck = 0;
   /** One past the highest sequence number written to any connection: what a resend repeats. */
   private writtenNext = 0;
+  /** The next sequence number to write on the current connection. */
+  private cursor = 0;
   private unackedBytes = 0;
   retransmitted = 0;
   duplicates = 0;
@@ -66,7 +73,7 @@ export class LinkStream {
     private readonly windowBytes: number = DEFAULT_SEND_WINDOW_BYTES,
   ) {}
 
-  /** Queues a message; the caller writes it if a connection is up (else a Hello's resend carries it). */
+  /** Queues a message; the caller writes it when the connection takes it (takeNextToWrite). */
   enqueue(topic: string, payload: Buffer): OutgoingMessage {
     if (this.pending >= this.window) throw new SendWindowFullError('messages', this.window);
     const message = { seq: this.sendNext, topic, payload };
@@ -78,9 +85,23 @@ export class LinkStream {
     return message;
   }
 
-  /** The caller wrote this message to a connection. */
-  markWritten(seq: number): void {
-    if (seq >= this.writtenNext) this.writtenNext = seq + 1;
+  /**
+   * The next message to write on the current connection, in order, or undefined when everything
+   * held is written. A message written before, on an earlier connection, counts as retransmitted.
+   */
+  takeNextToWrite(): OutgoingMessage | undefined {
+    if (this.cursor >= this.sendNext) return undefined;
+    // Held messages are numbered consecutively from the first unacknowledged one.
+    const message = this.unacked[this.unackedHead + this.cursor - (this.sendNext - this.pending)]!;
+    this.cursor++;
+    if (message.seq < this.writtenNext) this.retransmitted++;
+    else this.writtenNext = message.seq + 1;
+    return message;
+  }
+
+  /** Messages held and not yet written on the current connection. */
+  get unwritten(): number {
+    return this.sendNext - this.cursor;
   }
 
   /** Messages sent and not yet acknowledged. */
@@ -106,6 +127,9 @@ export class LinkStream {
       this.unackedBytes -= heldBytes(this.unacked[this.unackedHead]!);
       this.unackedHead++;
     }
+    // Acknowledged before this connection wrote it (it crossed on the previous one): not written again.
+    const firstHeld = this.sendNext - this.pending;
+    if (this.cursor < firstHeld) this.cursor = firstHeld;
     // Compact once the acknowledged prefix dominates, so the array does not grow forever.
     if (this.unackedHead > 1024 && this.unackedHead * 2 > this.unacked.length) {
       this.unacked.splice(0, this.unackedHead);
@@ -114,10 +138,11 @@ export class LinkStream {
   }
 
   /**
-   * The peer's Hello on a new connection: returns the messages to (re)send on it, in order.
-   * Also restarts the receive direction when the peer's state is new.
+   * The peer's Hello on a new connection: the write cursor goes back to the first message the peer
+   * has not got, and the count of messages to (re)send from there is returned. Also restarts the
+   * receive direction when the peer's state is new.
    */
-  onHello(peerIncarnation: Buffer, peerReceiveNext: number): OutgoingMessage[] {
+  onHello(peerIncarnation: Buffer, peerReceiveNext: number): number {
     const incarnation = peerIncarnation.toString('hex');
     if (this.peerIncarnation !== undefined && this.peerIncarnation !== incarnation) {
       // The peer lost its state: what it had received is gone with it, so start both directions over.
@@ -131,10 +156,9 @@ export class LinkStream {
       this.writtenNext = Math.min(this.writtenNext, held.length);
     }
     this.peerIncarnation = incarnation;
+    this.cursor = 0;
     this.acknowledge(peerReceiveNext);
-    const resend = this.unacked.slice(this.unackedHead);
-    this.retransmitted += resend.filter((message) => message.seq < this.writtenNext).length;
-    return resend;
+    return this.unwritten;
   }
 
   /** A data frame from the peer: deliver it, or drop it as already delivered. A gap is a protocol error. */

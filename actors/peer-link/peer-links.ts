@@ -188,12 +188,25 @@ export class PeerLinks {
       this.report();
       return false;
     }
-    if (link.active && link.active.linkKey === link.key) {
-      link.active.send({ kind: 'data', ...message });
-      link.stream.markWritten(message.seq);
-    }
+    this.writeBacklog(link);
     this.report();
     return true;
+  }
+
+  /**
+   * Writes what the link holds unwritten, in order, while its connection takes it: a congested
+   * connection (the peer or the network slower than the writes) leaves the rest in the stream until
+   * it drains. A full window resent after a reconnection thus costs the plaintext the stream holds
+   * anyway, not a sealed copy of all of it queued in the socket at once.
+   */
+  private writeBacklog(link: Link): void {
+    const connection = link.active;
+    if (!connection || connection.linkKey !== link.key) return;
+    while (connection.open && !connection.congested) {
+      const message = link.stream.takeNextToWrite();
+      if (!message) return;
+      connection.send({ kind: 'data', ...message });
+    }
   }
 
   /**
@@ -302,6 +315,13 @@ export class PeerLinks {
           this.connections.delete(connection);
           this.onClose(connection, error);
         },
+        onDrain: (connection) => {
+          const link = this.table.get(connection.linkKey);
+          if (link?.active === connection && !this.stopped) {
+            this.writeBacklog(link);
+            this.report();
+          }
+        },
       },
     );
   }
@@ -389,10 +409,8 @@ export class PeerLinks {
     link.active = connection;
     delete link.lastError;
     this.signal(link, { type: 'bound', establishedAt: connection.establishedAt, expiresAt: connection.expiresAt });
-    for (const message of link.stream.onHello(hello.incarnation, hello.receiveNext)) {
-      connection.send({ kind: 'data', ...message });
-      link.stream.markWritten(message.seq);
-    }
+    link.stream.onHello(hello.incarnation, hello.receiveNext);
+    this.writeBacklog(link);
     if (previous && previous !== connection) previous.goodbye('re-authenticated on a new connection');
     this.log('info', 'peer link up', { peer: link.peer, role: link.role, connection: connection.id, expiresAt: new Date(connection.expiresAt).toISOString() });
     this.report();

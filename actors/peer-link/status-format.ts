@@ -38,6 +38,7 @@ export const peerLinkStatusFormat: StatusFormat<MeshLinksMessage> = {
       const extra = [
         link.reauths > 0 ? `${link.reauths} re-authentications` : '',
         link.peerReauthsDeferred > 0 ? `${link.peerReauthsDeferred} peer requests to re-authenticate DEFERRED` : '',
+        link.unwritten > 0 ? `${link.unwritten} waiting to be written` : '',
         link.retransmitted > 0 ? `${link.retransmitted} retransmitted` : '',
         link.dropped > 0 ? `${link.dropped} DROPPED` : '',
         link.expiresAt !== undefined ? `SVIDs valid until ${timestamp(link.expiresAt)}` : '',

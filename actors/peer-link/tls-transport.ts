@@ -84,6 +84,10 @@ class TlsConnection implements TransportConnection {
     return !this.closed && !this.socket.destroyed && this.socket.writable;
   }
 
+  get congested(): boolean {
+    return this.socket.writableNeedDrain;
+  }
+
   exportKeyingMaterial(length: number, label: string): Uint8Array {
     return this.socket.exportKeyingMaterial(length, label, Buffer.alloc(0));
   }
@@ -101,6 +105,7 @@ class TlsConnection implements TransportConnection {
         if (!this.socket.destroyed && this.reading) this.socket.resume();
       });
     });
+    this.socket.on('drain', () => events.onDrain());
     // Held back before it was wired: the listener above must not start the flow.
     if (!this.reading) this.socket.pause();
     // Closed while it waited for its user: tell the user once it is wired (never from inside attach).

@@ -32,6 +32,8 @@ export const linkStateSchema = z.strictObject({
   delivered: count,
   /** Sent and not yet acknowledged by the peer. */
   pending: count,
+  /** Of those, not yet written on the current connection: waiting for it to drain (a slow peer or network) or to come up. */
+  unwritten: count,
   retransmitted: count,
   duplicates: count,
   /** Refused because the link held its whole window unacknowledged. */

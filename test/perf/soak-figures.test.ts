@@ -23,6 +23,7 @@ const mesh = (overrides: Partial<MeshStatus> = {}): MeshStatus => ({
       sent: 65_536,
       delivered: 30,
       pending: 65_536,
+      unwritten: 0,
       retransmitted: 400_000,
       duplicates: 0,
       dropped: 1_000,

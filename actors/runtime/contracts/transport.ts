@@ -36,6 +36,8 @@ export interface TransportConnectionEvents {
   onData(bytes: Uint8Array): void;
   /** Once, when the connection is gone; `error` when it ended abnormally. */
   onClose(error?: Error): void;
+  /** What was written while `congested` has gone out: the connection takes writes again. */
+  onDrain(): void;
 }
 
 export interface TransportConnection {
@@ -44,6 +46,12 @@ export interface TransportConnection {
   readonly localExpiresAt: number;
   /** False once this side ended or lost the connection. */
   readonly writable: boolean;
+  /**
+   * True while what was written waits in the connection's buffer beyond its mark (the network or
+   * the peer is slower than the writes), until `onDrain`. A writer that can wait (the link's
+   * backlog) waits; the write itself still takes everything.
+   */
+  readonly congested: boolean;
   /**
    * Keying material both ends derive alike and no one else can (the TLS exporter, RFC 8446 §7.5):
    * the post-quantum session binds its handshake to this connection with it.

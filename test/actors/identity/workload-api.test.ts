@@ -7,7 +7,8 @@ import * as grpc from '@grpc/grpc-js';
 import { chmodSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Server as NetServer } from 'node:net';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEmbeddedSvidSource, type EmbeddedSvidSource } from '../../../actors/identity/embedded-svid-source.js';
 import { X509ContextWatcher, type WatcherState, type X509Context } from '../../../lib/spiffe/workload-api-client.js';
 import { workloadApiClientConstructor, type X509SvidResponseMessage } from '../../../lib/spiffe/workload-api-proto.js';
@@ -85,6 +86,25 @@ describe('Workload API client and server over a unix socket', () => {
     const shared = socketPath();
     chmodSync(dirname(shared), 0o755);
     await expect(startWorkloadApiServer({ socketPath: shared, source: await embedded() })).rejects.toThrow(/others can enter it/);
+  });
+
+  it('keeps serving after its listening socket fails to accept (out of descriptors): the failure is reported, not thrown', async () => {
+    const path = socketPath();
+    // The listener is the server's own: caught as it starts listening, to fail it as an accept out
+    // of descriptors does (libuv reports EMFILE on the listening handle when its reserve descriptor
+    // is gone, which another thread of the process can take).
+    const listen = vi.spyOn(NetServer.prototype, 'listen');
+    const failures: Error[] = [];
+    const server = await startWorkloadApiServer({ socketPath: path, source: await embedded(), onListenerError: (error) => failures.push(error) });
+    cleanups.push(() => server.close());
+    const listener = listen.mock.contexts.find((context) => (context as NetServer).address() === path) as NetServer;
+    listen.mockRestore();
+    const emfile = Object.assign(new Error('accept EMFILE'), { code: 'EMFILE', syscall: 'accept' });
+    // Without a listener for the server's life, this emit throws: in the node, an uncaught exception.
+    expect(() => listener.emit('error', emfile)).not.toThrow();
+    expect(failures).toEqual([emfile]);
+    const { updates } = watch(path);
+    await waitFor(() => updates[0], 10_000, 'an SVID after the failure');
   });
 
   it('gets a rotated SVID pushed down the open stream at half its lifetime', async () => {

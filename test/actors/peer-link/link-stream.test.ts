@@ -11,10 +11,18 @@ import { ACK_EVERY, LinkStream, SendWindowFullError } from '../../../actors/peer
 const payload = (n: number) => Buffer.from(String(n));
 const seqs = (messages: Array<{ seq: number }>) => messages.map((message) => message.seq);
 
+/** Takes everything the stream has to write now, as a connection that never congests would. */
+function writeAll(stream: LinkStream) {
+  const written = [];
+  for (let message = stream.takeNextToWrite(); message; message = stream.takeNextToWrite()) written.push(message);
+  return written;
+}
+
 describe('link stream', () => {
   it('numbers messages from 0 and keeps them until acknowledged', () => {
     const stream = new LinkStream(randomBytes(16));
-    for (let n = 0; n < 5; n++) stream.markWritten(stream.enqueue('t', payload(n)).seq);
+    for (let n = 0; n < 5; n++) stream.enqueue('t', payload(n));
+    expect(seqs(writeAll(stream))).toEqual([0, 1, 2, 3, 4]);
     expect(stream.pending).toBe(5);
     stream.acknowledge(3);
     expect(stream.pending).toBe(2);
@@ -47,22 +55,59 @@ describe('link stream', () => {
   it('resends from what the peer says it expects when the link moves to a new connection', () => {
     const peer = randomBytes(16);
     const stream = new LinkStream(randomBytes(16));
-    expect(stream.onHello(peer, 0)).toEqual([]);
-    for (let n = 0; n < 10; n++) stream.markWritten(stream.enqueue('t', payload(n)).seq);
+    expect(stream.onHello(peer, 0)).toBe(0);
+    for (let n = 0; n < 10; n++) stream.enqueue('t', payload(n));
+    writeAll(stream);
     stream.enqueue('t', payload(10)); // queued while no connection was up: not a retransmission
-    expect(seqs(stream.onHello(peer, 6))).toEqual([6, 7, 8, 9, 10]);
+    expect(stream.onHello(peer, 6)).toBe(5);
+    expect(seqs(writeAll(stream))).toEqual([6, 7, 8, 9, 10]);
     expect(stream.retransmitted).toBe(4);
     expect(stream.pending).toBe(5);
+  });
+
+  it('writes one message at a time from a cursor: a backlog waits in order, and new messages queue behind it', () => {
+    const peer = randomBytes(16);
+    const stream = new LinkStream(randomBytes(16));
+    stream.onHello(peer, 0);
+    for (let n = 0; n < 6; n++) stream.enqueue('t', payload(n));
+    expect(seqs([stream.takeNextToWrite()!, stream.takeNextToWrite()!])).toEqual([0, 1]);
+    expect(stream.unwritten).toBe(4);
+    // A connection that congests here: what is sent meanwhile waits behind the backlog.
+    stream.enqueue('t', payload(6));
+    expect(stream.unwritten).toBe(5);
+    // Acknowledged before written (it crossed on the previous connection): skipped, never written twice.
+    stream.acknowledge(2);
+    expect(seqs(writeAll(stream))).toEqual([2, 3, 4, 5, 6]);
+    expect(stream.unwritten).toBe(0);
+    expect(stream.takeNextToWrite()).toBeUndefined();
+    // Resent on a new connection from where the peer stands, each counted once as retransmitted.
+    expect(stream.onHello(peer, 4)).toBe(3);
+    expect(seqs(writeAll(stream))).toEqual([4, 5, 6]);
+    expect(stream.retransmitted).toBe(3);
+  });
+
+  it('writes from the first message it holds when a Hello claims less than the peer already acknowledged', () => {
+    const peer = randomBytes(16);
+    const stream = new LinkStream(randomBytes(16));
+    stream.onHello(peer, 0);
+    for (let n = 0; n < 4; n++) stream.enqueue('t', payload(n));
+    writeAll(stream);
+    stream.acknowledge(3);
+    // A confused or hostile peer: what it acknowledged is gone, so the stream resends what it holds.
+    expect(stream.onHello(peer, 1)).toBe(1);
+    expect(seqs(writeAll(stream))).toEqual([3]);
   });
 
   it('starts both directions over when the peer lost its state, renumbering what it still holds', () => {
     const stream = new LinkStream(randomBytes(16));
     stream.onHello(randomBytes(16), 0);
-    for (let n = 0; n < 5; n++) stream.markWritten(stream.enqueue('t', payload(n)).seq);
+    for (let n = 0; n < 5; n++) stream.enqueue('t', payload(n));
+    writeAll(stream);
     stream.acknowledge(2);
     stream.receive(0);
     stream.receive(1);
-    const resent = stream.onHello(randomBytes(16), 0);
+    expect(stream.onHello(randomBytes(16), 0)).toBe(3);
+    const resent = writeAll(stream);
     expect(seqs(resent)).toEqual([0, 1, 2]);
     expect(resent.map((message) => message.payload.toString())).toEqual(['2', '3', '4']);
     expect(stream.receiveNext).toBe(0);

@@ -84,6 +84,21 @@ const send = (from: Harness, to: string, first: number, last: number) => {
 const activeCarrier = (node: Harness) => [...(node.links as unknown as { table: LinkTable }).table.values()][0]!.active!.carrier;
 const range = (first: number, last: number) => Array.from({ length: last - first + 1 }, (_, index) => first + index);
 
+/**
+ * A linked to B, B holding its reading back after the first 10 messages, and A sending 20,000 more
+ * of 1 KB (20 MB, more than loopback's socket buffers hold): they back up at A.
+ */
+async function heldBacklog(): Promise<{ a: Harness; b: Harness }> {
+  const b = await listener();
+  const a = await dialer(b.address);
+  send(a, B, 1, 10);
+  await until('10 at B', () => b.received.length === 10);
+  b.links.holdReading(true);
+  const padding = 'x'.repeat(1_000);
+  for (let n = 11; n <= 20_010; n++) expect(a.links.send(B, 'test', Buffer.from(JSON.stringify({ n, padding })))).toBe(true);
+  return { a, b };
+}
+
 describe('peer links over the TLS transport', () => {
   it('carries messages both ways on one link, in order, and acknowledges them', async () => {
     const b = await listener();
@@ -276,26 +291,42 @@ describe('peer links over the TLS transport', () => {
   });
 
   it("stops reading while the node holds the peers' messages back, so they wait at the sender, and delivers them in order once it lets go", async () => {
-    const b = await listener();
-    const a = await dialer(b.address);
-    send(a, B, 1, 10);
-    await until('10 at B', () => b.received.length === 10);
-    b.links.holdReading(true);
+    const { a, b } = await heldBacklog();
     expect(b.state()).toMatchObject({ readingHeld: true, readHolds: 1 });
-    // 20 MiB, more than loopback's socket buffers hold: it can only back up into the sender's socket.
-    const padding = 'x'.repeat(1_000);
-    for (let n = 11; n <= 20_010; n++) expect(a.links.send(B, 'test', Buffer.from(JSON.stringify({ n, padding })))).toBe(true);
     // Counted in turns of the event loop, not time: B reads a chunk per turn when it reads at all,
     // so 500 turns would have brought it thousands of these messages.
     for (let turn = 0; turn < 500; turn++) await new Promise((resolve) => setImmediate(resolve));
     expect(b.received.length).toBe(10);
+    // The sender writes only as its connection drains: its socket holds about its buffer mark, and
+    // the rest waits unwritten in the link's stream (where it is held until acknowledged anyway).
     const senderSocket = (activeCarrier(a) as unknown as { socket: { writableLength: number } }).socket;
     expect(senderSocket.writableLength).toBeGreaterThan(0);
+    expect(senderSocket.writableLength).toBeLessThan(256 * 1024);
+    expect(a.state().links[0]!.unwritten).toBeGreaterThan(10_000);
     b.links.holdReading(false);
     expect(b.state().readingHeld).toBe(false);
     await until('all 20,010 at B', () => b.received.length === 20_010, 60_000);
     expect(b.received.map((m) => m.n)).toEqual(range(1, 20_010));
     expect(b.state()).toMatchObject({ readHolds: 1, links: [{ connections: 1 }] });
+  });
+});
+
+describe('a backlog resent after a reconnection', () => {
+  it('is written as the new connection drains, not sealed into its socket at once, and arrives complete and in order', async () => {
+    const { a, b } = await heldBacklog();
+    await until('a backlog at A', () => a.state().links[0]!.unwritten > 10_000);
+    // The connection breaks with ~20 MB unacknowledged: A redials and resends from what B says it has.
+    activeCarrier(b).destroy();
+    await until('A relinked', () => a.state().links[0]!.connections === 2 && a.state().links[0]!.status === 'up', 30_000);
+    await until('A congested again', () => a.state().links[0]!.unwritten > 10_000 && a.state().links[0]!.retransmitted > 0);
+    const senderSocket = (activeCarrier(a) as unknown as { socket: { writableLength: number } }).socket;
+    expect(senderSocket.writableLength).toBeLessThan(256 * 1024);
+    // Sent during the resend: queued behind it, not ahead.
+    send(a, B, 20_011, 20_020);
+    b.links.holdReading(false);
+    await until('all 20,020 at B', () => b.received.length === 20_020, 60_000);
+    expect(b.received.map((m) => m.n)).toEqual(range(1, 20_020));
+    await until('A has nothing left to write', () => a.state().links[0]!.unwritten === 0 && a.state().links[0]!.pending === 0);
   });
 });
 
