@@ -211,6 +211,18 @@ export class Mailbox {
     return removed;
   }
 
+  /**
+   * Takes an in-flight message out: its host could not hand it to the actor (undeliverable), so no
+   * acknowledgement will cover it and a restart must not deliver it again.
+   */
+  discardInflight(seq: number): Envelope | undefined {
+    const index = this.inflight.findIndex((envelope, i) => i >= this.inflightHead && envelope.seq === seq);
+    if (index < 0) return undefined;
+    const [removed] = this.inflight.splice(index, 1);
+    this.counters.removed++;
+    return removed;
+  }
+
   /** Takes every pending message out (a drained backlog); in-flight ones stay with the actor. */
   drainPending(): Envelope[] {
     const drained = this.pending.slice(this.head);

@@ -25,6 +25,12 @@ export interface IncarnationEvents {
   exit(info: ExitInfo): void;
   /** A message from the actor's thread broke the protocol: counted, dropped, the host keeps running. */
   malformed(detail: string): void;
+  /**
+   * A delivered message that cannot reach the actor's thread (its payload is not structured-
+   * cloneable: a function, a symbol, nesting deeper than the clone's stack), published in the
+   * node's own thread. The rest of its batch went on; this one is the host's to drop.
+   */
+  undeliverable(envelope: Envelope, detail: string): void;
   /** The machine's state value, at the start and whenever it changes. */
   state?(value: unknown): void;
   /** An inspection event of the actor's machine (when the launch asked for them). */

@@ -19,6 +19,7 @@ import { health, startResult, stopResult, workerToHost } from './thread-protocol
 import { describeExit, SpareWorker } from './spare-worker.js';
 import { WorkerPool } from './worker-pool.js';
 import { packDelivery } from './delivery-columns.js';
+import { describeCloneError } from './describe-clone-error.js';
 import { realClock } from '../contracts/clock.js';
 import { raceTimeout } from '../../../lib/timing/race-timeout.js';
 import { threadSchedStat, type SchedStat } from './thread-schedstat.js';
@@ -165,7 +166,33 @@ class WorkerIncarnation implements ActorIncarnation {
   }
 
   deliver(batch: Envelope[]): void {
-    this.post(packDelivery(batch));
+    if (!this.warm.isAlive) return;
+    try {
+      this.warm.busPort.postMessage(packDelivery(batch));
+    } catch (error) {
+      // Only a payload published in this thread can fail to clone (what came from a thread was
+      // cloned once already): a throw here would end the process from the mailbox's pump.
+      this.deliverCrossable(batch, error);
+    }
+  }
+
+  /** After a batch failed to cross: each message that can goes on, in order; each that cannot is reported. */
+  private deliverCrossable(batch: readonly Envelope[], batchError: unknown): void {
+    const crossable: Envelope[] = [];
+    for (const envelope of batch) {
+      try {
+        structuredClone(envelope.payload);
+        crossable.push(envelope);
+      } catch (error) {
+        this.events.undeliverable(envelope, `cannot cross to the actor's thread: ${describeCloneError(error)}`);
+      }
+    }
+    if (crossable.length === batch.length) {
+      // Every payload clones alone, yet the batch did not: report the batch's error rather than lose it silently.
+      for (const envelope of batch) this.events.undeliverable(envelope, `cannot cross to the actor's thread: ${describeCloneError(batchError)}`);
+      return;
+    }
+    if (crossable.length > 0) this.deliver(crossable);
   }
 
   setPaused(paused: boolean): void {
@@ -318,3 +345,4 @@ class WorkerIncarnation implements ActorIncarnation {
     this.deadlineTimer = undefined;
   }
 }
+

@@ -85,7 +85,9 @@ export class NodeOps {
         mkdirSync(dirname(controlSocket.path), { recursive: true, mode: CONTROL_DIRECTORY_MODE });
         this.control = await startControlServer({
           socketPath: controlSocket.path,
-          handle: controlMethods(node, controlSocket.onStop ?? (() => void node.stop())),
+          // The default stop runs after the answer left, with nobody to hand a failure to but the log
+          // (left unobserved, a rejected stop would be an unhandled rejection, which ends the process).
+          handle: controlMethods(node, controlSocket.onStop ?? (() => void node.stop().catch((error: unknown) => this.log.error({ err: error }, 'the node did not stop cleanly')))),
           onError: (error) => this.log.warn({ err: error }, 'control socket error'),
         });
       }

@@ -122,6 +122,7 @@ export class ActorCell implements SupervisedChild {
         },
         outbound: (batch) => this.deps.onOutbound(this.spec.id, batch),
         malformed: (detail) => this.deps.onMalformed(this.spec.id, detail),
+        undeliverable: (envelope, detail) => this.dropUndeliverable(envelope, detail),
         inspect: (event) => this.deps.onInspect?.(this.spec.id, event),
         // Only this launch's reports, while it is the one starting or running: a late report of an ended incarnation is stale.
         state: (value) => {
@@ -168,6 +169,18 @@ export class ActorCell implements SupervisedChild {
 
   countRestart(): void {
     this.restarts++;
+  }
+
+  /**
+   * A message the host could not hand to the actor: kept as a dead letter, and a requester told at
+   * once (not at its timeout). Its place in the mailbox is freed like an acknowledged one's.
+   */
+  private dropUndeliverable(envelope: Envelope, detail: string): void {
+    if (!this.mailbox.discardInflight(envelope.seq)) return;
+    this.deps.onDeadLetters(this.spec.id, [envelope], detail);
+    if (envelope.requestId !== undefined) this.deps.onOutbound(this.spec.id, [{ kind: 'reply-error', requestId: envelope.requestId, error: detail }]);
+    this.deps.onSpace(this.spec.id);
+    this.schedulePump();
   }
 
   /** New mail: deliver it soon, coalescing everything enqueued in this tick into one batch. */

@@ -10,17 +10,10 @@
  * Reports are `dropped` messages, which the host counts as malformed and logs with their detail.
  */
 import type { Outbound, WorkerToHost } from '../thread-protocol.js';
+import { describeCloneError as describe } from '../describe-clone-error.js';
 
 export interface HostPort {
   postMessage(message: unknown): void;
-}
-
-/** Enough of the clone error to name it; a report must itself always cross. */
-const MAX_DETAIL_CHARS = 300;
-
-function describe(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return text.length > MAX_DETAIL_CHARS ? `${text.slice(0, MAX_DETAIL_CHARS)}…` : text;
 }
 
 function tryPost(port: HostPort, message: WorkerToHost): unknown {

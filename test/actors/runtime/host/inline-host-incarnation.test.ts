@@ -27,6 +27,10 @@ function recorder() {
     malformed: (detail) => {
       throw new Error(`unexpected malformed message: ${detail}`);
     },
+    // Inline, nothing crosses a thread: nothing is ever undeliverable.
+    undeliverable: (_envelope, detail) => {
+      throw new Error(`unexpected undeliverable message: ${detail}`);
+    },
     state: (value) => void seen.states.push(value),
     inspect: (event) => void seen.inspected.push(event),
   };

@@ -7,6 +7,9 @@ import { makeDataDir, requestWhenServing, startTestNode, waitFor, type TestNode 
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { openStore } from '../../../../store/open-store.js';
+import { DATABASE_FILE_NAME } from '../../../../actors/runtime/node.js';
+import { createDeadLetterStore } from '../../../../store/dead-letters.js';
 
 let host: Host | undefined;
 let dataDir: string | undefined;
@@ -28,6 +31,7 @@ function recorder() {
     outbound: () => undefined,
     exit: (info) => exits.push(info),
     malformed: (detail) => malformed.push(detail),
+    undeliverable: (_envelope, detail) => malformed.push(detail),
   };
   return { exits, malformed, events };
 }
@@ -133,6 +137,44 @@ describe('malformed messages from a worker', () => {
     expect((logged?.['err'] as { message: string }).message).toMatch(/a publish on 'test.increment' could not cross to the host: RangeError/);
     expect(await requestWhenServing(running.node, 'a', 'test.get', {})).toEqual({ count: 0 });
     const tree = running.node.tree();
+    expect(tree.kind === 'supervisor' && tree.children[0]!.restarts).toBe(0);
+  });
+
+  it('a payload published in the node that cannot cross to the thread is a dead letter, a request carrying one fails at once, and the rest of its batch arrives', async () => {
+    running = await startTestNode({ children: [{ kind: 'actor', id: 'a', module: COUNTER_ACTOR, subscribes: ['test.increment', 'test.opaque'] }] });
+    const node = running.node;
+    await requestWhenServing(node, 'a', 'test.get', {});
+    // Published in one turn: one batch, the function (which no structured clone copies) in its middle.
+    await Promise.all([
+      node.publish('test.increment', { sender: 's', n: 1 }),
+      node.publish('test.opaque', { value: () => 'not data' }),
+      node.publish('test.increment', { sender: 's', n: 2 }),
+    ]);
+    await waitFor(async () => ((await node.request('a', 'test.get', {})) as { count: number }).count === 2 || undefined, 10_000, 'both increments counted');
+    // Told at once, not at the request's deadline.
+    await expect(node.request('a', 'test.opaque', { value: Symbol('not data') }, { timeoutMs: 60_000 })).rejects.toMatchObject({
+      name: 'ActorReplyError',
+      message: expect.stringMatching(/cannot cross to the actor's thread: DataCloneError/),
+    });
+    const db = openStore(join(running.dataDir, DATABASE_FILE_NAME));
+    try {
+      const letters = await waitFor(() => {
+        const listed = createDeadLetterStore(db).list('a');
+        return listed.length === 2 ? listed : undefined;
+      });
+      expect(letters.map((letter) => [letter.topic, letter.reason])).toEqual([
+        ['test.opaque', expect.stringMatching(/^cannot cross to the actor's thread: DataCloneError/)],
+        ['test.opaque', expect.stringMatching(/^cannot cross to the actor's thread: DataCloneError/)],
+      ]);
+    } finally {
+      db.close();
+    }
+    // Nothing left in flight for the dropped ones, and no restart.
+    await waitFor(() => {
+      const tree = node.tree();
+      return tree.kind === 'supervisor' && tree.children[0]?.kind === 'actor' && tree.children[0].mailbox.depth === 0 ? tree.children[0] : undefined;
+    });
+    const tree = node.tree();
     expect(tree.kind === 'supervisor' && tree.children[0]!.restarts).toBe(0);
   });
 

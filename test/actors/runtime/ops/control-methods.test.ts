@@ -21,7 +21,8 @@ afterEach(async () => {
 });
 
 async function startWithSocket(
-  onStop: () => void = () => undefined,
+  /** null: no handler, the node's own stop answers. */
+  onStop: (() => void) | null = () => undefined,
   config: TestNodeOptions['config'] = {},
   clock?: VirtualClock,
 ): Promise<{ node: TestNode; socket: string }> {
@@ -29,7 +30,7 @@ async function startWithSocket(
   const socket = join(dataDir, 'run', 'control.sock');
   running = await startTestNode({
     children: [{ kind: 'actor', id: 'a', module: COUNTER_ACTOR, subscribes: ['test.increment'], host: 'inline' }],
-    ops: { controlSocket: { path: socket, onStop } },
+    ops: { controlSocket: { path: socket, ...(onStop ? { onStop } : {}) } },
     dataDir,
     config,
     ...(clock ? { clock } : {}),
@@ -99,6 +100,22 @@ describe('control methods', () => {
     await expect(callControl(socket, 'crash', { actorId: 'a', kind: 'hang' })).rejects.toMatchObject({ name: 'UnsupportedFaultError' });
     await expect(callControl(socket, 'reboot')).rejects.toThrow(/unknown control method 'reboot' \(status, snapshot, crash, chaos, incidents, stop\)/);
     expect((await actorA(socket)).state).toBe('running');
+  });
+
+  it("stops the node itself when given no handler, and logs a stop that fails instead of leaving its rejection unhandled", async () => {
+    const { node, socket } = await startWithSocket(null);
+    const stop = node.node.stop.bind(node.node);
+    let attempts = 0;
+    // A stop that fails (a store that cannot be closed, say): unobserved, its rejection would end the process.
+    node.node.stop = () => {
+      attempts++;
+      return Promise.reject(new Error('the store would not close'));
+    };
+    expect(await callControl(socket, 'stop')).toEqual({ stopping: true });
+    const logged = await waitFor(() => node.logs.find((line) => line.msg === 'the node did not stop cleanly'), 5_000, 'the failed stop logged');
+    expect((logged['err'] as { message: string }).message).toBe('the store would not close');
+    expect(attempts).toBe(1);
+    node.node.stop = stop;
   });
 
   it('answers stop before it stops, through the handler the node was given', async () => {
