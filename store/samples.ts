@@ -64,6 +64,8 @@ export interface SampleStore {
   pruneRollups(beforeMs: number): number;
   /** Raw samples of one series with fromMs <= at < toMs, oldest first. */
   window(metric: string, source: string, fromMs: number, toMs: number): SamplePoint[];
+  /** The largest raw sample of one metric per source with fromMs <= at < toMs. */
+  maxBySource(metric: string, fromMs: number, toMs: number): Map<string, number>;
   /** Rollups of one series whose minute starts in [fromMs, toMs), oldest first. */
   rollupWindow(metric: string, source: string, fromMs: number, toMs: number): Rollup[];
   /** Rolls up raw samples older than the raw retention and prunes rollups older than theirs. */
@@ -110,6 +112,9 @@ export function createSampleStore(db: Database, init: SampleStoreInit = {}): Sam
   const selectWindow = db.prepare<[string, string, number, number], SamplePoint>(
     `SELECT at, value FROM samples WHERE metric = ? AND source = ? AND at >= ? AND at < ? ORDER BY at, id`,
   );
+  const selectMaxBySource = db.prepare<[string, number, number], { source: string; max: number }>(
+    'SELECT source, MAX(value) AS max FROM samples WHERE metric = ? AND at >= ? AND at < ? GROUP BY source ORDER BY source',
+  );
   const selectRollups = db.prepare<[string, string, number, number], Rollup>(
     `SELECT minute, count, sum, min, max FROM rollups
        WHERE metric = ? AND source = ? AND minute >= ? AND minute < ? ORDER BY minute`,
@@ -139,6 +144,9 @@ export function createSampleStore(db: Database, init: SampleStoreInit = {}): Sam
     },
     window(metric, source, fromMs, toMs) {
       return selectWindow.all(metric, source, fromMs, toMs);
+    },
+    maxBySource(metric, fromMs, toMs) {
+      return new Map(selectMaxBySource.all(metric, fromMs, toMs).map((row) => [row.source, row.max]));
     },
     rollupWindow(metric, source, fromMs, toMs) {
       return selectRollups.all(metric, source, fromMs, toMs);

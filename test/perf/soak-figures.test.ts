@@ -86,6 +86,7 @@ function soakRun(overrides: { received?: number[]; sent?: number; restarts?: Rec
       ],
       outputLines: 1_000,
       bus: { published: 400_000, delivered: 400_000, malformed: 0, heldMax: 64 },
+      heaps: { heapMaxMibByThread: { process: 40, 'peer-link': 60.5 }, selfRssMaxMib: 300 },
     },
   };
 }
@@ -123,6 +124,8 @@ describe('soakFigures', () => {
     const under = named(soakFigures(soakRun({ attackRss: [210, 200 + budget - 1] }), CONFIG), 'soak_rss_mib');
     expect(under['ceiling_mib']).toBeCloseTo(200 + budget, 1);
     expect(under['target_met']).toBe(true);
+    // Beside it, where the memory is: the threads' largest heaps and their sum.
+    expect(under).toMatchObject({ heap_max_mib_by_thread: { process: 40, 'peer-link': 60.5 }, heap_max_sum_mib: 100.5, self_read_rss_max_mib: 300 });
     expect(under['ratio']).toBeLessThan(1);
     const over = named(soakFigures(soakRun({ attackRss: [210, 200 + budget + 1] }), CONFIG), 'soak_rss_mib');
     expect(over['target_met']).toBe(false);
@@ -130,12 +133,12 @@ describe('soakFigures', () => {
     expect(over['ratio_to_idle']).toBeCloseTo((200 + budget + 1) / 200, 2);
   });
 
-  it('sets the descriptor ceiling at the most held idle plus the listener cap', () => {
-    const at = named(soakFigures(soakRun({ attackFds: [400, 51 + 512, 300, 300] }), CONFIG), 'soak_fds');
-    expect(at['ceiling']).toBe(51 + 512);
+  it('sets the descriptor ceiling at the most held idle plus the listener cap, plus the accept of a connection it sheds', () => {
+    const at = named(soakFigures(soakRun({ attackFds: [400, 51 + 512 + 1, 300, 300] }), CONFIG), 'soak_fds');
+    expect(at['ceiling']).toBe(51 + 512 + 1);
     expect(at['ratio']).toBe(1);
     expect(at['target_met']).toBe(true);
-    expect(named(soakFigures(soakRun({ attackFds: [400, 51 + 513, 300, 300] }), CONFIG), 'soak_fds')['target_met']).toBe(false);
+    expect(named(soakFigures(soakRun({ attackFds: [400, 51 + 514, 300, 300] }), CONFIG), 'soak_fds')['target_met']).toBe(false);
   });
 
   it('counts a lost tail of the legitimate stream, and a repeat or reordering fails the target without being a loss', () => {

@@ -64,6 +64,10 @@ describe('createSampleStore', () => {
       { at: T0 + 40, value: -1 },
     ]);
     expect(store.window('rss', 'nobody', 0, T0 * 2)).toEqual([]);
+    // The largest of each source within the half-open window, for one metric only.
+    expect(store.maxBySource('rss', T0, T0 + 40)).toEqual(new Map([['monitor', 99], ['process', 3]]));
+    expect(store.maxBySource('rss', T0 + 11, T0 + 41)).toEqual(new Map([['process', 3]]));
+    expect(store.maxBySource('heap', T0, T0 + 30)).toEqual(new Map());
   });
 
   const badSamples: Array<[string, Partial<Sample>, RegExp]> = [
