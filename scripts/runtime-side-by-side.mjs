@@ -107,8 +107,20 @@ try {
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   for (const name of Object.keys(results.head[0])) {
-    const [b, h] = [median(results.base.map((r) => r[name])), median(results.head.map((r) => r[name]))];
-    console.log(JSON.stringify({ figure: name, rounds, base: b, head: h, head_vs_base: +(h / b).toFixed(3) }));
+    const [base, head] = [results.base.map((r) => r[name]), results.head.map((r) => r[name])];
+    const [b, h] = [median(base), median(head)];
+    // The noise to read the ratio against: each round's head over the same round's base, lowest and highest.
+    const perRound = head.map((value, round) => value / base[round]).sort((x, y) => x - y);
+    console.log(
+      JSON.stringify({
+        figure: name,
+        rounds,
+        base: b,
+        head: h,
+        head_vs_base: +(h / b).toFixed(3),
+        per_round_head_vs_base: { min: +perRound[0].toFixed(3), max: +perRound.at(-1).toFixed(3) },
+      }),
+    );
   }
 } finally {
   spawnSync('git', ['worktree', 'remove', '--force', base], { cwd: here });
