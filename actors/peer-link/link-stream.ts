@@ -99,9 +99,14 @@ export class LinkStream {
     return message;
   }
 
-  /** Messages held and not yet written on the current connection. */
+  /** Messages held and not yet written on the current connection (all held while none is up). */
   get unwritten(): number {
     return this.sendNext - this.cursor;
+  }
+
+  /** The connection is gone: everything held waits to be written on the next one, from the first held. */
+  rewind(): void {
+    this.cursor = this.sendNext - this.pending;
   }
 
   /** Messages sent and not yet acknowledged. */
@@ -148,16 +153,19 @@ export class LinkStream {
       // The peer lost its state: what it had received is gone with it, so start both directions over.
       this.receiveNextSeq = 0;
       this.deliveredSinceAck = 0;
+      const firstHeld = this.sendNext - this.pending;
       const held = this.unacked.slice(this.unackedHead);
       this.unacked.length = 0;
       this.unackedHead = 0;
       held.forEach((message, index) => this.unacked.push({ ...message, seq: index }));
       this.sendNext = held.length;
-      this.writtenNext = Math.min(this.writtenNext, held.length);
+      // What had been written keeps its place under the new numbers (a paced backlog was not all written).
+      this.writtenNext = Math.min(Math.max(this.writtenNext - firstHeld, 0), held.length);
     }
     this.peerIncarnation = incarnation;
-    this.cursor = 0;
+    // Validated first (an acknowledgement of more than was sent throws), then the cursor moves.
     this.acknowledge(peerReceiveNext);
+    this.rewind();
     return this.unwritten;
   }
 

@@ -382,6 +382,7 @@ export class PeerLinks {
           // The acceptor bound our replacement connection before we heard its Hello there: not a
           // loss of the link. Traffic waits in the stream and goes out when the replacement binds.
           link.active = undefined;
+          link.stream.rewind();
           this.log('info', 'peer link moving to its new connection', { peer: link.peer });
           return;
         }
@@ -431,6 +432,7 @@ export class PeerLinks {
   /** The link lost its connection: a dialer reconnects; an acceptor waits for the peer to resume. */
   private detach(link: Link, reason: string): void {
     link.active = undefined;
+    link.stream.rewind();
     link.lastError = reason;
     if (this.stopped) return;
     this.signal(link, { type: 'detached' });

@@ -32,16 +32,21 @@ describe('injected faults', () => {
 });
 
 describe('dead letters', () => {
-  it('keeps messages with their payloads, and those that are not JSON as null', () => {
+  it('keeps messages with their payloads, and those that are not JSON, or nested deeper than SQLite takes, as null', () => {
     const letters = createDeadLetterStore(storeFile.open());
     const circular: Record<string, unknown> = {};
     circular.self = circular;
+    // JSON.stringify writes it; SQLite's JSON refuses nesting past 1,000 levels.
+    let deep: unknown = 0;
+    for (let level = 0; level < 3_000; level++) deep = [deep];
     letters.add([
       { actor: 'a', topic: 't', payload: { n: 1 }, sender: 's', reason: 'poison', at: 1 },
       { actor: 'b', topic: 't', payload: circular, sender: 's', reason: 'drained', at: 2 },
+      { actor: 'c', topic: 't', payload: deep, sender: 's', reason: 'cannot cross', at: 3 },
     ]);
     expect(letters.list('a')).toEqual([{ id: 1, actor: 'a', topic: 't', payload: { n: 1 }, sender: 's', reason: 'poison', at: 1 }]);
-    expect(letters.list().map((letter) => letter.payload)).toEqual([{ n: 1 }, null]);
+    expect(letters.list().map((letter) => letter.payload)).toEqual([{ n: 1 }, null, null]);
+    expect(letters.list('c')).toMatchObject([{ topic: 't', reason: 'cannot cross' }]);
   });
 });
 

@@ -76,8 +76,9 @@ export interface ActorRunnerEvents {
    */
   failed(error: unknown, seq?: number): void;
   /**
-   * The machine's state value changed (and at the start): reported at most once per turn, after
-   * the turn's transitions, so the host's view of the tree stays current without asking.
+   * The machine's state value changed (and at the start): reported at most once per delivered
+   * batch, after its transitions (and once per turn for changes outside a delivery), so the host's
+   * view of the tree stays current without asking.
    */
   stateChanged?(value: unknown): void;
 }

@@ -188,8 +188,11 @@ class WorkerIncarnation implements ActorIncarnation {
       }
     }
     if (crossable.length === batch.length) {
-      // Every payload clones alone, yet the batch did not: report the batch's error rather than lose it silently.
-      for (const envelope of batch) this.events.undeliverable(envelope, `cannot cross to the actor's thread: ${describeCloneError(batchError)}`);
+      // Every payload clones alone, yet the batch did not: a payload nested just under the clone's
+      // stack limit, which the columns' two extra levels push over. Each goes alone; one that still
+      // fails is a batch of one, and only it is reported.
+      if (batch.length === 1) this.events.undeliverable(batch[0]!, `cannot cross to the actor's thread: ${describeCloneError(batchError)}`);
+      else for (const envelope of batch) this.deliver([envelope]);
       return;
     }
     if (crossable.length > 0) this.deliver(crossable);

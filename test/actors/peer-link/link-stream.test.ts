@@ -75,15 +75,44 @@ describe('link stream', () => {
     // A connection that congests here: what is sent meanwhile waits behind the backlog.
     stream.enqueue('t', payload(6));
     expect(stream.unwritten).toBe(5);
-    // Acknowledged before written (it crossed on the previous connection): skipped, never written twice.
-    stream.acknowledge(2);
-    expect(seqs(writeAll(stream))).toEqual([2, 3, 4, 5, 6]);
+    // Acknowledged beyond the cursor (those crossed on the previous connection): skipped, never written twice.
+    stream.acknowledge(4);
+    expect(stream.unwritten).toBe(3);
+    expect(seqs(writeAll(stream))).toEqual([4, 5, 6]);
     expect(stream.unwritten).toBe(0);
     expect(stream.takeNextToWrite()).toBeUndefined();
+    // The connection goes: everything held waits for the next one.
+    stream.rewind();
+    expect(stream.unwritten).toBe(3);
     // Resent on a new connection from where the peer stands, each counted once as retransmitted.
-    expect(stream.onHello(peer, 4)).toBe(3);
-    expect(seqs(writeAll(stream))).toEqual([4, 5, 6]);
-    expect(stream.retransmitted).toBe(3);
+    expect(stream.onHello(peer, 5)).toBe(2);
+    expect(seqs(writeAll(stream))).toEqual([5, 6]);
+    expect(stream.retransmitted).toBe(2);
+  });
+
+  it('counts as retransmitted, after a peer restart renumbers what it holds, only what had been written', () => {
+    const stream = new LinkStream(randomBytes(16));
+    stream.onHello(randomBytes(16), 0);
+    for (let n = 0; n < 10; n++) stream.enqueue('t', payload(n));
+    // A paced backlog: 4 written (0..3), the peer acknowledged 2.
+    for (let n = 0; n < 4; n++) stream.takeNextToWrite();
+    stream.acknowledge(2);
+    // The peer restarts: the 8 held (2..9) become 0..7, of which the first 2 (old 2 and 3) were written.
+    expect(stream.onHello(randomBytes(16), 0)).toBe(8);
+    expect(writeAll(stream).map((message) => message.payload.toString())).toEqual(['2', '3', '4', '5', '6', '7', '8', '9']);
+    expect(stream.retransmitted).toBe(2);
+  });
+
+  it('refuses a Hello that acknowledges more than was sent, and leaves its cursor where it was', () => {
+    const peer = randomBytes(16);
+    const stream = new LinkStream(randomBytes(16));
+    stream.onHello(peer, 0);
+    for (let n = 0; n < 4; n++) stream.enqueue('t', payload(n));
+    writeAll(stream);
+    stream.acknowledge(2);
+    expect(() => stream.onHello(peer, 9)).toThrow(LinkFrameError);
+    expect(stream.unwritten).toBe(0);
+    expect(stream.takeNextToWrite()).toBeUndefined();
   });
 
   it('writes from the first message it holds when a Hello claims less than the peer already acknowledged', () => {

@@ -21,9 +21,12 @@ function otherNode(): string {
   return binary;
 }
 
+/** Well inside the test's own deadline, so the child is killed (its TLS listeners with it) before vitest gives up. */
+const CHILD_TIMEOUT_MS = 100_000;
+
 function run(binary: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, [SCRIPT], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binary, [SCRIPT], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], timeout: CHILD_TIMEOUT_MS, killSignal: 'SIGKILL' });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

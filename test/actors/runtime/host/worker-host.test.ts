@@ -178,6 +178,41 @@ describe('malformed messages from a worker', () => {
     expect(tree.kind === 'supervisor' && tree.children[0]!.restarts).toBe(0);
   });
 
+  it('delivers the rest of a batch that failed to cross whole, though each payload crosses alone (nested just under the clone limit)', async () => {
+    running = await startTestNode({ children: [{ kind: 'actor', id: 'a', module: COUNTER_ACTOR, subscribes: ['test.increment', 'test.opaque'] }] });
+    const node = running.node;
+    await requestWhenServing(node, 'a', 'test.get', {});
+    // The deepest nesting a clone of the payload alone takes: inside the delivery columns it is two levels deeper.
+    const nested = (depth: number) => {
+      let value: unknown = 0;
+      for (let level = 0; level < depth; level++) value = [value];
+      return value;
+    };
+    let depth = 1_000;
+    while (canClone(nested(depth * 2))) depth *= 2;
+    let low = depth;
+    let high = depth * 2;
+    while (high - low > 1) {
+      const middle = (low + high) >> 1;
+      if (canClone(nested(middle))) low = middle;
+      else high = middle;
+    }
+    // The limit depends on the stack in use where the clone runs: a range of depths around it, one
+    // batch each, so that some batch clones alone but not whole whatever the stack at delivery.
+    const depths = Array.from({ length: 24 }, (_, index) => low - 20 + index);
+    for (const [round, depth] of depths.entries()) {
+      await Promise.all([
+        node.publish('test.increment', { sender: 's', n: 2 * round }),
+        node.publish('test.opaque', { value: nested(depth - 1) }),
+        node.publish('test.increment', { sender: 's', n: 2 * round + 1 }),
+      ]);
+    }
+    const expected = 2 * depths.length;
+    await waitFor(async () => ((await node.request('a', 'test.get', {})) as { count: number }).count === expected || undefined, 20_000, `all ${expected} increments counted`);
+    const tree = node.tree();
+    expect(tree.kind === 'supervisor' && tree.children[0]!.restarts).toBe(0);
+  });
+
   it('a publish to an undeclared topic or with a bad payload is refused with a typed error', async () => {
     running = await startTestNode({ children: [{ kind: 'actor', id: 'a', module: COUNTER_ACTOR }] });
     await expect(running.node.publish('no.such.topic', {})).rejects.toMatchObject({ name: 'UnknownTopicError' });
@@ -185,3 +220,12 @@ describe('malformed messages from a worker', () => {
     await expect(running.node.request('nobody', 'test.get', {})).rejects.toMatchObject({ name: 'UnknownActorError' });
   });
 });
+
+function canClone(value: unknown): boolean {
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -111,11 +111,15 @@ describe('control methods', () => {
       attempts++;
       return Promise.reject(new Error('the store would not close'));
     };
-    expect(await callControl(socket, 'stop')).toEqual({ stopping: true });
-    const logged = await waitFor(() => node.logs.find((line) => line.msg === 'the node did not stop cleanly'), 5_000, 'the failed stop logged');
-    expect((logged['err'] as { message: string }).message).toBe('the store would not close');
-    expect(attempts).toBe(1);
-    node.node.stop = stop;
+    try {
+      expect(await callControl(socket, 'stop')).toEqual({ stopping: true });
+      const logged = await waitFor(() => node.logs.find((line) => line.msg === 'the node did not stop cleanly'), 5_000, 'the failed stop logged');
+      expect((logged['err'] as { message: string }).message).toBe('the store would not close');
+      expect(attempts).toBe(1);
+    } finally {
+      // The cleanup stops the node for real.
+      node.node.stop = stop;
+    }
   });
 
   it('answers stop before it stops, through the handler the node was given', async () => {
