@@ -92,7 +92,7 @@ export class LinkStream {
   takeNextToWrite(): OutgoingMessage | undefined {
     if (this.cursor >= this.sendNext) return undefined;
     // Held messages are numbered consecutively from the first unacknowledged one.
-    const message = this.unacked[this.unackedHead + this.cursor - (this.sendNext - this.pending)]!;
+    const message = this.unacked[this.unackedHead + this.cursor - this.firstHeld]!;
     this.cursor++;
     if (message.seq < this.writtenNext) this.retransmitted++;
     else this.writtenNext = message.seq + 1;
@@ -106,12 +106,17 @@ export class LinkStream {
 
   /** The connection is gone: everything held waits to be written on the next one, from the first held. */
   rewind(): void {
-    this.cursor = this.sendNext - this.pending;
+    this.cursor = this.firstHeld;
   }
 
   /** Messages sent and not yet acknowledged. */
   get pending(): number {
     return this.unacked.length - this.unackedHead;
+  }
+
+  /** The sequence of the first message held (held messages are numbered consecutively up to sendNext). */
+  private get firstHeld(): number {
+    return this.sendNext - this.pending;
   }
 
   /** Their payload and topic bytes. */
@@ -133,8 +138,7 @@ export class LinkStream {
       this.unackedHead++;
     }
     // Acknowledged before this connection wrote it (it crossed on the previous one): not written again.
-    const firstHeld = this.sendNext - this.pending;
-    if (this.cursor < firstHeld) this.cursor = firstHeld;
+    if (this.cursor < this.firstHeld) this.cursor = this.firstHeld;
     // Compact once the acknowledged prefix dominates, so the array does not grow forever.
     if (this.unackedHead > 1024 && this.unackedHead * 2 > this.unacked.length) {
       this.unacked.splice(0, this.unackedHead);
@@ -153,7 +157,7 @@ export class LinkStream {
       // The peer lost its state: what it had received is gone with it, so start both directions over.
       this.receiveNextSeq = 0;
       this.deliveredSinceAck = 0;
-      const firstHeld = this.sendNext - this.pending;
+      const firstHeld = this.firstHeld;
       const held = this.unacked.slice(this.unackedHead);
       this.unacked.length = 0;
       this.unackedHead = 0;

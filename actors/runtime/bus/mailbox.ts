@@ -204,11 +204,7 @@ export class Mailbox {
 
   /** Takes the pending message with this sequence out of the mailbox, if it is pending. */
   remove(seq: number): Envelope | undefined {
-    const index = this.pending.findIndex((envelope, i) => i >= this.head && envelope.seq === seq);
-    if (index < 0) return undefined;
-    const [removed] = this.pending.splice(index, 1);
-    this.counters.removed++;
-    return removed;
+    return this.takeOut(this.pending, this.head, seq);
   }
 
   /**
@@ -216,9 +212,14 @@ export class Mailbox {
    * acknowledgement will cover it and a restart must not deliver it again.
    */
   discardInflight(seq: number): Envelope | undefined {
-    const index = this.inflight.findIndex((envelope, i) => i >= this.inflightHead && envelope.seq === seq);
+    return this.takeOut(this.inflight, this.inflightHead, seq);
+  }
+
+  /** Splices the message with this sequence out of a queue whose live part starts at `from`; counted as removed. */
+  private takeOut(queue: Envelope[], from: number, seq: number): Envelope | undefined {
+    const index = queue.findIndex((envelope, i) => i >= from && envelope.seq === seq);
     if (index < 0) return undefined;
-    const [removed] = this.inflight.splice(index, 1);
+    const [removed] = queue.splice(index, 1);
     this.counters.removed++;
     return removed;
   }
