@@ -176,6 +176,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         kind === 'worker'
           ? createWorkerHost({
               spareWorkers: config.supervision.spareWorkers,
+              threadHeap: config.supervision.threadHeap,
               databasePath,
               // A thread for each worker actor, prepared in parallel while the tree starts them in order.
               launches: [...actorsIn(treeSpec)].filter((actor) => hostKindOf(actor) === 'worker').map((actor) => actor.module),
