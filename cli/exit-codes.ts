@@ -5,7 +5,9 @@ export const EXIT_FATAL = 1;
 /** The configuration is invalid: restarting cannot help. */
 export const EXIT_CONFIG = 2;
 /**
- * The store cannot be used (corrupt, or written by a newer version): EX_CONFIG from sysexits.h.
+ * The node's state cannot be used: the store (corrupt, or written by a newer version), or the node's
+ * signing key (readable by others, not a key, a public key not its secret key's, or missing where
+ * the configuration says it is). EX_CONFIG from sysexits.h.
  * The systemd unit lists it in RestartPreventExitStatus, so this does not become a crash loop.
  */
 export const EXIT_STORE_REFUSED = 78;

@@ -66,6 +66,11 @@ configOptions(identity.command('issue').description("issue an X.509-SVID from th
   .requiredOption('--out <dir>', 'where to write svid.pem, svid-key.pem (0600) and bundle.pem')
   .option('--ttl <duration>', 'lifetime (default 1h)')
   .action(async (flags) => (await import('./identity-issue-command.js')).identityIssueCommand(flags));
+identity
+  .command('keygen')
+  .description("create a node signing key (ML-DSA-65, 0600) to name in identity.nodeKeyFile; never replaces a file")
+  .requiredOption('--out <file>', 'where to write the key')
+  .action(async (flags) => (await import('./identity-keygen-command.js')).identityKeygenCommand(flags));
 
 try {
   await program.parseAsync(process.argv);

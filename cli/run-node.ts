@@ -6,7 +6,9 @@
  * (exit-codes.ts). Shutdown stops actors in reverse start order and flushes the store, and the
  * process then ends by itself (nothing left open).
  */
-import { createLogger, createNode, StoreCorruptError, StoreVersionError, type Logger, type NodeConfig, type NodeOptions } from '../actors/runtime/index.js';
+import { createLogger, createNode, nodeKeySourceOf, StoreCorruptError, StoreVersionError, type Logger, type NodeConfig, type NodeOptions } from '../actors/runtime/index.js';
+import { ensureDirectory } from '../lib/files/private-files.js';
+import { NodeKeyFileError, readNodeKey, readOrCreateNodeKey } from '../lib/crypto/node-key-file.js';
 import { EXIT_FATAL, EXIT_OK, EXIT_SELF_TEST, EXIT_STORE_REFUSED } from './exit-codes.js';
 import { SelfTestError } from '../lib/crypto/crypto-errors.js';
 import { loadPqc } from '../lib/crypto/liboqs.js';
@@ -50,6 +52,24 @@ export async function runNode(options: RunNodeOptions): Promise<void> {
     log.fatal({ err: error }, error instanceof SelfTestError ? `refusing to start: ${error.message}` : `refusing to start: liboqs could not be loaded (${error instanceof Error ? error.message : String(error)})`);
     await node.stop();
     process.exitCode = EXIT_SELF_TEST;
+    return;
+  }
+
+  // The node's signing key, read (or created on the first start) before any actor needs it: a key
+  // that cannot be used is the node's state refused, not a crash for the supervisors to retry.
+  try {
+    const source = nodeKeySourceOf(config);
+    const pqc = await loadPqc();
+    if (source.create) {
+      ensureDirectory(config.dataDir, { private: false });
+      if (readOrCreateNodeKey(source.file, pqc.mldsa65).created) log.info({ file: source.file }, 'node key created');
+    } else {
+      readNodeKey(source.file, pqc.mldsa65);
+    }
+  } catch (error) {
+    log.fatal({ err: error }, error instanceof NodeKeyFileError ? `refusing to start: ${error.message}` : 'refusing to start: the node key could not be read or created');
+    await node.stop();
+    process.exitCode = EXIT_STORE_REFUSED;
     return;
   }
 

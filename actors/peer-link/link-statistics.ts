@@ -62,11 +62,12 @@ export class LinkStatistics {
   }
 
   /** The whole report: the listener, the node's identity, every link and the counters. */
-  state(node: { listening?: string | undefined; spiffeId?: string | undefined; readingHeld: boolean }, links: Iterable<Link>): MeshLinksState {
+  state(node: { listening?: string | undefined; spiffeId?: string | undefined; nodeKey?: string | undefined; readingHeld: boolean }, links: Iterable<Link>): MeshLinksState {
     const pq = this.pq;
     return {
       ...(node.listening ? { listening: node.listening } : {}),
       ...(node.spiffeId ? { spiffeId: node.spiffeId } : {}),
+      ...(node.nodeKey ? { nodeKey: node.nodeKey } : {}),
       links: [...links].map(linkState),
       refused: this.refused,
       handshakeFailures: this.handshakeFailures,
@@ -106,6 +107,7 @@ export function linkState(link: Link): LinkState {
     dropped: link.dropped,
     ...(link.active ? { expiresAt: link.active.expiresAt } : {}),
     ...(link.active?.session.suite ? { suite: link.active.session.suite, epoch: link.active.session.epoch } : {}),
+    ...(link.active?.session.peerKeyFingerprint ? { peerKey: link.active.session.peerKeyFingerprint } : {}),
     ...(link.lastError ? { lastError: link.lastError } : {}),
   };
 }

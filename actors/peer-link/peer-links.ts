@@ -29,7 +29,7 @@ import { stillTrusted, TrustAnchorRemovedError } from '../../lib/spiffe/trust-an
 import { LinkStatistics } from './link-statistics.js';
 import { LinkStream, SendWindowFullError } from './link-stream.js';
 import { LinkTable, type Link, type PeerEndpoint } from './link-table.js';
-import { PqIdentity } from './pq-identity.js';
+import { PqIdentity, type NodeKeySource } from './pq-identity.js';
 import { TlsTransport } from './tls-transport.js';
 
 /** The post-quantum session every connection carries (no link goes without one). */
@@ -79,6 +79,8 @@ export interface PeerLinksOptions {
   clock?: Clock;
   /** Redial jitter (default: Math.random). */
   random?: Random;
+  /** The node's ML-DSA key file (the node always gives it; without it the key lasts as long as this object). */
+  nodeKey?: NodeKeySource;
 }
 
 export class PeerLinks {
@@ -87,7 +89,7 @@ export class PeerLinks {
   private readonly random: Random;
   private readonly transport: Transport;
   private readonly table = new LinkTable();
-  private readonly identity = new PqIdentity();
+  private readonly identity: PqIdentity;
   private readonly statistics = new LinkStatistics();
   /** Every open connection, bound to a link or not yet (handshaking, awaiting Hello) or no longer (draining). */
   private readonly connections = new Set<LinkConnection>();
@@ -102,6 +104,7 @@ export class PeerLinks {
     this.timing = { ...DEFAULT_PEER_LINKS_TIMING, ...options.timing };
     this.clock = options.clock ?? realClock;
     this.random = options.random ?? realRandom;
+    this.identity = new PqIdentity(options.nodeKey, (file) => this.log('info', 'node key created', { file }));
     const events: TransportEvents = {
       onConnection: (carrier) => {
         if (this.stopped) carrier.destroy();
@@ -225,7 +228,7 @@ export class PeerLinks {
   }
 
   state(): MeshLinksState {
-    return this.statistics.state({ listening: this.listening, spiffeId: this.credentials?.spiffeId, readingHeld: this.readingHeld }, this.table.values());
+    return this.statistics.state({ listening: this.listening, spiffeId: this.credentials?.spiffeId, nodeKey: this.identity.fingerprint, readingHeld: this.readingHeld }, this.table.values());
   }
 
   async stop(): Promise<void> {

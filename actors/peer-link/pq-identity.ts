@@ -1,16 +1,32 @@
 /**
- * The node's post-quantum identity for its peer-link sessions: one ML-DSA-65 key pair for as long
- * as the peer link runs, and for each SVID a node record binding that key to the SPIFFE ID
+ * The node's post-quantum identity for its peer-link sessions: the node's ML-DSA-65 key pair (read
+ * from its key file, created there on the first start when the node may create it:
+ * lib/crypto/node-key-file.ts), and for each SVID a node record binding that key to the SPIFFE ID
  * (lib/crypto/node-record.ts), signed with the SVID's key and valid no longer than the SVID.
+ * Without a key file (links built directly, as in the transport's own tests and benchmarks) the
+ * key pair lasts as long as this object.
  */
 import { createPrivateKey } from 'node:crypto';
 import { loadPqc, type Pqc } from '../../lib/crypto/liboqs.js';
-import { encodeNodeRecord } from '../../lib/crypto/node-record.js';
+import { encodeNodeRecord, nodeKeyFingerprint } from '../../lib/crypto/node-record.js';
 import type { LocalIdentity } from '../../lib/crypto/pq-handshake.js';
 import { selfTestXWing } from '../../lib/crypto/self-test.js';
+import { readNodeKey, readOrCreateNodeKey } from '../../lib/crypto/node-key-file.js';
 import type { NodeCredentials } from '../runtime/contracts/transport.js';
 
+/** Where the node's ML-DSA key lives, and whether it may be created there if it is missing. */
+export interface NodeKeySource {
+  file: string;
+  create: boolean;
+}
+
 export class PqIdentity {
+  constructor(
+    private readonly keySource?: NodeKeySource,
+    /** Told once when the key was created by this process. */
+    private readonly onCreated?: (file: string) => void,
+  ) {}
+
   private pqcInstance: Pqc | undefined;
   private mldsa: { publicKey: Uint8Array; secretKey: Uint8Array } | undefined;
   private localIdentity: LocalIdentity | undefined;
@@ -19,6 +35,11 @@ export class PqIdentity {
   get pqc(): Pqc {
     if (!this.pqcInstance) throw new Error('the post-quantum identity is not bound to an SVID yet');
     return this.pqcInstance;
+  }
+
+  /** The SHA-256 (hex) of the node's ML-DSA public key, once bound. */
+  get fingerprint(): string | undefined {
+    return this.mldsa ? nodeKeyFingerprint(this.mldsa.publicKey) : undefined;
   }
 
   /** What a session presents: the ML-DSA key and the node record of the current SVID. */
@@ -36,7 +57,7 @@ export class PqIdentity {
       selfTestXWing(pqc);
       this.pqcInstance = pqc;
     }
-    this.mldsa ??= this.pqcInstance.mldsa65.keypair();
+    this.mldsa ??= this.nodeKey(this.pqcInstance);
     const svidKey = createPrivateKey({ key: Buffer.from(credentials.privateKey), format: 'der', type: 'pkcs8' });
     this.localIdentity = {
       spiffeId: credentials.spiffeId,
@@ -44,5 +65,14 @@ export class PqIdentity {
       mldsa: this.mldsa,
       record: encodeNodeRecord({ spiffeId: credentials.spiffeId, mldsaPublicKey: this.mldsa.publicKey, notAfter: credentials.expiresAt }, svidKey),
     };
+  }
+
+  private nodeKey(pqc: Pqc): { publicKey: Uint8Array; secretKey: Uint8Array } {
+    const source = this.keySource;
+    if (!source) return pqc.mldsa65.keypair();
+    if (!source.create) return readNodeKey(source.file, pqc.mldsa65);
+    const { key, created } = readOrCreateNodeKey(source.file, pqc.mldsa65);
+    if (created) this.onCreated?.(source.file);
+    return key;
   }
 }

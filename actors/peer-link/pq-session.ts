@@ -26,6 +26,7 @@ import {
   type ResponderState,
 } from '../../lib/crypto/pq-handshake.js';
 import { DEFAULT_SUITES, type SuiteName } from '../../lib/crypto/pq-suites.js';
+import { nodeKeyFingerprint } from '../../lib/crypto/node-record.js';
 import {
   DEFAULT_MAX_FRAMES_PER_KEY,
   DEFAULT_REKEY_AFTER_FRAMES,
@@ -90,6 +91,7 @@ export class PqSession {
   private rekeyDeadline: TimerHandle | undefined;
   private queued: Uint8Array[] = [];
   private startedAt = 0;
+  private peerFingerprint: string | undefined;
   state: 'handshaking' | 'established' | 'failed' | 'closed' = 'handshaking';
   rekeys = 0;
 
@@ -100,6 +102,13 @@ export class PqSession {
 
   get suite(): SuiteName | undefined {
     return this.established?.suite;
+  }
+
+  /** The SHA-256 (hex) of the peer's ML-DSA-65 public key, from the node record the handshake verified (hashed once: status reads it often). */
+  get peerKeyFingerprint(): string | undefined {
+    if (!this.established) return undefined;
+    this.peerFingerprint ??= nodeKeyFingerprint(this.established.peerRecord.mldsaPublicKey);
+    return this.peerFingerprint;
   }
 
   get epoch(): number {

@@ -9,7 +9,7 @@
  *
  * The signature covers a context string and every byte before it.
  */
-import { sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, sign, verify, type KeyObject } from 'node:crypto';
 import { HandshakeError } from './handshake-error.js';
 import { MLDSA65_SIZES } from './liboqs.js';
 import { SessionWireError, WireReader, WireWriter } from './wire.js';
@@ -23,6 +23,11 @@ export interface NodeRecord {
   spiffeId: string;
   mldsaPublicKey: Uint8Array;
   notAfter: number;
+}
+
+/** How a node's ML-DSA key is named in status and logs: the SHA-256 of the public key, in hex. */
+export function nodeKeyFingerprint(publicKey: Uint8Array): string {
+  return createHash('sha256').update(publicKey).digest('hex');
 }
 
 /** Signs with the SVID key: SHA-256 with ECDSA (DER) or RSA (PKCS#1 v1.5), by the key's type. */

@@ -43,6 +43,8 @@ export const linkStateSchema = z.strictObject({
   /** The current connection's post-quantum session: its hybrid suite and key epoch (rekeys so far). */
   suite: z.string().optional(),
   epoch: count.optional(),
+  /** The SHA-256 (hex) of the peer's ML-DSA-65 public key, from the node record its current connection's handshake verified. */
+  peerKey: z.string().optional(),
   lastError: z.string().optional(),
 });
 
@@ -65,6 +67,8 @@ const meshLinksShape = {
   /** `host:port` once listening. */
   listening: z.string().optional(),
   spiffeId: z.string().optional(),
+  /** The SHA-256 (hex) of this node's ML-DSA-65 public key: the same across restarts (lib/crypto/node-key-file.ts). */
+  nodeKey: z.string().optional(),
   links: z.array(linkStateSchema).max(MAX_LINKS),
   /** Connections refused: peer SVID invalid, not authorized, or protocol broken before a link was bound. */
   refused: count,

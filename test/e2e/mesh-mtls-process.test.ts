@@ -8,7 +8,7 @@
  * restarted identity's new SVID instead of being restarted with it).
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { callControl } from '../../cli/control-client.js';
 import { encodeFrame, LINK_ID_BYTES, LINK_PROTOCOL_VERSION, RecordReader, type LinkFrame } from '../../actors/peer-link/frame-codec.js';
 import { parseHostPort } from '../../lib/net/host-port.js';
-import { actorStatus, meshOf, probeOf, startMeshListener, startMeshNode } from '../helpers/mesh-node.js';
+import { actorStatus, initTrustDomain, meshOf, probeOf, shareCa, startMeshListener, startMeshNode } from '../helpers/mesh-node.js';
 import { CLI_MAIN, reapAll, startProcess } from '../helpers/node-process.js';
 import { untilValue } from '../helpers/wait.js';
 
@@ -30,18 +30,6 @@ function dataDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'x0tta6bl4-mesh-'));
   dirs.push(dir);
   return dir;
-}
-
-/** A CA for the trust domain, made by the CLI in `dir`. */
-async function initTrustDomain(dir: string, trustDomain: string): Promise<void> {
-  const init = startProcess([CLI_MAIN, 'identity', 'init', '--trust-domain', trustDomain, '--data-dir', dir]);
-  expect(await init.exited).toBe(0);
-}
-
-/** A second node of the same trust domain: it shares the CA (both embedded agents issue from it). */
-function shareCa(from: string, to: string): void {
-  mkdirSync(join(to, 'identity'), { recursive: true, mode: 0o700 });
-  for (const file of ['ca.pem', 'ca-key.pem']) cpSync(join(from, 'identity', file), join(to, 'identity', file));
 }
 
 /**

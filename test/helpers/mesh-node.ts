@@ -3,11 +3,12 @@
  * peer link) and a mesh probe actor, and what a test reads from it over its control socket (the
  * node's status, its mesh links, an actor's standing, the probe's record of what arrived).
  */
+import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { callControl } from '../../cli/control-client.js';
 import { nodeStatusSchema, type MeshStatus, type NodeStatus } from '../../actors/runtime/ops/node-status.js';
 import { findActorIn } from '../../actors/runtime/supervision/tree-walk.js';
-import { startProcess, TEST_NODE_MAIN, type NodeProcess } from './node-process.js';
+import { CLI_MAIN, startProcess, TEST_NODE_MAIN, type NodeProcess } from './node-process.js';
 import { untilValue } from './wait.js';
 
 export interface MeshNodeSpec {
@@ -45,6 +46,19 @@ export function startMeshNode(spec: MeshNodeSpec): NodeProcess {
       },
     }),
   ]);
+}
+
+/** A CA for the trust domain, made by the CLI in `dir`. */
+export async function initTrustDomain(dir: string, trustDomain: string): Promise<void> {
+  const init = startProcess([CLI_MAIN, 'identity', 'init', '--trust-domain', trustDomain, '--data-dir', dir]);
+  const code = await init.exited;
+  if (code !== 0) throw new Error(`identity init exited with ${code}: ${init.output()}`);
+}
+
+/** A second node of the same trust domain: it shares the CA (both embedded agents issue from it). */
+export function shareCa(from: string, to: string): void {
+  mkdirSync(join(to, 'identity'), { recursive: true, mode: 0o700 });
+  for (const file of ['ca.pem', 'ca-key.pem']) cpSync(join(from, 'identity', file), join(to, 'identity', file));
 }
 
 /** Starts a node that listens on a free loopback port and returns it with the address it bound. */

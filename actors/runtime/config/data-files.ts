@@ -2,3 +2,6 @@
 
 /** The store's file inside the data directory. */
 export const DATABASE_FILE_NAME = 'x0tta6bl4.db';
+
+/** The node's ML-DSA-65 signing key inside the data directory, unless identity.nodeKeyFile names another (lib/crypto/node-key-file.ts). */
+export const NODE_KEY_FILE_NAME = 'node-key.mldsa65';

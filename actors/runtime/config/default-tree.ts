@@ -6,6 +6,7 @@ import type { NodeConfig } from './node-config.js';
 import { resolve } from 'node:path';
 import { embeddedWorkloadSocketPath } from '../../../lib/spiffe/embedded-ca-paths.js';
 import type { ChildSpec, SupervisorSpec } from '../contracts/supervision-spec.js';
+import { NODE_KEY_FILE_NAME } from './data-files.js';
 
 const actorModule = (subsystem: string): string => new URL(`../../${subsystem}/worker.js`, import.meta.url).href;
 
@@ -73,6 +74,12 @@ export function defaultTree(config: TreeConfig): SupervisorSpec {
   };
 }
 
+/** Where the node's signing key is, and whether the node may create it there (only in its data directory, on the first start). */
+export function nodeKeySourceOf(config: Pick<NodeConfig, 'dataDir' | 'identity'>): { file: string; create: boolean } {
+  const configured = config.identity.nodeKeyFile;
+  return configured !== undefined ? { file: resolve(configured), create: false } : { file: resolve(config.dataDir, NODE_KEY_FILE_NAME), create: true };
+}
+
 /** The peer-link actor runs when the node has something to link: a listener or peers to dial. */
 export function meshConfigured(config: Pick<NodeConfig, 'mesh'>): boolean {
   return config.mesh.listen !== undefined || config.mesh.peers.length > 0;
@@ -94,6 +101,7 @@ function peerLinkSpec(config: TreeConfig): ChildSpec {
       peers: mesh.peers,
       authorize: mesh.authorize,
       postQuantum: mesh.postQuantum,
+      nodeKey: nodeKeySourceOf(config),
       logLevel: config.logLevel,
     },
   };

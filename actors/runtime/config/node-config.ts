@@ -200,6 +200,12 @@ const identitySchema = z.strictObject({
   svidTtlMs: z.int().min(10_000).default(DEFAULT_SVID_TTL_MS),
   /** With several SVIDs from the agent, the one with this hint (else this SPIFFE ID, else the first). */
   hint: z.string().min(1).optional(),
+  /**
+   * The node's ML-DSA-65 signing key, provisioned by the operator (`x0tta6bl4 identity keygen`): it
+   * must exist, since a missing key silently replaced would make the node a stranger to its mesh.
+   * Unset: `<dataDir>/node-key.mldsa65`, created on the first start.
+   */
+  nodeKeyFile: z.string().min(1).optional(),
 });
 
 /** Prometheus's customary port for a node's own exporter, on loopback: scraping from elsewhere is a deliberate choice. */
