@@ -6,9 +6,8 @@
  * (exit-codes.ts). Shutdown stops actors in reverse start order and flushes the store, and the
  * process then ends by itself (nothing left open).
  */
-import { createLogger, createNode, nodeKeySourceOf, StoreCorruptError, StoreVersionError, type Logger, type NodeConfig, type NodeOptions } from '../actors/runtime/index.js';
-import { ensureDirectory } from '../lib/files/private-files.js';
-import { NodeKeyFileError, readNodeKey, readOrCreateNodeKey } from '../lib/crypto/node-key-file.js';
+import { createLogger, createNode, StoreCorruptError, StoreVersionError, type Logger, type NodeConfig, type NodeOptions } from '../actors/runtime/index.js';
+import { NodeKeyFileError } from '../lib/crypto/node-key-file.js';
 import { EXIT_FATAL, EXIT_OK, EXIT_SELF_TEST, EXIT_STORE_REFUSED } from './exit-codes.js';
 import { SelfTestError } from '../lib/crypto/crypto-errors.js';
 import { loadPqc } from '../lib/crypto/liboqs.js';
@@ -55,24 +54,6 @@ export async function runNode(options: RunNodeOptions): Promise<void> {
     return;
   }
 
-  // The node's signing key, read (or created on the first start) before any actor needs it: a key
-  // that cannot be used is the node's state refused, not a crash for the supervisors to retry.
-  try {
-    const source = nodeKeySourceOf(config);
-    const pqc = await loadPqc();
-    if (source.create) {
-      ensureDirectory(config.dataDir, { private: false });
-      if (readOrCreateNodeKey(source.file, pqc.mldsa65).created) log.info({ file: source.file }, 'node key created');
-    } else {
-      readNodeKey(source.file, pqc.mldsa65);
-    }
-  } catch (error) {
-    log.fatal({ err: error }, error instanceof NodeKeyFileError ? `refusing to start: ${error.message}` : 'refusing to start: the node key could not be read or created');
-    await node.stop();
-    process.exitCode = EXIT_STORE_REFUSED;
-    return;
-  }
-
   function shutdown(code: number, why: string): Promise<void> {
     shuttingDown ??= (async () => {
       log.info({ why }, 'shutting down');
@@ -111,8 +92,9 @@ export async function runNode(options: RunNodeOptions): Promise<void> {
   try {
     await node.start();
   } catch (error) {
-    const refused = error instanceof StoreCorruptError || error instanceof StoreVersionError;
-    log.fatal({ err: error }, refused ? 'the store cannot be used; not restarting' : 'the node failed to start');
+    const refused = error instanceof StoreCorruptError || error instanceof StoreVersionError || error instanceof NodeKeyFileError;
+    const why = error instanceof NodeKeyFileError ? `refusing to start: ${error.message}` : refused ? 'the store cannot be used; not restarting' : 'the node failed to start';
+    log.fatal({ err: error }, why);
     detachSignals();
     process.exitCode = refused ? EXIT_STORE_REFUSED : EXIT_FATAL;
     return;

@@ -29,7 +29,7 @@ import { stillTrusted, TrustAnchorRemovedError } from '../../lib/spiffe/trust-an
 import { LinkStatistics } from './link-statistics.js';
 import { LinkStream, SendWindowFullError } from './link-stream.js';
 import { LinkTable, type Link, type PeerEndpoint } from './link-table.js';
-import { PqIdentity, type NodeKeySource } from './pq-identity.js';
+import { PqIdentity } from './pq-identity.js';
 import { TlsTransport } from './tls-transport.js';
 
 /** The post-quantum session every connection carries (no link goes without one). */
@@ -79,8 +79,8 @@ export interface PeerLinksOptions {
   clock?: Clock;
   /** Redial jitter (default: Math.random). */
   random?: Random;
-  /** The node's ML-DSA key file (the node always gives it; without it the key lasts as long as this object). */
-  nodeKey?: NodeKeySource;
+  /** The node's ML-DSA key file, which the node made before its actors started (without one the key lasts as long as this object). */
+  nodeKeyFile?: string;
 }
 
 export class PeerLinks {
@@ -104,7 +104,7 @@ export class PeerLinks {
     this.timing = { ...DEFAULT_PEER_LINKS_TIMING, ...options.timing };
     this.clock = options.clock ?? realClock;
     this.random = options.random ?? realRandom;
-    this.identity = new PqIdentity(options.nodeKey, (file) => this.log('info', 'node key created', { file }));
+    this.identity = new PqIdentity(options.nodeKeyFile);
     const events: TransportEvents = {
       onConnection: (carrier) => {
         if (this.stopped) carrier.destroy();

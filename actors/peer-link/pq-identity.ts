@@ -1,31 +1,21 @@
 /**
- * The node's post-quantum identity for its peer-link sessions: the node's ML-DSA-65 key pair (read
- * from its key file, created there on the first start when the node may create it:
- * lib/crypto/node-key-file.ts), and for each SVID a node record binding that key to the SPIFFE ID
- * (lib/crypto/node-record.ts), signed with the SVID's key and valid no longer than the SVID.
- * Without a key file (links built directly, as in the transport's own tests and benchmarks) the
- * key pair lasts as long as this object.
+ * The node's post-quantum identity for its peer-link sessions: the node's ML-DSA-65 key pair, read
+ * from its key file (lib/crypto/node-key-file.ts; the node creates it before its actors start, so a
+ * key missing here is an error, never a new identity), and for each SVID a node record binding that
+ * key to the SPIFFE ID (lib/crypto/node-record.ts), signed with the SVID's key and valid no longer
+ * than the SVID. Without a key file (links built directly, as in the transport's own tests and
+ * benchmarks) the key pair lasts as long as this object.
  */
 import { createPrivateKey } from 'node:crypto';
 import { loadPqc, type Pqc } from '../../lib/crypto/liboqs.js';
 import { encodeNodeRecord, nodeKeyFingerprint } from '../../lib/crypto/node-record.js';
 import type { LocalIdentity } from '../../lib/crypto/pq-handshake.js';
 import { selfTestXWing } from '../../lib/crypto/self-test.js';
-import { readNodeKey, readOrCreateNodeKey } from '../../lib/crypto/node-key-file.js';
+import { readNodeKey } from '../../lib/crypto/node-key-file.js';
 import type { NodeCredentials } from '../runtime/contracts/transport.js';
 
-/** Where the node's ML-DSA key lives, and whether it may be created there if it is missing. */
-export interface NodeKeySource {
-  file: string;
-  create: boolean;
-}
-
 export class PqIdentity {
-  constructor(
-    private readonly keySource?: NodeKeySource,
-    /** Told once when the key was created by this process. */
-    private readonly onCreated?: (file: string) => void,
-  ) {}
+  constructor(private readonly nodeKeyFile?: string) {}
 
   private pqcInstance: Pqc | undefined;
   private mldsa: { publicKey: Uint8Array; secretKey: Uint8Array } | undefined;
@@ -68,11 +58,6 @@ export class PqIdentity {
   }
 
   private nodeKey(pqc: Pqc): { publicKey: Uint8Array; secretKey: Uint8Array } {
-    const source = this.keySource;
-    if (!source) return pqc.mldsa65.keypair();
-    if (!source.create) return readNodeKey(source.file, pqc.mldsa65);
-    const { key, created } = readOrCreateNodeKey(source.file, pqc.mldsa65);
-    if (created) this.onCreated?.(source.file);
-    return key;
+    return this.nodeKeyFile === undefined ? pqc.mldsa65.keypair() : readNodeKey(this.nodeKeyFile, pqc.mldsa65);
   }
 }

@@ -28,7 +28,7 @@ const optionsSchema = meshOptionsSchema.extend({
   hint: z.string().min(1).optional(),
   spiffeId: z.string().min(1).optional(),
   logLevel: z.string().min(1).optional(),
-  nodeKey: z.strictObject({ file: z.string().min(1), create: z.boolean() }).optional(),
+  nodeKeyFile: z.string().min(1).optional(),
 });
 
 const sendSchema = z.strictObject({ to: z.string().min(1), topic: z.string().min(1), payload: z.json() });
@@ -49,7 +49,7 @@ export default defineActor({
         peers: options.peers.map((peer) => ({ address: parseHostPort(peer.address), spiffeId: peer.spiffeId })),
         authorize: options.authorize,
         postQuantum: options.postQuantum,
-        ...(options.nodeKey !== undefined ? { nodeKey: options.nodeKey } : {}),
+        ...(options.nodeKeyFile !== undefined ? { nodeKeyFile: options.nodeKeyFile } : {}),
         onMessage: (from, topic, payload) => sendBack({ type: 'transport.received', message: { from, topic, payload } }),
         onState: (state) => sendBack({ type: 'transport.state', state }),
         onLog: (level, message, fields) => log[level](fields, message),

@@ -20,7 +20,6 @@ export {
   type MeshStatus,
 } from './ops/node-status.js';
 export { subsystemStandings } from './config/subsystem-standings.js';
-export { nodeKeySourceOf } from './config/default-tree.js';
 export type { StatusText, SubsystemStanding, StatusFormat, StandingMetric, Verdict } from './contracts/subsystem-standing.js';
 export { controlResponseSchema } from './ops/control-server.js';
 export type { FaultKind } from './host/worker/worker-control.js';

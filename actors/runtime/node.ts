@@ -14,7 +14,8 @@ import { ActorCell } from './supervision/actor-cell.js';
 import { BusRouter } from './bus/bus-router.js';
 import { ActorRegistry } from './bus/actor-registry.js';
 import type { Bus, MessageMeta, Unsubscribe } from './contracts/bus.js';
-import { defaultTree } from './config/default-tree.js';
+import { defaultTree, meshConfigured, nodeKeySourceOf } from './config/default-tree.js';
+import { ensureNodeKey } from './config/node-key.js';
 import { NodeNotRunningError, ProductionModeError, registerErrorClass } from './errors.js';
 import { SnapshotCorruptError, StoreCorruptError, StoreOpenError, StoreVersionError } from '../../store/errors.js';
 import type { Host, HostKind } from './contracts/host.js';
@@ -176,7 +177,6 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         kind === 'worker'
           ? createWorkerHost({
               spareWorkers: config.supervision.spareWorkers,
-              threadHeap: config.supervision.threadHeap,
               databasePath,
               // A thread for each worker actor, prepared in parallel while the tree starts them in order.
               launches: [...actorsIn(treeSpec)].filter((actor) => hostKindOf(actor) === 'worker').map((actor) => actor.module),
@@ -296,6 +296,8 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         // The data directory holds the store, the control socket and the embedded CA: one that others
         // can write (or a symlink, or another user's) could have them swapped under the node.
         ensureDirectory(dataDir, { private: false });
+        // The key the peer link signs with, ready before it starts (a bad one refuses the start: NodeKeyFileError).
+        if (meshConfigured(config)) await ensureNodeKey(nodeKeySourceOf({ ...config, dataDir }), log);
         // The worker threads load first, while this thread opens the store and the operations and builds the tree.
         prepareThreads();
         db = openStore(databasePath);

@@ -47,12 +47,15 @@ export class NodeKeyFileError extends Error {
 export function readNodeKey(path: string, signer: Signer): NodeSigningKey {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // Non-blocking: a FIFO put at the path would otherwise hold the open until a writer came (fstat then refuses it).
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new NodeKeyFileError(path, 'missing', 'does not exist', { cause: error });
     if (code === 'ELOOP') throw new NodeKeyFileError(path, 'unsafe', 'is a symbolic link; give the file itself', { cause: error });
-    throw new NodeKeyFileError(path, 'unsafe', `cannot be opened (${code ?? String(error)})`, { cause: error });
+    if (code === 'EACCES' || code === 'EPERM') throw new NodeKeyFileError(path, 'unsafe', `cannot be read by this process's user (${code}): it must belong to that user, mode 600`, { cause: error });
+    // Anything else (EIO, ENOMEM, …) may pass: the caller fails as for any I/O error, and a restart may succeed.
+    throw error;
   }
   let bytes: Buffer;
   try {
@@ -101,9 +104,13 @@ export function readOrCreateNodeKey(path: string, signer: Signer): { key: NodeSi
     const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, PRIVATE_FILE_MODE);
     try {
       const bytes = Buffer.concat([MAGIC, generated.publicKey, generated.secretKey]);
-      let written = 0;
-      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-      fsyncSync(fd);
+      try {
+        let written = 0;
+        while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+        fsyncSync(fd);
+      } finally {
+        bytes.fill(0);
+      }
     } finally {
       closeSync(fd);
     }
@@ -111,7 +118,10 @@ export function readOrCreateNodeKey(path: string, signer: Signer): { key: NodeSi
       linkSync(temporary, path);
     } catch (error) {
       // Another thread or process created it meanwhile: its key is the node's.
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return { key: readNodeKey(path, signer), created: false };
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+        generated.secretKey.fill(0);
+        return { key: readNodeKey(path, signer), created: false };
+      }
       throw error;
     }
     syncDirectory(dirname(path));

@@ -29,3 +29,14 @@ export function parseHostPort(text: string, { allowAnyPort = false } = {}): Host
 export function formatHostPort(address: HostPort): string {
   return isIP(address.host) === 6 ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
 }
+
+/**
+ * One spelling per address, so that two spellings of one are recognised as the same: IPv6 in its
+ * compressed form (WHATWG's, as `new URL` gives it), host names in lower case, the port without
+ * leading zeros.
+ */
+export function canonicalHostPort(text: string): string {
+  const { host, port } = parseHostPort(text);
+  if (isIP(host) === 6) return formatHostPort({ host: new URL(`http://[${host}]/`).hostname.slice(1, -1), port });
+  return formatHostPort({ host: host.toLowerCase(), port });
+}

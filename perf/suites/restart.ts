@@ -30,7 +30,7 @@ import { NotifySocket } from '../fixtures/notify-socket.js';
 import { createNodeDataDir, timeBareDatagram, timeNodeReady, type ReadySample } from '../fixtures/node-ready.js';
 import { figure, progress, round, summarize, type Figure } from '../stats.js';
 import type { Suite } from './suite.js';
-import { MAIN_THREAD_NODE_FLAGS } from '../../actors/runtime/config/main-thread-flags.js';
+import { HEAP_FLAGS } from '../../actors/runtime/config/heap-flags.js';
 
 const SUITE = 'restart';
 
@@ -213,7 +213,7 @@ interface RssReport {
 /** Idle RSS of a node in a fresh process (perf/fixtures/idle-rss-child.ts). */
 function idleRss(sampleMs: number): Promise<RssReport> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...MAIN_THREAD_NODE_FLAGS, fileURLToPath(IDLE_RSS_CHILD), '1500', String(sampleMs), '20'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...HEAP_FLAGS, fileURLToPath(IDLE_RSS_CHILD), '1500', String(sampleMs), '20'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => (out += chunk));

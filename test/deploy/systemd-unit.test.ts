@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MAIN_THREAD_NODE_FLAGS } from '../../actors/runtime/config/main-thread-flags.js';
+import { HEAP_FLAGS } from '../../actors/runtime/config/heap-flags.js';
 
 const UNIT = fileURLToPath(new URL('../../../deploy/x0tta6bl4.service', import.meta.url));
 const PACKAGE_JSON = fileURLToPath(new URL('../../../package.json', import.meta.url));
@@ -96,8 +96,8 @@ describe('the systemd unit', () => {
     const execStart = readFileSync(UNIT, 'utf8').split('\n').find((line) => line.startsWith('ExecStart='));
     const start = (JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { scripts: { start: string } }).scripts.start;
     const flagsOf = (command: string) => command.split(/\s+/).filter((word) => word.startsWith('--max-'));
-    expect(flagsOf(execStart ?? '')).toEqual(MAIN_THREAD_NODE_FLAGS);
-    expect(flagsOf(start)).toEqual(MAIN_THREAD_NODE_FLAGS);
+    expect(flagsOf(execStart ?? '')).toEqual(HEAP_FLAGS);
+    expect(flagsOf(start)).toEqual(HEAP_FLAGS);
     // The flags come before the script: after it, they would be the CLI's arguments.
     expect(execStart).toMatch(/^ExecStart=\/usr\/bin\/node (--max-\S+ )+\/opt\/x0tta6bl4\/dist\/cli\/main\.js run /);
     expect(start).toMatch(/^node (--max-\S+ )+dist\/cli\/main\.js run$/);

@@ -63,7 +63,7 @@ describe("a node's signing key", () => {
     await a.waitForOutput('"msg":"ready"');
     const keyAfter = await untilValue('A back at B', async () => (await upAtB())?.peerKey);
     expect(keyAfter).toBe(first.atA);
-    expect((await meshOf(dirA))?.nodeKey).toBe(first.atA);
+    expect(await untilValue("A's own key in its status after the restart", async () => (await meshOf(dirA))?.nodeKey)).toBe(first.atA);
     expect(readFileSync(join(dirA, NODE_KEY_FILE_NAME)).equals(fileBefore)).toBe(true);
   });
 
@@ -82,21 +82,25 @@ describe("a node's signing key", () => {
 
   it('refuses to run (exit 78, the file named) on a key others can read, and on a configured key that is missing', async () => {
     const dir = dataDir();
-    const first = startProcess([CLI_MAIN, 'run', '--data-dir', dir], { env: { X0TTA6BL4_METRICS__ENABLED: 'false' } });
+    // A node with a mesh: the key is made on its first start.
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ metrics: { enabled: false }, mesh: { listen: '127.0.0.1:0' } }));
+    const run = () => startProcess([CLI_MAIN, 'run', '--config', config, '--data-dir', dir]);
+    const first = run();
     await first.waitForOutput('"msg":"ready"');
+    expect(first.output()).toContain('node key created');
     first.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     const keyFile = join(dir, NODE_KEY_FILE_NAME);
     chmodSync(keyFile, 0o644);
-    const readable = startProcess([CLI_MAIN, 'run', '--data-dir', dir], { env: { X0TTA6BL4_METRICS__ENABLED: 'false' } });
+    const readable = run();
     expect(await readable.exited).toBe(78);
     expect(readable.output()).toContain(keyFile);
     expect(readable.output()).toContain('chmod 600');
 
-    const config = join(dir, 'config.json');
     const missing = join(dir, 'provisioned.key');
-    writeFileSync(config, JSON.stringify({ metrics: { enabled: false }, identity: { nodeKeyFile: missing } }));
-    const unprovisioned = startProcess([CLI_MAIN, 'run', '--config', config, '--data-dir', dir]);
+    writeFileSync(config, JSON.stringify({ metrics: { enabled: false }, mesh: { listen: '127.0.0.1:0' }, identity: { nodeKeyFile: missing } }));
+    const unprovisioned = run();
     expect(await unprovisioned.exited).toBe(78);
     expect(unprovisioned.output()).toContain(`${missing}: does not exist`);
   });

@@ -15,6 +15,7 @@ import { FuzzFinding, type FindingKind } from './fuzz-finding.js';
 import type { FuzzSuite } from './fuzz-target.js';
 import { handshakeTargets } from './handshake-targets.js';
 import { linkTargets } from './link-frame-targets.js';
+import { memberRecordTargets } from './member-record-targets.js';
 import { sessionFrameTargets } from './session-frame-targets.js';
 import { svidTargets } from './svid-targets.js';
 
@@ -41,6 +42,7 @@ describe('a planted broken receiver fails its fuzz target', () => {
     ['an AES-GCM opener that never checks the tag', () => sessionFrameTargets({ open: tagIgnoringOpener }), 'sealed-frame', 'forgery-accepted'],
     ['an ML-DSA-65 verify that accepts any signature (Accept)', () => handshakeTargets({ pqc: acceptingMldsa }), 'accept', 'forgery-accepted'],
     ['an ML-DSA-65 verify that accepts any signature (Finish)', () => handshakeTargets({ pqc: acceptingMldsa }), 'finish', 'forgery-accepted'],
+    ['an ML-DSA-65 verify that accepts any signature (a relayed member record)', () => memberRecordTargets({ pqc: acceptingMldsa }), 'member-record', 'forgery-accepted'],
     ['an SVID validator that verifies no signature', () => svidTargets({ verify: signatureSkippingVerifier }), 'svid-chain', 'forgery-accepted'],
     ['a frame decoder that throws a TypeError', () => linkTargets({ decode: topicReadingDecoder }), 'link-frame', 'foreign-error'],
     ['an opener that refuses every frame, genuine ones too', () => sessionFrameTargets({ open: () => { throw new FrameError('authentication', 'refuses everything'); } }), 'sealed-frame', 'recorded-refused'],

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { MAIN_THREAD_NODE_FLAGS } from '../../actors/runtime/config/main-thread-flags.js';
+import { HEAP_FLAGS } from '../../actors/runtime/config/heap-flags.js';
 
 export const CLI_MAIN = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 export const TEST_NODE_MAIN = fileURLToPath(new URL('../fixtures/run-test-node.js', import.meta.url));
@@ -27,7 +27,7 @@ const OUTPUT_DEADLINE_MS = 30_000;
 
 /** Every process is started with the node's launch flags: what a test sees is the node as it ships. */
 export function startProcess(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): NodeProcess {
-  const child = spawn(process.execPath, [...MAIN_THREAD_NODE_FLAGS, ...args], {
+  const child = spawn(process.execPath, [...HEAP_FLAGS, ...args], {
     env: { ...process.env, ...options.env },
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -87,6 +87,7 @@ function soakRun(overrides: { received?: number[]; sent?: number; restarts?: Rec
       outputLines: 1_000,
       bus: { published: 400_000, delivered: 400_000, malformed: 0, heldMax: 64 },
       heaps: { heapMaxMibByThread: { process: 40, 'peer-link': 60.5 }, selfRssMaxMib: 300 },
+      idleHeaps: { heapMaxMibByThread: { process: 20, 'peer-link': 10 } },
     },
   };
 }
@@ -125,7 +126,7 @@ describe('soakFigures', () => {
     expect(under['ceiling_mib']).toBeCloseTo(200 + budget, 1);
     expect(under['target_met']).toBe(true);
     // Beside it, where the memory is: the threads' largest heaps and their sum.
-    expect(under).toMatchObject({ heap_max_mib_by_thread: { process: 40, 'peer-link': 60.5 }, heap_max_sum_mib: 100.5, self_read_rss_max_mib: 300 });
+    expect(under).toMatchObject({ heap_max_mib_by_thread: { process: 40, 'peer-link': 60.5 }, heap_max_sum_mib: 100.5, idle_heap_max_sum_mib: 30, self_read_rss_max_mib: 300 });
     expect(under['ratio']).toBeLessThan(1);
     const over = named(soakFigures(soakRun({ attackRss: [210, 200 + budget + 1] }), CONFIG), 'soak_rss_mib');
     expect(over['target_met']).toBe(false);

@@ -74,7 +74,7 @@ export function defaultTree(config: TreeConfig): SupervisorSpec {
   };
 }
 
-/** Where the node's signing key is, and whether the node may create it there (only in its data directory, on the first start). */
+/** Where the node's signing key is, and whether the node may create it there (only in its data directory, on the first start: node-key.ts). */
 export function nodeKeySourceOf(config: Pick<NodeConfig, 'dataDir' | 'identity'>): { file: string; create: boolean } {
   const configured = config.identity.nodeKeyFile;
   return configured !== undefined ? { file: resolve(configured), create: false } : { file: resolve(config.dataDir, NODE_KEY_FILE_NAME), create: true };
@@ -101,7 +101,7 @@ function peerLinkSpec(config: TreeConfig): ChildSpec {
       peers: mesh.peers,
       authorize: mesh.authorize,
       postQuantum: mesh.postQuantum,
-      nodeKey: nodeKeySourceOf(config),
+      nodeKeyFile: nodeKeySourceOf(config).file,
       logLevel: config.logLevel,
     },
   };

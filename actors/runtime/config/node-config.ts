@@ -4,7 +4,7 @@
  * working development node. Objects are strict: an unknown key is an error, because a typo
  * (`supervison`) that silently falls back to a default is worse than a refusal to start.
  */
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import type { HostKind } from '../contracts/host.js';
@@ -48,23 +48,6 @@ export const DEFAULT_LIVENESS_INTERVAL_MS = 1_000;
 export const DEFAULT_LIVENESS_TIMEOUT_MS = 3_000;
 /** One pre-started thread hides worker start-up (module loading) from the first restart; more cost memory for crashes the intensity limit bounds anyway. */
 export const DEFAULT_SPARE_WORKERS = 1;
-/**
- * Each actor thread's V8 heap bound, as OTP's max_heap_size bounds a process: a thread past it ends
- * (ERR_WORKER_OUT_OF_MEMORY) and its supervisor restarts it like any crash, so one runaway actor
- * cannot take the node's memory. 512 MiB is ten times the largest heap an actor held in the security
- * soak (the peer link's, about 50 MiB) and leaves the injected memory leak (64 MiB/s) about 8 s to
- * be remedied. Bounding it also lowers V8's heap growing factor from 4 to about 1.4 (V8 scales its
- * largest factor with the limit): under the soak's connection churn the peer link's heap peaked at
- * 136 MiB unbounded and at 54 MiB bounded, the difference garbage collected sooner.
- */
-export const DEFAULT_THREAD_OLD_GENERATION_MIB = 512;
-/**
- * V8 lets a thread's young generation grow to 48 MiB (three 16 MiB semi-spaces) under allocation
- * pressure, and a thread that was busy once keeps it. 12 MiB (4 MiB semi-spaces) took the soak's
- * RSS under attack from about 350 to about 315 MiB with the bus suite's throughput unchanged within
- * its noise (perf/README.md, "Memory of the node's threads").
- */
-export const DEFAULT_THREAD_YOUNG_GENERATION_MIB = 12;
 /** Holds a few seconds of heavy traffic while an actor restarts, at a memory cost of a few MB per actor. */
 export const DEFAULT_MAILBOX_CAPACITY = 10_000;
 /** Keeps the thread's port busy for throughput while bounding what is redelivered after a crash. */
@@ -106,15 +89,6 @@ const backoffSchema = z
     }
   });
 
-/** Node's Worker resourceLimits for every actor thread (the main thread's come from the flags it is launched with: main-thread-flags.ts). */
-const threadHeapSchema = z.strictObject({
-  // Below these V8 spends its time collecting: a thread's runtime alone holds about 10 MiB.
-  maxOldGenerationMiB: z.int().min(64).default(DEFAULT_THREAD_OLD_GENERATION_MIB),
-  maxYoungGenerationMiB: z.int().min(3).default(DEFAULT_THREAD_YOUNG_GENERATION_MIB),
-});
-export type ThreadHeapLimits = z.output<typeof threadHeapSchema>;
-export const DEFAULT_THREAD_HEAP: ThreadHeapLimits = { maxOldGenerationMiB: DEFAULT_THREAD_OLD_GENERATION_MIB, maxYoungGenerationMiB: DEFAULT_THREAD_YOUNG_GENERATION_MIB };
-
 const supervisionSchema = z
   .strictObject({
     intensity: nonNegativeInt.default(DEFAULT_SUPERVISION_INTENSITY),
@@ -124,7 +98,6 @@ const supervisionSchema = z
     livenessIntervalMs: positiveInt.default(DEFAULT_LIVENESS_INTERVAL_MS),
     livenessTimeoutMs: positiveInt.default(DEFAULT_LIVENESS_TIMEOUT_MS),
     spareWorkers: nonNegativeInt.default(DEFAULT_SPARE_WORKERS),
-    threadHeap: threadHeapSchema.prefault({}),
   })
   .superRefine((supervision, ctx) => {
     // A timeout within one interval would declare a healthy actor dead between two pings.
@@ -201,11 +174,17 @@ const identitySchema = z.strictObject({
   /** With several SVIDs from the agent, the one with this hint (else this SPIFFE ID, else the first). */
   hint: z.string().min(1).optional(),
   /**
-   * The node's ML-DSA-65 signing key, provisioned by the operator (`x0tta6bl4 identity keygen`): it
-   * must exist, since a missing key silently replaced would make the node a stranger to its mesh.
-   * Unset: `<dataDir>/node-key.mldsa65`, created on the first start.
+   * The node's ML-DSA-65 signing key, provisioned by the operator (`x0tta6bl4 identity keygen`, run
+   * as the node's user, or the file chowned to it: the node reads only its own 0600 key): it must
+   * exist, since a missing key silently replaced would make the node a stranger to its mesh.
+   * Unset: `<dataDir>/node-key.mldsa65`, created on the first start of a node with a mesh.
    */
-  nodeKeyFile: z.string().min(1).optional(),
+  nodeKeyFile: z
+    .string()
+    .min(1)
+    // Absolute: a relative path would depend on the directory the node happens to start in.
+    .refine((path) => isAbsolute(path), 'must be an absolute path')
+    .optional(),
 });
 
 /** Prometheus's customary port for a node's own exporter, on loopback: scraping from elsewhere is a deliberate choice. */

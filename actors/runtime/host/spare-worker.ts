@@ -9,7 +9,6 @@ import { ThreadControlClient } from './thread-control-client.js';
 import type { PrepareWorker, WorkerControl } from './worker/worker-control.js';
 import { protocolCheckSources } from './thread-protocol-validation.js';
 import { ThreadSignals } from './thread-signals.js';
-import type { ThreadHeapLimits } from '../config/node-config.js';
 
 const WORKER_ENTRY = new URL('./worker/worker-entry.js', import.meta.url);
 
@@ -32,13 +31,12 @@ export class SpareWorker {
   private uncaught: Error | undefined;
   private busHandler: (data: unknown) => void = () => undefined;
 
-  private constructor(heap: ThreadHeapLimits) {
+  private constructor() {
     const channel = new MessageChannel();
     this.busPort = channel.port1;
     this.worker = new Worker(WORKER_ENTRY, {
       workerData: { busPort: channel.port2, checks: protocolCheckSources(), signals: this.signals.buffer },
       transferList: [channel.port2],
-      resourceLimits: { maxOldGenerationSizeMb: heap.maxOldGenerationMiB, maxYoungGenerationSizeMb: heap.maxYoungGenerationMiB },
     });
     this.worker.on('error', (error) => {
       this.uncaught = error;
@@ -68,8 +66,8 @@ export class SpareWorker {
    * CLI's self-test runs synchronously) and answers hello without waiting for it. A preparation
    * that fails is met again, with its own error, by the start that needs it.
    */
-  static async spawn(heap: ThreadHeapLimits, preparation?: PrepareWorker): Promise<SpareWorker> {
-    const warm = new SpareWorker(heap);
+  static async spawn(preparation?: PrepareWorker): Promise<SpareWorker> {
+    const warm = new SpareWorker();
     if (preparation) warm.call(() => warm.control.prepare(preparation)).catch(() => undefined);
     await warm.call(() => warm.control.hello());
     return warm;

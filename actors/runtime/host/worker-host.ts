@@ -23,7 +23,6 @@ import { describeCloneError } from './describe-clone-error.js';
 import { realClock } from '../contracts/clock.js';
 import { raceTimeout } from '../../../lib/timing/race-timeout.js';
 import { threadSchedStat, type SchedStat } from './thread-schedstat.js';
-import { DEFAULT_THREAD_HEAP, type ThreadHeapLimits } from '../config/node-config.js';
 
 /** An actor ended on purpose by a remediation (restart-actor): its supervisor restarts it. */
 export class KilledByRemediationError extends RuntimeError {
@@ -66,8 +65,6 @@ export const DEFAULT_START_LIMIT_MS = 30_000;
 export interface WorkerHostInit {
   /** Pre-spawned spare workers; 0 spawns a new thread for every start. */
   spareWorkers: number;
-  /** Each thread's heap bound; the configuration's defaults when not given. */
-  threadHeap?: ThreadHeapLimits;
   /** The node's store, which spares open ahead of their start (it must exist by the time the first launch is taken). */
   databasePath?: string;
   /**
@@ -80,7 +77,7 @@ export interface WorkerHostInit {
 }
 
 export function createWorkerHost(init: WorkerHostInit): Host {
-  const pool = new WorkerPool(init.spareWorkers, init.threadHeap ?? DEFAULT_THREAD_HEAP, init.databasePath);
+  const pool = new WorkerPool(init.spareWorkers, init.databasePath);
   pool.prepareLaunches(init.launches ?? []);
   const startLimitMs = init.startLimitMs ?? DEFAULT_START_LIMIT_MS;
   const live = new Set<WorkerIncarnation>();

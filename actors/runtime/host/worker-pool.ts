@@ -25,7 +25,6 @@
  */
 import { SpareWorker } from './spare-worker.js';
 import type { PrepareWorker } from './worker/worker-control.js';
-import type { ThreadHeapLimits } from '../config/node-config.js';
 
 /**
  * A recycled thread that no restart takes within this time is let go: restarts of a group follow their stops at once.
@@ -49,8 +48,6 @@ export class WorkerPool {
 
   constructor(
     private readonly size: number,
-    /** Every thread's heap bound (Worker resourceLimits). */
-    private readonly heap: ThreadHeapLimits,
     /** The node's store, which spares open ahead of their start; none: the start opens it. */
     private readonly databasePath?: string,
   ) {}
@@ -96,7 +93,7 @@ export class WorkerPool {
     const prepared = this.takePrepared(module);
     const next = prepared ?? this.takeSpare();
     const taken = next ? await next : undefined;
-    const warm = taken?.isAlive ? taken : await SpareWorker.spawn(this.heap);
+    const warm = taken?.isAlive ? taken : await SpareWorker.spawn();
     if (!prepared) this.restartThreads.add(warm);
     return warm;
   }
@@ -153,7 +150,7 @@ export class WorkerPool {
 
   /** Spawns a thread with what to prepare; ready once its runtime answers (the preparation may go on: the start queues behind it). */
   private spawnPrepared(preparation: PrepareWorker): Ready {
-    return SpareWorker.spawn(this.heap, preparation).then(
+    return SpareWorker.spawn(preparation).then(
       async (warm) => {
         if (this.closed) {
           await warm.terminate();

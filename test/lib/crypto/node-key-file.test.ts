@@ -1,12 +1,12 @@
 /**
  * The node's signing key file: created once with mode 0600 and read back the same; refused when
- * others can read it, when it is a symbolic link, not a key, or a public key that is not its secret
- * key's; and one key when several processes create it at once.
+ * others can read it, when it is a symbolic link or a FIFO, not a key, or a public key that is not
+ * its secret key's; and one key, no temporary file left, when several create it at once.
  */
-import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadPqc, MLDSA65_SIZES, type Pqc } from '../../../lib/crypto/liboqs.js';
@@ -91,6 +91,29 @@ describe('the node key file', () => {
     Buffer.from(other.publicKey).copy(bytes, headerBytes);
     writeFileSync(path, bytes, { mode: 0o600 });
     expect(problemOf(() => readNodeKey(path, pqc.mldsa65))).toBe('inconsistent');
+  });
+
+  it("is the other creator's key when another creates it between this one's read and its link", () => {
+    const path = keyPath();
+    let theirs: Uint8Array | undefined;
+    // Another process wins the race at the worst moment: after this call found no key and while it makes its own.
+    const racing = {
+      ...pqc.mldsa65,
+      keypair: () => {
+        theirs ??= readOrCreateNodeKey(path, pqc.mldsa65).key.publicKey;
+        return pqc.mldsa65.keypair();
+      },
+    };
+    const mine = readOrCreateNodeKey(path, racing);
+    expect(mine.created).toBe(false);
+    expect(Buffer.from(mine.key.publicKey).equals(Buffer.from(theirs!))).toBe(true);
+    expect(readdirSync(dirname(path))).toEqual([basename(path)]);
+  });
+
+  it('is refused, not waited on, when a FIFO stands at its path', () => {
+    const path = keyPath();
+    execFileSync('mkfifo', ['-m', '600', path]);
+    expect(problemOf(() => readNodeKey(path, pqc.mldsa65))).toBe('unsafe');
   });
 
   it('is one key when four processes create it at the same moment', async () => {

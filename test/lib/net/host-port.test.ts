@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatHostPort, HostPortError, parseHostPort } from '../../../lib/net/host-port.js';
+import { canonicalHostPort, formatHostPort, HostPortError, parseHostPort } from '../../../lib/net/host-port.js';
 
 describe('host:port addresses', () => {
   it('reads IPv4, bracketed IPv6 and DNS names, and writes them back', () => {
@@ -26,5 +26,16 @@ describe('host:port addresses', () => {
   ])('refuses %s', (text, message) => {
     expect(() => parseHostPort(text)).toThrow(HostPortError);
     expect(() => parseHostPort(text)).toThrow(message);
+  });
+});
+
+describe('canonicalHostPort', () => {
+  it.each([
+    ['[0:0::1]:7001', '[::1]:7001'],
+    ['[2001:DB8:0:0:0:0:0:1]:443', '[2001:db8::1]:443'],
+    ['Node-A.Example:07400', 'node-a.example:7400'],
+    ['127.0.0.1:7001', '127.0.0.1:7001'],
+  ])('spells %s as %s', (text, canonical) => {
+    expect(canonicalHostPort(text)).toBe(canonical);
   });
 });

@@ -14,7 +14,9 @@ const HOG_BUSY_MS = 45;
 /** Leak rate: 64 MiB/s, four times the detection rule's 16 MiB/s, kept in real time (see startMemoryLeak). */
 const LEAK_PERIOD_MS = 50;
 const LEAK_DOUBLES_PER_MS = (64 * 1024 * 1024) / 8 / 1000;
-/** One allocation holds at most this long's worth: a thread starved for longer leaks less, never one huge array. */
+/** One allocation of the leak: 1 MiB of doubles. */
+const LEAK_PIECE_DOUBLES = (1024 * 1024) / 8;
+/** One tick holds at most this long's worth: a thread starved for longer leaks less, never one huge array. */
 const LEAK_MAX_CATCH_UP_MS = 1_000;
 /** The delay added to each store write: far above a healthy write's few ms. */
 export const SLOW_STORE_DELAY_MS = 300;
@@ -42,8 +44,12 @@ export class ThreadFaults {
       const now = performance.now();
       const ms = Math.min(now - last, LEAK_MAX_CATCH_UP_MS);
       last = now;
-      // Arrays of doubles this large go straight to V8's large-object space and are retained.
-      this.leaked.push(new Array<number>(Math.floor(ms * LEAK_DOUBLES_PER_MS)).fill(Math.random()));
+      // Arrays of doubles this large go straight to V8's large-object space and are retained. A
+      // starved tick's catch-up is made of pieces: near the thread's heap bound V8 grants a few
+      // MiB more to end the thread cleanly, and a single larger allocation would end the process.
+      for (let left = Math.floor(ms * LEAK_DOUBLES_PER_MS); left > 0; left -= LEAK_PIECE_DOUBLES) {
+        this.leaked.push(new Array<number>(Math.min(left, LEAK_PIECE_DOUBLES)).fill(Math.random()));
+      }
     });
   }
 

@@ -5,7 +5,6 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { WorkerPool } from '../../../../actors/runtime/host/worker-pool.js';
-import { DEFAULT_THREAD_HEAP } from '../../../../actors/runtime/config/node-config.js';
 import { ANNOUNCING_ACTOR } from '../../../fixtures/fixture-paths.js';
 import { recordActorImports, type ActorImports } from '../../../helpers/actor-imports.js';
 import { until } from '../../../helpers/wait.js';
@@ -25,7 +24,7 @@ afterEach(async () => {
 describe('worker pool', () => {
   it('prepares a thread per launch at once, each importing only its own actor module, before any launch is made', async () => {
     const seen = (imports = recordActorImports());
-    pool = new WorkerPool(0, DEFAULT_THREAD_HEAP);
+    pool = new WorkerPool(0);
     pool.prepareLaunches([A, B]);
     // Both modules load without a take: B's thread does not wait for A's launch.
     await until('both prepared threads to import their module', () => [A, B].every((module) => seen.threadOf(module) !== undefined));
@@ -38,7 +37,7 @@ describe('worker pool', () => {
 
   it('keeps spares free of actor modules until an actor is restarted on one, then readies them with its module', async () => {
     const seen = (imports = recordActorImports());
-    pool = new WorkerPool(1, DEFAULT_THREAD_HEAP);
+    pool = new WorkerPool(1);
     pool.prepareLaunches([A]);
     await pool.take(A);
     // The launch took the prepared thread: a spare follows, with the runtime only.
