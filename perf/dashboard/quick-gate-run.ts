@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Figure } from '../stats.js';
+import { HEAP_FLAGS } from '../../actors/runtime/config/heap-flags.js';
 import { figureSchema } from './results-file.js';
 
 const RUNNER = fileURLToPath(new URL('../run.js', import.meta.url));
@@ -33,7 +34,8 @@ function parseJson(line: string): unknown {
 /** `runner` is perf/run.js; tests give a script of their own. */
 export function runQuickGate(suite: string, deadlineMs: number = QUICK_GATE_DEADLINE_MS, runner: string = RUNNER): Promise<QuickGateRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [runner, suite, '--quick', '--no-save'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // Under the heap bound the node ships with, as `npm run bench` runs the suites.
+    const child = spawn(process.execPath, [...HEAP_FLAGS, runner, suite, '--quick', '--no-save'], { stdio: ['ignore', 'pipe', 'inherit'] });
     const figures: Figure[] = [];
     let pending = '';
     let bytes = 0;
