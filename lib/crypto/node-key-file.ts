@@ -9,14 +9,12 @@
  * is a regular file of this process's user that no one else can read or write, of exactly this
  * size; then the pair must sign and verify a test message (a pairwise consistency check, as FIPS
  * 140 asks of a generated key), so a public key that is not the secret key's is refused rather
- * than presented to peers. A key is created at most once: written to a private temporary file,
- * then linked to its name, which fails if another thread created it first (that key is then the
+ * than presented to peers. A key is created at most once (createFileSafely: a private temporary
+ * file linked to its name, which fails if another thread created it first, whose key is then the
  * one read): two threads starting together agree on one key.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, fsyncSync, linkSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { PRIVATE_FILE_MODE } from '../files/private-files.js';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { createFileSafely, PRIVATE_FILE_MODE } from '../files/private-files.js';
 import { MLDSA65_SIZES, type Signer } from './liboqs.js';
 
 const MAGIC = Buffer.from('x0tta6bl4 ML-DSA-65 node key v1\n', 'latin1');
@@ -99,36 +97,17 @@ export function readOrCreateNodeKey(path: string, signer: Signer): { key: NodeSi
   }
   const generated = signer.keypair();
   checkConsistency(path, generated, signer);
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const bytes = Buffer.concat([MAGIC, generated.publicKey, generated.secretKey]);
+  let created: boolean;
   try {
-    const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, PRIVATE_FILE_MODE);
-    try {
-      const bytes = Buffer.concat([MAGIC, generated.publicKey, generated.secretKey]);
-      try {
-        let written = 0;
-        while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-        fsyncSync(fd);
-      } finally {
-        bytes.fill(0);
-      }
-    } finally {
-      closeSync(fd);
-    }
-    try {
-      linkSync(temporary, path);
-    } catch (error) {
-      // Another thread or process created it meanwhile: its key is the node's.
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-        generated.secretKey.fill(0);
-        return { key: readNodeKey(path, signer), created: false };
-      }
-      throw error;
-    }
-    syncDirectory(dirname(path));
-    return { key: generated, created: true };
+    created = createFileSafely(path, bytes, PRIVATE_FILE_MODE);
   } finally {
-    rmSync(temporary, { force: true });
+    bytes.fill(0);
   }
+  if (created) return { key: generated, created: true };
+  // Another thread or process created it meanwhile: its key is the node's.
+  generated.secretKey.fill(0);
+  return { key: readNodeKey(path, signer), created: false };
 }
 
 function checkConsistency(path: string, key: NodeSigningKey, signer: Signer): void {
@@ -139,14 +118,4 @@ function checkConsistency(path: string, key: NodeSigningKey, signer: Signer): vo
     throw new NodeKeyFileError(path, 'inconsistent', `its secret key does not sign (${error instanceof Error ? error.message : String(error)})`, { cause: error });
   }
   if (!consistent) throw new NodeKeyFileError(path, 'inconsistent', "its public key does not verify its secret key's signature");
-}
-
-/** The new name survives a power cut only once its directory is on disk too. */
-function syncDirectory(path: string): void {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY);
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }

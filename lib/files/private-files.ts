@@ -7,7 +7,7 @@
  * the store, the CA key or the sockets under the node.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** Owner read and write only: private keys. */
@@ -30,6 +30,36 @@ export class UnsafePathError extends Error {
 
 /** Writes `data` to `path` with `mode`, atomically, never through a symlink and never briefly wider than `mode`. */
 export function writeFileSafely(path: string, data: string | Uint8Array, mode: number): void {
+  const temporary = writeTemporary(path, data, mode);
+  try {
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Creates `path` with `data` and `mode` unless something is there already (false then, and nothing
+ * written): written whole to a temporary file first, then linked to its name, which fails if another
+ * thread or process created it meanwhile. The name is on disk when this returns true.
+ */
+export function createFileSafely(path: string, data: string | Uint8Array, mode: number): boolean {
+  const temporary = writeTemporary(path, data, mode);
+  try {
+    linkSync(temporary, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+  syncDirectory(dirname(path));
+  return true;
+}
+
+/** A fresh file beside `path`, created exclusively with its final mode, never through a symlink, holding `data` synced. */
+function writeTemporary(path: string, data: string | Uint8Array, mode: number): string {
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
   try {
@@ -43,11 +73,16 @@ export function writeFileSafely(path: string, data: string | Uint8Array, mode: n
     throw error;
   }
   closeSync(fd);
+  return temporary;
+}
+
+/** A new name survives a power cut only once its directory is on disk too. */
+function syncDirectory(path: string): void {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
-    renameSync(temporary, path);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 
