@@ -122,6 +122,6 @@ function formatTimestamp(epochMs: number): string {
 }
 
 /** The status comes from another process: control characters in it must not drive the terminal. */
-function printable(text: string): string {
+export function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }

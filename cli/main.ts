@@ -43,6 +43,10 @@ configOptions(
   .option('--json', 'print the injection as JSON')
   .action(chaosCommand);
 
+configOptions(program.command('peers').description('list the mesh members the running node knows: state, link, addresses, incarnation'))
+  .option('--json', 'print the members as JSON')
+  .action(async (flags) => (await import('./peers-command.js')).peersCommand(flags));
+
 configOptions(program.command('incidents').description('list incidents from the knowledge base: phases, cause, actions, outcomes'))
   .option('--since <duration>', 'only incidents detected within this long (90s, 10m, 2h, 7d)')
   .option('--json', 'print the incidents as JSON')

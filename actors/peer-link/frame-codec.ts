@@ -29,7 +29,9 @@ export type LinkFrame =
   | { kind: 'ack'; receiveNext: number }
   | { kind: 'reauth' }
   | { kind: 'goodbye'; reason: string }
-  | { kind: 'pq'; bytes: Buffer };
+  | { kind: 'pq'; bytes: Buffer }
+  | { kind: 'ping'; nonce: number }
+  | { kind: 'pong'; nonce: number };
 
 let frameType: protobuf.Type | undefined;
 function type(): protobuf.Type {
@@ -117,6 +119,10 @@ export function decodeFrame(body: Uint8Array): LinkFrame {
     return { kind: 'data', seq: safeCount(data['seq'], 'data.seq'), topic, payload };
   }
   if (ack) return { kind: 'ack', receiveNext: safeCount(ack['receiveNext'], 'ack.receive_next') };
+  const ping = message['ping'] as Record<string, unknown> | undefined;
+  if (ping) return { kind: 'ping', nonce: ping['nonce'] as number };
+  const pong = message['pong'] as Record<string, unknown> | undefined;
+  if (pong) return { kind: 'pong', nonce: pong['nonce'] as number };
   if (message['reauth']) return { kind: 'reauth' };
   const pq = message['pq'] as Uint8Array | undefined;
   if (pq !== undefined && message['kind'] === 'pq') {
@@ -128,7 +134,7 @@ export function decodeFrame(body: Uint8Array): LinkFrame {
     if (reason.length > MAX_REASON_LENGTH) throw new LinkFrameError('bad-field', `goodbye.reason exceeds ${MAX_REASON_LENGTH} characters`);
     return { kind: 'goodbye', reason };
   }
-  throw new LinkFrameError('no-kind', 'the frame carries none of hello, data, ack, reauth, goodbye, pq');
+  throw new LinkFrameError('no-kind', 'the frame carries none of hello, data, ack, reauth, goodbye, pq, ping, pong');
 }
 
 function exactBytes(value: unknown, field: string): Buffer {

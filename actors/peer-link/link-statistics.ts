@@ -4,9 +4,12 @@
  * handshakes, rekeys and failures (with a histogram of handshake durations), and each link's
  * standing, read from its stream, its connection and its lifecycle.
  */
+import type { MembershipState } from '../../lib/mesh/membership-state.js';
 import { HANDSHAKE_SECONDS_BUCKETS, type LinkState, type MeshLinksState, type PostQuantumCounters, type ShedReason } from '../../lib/mesh/links-state.js';
 import type { RemotePayloadRejection } from '../../lib/mesh/remote-payload.js';
 import { formatHostPort } from '../../lib/net/host-port.js';
+import type { LinkConnection } from './link-connection.js';
+import type { LinkHeartbeat } from './link-heartbeat.js';
 import type { Link } from './link-table.js';
 import type { SessionMetricsHooks } from './pq-session.js';
 
@@ -20,6 +23,10 @@ export class LinkStatistics {
   readonly shed: Record<ShedReason, number> = { 'per-address': 0, 'listener-full': 0, 'per-peer': 0 };
   /** Peer messages dropped because their payload's structure was refused, by reason. */
   readonly rejectedPayloads: Record<RemotePayloadRejection, number> = { 'not-json': 0, 'too-deep': 0 };
+  /** Frames on a reserved topic this version does not know. */
+  unknownControl = 0;
+  /** Connections closed because their peer fell silent (its phi passed the threshold). */
+  silentPeers = 0;
   lastRefusal: string | undefined;
   private readonly pq: PostQuantumCounters = {
     handshakes: 0,
@@ -62,13 +69,17 @@ export class LinkStatistics {
   }
 
   /** The whole report: the listener, the node's identity, every link and the counters. */
-  state(node: { listening?: string | undefined; spiffeId?: string | undefined; nodeKey?: string | undefined; readingHeld: boolean }, links: Iterable<Link>): MeshLinksState {
+  state(
+    node: { listening?: string | undefined; spiffeId?: string | undefined; nodeKey?: string | undefined; readingHeld: boolean; localHealth: number; membership: MembershipState },
+    links: Iterable<Link>,
+    heartbeatOf: (connection: LinkConnection) => LinkHeartbeat | undefined = () => undefined,
+  ): MeshLinksState {
     const pq = this.pq;
     return {
       ...(node.listening ? { listening: node.listening } : {}),
       ...(node.spiffeId ? { spiffeId: node.spiffeId } : {}),
       ...(node.nodeKey ? { nodeKey: node.nodeKey } : {}),
-      links: [...links].map(linkState),
+      links: [...links].map((link) => linkState(link, link.active && heartbeatOf(link.active))),
       refused: this.refused,
       handshakeFailures: this.handshakeFailures,
       pq: {
@@ -84,11 +95,15 @@ export class LinkStatistics {
       readingHeld: node.readingHeld,
       shed: { ...this.shed },
       rejectedPayloads: { ...this.rejectedPayloads },
+      unknownControl: this.unknownControl,
+      silentPeers: this.silentPeers,
+      localHealth: node.localHealth,
+      membership: node.membership,
     };
   }
 }
 
-export function linkState(link: Link): LinkState {
+export function linkState(link: Link, heartbeat?: LinkHeartbeat): LinkState {
   const { connections, reauths, peerReauthsDeferred } = link.lifecycle.getSnapshot().context;
   return {
     peer: link.peer,
@@ -98,8 +113,10 @@ export function linkState(link: Link): LinkState {
     connections,
     reauths,
     peerReauthsDeferred,
-    sent: link.stream.sent,
-    delivered: link.stream.delivered,
+    sent: link.stream.sent - link.controlSent,
+    delivered: link.stream.delivered - link.controlDelivered,
+    controlSent: link.controlSent,
+    controlDelivered: link.controlDelivered,
     pending: link.stream.pending,
     unwritten: link.stream.unwritten,
     retransmitted: link.stream.retransmitted,
@@ -108,6 +125,8 @@ export function linkState(link: Link): LinkState {
     ...(link.active ? { expiresAt: link.active.expiresAt } : {}),
     ...(link.active?.session.suite ? { suite: link.active.session.suite, epoch: link.active.session.epoch } : {}),
     ...(link.active?.session.peerKeyFingerprint ? { peerKey: link.active.session.peerKeyFingerprint } : {}),
+    ...(heartbeat ? { phi: Math.round(heartbeat.phi * 100) / 100 } : {}),
+    ...(heartbeat?.rttMs !== undefined ? { rttMs: Math.round(heartbeat.rttMs * 100) / 100 } : {}),
     ...(link.lastError ? { lastError: link.lastError } : {}),
   };
 }

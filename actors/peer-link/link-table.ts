@@ -34,6 +34,11 @@ export interface Link {
   lifecycle: Actor<PeerLinkLifecycleMachine>;
   /** Messages refused because the send window was full. */
   dropped: number;
+  /** A dialer link whose peer dials this node too: it takes nothing new and goes once drained (keepOneLinkPerPair in peer-links.ts). */
+  retiring?: boolean;
+  /** Of the stream's messages, those on the links' own reserved topics (member records), sent and delivered. */
+  controlSent: number;
+  controlDelivered: number;
   lastError?: string;
 }
 
@@ -67,15 +72,20 @@ export class LinkTable {
     if (this.dialers.get(link.peer) === link) this.dialers.delete(link.peer);
   }
 
-  /** The link a message for `peer` goes on: the one this node dials, else its live (or newest) accepted one. */
+  /** The link this node dials to `peer`, if any. */
+  dialerTo(peer: string): Link | undefined {
+    return this.dialers.get(peer);
+  }
+
+  /** The link a message for `peer` goes on: the one this node dials (unless it is retiring), else its live (or newest) accepted one. */
   route(peer: string): Link | undefined {
     const dialer = this.dialers.get(peer);
-    if (dialer) return dialer;
+    if (dialer && !dialer.retiring) return dialer;
     let chosen: Link | undefined;
     for (const link of this.links.values()) {
       if (link.role === 'acceptor' && link.peer === peer && (!chosen || (link.active && !chosen.active))) chosen = link;
     }
-    return chosen;
+    return chosen ?? dialer;
   }
 
   /**

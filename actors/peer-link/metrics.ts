@@ -1,10 +1,11 @@
 /**
  * The peer-link actor's Prometheus series, read from its latest `mesh.links` at scrape time: the
- * links up, and the post-quantum sessions (handshakes, rekeys, failures by reason, handshake
+ * links up, the members known by gossip and what became of the records peers sent, and the post-quantum sessions (handshakes, rekeys, failures by reason, handshake
  * durations), which the worker keeps and reports on the bus as its other state.
  */
 import type { StandingMetric } from '../runtime/contracts/subsystem-standing.js';
 import { HANDSHAKE_SECONDS_BUCKETS, type MeshLinksMessage } from '../../lib/mesh/links-state.js';
+import { MEMBER_RECORD_STATES } from '../../lib/mesh/member-limits.js';
 
 export const peerLinkMetrics: readonly StandingMetric<MeshLinksMessage>[] = [
   {
@@ -30,6 +31,22 @@ export const peerLinkMetrics: readonly StandingMetric<MeshLinksMessage>[] = [
     help: "Times the peer links stopped reading because the node's bus held peer messages back (a mesh.recv subscriber's mailbox was full).",
     type: 'counter',
     read: (mesh) => [{ value: mesh.readHolds }],
+  },
+  {
+    name: 'x0tta6bl4_mesh_members',
+    help: 'Mesh members this node knows by gossip, by state (alive, left).',
+    type: 'gauge',
+    read: (mesh) => MEMBER_RECORD_STATES.map((state) => ({ labels: { state }, value: mesh.membership.members.filter((member) => member.state === state).length })),
+  },
+  {
+    name: 'x0tta6bl4_mesh_member_records_total',
+    help: 'Member records peers sent this node, by outcome: learned (news, verified), stale (nothing new), or the reason it was refused.',
+    type: 'counter',
+    read: (mesh) => [
+      { labels: { outcome: 'learned' }, value: mesh.membership.learned },
+      { labels: { outcome: 'stale' }, value: mesh.membership.stale },
+      ...Object.entries(mesh.membership.refused).map(([outcome, value]) => ({ labels: { outcome }, value: value ?? 0 })),
+    ],
   },
   { name: 'x0tta6bl4_pq_handshakes_total', help: 'Completed post-quantum session handshakes.', type: 'counter', read: (mesh) => [{ value: mesh.pq.handshakes }] },
   { name: 'x0tta6bl4_pq_rekeys_total', help: 'Post-quantum session rekeys (fresh hybrid exchanges).', type: 'counter', read: (mesh) => [{ value: mesh.pq.rekeys }] },

@@ -14,8 +14,11 @@ import { randomBytes } from 'node:crypto';
 import { createActor } from 'xstate';
 import { DEFAULT_SUITES, type SuiteName } from '../../lib/crypto/pq-suites.js';
 import type { LinkRole, MeshLinksState } from '../../lib/mesh/links-state.js';
+import { encodeMemberRecord, verifyMemberRecord } from '../../lib/mesh/member-record.js';
 import { parseRemotePayload, RemotePayloadError } from '../../lib/mesh/remote-payload.js';
-import { formatHostPort, type HostPort } from '../../lib/net/host-port.js';
+import { canonicalHostPort, formatHostPort, parseHostPort, type HostPort } from '../../lib/net/host-port.js';
+import { allows, type PeerPolicy } from '../../lib/spiffe/peer-policy.js';
+import { parseSpiffeId } from '../../lib/spiffe/spiffe-id.js';
 import { realClock, type Clock } from '../../lib/timing/clock.js';
 import { realRandom, type Random } from '../../lib/timing/random.js';
 import { createPeerLinkLifecycleMachine, linkPhase, REAUTH_ANSWER_MS, type LinkLifecycleEvent, type LinkLifecycleTiming } from '../../machines/peer-link-lifecycle.js';
@@ -25,10 +28,13 @@ import { toPeerPolicies, type AuthorizeEntry } from './authorize.js';
 import { LINK_ID_BYTES, LINK_PROTOCOL_VERSION, type LinkFrame } from './frame-codec.js';
 import { LinkConnection } from './link-connection.js';
 import { LinkFrameError } from './link-frame-error.js';
+import { DEFAULT_HEARTBEAT_TIMING, LinkHeartbeat, LocalHealth, type HeartbeatTiming } from './link-heartbeat.js';
+import { PeerSilentError } from './peer-silent-error.js';
 import { stillTrusted, TrustAnchorRemovedError } from '../../lib/spiffe/trust-anchor.js';
 import { LinkStatistics } from './link-statistics.js';
 import { LinkStream, SendWindowFullError } from './link-stream.js';
 import { LinkTable, type Link, type PeerEndpoint } from './link-table.js';
+import { CONTROL_TOPIC_PREFIX, MEMBER_TOPIC, Membership } from './membership.js';
 import { PqIdentity } from './pq-identity.js';
 import { TlsTransport } from './tls-transport.js';
 
@@ -46,6 +52,9 @@ export interface LinksPostQuantum {
  * crossing ours. Beyond that, an incoming connection from the peer is shed.
  */
 export const MAX_CONNECTIONS_PER_PEER = 4;
+
+/** The goodbye a node says on the link it retires because its peer dials it too (keepOneLinkPerPair). */
+export const ONE_LINK_PER_PAIR = 'one link per pair: the lower SPIFFE ID dials';
 
 export interface PeerLinksTiming extends LinkLifecycleTiming {
   /** A connection that has not said Hello by then is dropped. */
@@ -81,6 +90,15 @@ export interface PeerLinksOptions {
   random?: Random;
   /** The node's ML-DSA key file, which the node made before its actors started (without one the key lasts as long as this object). */
   nodeKeyFile?: string;
+  /** Where members reach this node (its member record); default: the address it listens on, unless that is an any-address. */
+  advertise?: readonly string[];
+  /** Heartbeats and the failure detector on every link (link-heartbeat.ts). */
+  heartbeat?: Partial<HeartbeatTiming>;
+}
+
+/** A topic of the links' own (membership): no actor may send on one (membership.ts). */
+export function isControlTopic(topic: string): boolean {
+  return topic.startsWith(CONTROL_TOPIC_PREFIX);
 }
 
 export class PeerLinks {
@@ -93,7 +111,16 @@ export class PeerLinks {
   private readonly statistics = new LinkStatistics();
   /** Every open connection, bound to a link or not yet (handshaking, awaiting Hello) or no longer (draining). */
   private readonly connections = new Set<LinkConnection>();
+  private readonly membership: Membership;
+  /** Addresses of peers whose link this node retired for the one they dial (keepOneLinkPerPair): dialed again if theirs is given up. */
+  private readonly parked = new Map<string, PeerEndpoint>();
+  /** The failure detector of each bound connection that is its link's current one. */
+  private readonly heartbeats = new Map<LinkConnection, LinkHeartbeat>();
+  private readonly heartbeatTiming: HeartbeatTiming;
+  /** This node's own event loop, as its heartbeat timers see it: shared by every link (Lifeguard). */
+  private readonly health = new LocalHealth();
   private credentials: NodeCredentials | undefined;
+  private policies: readonly PeerPolicy[] = [];
   private listening: string | undefined;
   private reportTimer: unknown;
   private stopped = false;
@@ -102,6 +129,7 @@ export class PeerLinks {
 
   constructor(private readonly options: PeerLinksOptions) {
     this.timing = { ...DEFAULT_PEER_LINKS_TIMING, ...options.timing };
+    this.heartbeatTiming = { ...DEFAULT_HEARTBEAT_TIMING, ...options.heartbeat };
     this.clock = options.clock ?? realClock;
     this.random = options.random ?? realRandom;
     this.identity = new PqIdentity(options.nodeKeyFile);
@@ -127,6 +155,7 @@ export class PeerLinks {
       onListenerError: (error) => this.log('warn', 'the peer-link listener failed to accept a connection', { error: `${error.name}: ${error.message}` }),
     };
     this.transport = (options.transport ?? ((handlers) => new TlsTransport(handlers)))(events);
+    this.membership = this.createMembership();
     for (const endpoint of options.peers) this.newLink(randomBytes(LINK_ID_BYTES), 'dialer', endpoint.spiffeId, endpoint);
   }
 
@@ -138,21 +167,28 @@ export class PeerLinks {
     await this.identity.bind(credentials);
     // Stopped meanwhile: nothing may listen or dial after the stop.
     if (this.stopped) return;
+    const policies = toPeerPolicies(this.options.authorize, credentials.trustDomain);
     try {
-      this.transport.useCredentials(credentials, toPeerPolicies(this.options.authorize, credentials.trustDomain));
+      this.transport.useCredentials(credentials, policies);
     } catch (error) {
       // TLS refused them: the links go on with the SVID they have, the post-quantum identity too.
       if (previous) await this.identity.bind(previous);
       throw error;
     }
     this.credentials = credentials;
+    this.policies = policies;
     if (first) {
       if (this.options.listen) {
         this.listening = await this.transport.listen(this.options.listen);
         this.log('info', 'peer link listening', { address: this.listening });
       }
+      if (this.stopped) return;
+      // Signed before the first link can come up, so the first link-up carries it.
+      this.membership.announce();
       for (const link of this.table.dialerLinks()) this.signal(link, { type: 'start' });
     } else {
+      // A record whose chain is the new SVID's: the old one's expiry would end this node's membership.
+      this.membership.announce();
       this.endConnectionsAnchoredOutside(credentials);
       for (const link of this.table.values()) this.reauthenticate(link, 'the node SVID was rotated');
     }
@@ -175,15 +211,19 @@ export class PeerLinks {
 
   /** Queues a message for a peer; false when no link leads there or the link's window is full. */
   send(to: string, topic: string, payload: Buffer): boolean {
+    if (isControlTopic(topic)) throw new RangeError(`the topic ${topic} is reserved for the links' own messages`);
+    return this.enqueue(to, topic, payload);
+  }
+
+  private enqueue(to: string, topic: string, payload: Buffer): boolean {
     const link = this.table.route(to);
     if (!link) {
       this.statistics.unroutable++;
       this.report();
       return false;
     }
-    let message;
     try {
-      message = link.stream.enqueue(topic, payload);
+      link.stream.enqueue(topic, payload);
     } catch (error) {
       if (!(error instanceof SendWindowFullError)) throw error;
       link.dropped++;
@@ -191,6 +231,7 @@ export class PeerLinks {
       this.report();
       return false;
     }
+    if (isControlTopic(topic)) link.controlSent++;
     this.writeBacklog(link);
     this.report();
     return true;
@@ -224,14 +265,87 @@ export class PeerLinks {
     this.readingHeld = held;
     if (held) this.statistics.readHolds++;
     for (const connection of this.connections) if (connection.linkKey !== undefined) connection.setReading(!held);
+    for (const heartbeat of this.heartbeats.values()) heartbeat.hold(held);
     this.report();
   }
 
   state(): MeshLinksState {
-    return this.statistics.state({ listening: this.listening, spiffeId: this.credentials?.spiffeId, nodeKey: this.identity.fingerprint, readingHeld: this.readingHeld }, this.table.values());
+    return this.statistics.state(
+      {
+        listening: this.listening,
+        spiffeId: this.credentials?.spiffeId,
+        nodeKey: this.identity.fingerprint,
+        readingHeld: this.readingHeld,
+        localHealth: this.health.current,
+        membership: this.membership.state(new Set(this.linkedPeers())),
+      },
+      this.table.values(),
+      (connection) => this.heartbeats.get(connection),
+    );
+  }
+
+  /** Peers with a link up now, each once (two links to one peer exist only until one of them is dropped). */
+  private linkedPeers(): Set<string> {
+    const peers = new Set<string>();
+    for (const link of this.table.values()) if (link.active) peers.add(link.peer);
+    return peers;
+  }
+
+  private createMembership(): Membership {
+    return new Membership({
+      clock: this.clock,
+      send: (peer, bytes) => this.enqueue(peer, MEMBER_TOPIC, bytes),
+      linkedPeers: () => this.linkedPeers(),
+      verify: (bytes) => {
+        const credentials = this.credentials!;
+        return verifyMemberRecord(bytes, {
+          bundles: credentials.bundles,
+          authorize: (spiffeId) => this.policies.some((policy) => allows(policy, parseSpiffeId(spiffeId))),
+          signer: this.identity.pqc.mldsa65,
+          now: this.clock.now(),
+        });
+      },
+      signing: () => {
+        const credentials = this.credentials;
+        if (!credentials) return undefined;
+        const local = this.identity.local;
+        return {
+          spiffeId: credentials.spiffeId,
+          addresses: this.advertisedAddresses(),
+          signing: { chain: credentials.chain.map((certificate) => new Uint8Array(certificate.rawData)), binding: local.record, secretKey: local.mldsa.secretKey, signer: this.identity.pqc.mldsa65 },
+        };
+      },
+      sign: encodeMemberRecord,
+      changed: () => this.report(),
+      misbehaved: (peer, error) => {
+        for (const connection of this.connections) {
+          if (connection.peer.spiffeId === peer) connection.destroy(new LinkFrameError('forged-record', `the peer sent a member record refused as ${error.reason}: ${error.message}`));
+        }
+      },
+      fail: (error) => {
+        // A fault of this code, never a peer's: thrown where nothing catches it, so the actor fails and is restarted.
+        this.clock.setTimeout(() => {
+          throw error;
+        }, 0);
+      },
+      log: (level, message, fields) => this.log(level, message, fields),
+    });
+  }
+
+  /** What this node's member record says about where to reach it. */
+  private advertisedAddresses(): string[] {
+    if (this.options.advertise) return this.options.advertise.map(canonicalHostPort);
+    if (!this.listening) return [];
+    const { host } = parseHostPort(this.listening);
+    return host === '0.0.0.0' || host === '::' ? [] : [canonicalHostPort(this.listening)];
   }
 
   async stop(): Promise<void> {
+    for (const heartbeat of this.heartbeats.values()) heartbeat.stop();
+    this.heartbeats.clear();
+    // A graceful leave, before the goodbyes: the record goes out on each link ahead of them.
+    this.membership.leave();
+    this.membership.stop();
     this.stopped = true;
     this.clock.clearTimeout(this.reportTimer);
     const active = new Set<LinkConnection>();
@@ -316,6 +430,7 @@ export class PeerLinks {
         },
         onClose: (connection, error) => {
           this.connections.delete(connection);
+          this.stopHeartbeat(connection);
           this.onClose(connection, error);
         },
         onDrain: (connection) => {
@@ -361,14 +476,29 @@ export class PeerLinks {
     }
     const link = this.table.get(connection.linkKey);
     if (!link) return;
+    if (link.active === connection) this.heartbeats.get(connection)?.arrived();
     switch (frame.kind) {
+      case 'ping':
+        connection.send({ kind: 'pong', nonce: frame.nonce });
+        return;
+      case 'pong':
+        this.heartbeats.get(connection)?.pong(frame.nonce);
+        return;
       case 'data':
-        if (link.stream.receive(frame.seq) === 'deliver') this.deliver(link.peer, frame.topic, frame.payload);
+        if (link.stream.receive(frame.seq) === 'deliver') {
+          if (!isControlTopic(frame.topic)) this.deliver(link.peer, frame.topic, frame.payload);
+          else {
+            link.controlDelivered++;
+            if (frame.topic === MEMBER_TOPIC) this.membership.receive(link.peer, frame.payload);
+            else this.statistics.unknownControl++;
+          }
+        }
         this.acknowledgeSoon(link, connection);
         this.report();
         return;
       case 'ack':
         link.stream.acknowledge(frame.receiveNext);
+        this.retireIfDrained(link);
         this.report();
         return;
       case 'reauth':
@@ -378,9 +508,16 @@ export class PeerLinks {
         if (link.active) this.signal(link, { type: 'reauth', reason: 'the peer asked', fromPeer: true });
         return;
       case 'goodbye':
-        // The peer moved on (to a newer connection, or away): finish this one.
+        // The peer moved on (to a newer connection, or away): finish this one; it sends no more heartbeats on it.
         connection.carrier.end();
+        this.stopHeartbeat(connection);
         if (link.active !== connection) return;
+        if (link.role === 'acceptor' && frame.reason === ONE_LINK_PER_PAIR) {
+          // The peer retired its half of a doubled pair (keepOneLinkPerPair) after all it carried
+          // was acknowledged: this node's own link to it carries on (its Hello may not have come yet).
+          this.forget(link);
+          return;
+        }
         if (linkPhase(link.lifecycle.getSnapshot()) === 'reauthenticating') {
           // The acceptor bound our replacement connection before we heard its Hello there: not a
           // loss of the link. Traffic waits in the stream and goes out when the replacement binds.
@@ -415,9 +552,59 @@ export class PeerLinks {
     this.signal(link, { type: 'bound', establishedAt: connection.establishedAt, expiresAt: connection.expiresAt });
     link.stream.onHello(hello.incarnation, hello.receiveNext);
     this.writeBacklog(link);
-    if (previous && previous !== connection) previous.goodbye('re-authenticated on a new connection');
+    this.watch(link, connection);
+    if (previous && previous !== connection) {
+      this.stopHeartbeat(previous);
+      previous.goodbye('re-authenticated on a new connection');
+    }
     this.log('info', 'peer link up', { peer: link.peer, role: link.role, connection: connection.id, expiresAt: new Date(connection.expiresAt).toISOString() });
+    // Before the records go out, so that they go on the link that stays.
+    this.keepOneLinkPerPair(link.peer);
+    if (!previous) this.membership.linkUp(link.peer);
     this.report();
+  }
+
+  /**
+   * Two nodes that both dial each other (each names the other as a peer, or both dial at once)
+   * hold two links where one does: the one the node with the lower SPIFFE ID dials stays. The
+   * higher one retires its own link once the lower one's is up: nothing new goes on it (route()
+   * takes the accepted link), and once the peer has acknowledged everything it carried, it says
+   * goodbye with ONE_LINK_PER_PAIR, and the lower one forgets that half at once. The higher one
+   * keeps the peer's address parked: should the accepted link be given up (the peer stopped
+   * dialing), it dials again.
+   */
+  private keepOneLinkPerPair(peer: string): void {
+    const self = this.credentials?.spiffeId;
+    if (self === undefined || self <= peer) return;
+    const dialer = this.table.dialerTo(peer);
+    const acceptedUp = [...this.table.values()].some((link) => link.role === 'acceptor' && link.peer === peer && link.active);
+    if (!dialer || !acceptedUp || dialer.retiring) return;
+    dialer.retiring = true;
+    this.log('info', 'peer link retiring: the peer dials this node too, and the lower SPIFFE ID dials', { peer, unacknowledged: dialer.stream.pending });
+    this.retireIfDrained(dialer);
+  }
+
+  /** A retiring link goes once the peer has acknowledged all it carried, so nothing sent on it is lost. */
+  private retireIfDrained(link: Link): void {
+    if (!link.retiring || link.stream.pending > 0 || !link.endpoint) return;
+    const connection = link.active;
+    link.active = undefined;
+    if (connection) {
+      this.stopHeartbeat(connection);
+      // Ended with a goodbye, not destroyed: the peer learns why and forgets its half of this link.
+      connection.goodbye(ONE_LINK_PER_PAIR);
+    }
+    this.parked.set(link.peer, link.endpoint);
+    this.forget(link);
+  }
+
+  /** An accepted link was given up: the peer it came from is dialed again if this node once dialed it. */
+  private unpark(peer: string): void {
+    const endpoint = this.parked.get(peer);
+    if (!endpoint || this.stopped || this.table.dialerTo(peer) || [...this.table.values()].some((link) => link.peer === peer)) return;
+    this.parked.delete(peer);
+    const link = this.newLink(randomBytes(LINK_ID_BYTES), 'dialer', peer, endpoint);
+    if (this.credentials) this.signal(link, { type: 'start' });
   }
 
   private onClose(connection: LinkConnection, error?: Error): void {
@@ -432,9 +619,40 @@ export class PeerLinks {
     if (link && link.active === connection) this.detach(link, error ? `${error.name}: ${error.message}` : 'the connection closed');
   }
 
+  /**
+   * Failure detection on the connection the link now uses: its heartbeats, and when the peer falls
+   * silent (phi past the threshold) the connection closes, as if TCP had said the peer was gone: a
+   * dialer redials, an acceptor waits for the peer to come back.
+   */
+  private watch(link: Link, connection: LinkConnection): void {
+    const heartbeat = new LinkHeartbeat({
+      clock: this.clock,
+      timing: this.heartbeatTiming,
+      health: this.health,
+      ping: (nonce) => connection.send({ kind: 'ping', nonce }),
+      onSilent: ({ phi, silenceMs }) => {
+        this.heartbeats.delete(connection);
+        if (link.active !== connection || this.stopped) return;
+        this.statistics.silentPeers++;
+        connection.destroy(new PeerSilentError(link.peer, phi, silenceMs));
+      },
+    });
+    this.heartbeats.set(connection, heartbeat);
+    if (this.readingHeld) heartbeat.hold(true);
+    heartbeat.start();
+  }
+
+  private stopHeartbeat(connection: LinkConnection): void {
+    this.heartbeats.get(connection)?.stop();
+    this.heartbeats.delete(connection);
+  }
+
   /** The link lost its connection: a dialer reconnects; an acceptor waits for the peer to resume. */
   private detach(link: Link, reason: string): void {
+    if (link.active) this.stopHeartbeat(link.active);
     link.active = undefined;
+    // Its connection lost before the peer acknowledged everything: it redials and resends as any link does, and retires again once up.
+    link.retiring = false;
     link.stream.rewind();
     link.lastError = reason;
     if (this.stopped) return;
@@ -474,6 +692,8 @@ export class PeerLinks {
       stream: new LinkStream(randomBytes(LINK_ID_BYTES)),
       active: undefined,
       dropped: 0,
+      controlSent: 0,
+      controlDelivered: 0,
       lifecycle: createActor(
         createPeerLinkLifecycleMachine({
           role,
@@ -510,6 +730,7 @@ export class PeerLinks {
     link.active?.destroy();
     // Possibly called from the link's own statechart: it stops once its current step is over.
     queueMicrotask(() => link.lifecycle.stop());
+    if (link.role === 'acceptor') this.unpark(link.peer);
     this.report();
   }
 

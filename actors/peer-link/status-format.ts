@@ -5,6 +5,25 @@
  */
 import type { StatusFormat } from '../runtime/contracts/subsystem-standing.js';
 import { meshLinksSchema, type MeshLinksMessage } from '../../lib/mesh/links-state.js';
+import type { MembershipState } from '../../lib/mesh/membership-state.js';
+
+/** The members this node knows by gossip, one line each, after a line of what it did with the records it was sent. */
+function membershipLines(membership: MembershipState, printable: (text: string) => string): string[] {
+  const refusedCount = Object.values(membership.refused).reduce((sum, count) => sum + (count ?? 0), 0);
+  const refused =
+    refusedCount > 0
+      ? `, ${refusedCount} REFUSED (${Object.entries(membership.refused)
+          .map(([reason, count]) => `${count} ${reason}`)
+          .join(', ')})`
+      : '';
+  const own = membership.incarnation !== undefined ? `this node's incarnation ${membership.incarnation}; ` : '';
+  const lines = [`members: ${membership.members.length} known (${own}${membership.learned} records learned, ${membership.stale} stale${refused})`];
+  for (const member of membership.members) {
+    const where = member.addresses.length > 0 ? ` at ${member.addresses.map(printable).join(', ')}` : ' (no address)';
+    lines.push(`  ${printable(member.spiffeId)} ${member.state}${member.linked ? ', linked' : ''}${where}; incarnation ${member.incarnation}`);
+  }
+  return lines;
+}
 
 export const peerLinkStatusFormat: StatusFormat<MeshLinksMessage> = {
   actor: 'peer-link',
@@ -46,10 +65,12 @@ export const peerLinkStatusFormat: StatusFormat<MeshLinksMessage> = {
       const why = link.status !== 'up' && link.lastError ? `: ${printable(link.lastError)}` : '';
       lines.push(`  ${link.role === 'dialer' ? '→' : '←'} ${printable(link.peer)}${where} ${link.status}${why}; ${[traffic, ...extra].join(', ')}`);
     }
+    lines.push(...membershipLines(mesh.membership, printable));
     return lines;
   },
 
   summary(mesh) {
-    return `${mesh.links.filter((link) => link.status === 'up').length}/${mesh.links.length} links up`;
+    const alive = mesh.membership.members.filter((member) => member.state === 'alive').length;
+    return `${mesh.links.filter((link) => link.status === 'up').length}/${mesh.links.length} links up, ${alive} member${alive === 1 ? '' : 's'} known alive`;
   },
 };

@@ -20,7 +20,7 @@ import { defineActor } from '../runtime/contracts/actor.js';
 import { parseActorOptions } from '../runtime/actor-kit/actor-options.js';
 import { createLogger } from '../runtime/actor-kit/logger.js';
 import { MAX_PAYLOAD_BYTES } from './frame-codec.js';
-import { PeerLinks } from './peer-links.js';
+import { isControlTopic, PeerLinks } from './peer-links.js';
 
 /** The mesh options as the configuration has them (one schema for both), and where this actor gets its SVID. */
 const optionsSchema = meshOptionsSchema.extend({
@@ -31,7 +31,14 @@ const optionsSchema = meshOptionsSchema.extend({
   nodeKeyFile: z.string().min(1).optional(),
 });
 
-const sendSchema = z.strictObject({ to: z.string().min(1), topic: z.string().min(1), payload: z.json() });
+const sendSchema = z.strictObject({
+  to: z.string().min(1),
+  topic: z
+    .string()
+    .min(1)
+    .refine((topic) => !isControlTopic(topic), 'a topic starting with $ is reserved for the links'),
+  payload: z.json(),
+});
 
 export default defineActor({
   persistent: false,
@@ -50,6 +57,7 @@ export default defineActor({
         authorize: options.authorize,
         postQuantum: options.postQuantum,
         ...(options.nodeKeyFile !== undefined ? { nodeKeyFile: options.nodeKeyFile } : {}),
+        ...(options.advertise !== undefined ? { advertise: options.advertise } : {}),
         onMessage: (from, topic, payload) => sendBack({ type: 'transport.received', message: { from, topic, payload } }),
         onState: (state) => sendBack({ type: 'transport.state', state }),
         onLog: (level, message, fields) => log[level](fields, message),

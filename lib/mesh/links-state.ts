@@ -5,6 +5,7 @@
  * them, and the types below are derived from them.
  */
 import { z } from 'zod';
+import { membershipStateSchema } from './membership-state.js';
 import type { RemotePayloadRejection } from './remote-payload.js';
 
 const count = z.int().min(0);
@@ -28,8 +29,12 @@ export const linkStateSchema = z.strictObject({
   reauths: count,
   /** Dialer: the peer's requests to re-authenticate not honoured on their own (too soon after its last, or while one was under way): a flood shows here. */
   peerReauthsDeferred: count,
+  /** The node's messages queued on the link and delivered from it (what the links send of their own is counted apart, below). */
   sent: count,
   delivered: count,
+  /** The links' own messages on reserved topics (member records) sent and delivered on the link; `pending` and `unwritten` count them too. */
+  controlSent: count,
+  controlDelivered: count,
   /** Sent and not yet acknowledged by the peer. */
   pending: count,
   /** Of those, not yet written on the current connection: waiting for it to drain (a slow peer or network) or to come up. */
@@ -45,6 +50,10 @@ export const linkStateSchema = z.strictObject({
   epoch: count.optional(),
   /** The SHA-256 (hex) of the peer's ML-DSA-65 public key, from the node record its current connection's handshake verified. */
   peerKey: z.string().optional(),
+  /** The failure detector's suspicion of the peer now (phi-accrual: -log10 of the chance it is only late), while the link is up. */
+  phi: z.number().nonnegative().optional(),
+  /** Round trip of the heartbeats, smoothed (RFC 6298's eighth), ms. */
+  rttMs: z.number().nonnegative().optional(),
   lastError: z.string().optional(),
 });
 
@@ -89,6 +98,17 @@ const meshLinksShape = {
   shed: z.strictObject({ 'per-address': count, 'listener-full': count, 'per-peer': count }) satisfies z.ZodType<Record<ShedReason, number>>,
   /** Peer messages dropped because their payload's structure was refused (remote-payload.ts), by reason. */
   rejectedPayloads: z.strictObject({ 'not-json': count, 'too-deep': count }) satisfies z.ZodType<Record<RemotePayloadRejection, number>>,
+  /** Frames on a reserved (`$`) topic this node's version does not know: dropped, the link goes on (a newer peer's control message). */
+  unknownControl: count,
+  /** Connections closed because their peer fell silent: its failure detector's phi passed the threshold (actors/peer-link/link-heartbeat.ts). */
+  silentPeers: count,
+  /**
+   * This node's own health as its heartbeat timers see it (Lifeguard): 0 when they fire on time, up
+   * to 8 when its event loop is late; a silence must be that many times longer before it accuses a peer.
+   */
+  localHealth: count,
+  /** The members this node knows by gossip (actors/peer-link/membership.ts). */
+  membership: membershipStateSchema,
 };
 
 /** The transport's state, as it reports it to the peer-link machine. */

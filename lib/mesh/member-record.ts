@@ -7,7 +7,7 @@
  *
  *   version u8 (1) | spiffeId vector16 (UTF-8, 1..2048)
  *   | addresses u8 count (0..8), each vector16 (UTF-8 host:port, 1..262)
- *   | incarnation u64 | issuedAt u64 (epoch ms)
+ *   | incarnation u64 | state u8 (0 alive, 1 left) | issuedAt u64 (epoch ms)
  *   | binding vector16 (a node record, 1..8192) | chain u8 count (1..4), each vector16 (DER, 1..8192)
  *   | mldsaSignature vector16 (3309)
  *
@@ -27,12 +27,13 @@ import { MLDSA65_SIZES, type Signer } from '../crypto/liboqs.js';
 import { MAX_SPIFFE_ID_BYTES, verifyNodeRecord } from '../crypto/node-record.js';
 import { WireReader, WireWriter } from '../crypto/wire.js';
 import { canonicalHostPort } from '../net/host-port.js';
+import { parseSpiffeId } from '../spiffe/spiffe-id.js';
+import { MAX_MEMBER_ADDRESSES, MEMBER_RECORD_STATES, type MemberRecordState } from './member-limits.js';
 import { leafSpiffeId, verifyX509Svid, type BundleSet } from '../spiffe/x509-svid.js';
 
 const RECORD_VERSION = 1;
 const CONTEXT = Buffer.from('x0tta6bl4 member record v1\0');
-/** A node reachable at more addresses than this is rare; gossip carries every record to every member, so each is kept small. */
-export const MAX_MEMBER_ADDRESSES = 8;
+export { MAX_MEMBER_ADDRESSES, MEMBER_RECORD_STATES, type MemberRecordState };
 /** `[` IPv6 `]:` port: 262 characters at most. */
 const MAX_ADDRESS_BYTES = 262;
 /** A leaf and up to three intermediates: SPIRE deployments nest a few at most. */
@@ -50,6 +51,8 @@ export interface MemberRecord {
   addresses: string[];
   /** Raised by the node itself, to refute a suspicion of it or to announce a change: a higher one supersedes. */
   incarnation: bigint;
+  /** `left`: the node announced its graceful leave; at the same incarnation it supersedes `alive`. */
+  state: MemberRecordState;
   issuedAt: number;
 }
 
@@ -85,7 +88,7 @@ export function encodeMemberRecord(record: MemberRecord, signing: MemberSigning)
   if (signing.chain.length < 1 || signing.chain.length > MAX_CHAIN_CERTIFICATES) throw new RangeError(`a member record carries 1 to ${MAX_CHAIN_CERTIFICATES} certificates`);
   const writer = new WireWriter().u8(RECORD_VERSION).vector16(Buffer.from(record.spiffeId, 'utf8')).u8(record.addresses.length);
   for (const address of record.addresses) writer.vector16(Buffer.from(address, 'utf8'));
-  writer.u64(record.incarnation).u64(BigInt(record.issuedAt)).vector16(signing.binding).u8(signing.chain.length);
+  writer.u64(record.incarnation).u8(MEMBER_RECORD_STATES.indexOf(record.state)).u64(BigInt(record.issuedAt)).vector16(signing.binding).u8(signing.chain.length);
   for (const certificate of signing.chain) writer.vector16(certificate);
   const body = writer.finish();
   const signature = signing.signer.sign(Buffer.concat([CONTEXT, body]), signing.secretKey);
@@ -105,6 +108,8 @@ function parse(bytes: Uint8Array): ParsedRecord {
   const version = reader.u8('member.version');
   if (version !== RECORD_VERSION) throw new MemberRecordError('malformed', `member record version ${version} is not supported`);
   const spiffeId = Buffer.from(reader.vector16('member.spiffeId', 1, MAX_SPIFFE_ID_BYTES)).toString('utf8');
+  // A SPIFFE ID with a path (a workload's), checked as it is read: every later check and the node's policy take it as one.
+  if (parseSpiffeId(spiffeId).path === '') throw new MemberRecordError('malformed', `the member ID ${spiffeId} has no path`);
   const addressCount = reader.u8('member.addresses');
   if (addressCount > MAX_MEMBER_ADDRESSES) throw new MemberRecordError('malformed', `${addressCount} addresses, at most ${MAX_MEMBER_ADDRESSES}`);
   const addresses: string[] = [];
@@ -116,6 +121,9 @@ function parse(bytes: Uint8Array): ParsedRecord {
     addresses.push(address);
   }
   const incarnation = reader.u64('member.incarnation');
+  const stateCode = reader.u8('member.state');
+  const state = MEMBER_RECORD_STATES[stateCode];
+  if (state === undefined) throw new MemberRecordError('malformed', `member state ${stateCode} is not known`);
   const issuedAt = reader.u64('member.issuedAt');
   const binding = reader.vector16('member.binding', 1, MAX_BINDING_BYTES);
   const chainCount = reader.u8('member.chain');
@@ -126,7 +134,7 @@ function parse(bytes: Uint8Array): ParsedRecord {
   const signature = reader.vector16('member.signature', MLDSA65_SIZES.signature, MLDSA65_SIZES.signature);
   reader.end('member record');
   if (issuedAt > BigInt(Number.MAX_SAFE_INTEGER)) throw new MemberRecordError('malformed', 'the time of issue is out of range');
-  return { record: { spiffeId, addresses, incarnation, issuedAt: Number(issuedAt) }, binding, chain, signed, signature };
+  return { record: { spiffeId, addresses, incarnation, state, issuedAt: Number(issuedAt) }, binding, chain, signed, signature };
 }
 
 export interface VerifyMemberRecordOptions {
@@ -161,7 +169,13 @@ export async function verifyMemberRecord(bytes: Uint8Array, options: VerifyMembe
   if (record.issuedAt > options.now + skew) {
     throw new MemberRecordError('from-the-future', `the member record of ${record.spiffeId} was issued ${record.issuedAt - options.now} ms ahead of this node's clock`);
   }
-  if (!options.authorize(record.spiffeId)) throw new MemberRecordError('unauthorized', `${record.spiffeId} is not a member this node admits`);
+  let admitted: boolean;
+  try {
+    admitted = options.authorize(record.spiffeId);
+  } catch {
+    admitted = false;
+  }
+  if (!admitted) throw new MemberRecordError('unauthorized', `${record.spiffeId} is not a member this node admits`);
 
   let leafKey;
   let chainExpiresAt: number;
@@ -170,6 +184,8 @@ export async function verifyMemberRecord(bytes: Uint8Array, options: VerifyMembe
     const leafId = leafSpiffeId(parsed.chain[0]!).id;
     if (leafId !== record.spiffeId) throw new Error(`the chain's leaf names ${leafId}, the record ${record.spiffeId}`);
     const verified = await verifyX509Svid(parsed.chain, options.bundles, new Date(options.now));
+    // Every certificate carried is on the verified path (which ends with the bundle's root): padding would travel to every member.
+    if (verified.path.length - 1 !== parsed.chain.length) throw new Error(`${parsed.chain.length - verified.path.length + 1} certificates beyond the path to the bundle`);
     leafKey = createPublicKey({ key: Buffer.from(parsed.chain[0]!.publicKey.rawData), format: 'der', type: 'spki' });
     chainExpiresAt = verified.expiresAt.getTime();
   } catch (error) {

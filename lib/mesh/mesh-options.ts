@@ -9,7 +9,8 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_FRAMES_PER_KEY, DEFAULT_REKEY_AFTER_FRAMES, DEFAULT_REKEY_AFTER_MS } from '../crypto/session-channel.js';
 import { DEFAULT_SUITES, SUITES, type SuiteName } from '../crypto/pq-suite-ids.js';
-import { parseHostPort } from '../net/host-port.js';
+import { canonicalHostPort, parseHostPort } from '../net/host-port.js';
+import { MAX_MEMBER_ADDRESSES } from './member-limits.js';
 import { refineWith } from '../schema/refine-with.js';
 import { parseSpiffeId, parseTrustDomain, validatePath } from '../spiffe/spiffe-id.js';
 
@@ -22,6 +23,14 @@ export const MIN_REKEY_AFTER_FRAMES = 16;
 /** The least rekey interval in time: a hybrid exchange every second is already far more than any key needs. */
 export const MIN_REKEY_AFTER_MS = 1_000;
 
+function canonicalOrAsWritten(address: string): string {
+  try {
+    return canonicalHostPort(address);
+  } catch {
+    return address;
+  }
+}
+
 const SUITE_NAMES = Object.keys(SUITES) as [SuiteName, ...SuiteName[]];
 
 export const spiffeIdText = z.string().min(1).superRefine(refineWith(parseSpiffeId));
@@ -33,6 +42,18 @@ export const meshOptionsSchema = z.strictObject({
     .string()
     .min(1)
     .superRefine(refineWith((value) => parseHostPort(value, { allowAnyPort: true })))
+    .optional(),
+  /**
+   * Where other members reach this node (`host:port`, at most MAX_MEMBER_ADDRESSES), as its member
+   * record tells them. Default: the address `listen` bound, unless that is an any-address
+   * (0.0.0.0, ::), which names no machine; then none, and members learn of this node without
+   * being able to dial it.
+   */
+  advertise: z
+    .array(z.string().min(1).superRefine(refineWith(parseHostPort)))
+    .max(MAX_MEMBER_ADDRESSES)
+    // Runs even when an element was refused above: an address that does not parse is left as written here.
+    .refine((addresses) => new Set(addresses.map(canonicalOrAsWritten)).size === addresses.length, 'lists an address twice')
     .optional(),
   /** Peers this node dials, each named by the SPIFFE ID it must prove. */
   peers: z

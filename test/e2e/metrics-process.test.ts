@@ -72,6 +72,8 @@ describe('metrics, health and readiness over HTTP', () => {
       'x0tta6bl4_svid_updates_total 1',
       'x0tta6bl4_identity_ready 1',
       'x0tta6bl4_mesh_links_up 0',
+      'x0tta6bl4_mesh_members{state="alive"} 0',
+      'x0tta6bl4_mesh_member_records_total{outcome="learned"} 0',
       'x0tta6bl4_pq_handshakes_total 0',
       'x0tta6bl4_mesh_payloads_refused_total{reason="too-deep"} 0',
       'x0tta6bl4_mesh_connections_shed_total{reason="per-address"} 0',

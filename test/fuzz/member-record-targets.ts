@@ -39,7 +39,7 @@ export async function memberRecordTargets(options: MemberRecordTargetOptions = {
     const binding = encodeNodeRecord({ spiffeId, mldsaPublicKey: mldsa.publicKey, notAfter: credentials.expiresAt }, svidKey);
     recorded.push(
       encodeMemberRecord(
-        { spiffeId, addresses: [`127.0.0.1:${7000 + Number(incarnation)}`, '[::1]:7400'], incarnation, issuedAt: now },
+        { spiffeId, addresses: [`127.0.0.1:${7000 + Number(incarnation)}`, '[::1]:7400'], incarnation, state: name === 'a' ? 'alive' : 'left', issuedAt: now },
         { chain: credentials.chain.map((certificate) => new Uint8Array(certificate.rawData)), binding, secretKey: mldsa.secretKey, signer: real.mldsa65 },
       ),
     );

@@ -27,6 +27,8 @@ const mesh = (overrides: Partial<MeshStatus> = {}): MeshStatus => ({
       retransmitted: 400_000,
       duplicates: 0,
       dropped: 1_000,
+      controlSent: 0,
+      controlDelivered: 0,
     },
   ],
   refused: 90,
@@ -37,6 +39,10 @@ const mesh = (overrides: Partial<MeshStatus> = {}): MeshStatus => ({
   readingHeld: false,
   shed: { 'per-address': 10, 'listener-full': 20, 'per-peer': 0 },
   rejectedPayloads: { 'not-json': 0, 'too-deep': 30 },
+  unknownControl: 0,
+  silentPeers: 0,
+  localHealth: 0,
+  membership: { members: [], learned: 0, stale: 0, refused: {} },
   ...overrides,
 });
 

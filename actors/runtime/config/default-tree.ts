@@ -98,6 +98,7 @@ function peerLinkSpec(config: TreeConfig): ChildSpec {
       ...(identity.hint !== undefined ? { hint: identity.hint } : {}),
       ...(identity.spiffeId !== undefined ? { spiffeId: identity.spiffeId } : {}),
       ...(mesh.listen !== undefined ? { listen: mesh.listen } : {}),
+      ...(mesh.advertise !== undefined ? { advertise: mesh.advertise } : {}),
       peers: mesh.peers,
       authorize: mesh.authorize,
       postQuantum: mesh.postQuantum,

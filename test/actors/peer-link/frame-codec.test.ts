@@ -31,6 +31,9 @@ const frames: LinkFrame[] = [
   { kind: 'ack', receiveNext: 7 },
   { kind: 'reauth' },
   { kind: 'goodbye', reason: 're-authenticated' },
+  { kind: 'ping', nonce: 0 },
+  { kind: 'ping', nonce: 2 ** 32 - 1 },
+  { kind: 'pong', nonce: 17 },
 ];
 
 /** A frame body written field by field, for what encodeFrame would never produce. */

@@ -21,6 +21,12 @@ import type { MeshLinksState } from '../../../lib/mesh/links-state.js';
 import { nodeCredentials } from '../../helpers/node-credentials.js';
 import { until } from '../../helpers/wait.js';
 
+/**
+ * For a node on a virtual clock moved by tens of seconds at once: its peer's frames cannot keep up
+ * with that, and the failure detector would rightly call it silent. Heartbeats an hour apart are
+ * never due within these tests (the detector has its own tests: link-heartbeat.test.ts).
+ */
+const HOURLY_HEARTBEAT = { intervalMs: 3_600_000 };
 const A = 'spiffe://mesh.test/node/a';
 const B = 'spiffe://mesh.test/node/b';
 const hour = 3_600_000;
@@ -110,8 +116,11 @@ describe('peer links over the TLS transport', () => {
     send(b, A, 1, 20);
     await until('20 at A', () => a.received.length === 20);
     await until('acknowledgements', () => a.state().links[0]!.pending === 0 && b.state().links[0]!.pending === 0);
-    expect(a.state().links[0]).toMatchObject({ peer: B, role: 'dialer', status: 'up', connections: 1, sent: 300, delivered: 20 });
-    expect(b.state().links[0]).toMatchObject({ peer: A, role: 'acceptor', status: 'up', connections: 1, sent: 20, delivered: 300 });
+    // Each side's member record (membership.ts) went first on the link's stream, counted apart.
+    expect(a.state().links[0]).toMatchObject({ peer: B, role: 'dialer', status: 'up', connections: 1, sent: 300, delivered: 20, controlSent: 1, controlDelivered: 1 });
+    expect(b.state().links[0]).toMatchObject({ peer: A, role: 'acceptor', status: 'up', connections: 1, sent: 20, delivered: 300, controlSent: 1, controlDelivered: 1 });
+    expect(a.state().membership.members).toEqual([expect.objectContaining({ spiffeId: B, state: 'alive', addresses: [b.address], linked: true })]);
+    expect(b.state().membership.members).toEqual([expect.objectContaining({ spiffeId: A, state: 'alive', addresses: [], linked: true })]);
     expect(a.links.send('spiffe://mesh.test/node/nobody', 'test', Buffer.from('{}'))).toBe(false);
     expect(a.state().unroutable).toBe(1);
   });
@@ -254,7 +263,7 @@ describe('peer links over the TLS transport', () => {
 
   it('ends the connection of a dialer that ignores the request to re-authenticate, at the deadline, and the link resumes on a new one', async () => {
     const clock = new VirtualClock({ epochMs: Date.now() });
-    const b = await listener(B, { clock });
+    const b = await listener(B, { clock, heartbeat: HOURLY_HEARTBEAT });
     const a = await dialer(b.address);
     // A modified dialer: the requests to re-authenticate never reach its lifecycle.
     const patched = a.links as unknown as { signal(link: unknown, event: LinkLifecycleEvent): void };
@@ -346,7 +355,7 @@ describe('a record begun and never finished', () => {
   /** A linked to B, B's timers on a virtual clock, one message through. */
   async function linkedWithTimersOnVirtualClock() {
     const clock = new VirtualClock({ epochMs: Date.now() });
-    const b = await listener(B, { clock });
+    const b = await listener(B, { clock, heartbeat: HOURLY_HEARTBEAT });
     const a = await dialer(b.address);
     send(a, B, 1, 1);
     await until('1 at B', () => b.received.length === 1);

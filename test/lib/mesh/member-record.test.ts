@@ -38,7 +38,7 @@ async function node(authority: TrustDomainCa, spiffeId: string, options: { bindi
 }
 
 function record(spiffeId: string, overrides: Partial<MemberRecord> = {}): MemberRecord {
-  return { spiffeId, addresses: ['127.0.0.1:7001', '[::1]:7001'], incarnation: 3n, issuedAt: Date.now(), ...overrides };
+  return { spiffeId, addresses: ['127.0.0.1:7001', '[::1]:7001'], incarnation: 3n, state: 'alive', issuedAt: Date.now(), ...overrides };
 }
 
 function sign(signed: Signed, content: MemberRecord, overrides: { chainOf?: Signed; bindingOf?: Signed; secretKey?: Uint8Array } = {}): Buffer {
@@ -77,6 +77,19 @@ describe('member records', () => {
     expect(verified).toMatchObject({ spiffeId: A, addresses: ['127.0.0.1:7001', '[::1]:7001'], incarnation: 3n });
     expect(Buffer.from(verified.mldsaPublicKey).equals(Buffer.from(a.mldsa.publicKey))).toBe(true);
     expect(verified.expiresAt).toBe(a.credentials.expiresAt);
+  });
+
+  it('carry a graceful leave as the state `left`, and refuse a state code no version knows', async () => {
+    const a = await node(ca, A);
+    expect((await verify(sign(a, record(A, { state: 'left' })))).state).toBe('left');
+    expect((await verify(sign(a, record(A)))).state).toBe('alive');
+    // The state byte follows the incarnation: rewrite it in a record signed as it stands, so only the parse can refuse it.
+    const bytes = sign(a, record(A, { addresses: [] }));
+    const stateOffset = 1 + 2 + Buffer.byteLength(A) + 1 + 8;
+    expect(bytes[stateOffset]).toBe(0);
+    const unknown = Buffer.from(bytes);
+    unknown[stateOffset] = 2;
+    expect(await refusal(unknown)).toBe('malformed');
   });
 
   it('refuse a record with any byte changed after signing (every byte position tried)', async () => {

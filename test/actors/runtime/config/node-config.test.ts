@@ -92,6 +92,11 @@ describe('parseNodeConfig', () => {
     expect(() => parseNodeConfig({ mesh: { authorize: [{ pathPrefix: 'node' }] } })).toThrow(/mesh\.authorize/);
     expect(() => parseNodeConfig({ mesh: { authorize: [{ trustDomain: 'mesh test' }] } })).toThrow(/mesh\.authorize/);
     expect(() => parseNodeConfig({ mesh: { authorize: [{ ids: [] }] } })).toThrow(/mesh\.authorize/);
+    // Where members reach this node: host:port each, at most 8, no address twice in any spelling.
+    expect(parseNodeConfig({ mesh: { advertise: ['10.0.0.1:7400', '[2001:db8::1]:7400'] } }).mesh.advertise).toEqual(['10.0.0.1:7400', '[2001:db8::1]:7400']);
+    expect(() => parseNodeConfig({ mesh: { advertise: ['[2001:db8::1]:7400', '[2001:DB8:0::1]:7400'] } })).toThrow(/mesh\.advertise: lists an address twice/);
+    expect(() => parseNodeConfig({ mesh: { advertise: [' ', ' '] } })).toThrow(/mesh\.advertise\.0: ' ' is not host:port/);
+    expect(() => parseNodeConfig({ mesh: { advertise: Array.from({ length: 9 }, (_, index) => `10.0.0.${index}:7400`) } })).toThrow(/mesh\.advertise/);
     expect(parseNodeConfig({ mesh: { postQuantum: { suites: ['mlkem1024-x25519', 'x-wing'] } } }).mesh.postQuantum.suites).toEqual(['mlkem1024-x25519', 'x-wing']);
     expect(() => parseNodeConfig({ mesh: { postQuantum: { suites: [] } } })).toThrow(/mesh\.postQuantum\.suites/);
     expect(() => parseNodeConfig({ mesh: { postQuantum: { suites: ['x-wing', 'x-wing'] } } })).toThrow(/lists a suite twice/);

@@ -1,0 +1,166 @@
+/**
+ * Failure detection on one link's connection: both sides send a Ping every heartbeat interval, and
+ * every frame that arrives (a Ping, a Pong, data, an acknowledgement) is a sign of life that feeds a
+ * phi-accrual detector (lib/mesh/phi-accrual.ts). When phi passes the threshold the peer is declared
+ * silent and the connection is closed: a frozen process, a cut cable or a dropped route close
+ * nothing by themselves. A Pong answers each Ping, which gives the round trip.
+ *
+ * Two rules keep a slow node from accusing others (Lifeguard, Dadgar et al. 2018):
+ * - while the node holds reading back (its bus is full), it reads nothing, so silence then says
+ *   nothing of the peer: the detector is paused and forgets its rhythm;
+ * - the node's own lateness (its heartbeat timer firing late: a busy or starved event loop) raises
+ *   its local-health score, which stretches the silence it may observe before it accuses (a node
+ *   that is itself slow sees everyone late). The score falls back as its timers come on time.
+ */
+import { PhiAccrualDetector } from '../../lib/mesh/phi-accrual.js';
+import type { Clock, TimerHandle } from '../../lib/timing/clock.js';
+
+export interface HeartbeatTiming {
+  /** Between Pings, and between checks of phi. */
+  intervalMs: number;
+  /** Phi at which the peer is declared silent. */
+  phiThreshold: number;
+  minStdDevMs: number;
+  acceptablePauseMs: number;
+  /** Inter-arrival times the detector keeps. */
+  windowSize: number;
+}
+
+/**
+ * The defaults, for a LAN mesh on nodes that may be busy: a Ping every 100 ms (a few hundred bytes
+ * a second per link, sealed); phi 8 (one chance in 10^8 that a peer keeping its rhythm is only late);
+ * a least deviation of 50 ms and an acceptable pause of 250 ms, which absorb a garbage collection
+ * or a busy moment of either event loop. With Pings on time, a silent peer is declared after about
+ * 100 + 250 + 4.9 × 50 ≈ 600 ms of silence, plus up to one interval before the check sees it: within
+ * the mesh's 1 s target for a frozen node. The window of 200 intervals is the last 20 s.
+ */
+export const DEFAULT_HEARTBEAT_TIMING: HeartbeatTiming = { intervalMs: 100, phiThreshold: 8, minStdDevMs: 50, acceptablePauseMs: 250, windowSize: 200 };
+
+/** Lifeguard's local-health multiplier tops out here: a node at most this many times more patient than when healthy. */
+export const MAX_LOCAL_HEALTH_SCORE = 8;
+/** On-time ticks in a row that lower the score by one. */
+const RECOVERY_TICKS = 10;
+
+/** How healthy this node's own event loop is, from how late its heartbeat timers fire; shared by all its links. */
+export class LocalHealth {
+  private score = 0;
+  private onTime = 0;
+
+  /** A heartbeat timer fired `lateMs` after it was due, for a period of `intervalMs`. */
+  observe(lateMs: number, intervalMs: number): void {
+    if (lateMs > intervalMs) {
+      this.score = Math.min(MAX_LOCAL_HEALTH_SCORE, this.score + 1);
+      this.onTime = 0;
+    } else if (this.score > 0 && ++this.onTime >= RECOVERY_TICKS) {
+      this.score--;
+      this.onTime = 0;
+    }
+  }
+
+  /** 0 when healthy. */
+  get current(): number {
+    return this.score;
+  }
+
+  /** How much longer a silence must be before this node accuses: 1 when healthy. */
+  get stretch(): number {
+    return this.score + 1;
+  }
+}
+
+export interface SilentPeer {
+  phi: number;
+  silenceMs: number;
+}
+
+export class LinkHeartbeat {
+  private readonly detector: PhiAccrualDetector;
+  private timer: TimerHandle | undefined;
+  private dueAt = 0;
+  private nonce = 0;
+  private pingSentAt: number | undefined;
+  private lastArrival: number | undefined;
+  private paused = false;
+  private stopped = false;
+  private smoothedRttMs: number | undefined;
+
+  constructor(
+    private readonly options: {
+      clock: Clock;
+      timing: HeartbeatTiming;
+      health: LocalHealth;
+      ping(nonce: number): void;
+      onSilent(silent: SilentPeer): void;
+    },
+  ) {
+    const { timing } = options;
+    this.detector = new PhiAccrualDetector({ windowSize: timing.windowSize, minStdDevMs: timing.minStdDevMs, acceptablePauseMs: timing.acceptablePauseMs, firstIntervalMs: timing.intervalMs });
+  }
+
+  /** Starts pinging and watching; the connection was just bound, which counts as the first sign of life. */
+  start(): void {
+    this.arrived();
+    this.tick();
+  }
+
+  /** A frame arrived from the peer. */
+  arrived(): void {
+    if (this.stopped || this.paused) return;
+    const now = this.options.clock.monotonicNow();
+    this.lastArrival = now;
+    this.detector.heartbeat(now);
+  }
+
+  /** The peer answered a Ping: only the latest one's answer counts, so a late answer never reads as a fast one. */
+  pong(nonce: number): void {
+    if (this.pingSentAt === undefined || nonce !== this.nonce) return;
+    const rtt = this.options.clock.monotonicNow() - this.pingSentAt;
+    this.pingSentAt = undefined;
+    // Smoothed as TCP smooths its RTT (RFC 6298): an eighth of each new sample.
+    this.smoothedRttMs = this.smoothedRttMs === undefined ? rtt : this.smoothedRttMs + (rtt - this.smoothedRttMs) / 8;
+  }
+
+  /** The node holds reading back (true) or reads again (false): silence while held is not the peer's. */
+  hold(held: boolean): void {
+    if (held === this.paused) return;
+    this.paused = held;
+    if (!held) {
+      this.detector.reset();
+      this.arrived();
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.options.clock.clearTimeout(this.timer);
+  }
+
+  /** Phi now, as this node judges it (its own lateness stretching the silence); 0 while paused. */
+  get phi(): number {
+    if (this.paused || this.lastArrival === undefined) return 0;
+    const now = this.options.clock.monotonicNow();
+    return this.detector.phi(this.lastArrival + (now - this.lastArrival) / this.options.health.stretch);
+  }
+
+  get rttMs(): number | undefined {
+    return this.smoothedRttMs;
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    const { clock, timing, health } = this.options;
+    const now = clock.monotonicNow();
+    if (this.dueAt > 0) health.observe(now - this.dueAt, timing.intervalMs);
+    const phi = this.phi;
+    if (phi >= timing.phiThreshold) {
+      this.stop();
+      this.options.onSilent({ phi, silenceMs: now - (this.lastArrival ?? now) });
+      return;
+    }
+    this.nonce = (this.nonce + 1) >>> 0;
+    this.pingSentAt = now;
+    this.options.ping(this.nonce);
+    this.dueAt = now + timing.intervalMs;
+    this.timer = clock.setTimeout(() => this.tick(), timing.intervalMs);
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * `x0tta6bl4 peers [--json]`: the members the running node knows by gossip (their state, whether
+ * it holds a link to them and how that link stands, where they can be reached, their incarnation),
+ * from its status over the control socket. A node that runs no peer link says so and exits with
+ * the usage code: there is nothing it could know.
+ */
+import { nodeStatusSchema, type MeshStatus } from '../actors/runtime/index.js';
+import { configFromFlags, type ConfigFlags } from './command-config.js';
+import { callControl } from './control-client.js';
+import { printable } from './format-status.js';
+import { UsageError } from './usage-error.js';
+
+export interface PeerRow {
+  spiffeId: string;
+  state: 'alive' | 'left';
+  incarnation: string;
+  addresses: string[];
+  /** The link to it, when this node holds one: which side dials and whether it is up. */
+  link?: { role: 'dialer' | 'acceptor'; status: 'connecting' | 'up' | 'down' };
+}
+
+/** One row per member, with the link to it (a link that is up over one that is not). */
+export function peerRows(mesh: MeshStatus): PeerRow[] {
+  return mesh.membership.members.map((member) => {
+    const links = mesh.links.filter((link) => link.peer === member.spiffeId);
+    const link = links.find((candidate) => candidate.status === 'up') ?? links[0];
+    return {
+      spiffeId: member.spiffeId,
+      state: member.state,
+      incarnation: member.incarnation,
+      addresses: member.addresses,
+      ...(link ? { link: { role: link.role, status: link.status } } : {}),
+    };
+  });
+}
+
+export function formatPeers(mesh: MeshStatus): string {
+  const rows = peerRows(mesh);
+  const head = `${printable(mesh.spiffeId ?? 'this node')}: ${rows.length} member${rows.length === 1 ? '' : 's'} known`;
+  const lines = rows.map((row) => {
+    const link = row.link ? `${row.link.role === 'dialer' ? '→' : '←'} ${row.link.status}` : 'no link';
+    const where = row.addresses.length > 0 ? row.addresses.map(printable).join(', ') : '(no address)';
+    return `  ${printable(row.spiffeId)}  ${row.state}  ${link}  ${where}  incarnation ${row.incarnation}`;
+  });
+  return `${[head, ...lines].join('\n')}\n`;
+}
+
+export async function peersCommand(flags: ConfigFlags & { json?: boolean }): Promise<void> {
+  const config = configFromFlags(flags);
+  const status = nodeStatusSchema.parse(await callControl(config.controlSocket, 'status'));
+  if (!status.mesh) throw new UsageError('the node runs no peer link (configure mesh.listen or mesh.peers)');
+  process.stdout.write(flags.json ? `${JSON.stringify({ spiffeId: status.mesh.spiffeId, incarnation: status.mesh.membership.incarnation, members: peerRows(status.mesh) }, null, 2)}\n` : formatPeers(status.mesh));
+}

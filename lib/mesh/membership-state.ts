@@ -1,0 +1,44 @@
+/**
+ * What the peer-link actor reports of the mesh's membership (actors/peer-link/membership.ts), inside
+ * `mesh.links`: the members this node knows from their signed records, and what it did with the
+ * records peers sent it. One schema; the type is derived from it.
+ */
+import { z } from 'zod';
+import { MAX_MEMBER_ADDRESSES, MAX_MEMBERS, MEMBER_RECORD_STATES } from './member-limits.js';
+import type { MemberRecordRefusal } from './member-record.js';
+
+const count = z.int().min(0);
+/** Incarnations are unsigned 64-bit: carried as decimal text, which JSON keeps exact. */
+const incarnation = z.string().regex(/^\d{1,20}$/);
+
+export const memberStateSchema = z.strictObject({
+  spiffeId: z.string(),
+  /** `alive` from its newest record; `left` once it announced a graceful leave. */
+  state: z.enum(MEMBER_RECORD_STATES),
+  incarnation,
+  /** Where it accepts peer links, as its record says. */
+  addresses: z.array(z.string()).max(MAX_MEMBER_ADDRESSES),
+  /** Epoch ms: when the member signed the record; when this node learned it. */
+  issuedAt: z.number().int().nonnegative(),
+  learnedAt: z.number().int().nonnegative(),
+  /** Whether this node has a link up to it now. */
+  linked: z.boolean(),
+});
+
+const REFUSALS = ['oversized', 'malformed', 'from-the-future', 'unauthorized', 'untrusted', 'binding', 'signature', 'full', 'overflow'] as const satisfies readonly (MemberRecordRefusal | 'full' | 'overflow')[];
+
+export const membershipStateSchema = z.strictObject({
+  /** This node's own incarnation, once it has signed its first record. */
+  incarnation: incarnation.optional(),
+  /** A status message crosses a thread: its list is bounded like the table it shows. */
+  members: z.array(memberStateSchema).max(MAX_MEMBERS),
+  /** Records that were news and verified. */
+  learned: count,
+  /** Records that changed nothing (copies of what this node held): dropped after reading their head. */
+  stale: count,
+  /** Records refused, by reason: a check of the record (member-record.ts), the table full, or the verification queue full. */
+  refused: z.partialRecord(z.enum(REFUSALS), count),
+});
+
+export type MemberState = z.infer<typeof memberStateSchema>;
+export type MembershipState = z.infer<typeof membershipStateSchema>;

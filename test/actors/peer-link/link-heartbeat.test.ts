@@ -1,0 +1,122 @@
+/**
+ * Failure detection on a link, on a virtual clock: a Ping every interval; a peer whose frames keep
+ * coming is never declared silent; one that falls silent is, after the silence the defaults
+ * promise (about 600 ms, within the mesh's 1 s target for a frozen node), once; silence while the
+ * node holds reading back accuses no one, and the rhythm starts over when it reads again; only the
+ * latest Ping's answer gives the round trip; and the node's own lateness (Lifeguard's local health)
+ * stretches the silence it may observe before it accuses.
+ */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_HEARTBEAT_TIMING, LinkHeartbeat, LocalHealth, MAX_LOCAL_HEALTH_SCORE, type SilentPeer } from '../../../actors/peer-link/link-heartbeat.js';
+import { VirtualClock } from '../../../lib/timing/virtual-clock.js';
+
+function heartbeat(health = new LocalHealth()) {
+  const clock = new VirtualClock();
+  const pings: Array<{ nonce: number; at: number }> = [];
+  const silences: Array<SilentPeer & { at: number }> = [];
+  const watch = new LinkHeartbeat({
+    clock,
+    timing: DEFAULT_HEARTBEAT_TIMING,
+    health,
+    ping: (nonce) => pings.push({ nonce, at: clock.monotonicNow() }),
+    onSilent: (silent) => silences.push({ ...silent, at: clock.monotonicNow() }),
+  });
+  return { clock, pings, silences, watch, health };
+}
+
+/** The peer's frames arrive every `everyMs` for `forMs`. */
+function peerAlive(clock: VirtualClock, watch: LinkHeartbeat, forMs: number, everyMs = 100): void {
+  for (let elapsed = 0; elapsed < forMs; elapsed += everyMs) {
+    clock.advance(everyMs);
+    watch.arrived();
+  }
+}
+
+describe('link heartbeat', () => {
+  it('pings every interval and never accuses a peer whose frames keep coming, though they jitter', () => {
+    const { clock, pings, silences, watch } = heartbeat();
+    watch.start();
+    for (let tick = 0; tick < 600; tick++) {
+      clock.advance(tick % 7 === 0 ? 180 : 90);
+      watch.arrived();
+    }
+    expect(silences).toEqual([]);
+    expect(pings.length).toBeGreaterThan(500);
+    expect(pings.slice(0, 3).map((ping) => ping.at)).toEqual([0, 100, 200]);
+    expect(watch.phi).toBeLessThan(1);
+  });
+
+  it('declares a silent peer once, after about 600 ms of silence', () => {
+    const { clock, silences, watch } = heartbeat();
+    watch.start();
+    peerAlive(clock, watch, 5_000);
+    const lastHeard = clock.monotonicNow();
+    clock.advance(3_000);
+    expect(silences).toHaveLength(1);
+    const [silent] = silences;
+    expect(silent!.phi).toBeGreaterThanOrEqual(DEFAULT_HEARTBEAT_TIMING.phiThreshold);
+    expect(silent!.at - lastHeard).toBeGreaterThanOrEqual(500);
+    expect(silent!.at - lastHeard).toBeLessThanOrEqual(800);
+    expect(silent!.silenceMs).toBe(silent!.at - lastHeard);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('accuses no one of the silence while the node holds reading, and starts the rhythm over after', () => {
+    const { clock, silences, watch } = heartbeat();
+    watch.start();
+    peerAlive(clock, watch, 2_000);
+    watch.hold(true);
+    clock.advance(10_000);
+    expect(silences).toEqual([]);
+    expect(watch.phi).toBe(0);
+    watch.hold(false);
+    // Resumed: the silence is counted from the resumption.
+    clock.advance(300);
+    expect(silences).toEqual([]);
+    clock.advance(2_000);
+    expect(silences).toHaveLength(1);
+  });
+
+  it('takes the round trip from the answer to the latest Ping only, smoothed', () => {
+    const { clock, pings, watch } = heartbeat();
+    watch.start();
+    clock.advance(4);
+    watch.pong(pings[0]!.nonce);
+    expect(watch.rttMs).toBe(4);
+    // A second answer to the same Ping, and an answer to an older one, change nothing.
+    watch.pong(pings[0]!.nonce);
+    clock.advance(96);
+    const latest = pings.at(-1)!;
+    watch.pong(latest.nonce - 1);
+    expect(watch.rttMs).toBe(4);
+    clock.advance(12);
+    watch.pong(latest.nonce);
+    expect(watch.rttMs).toBe(4 + (12 - 4) / 8);
+  });
+
+  it("stretches the silence it may observe by the node's own lateness, and recovers as its timers come on time", () => {
+    const health = new LocalHealth();
+    for (let late = 0; late < 3; late++) health.observe(250, 100);
+    expect(health.current).toBe(3);
+    expect(health.stretch).toBe(4);
+    for (let late = 0; late < 20; late++) health.observe(500, 100);
+    expect(health.current).toBe(MAX_LOCAL_HEALTH_SCORE);
+    for (let onTime = 0; onTime < 10; onTime++) health.observe(1, 100);
+    expect(health.current).toBe(MAX_LOCAL_HEALTH_SCORE - 1);
+
+    // A node that has been late (its score recovers by one every 10 on-time ticks, so it is still
+    // at 6 or more below): the same silence that accuses from a healthy node does not from it.
+    const slow = new LocalHealth();
+    for (let late = 0; late < MAX_LOCAL_HEALTH_SCORE; late++) slow.observe(500, 100);
+    const patient = heartbeat(slow);
+    const healthy = heartbeat();
+    for (const run of [patient, healthy]) {
+      run.watch.start();
+      peerAlive(run.clock, run.watch, 1_000);
+      run.clock.advance(1_000);
+    }
+    expect(slow.current).toBeGreaterThanOrEqual(MAX_LOCAL_HEALTH_SCORE - 2);
+    expect(healthy.silences).toHaveLength(1);
+    expect(patient.silences).toEqual([]);
+  });
+});
