@@ -10,7 +10,9 @@
  *   nothing of the peer: the detector is paused and forgets its rhythm;
  * - the node's own lateness (its heartbeat timer firing late: a busy or starved event loop) raises
  *   its local-health score, which stretches the silence it may observe before it accuses (a node
- *   that is itself slow sees everyone late). The score falls back as its timers come on time.
+ *   that is itself slow sees everyone late). The score falls back as its timers come on time. A
+ *   tick later than the acceptable pause gives no verdict at all: the node itself was away (frozen,
+ *   starved), and what the peer sent meanwhile waits unread behind that very timer.
  */
 import { PhiAccrualDetector } from '../../lib/mesh/phi-accrual.js';
 import type { Clock, TimerHandle } from '../../lib/timing/clock.js';
@@ -150,7 +152,15 @@ export class LinkHeartbeat {
     if (this.stopped) return;
     const { clock, timing, health } = this.options;
     const now = clock.monotonicNow();
-    if (this.dueAt > 0) health.observe(now - this.dueAt, timing.intervalMs);
+    const lateMs = this.dueAt > 0 ? now - this.dueAt : 0;
+    if (this.dueAt > 0) health.observe(lateMs, timing.intervalMs);
+    // A tick this late means this node was away itself (stopped, starved): the peer's frames may
+    // be waiting unread behind this timer, and the gap is this node's, not the peer's rhythm. No
+    // verdict; the detector starts over from now, as after a hold.
+    if (lateMs > timing.acceptablePauseMs && !this.paused) {
+      this.detector.reset();
+      this.arrived();
+    }
     const phi = this.phi;
     if (phi >= timing.phiThreshold) {
       this.stop();

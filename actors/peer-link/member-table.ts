@@ -10,7 +10,7 @@
  *
  * Pure: the caller verifies (verifyMemberRecord) and says what time it is.
  */
-import { MAX_MEMBER_TABLE_BYTES, MAX_MEMBERS, type MemberRecordState } from '../../lib/mesh/member-limits.js';
+import { MAX_MEMBER_TABLE_BYTES, MAX_MEMBERS, type MemberRecordState, type MemberStatus } from '../../lib/mesh/member-limits.js';
 import { peekMemberRecord, type MemberRecord, type VerifiedMemberRecord } from '../../lib/mesh/member-record.js';
 
 export { MAX_MEMBERS };
@@ -21,7 +21,19 @@ export interface Member {
   bytes: Buffer;
   /** Clock ms when this node learned this record. */
   learnedAt: number;
+  /** What this node holds the member to be now (membership.ts), and since when (clock ms). */
+  status: MemberStatus;
+  since: number;
+  /**
+   * The claims about the record's incarnation this node took (suspect and dead, by claimer), as
+   * signed: relayed once, and given to the member when it links, so it can refute them. A newer
+   * record starts the list over.
+   */
+  claims: Map<string, Buffer>;
 }
+
+/** Claims kept per member's record: enough for it to learn it must refute, few enough that a mass failure cannot fill the table with them. */
+export const MAX_CLAIMS_PER_MEMBER = 4;
 
 /** What a record's head says compared with what the table holds. */
 export type RecordNews = 'news' | 'stale' | 'full';
@@ -34,6 +46,12 @@ export function newerRecord(candidate: Pick<MemberRecord, 'incarnation' | 'state
 
 function stateRank(state: MemberRecordState): number {
   return state === 'left' ? 1 : 0;
+}
+
+function claimBytes(member: Member): number {
+  let total = 0;
+  for (const claim of member.claims.values()) total += claim.length;
+  return total;
 }
 
 export class MemberTable {
@@ -72,9 +90,21 @@ export class MemberTable {
   take(record: VerifiedMemberRecord, bytes: Buffer, now: number): RecordNews {
     const news = this.newsOf(record);
     if (news !== 'news') return news;
-    this.bytes += bytes.length - (this.members.get(record.spiffeId)?.bytes.length ?? 0);
-    this.members.set(record.spiffeId, { record, bytes, learnedAt: now });
+    const previous = this.members.get(record.spiffeId);
+    this.bytes += bytes.length - (previous ? previous.bytes.length + claimBytes(previous) : 0);
+    this.members.set(record.spiffeId, { record, bytes, learnedAt: now, status: record.state, since: now, claims: new Map() });
     return 'news';
+  }
+
+  /**
+   * Keeps a claim about a member's current record, to give the member when it links; false when
+   * the member holds as many as it may or the table is full (the claim still counts, it is only not kept).
+   */
+  keepClaim(member: Member, key: string, bytes: Buffer): boolean {
+    if (member.claims.size >= MAX_CLAIMS_PER_MEMBER || this.bytes + bytes.length > MAX_MEMBER_TABLE_BYTES) return false;
+    member.claims.set(key, bytes);
+    this.bytes += bytes.length;
+    return true;
   }
 
   /** Drops the records that stopped verifying; returns the IDs dropped. */
@@ -83,7 +113,7 @@ export class MemberTable {
     for (const [spiffeId, member] of this.members) {
       if (member.record.expiresAt <= now) {
         this.members.delete(spiffeId);
-        this.bytes -= member.bytes.length;
+        this.bytes -= member.bytes.length + claimBytes(member);
         expired.push(spiffeId);
       }
     }

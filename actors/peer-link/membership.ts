@@ -19,6 +19,8 @@
 import { MAX_MEMBER_RECORD_BYTES, MemberRecordError, type MemberRecord, type MemberRecordRefusal, type MemberSigning, type VerifiedMemberRecord } from '../../lib/mesh/member-record.js';
 import type { MembershipState } from '../../lib/mesh/membership-state.js';
 import type { Clock, TimerHandle } from '../../lib/timing/clock.js';
+import type { MemberClaimError } from '../../lib/mesh/member-claim.js';
+import { DEFAULT_SUSPICION_TIMEOUT_MS, MemberSuspicion, type ProbeVerdict } from './member-suspicion.js';
 import { MemberTable, newerRecord } from './member-table.js';
 
 /** The reserved topic member records travel on. Topics starting with `$` are the links' own: no actor may send or receive one. */
@@ -49,8 +51,10 @@ export type MemberRefusal = MemberRecordRefusal | 'full' | 'overflow';
 
 export interface MembershipPorts {
   clock: Clock;
-  /** Queues a record for a linked peer on the member topic; false when no link leads there or its window is full. */
-  send(peer: string, bytes: Buffer): boolean;
+  /** Queues a record or a claim for a linked peer on its reserved topic; false when no link leads there or its window is full. */
+  send(peer: string, topic: string, bytes: Buffer): boolean;
+  /** Whether every address of a member refuses a TCP connection at once (member-suspicion.ts). */
+  probe(addresses: readonly string[]): Promise<ProbeVerdict>;
   /** Peers with a link up now. */
   linkedPeers(): Iterable<string>;
   /** Checks a record against the node's current bundles and policy (verifyMemberRecord). */
@@ -60,8 +64,8 @@ export interface MembershipPorts {
   sign(record: MemberRecord, signing: MemberSigning): Buffer;
   /** Something status shows changed. */
   changed(): void;
-  /** A linked peer sent a record only a forger sends (MISBEHAVIOUR): its connection is closed. */
-  misbehaved(peer: string, error: MemberRecordError): void;
+  /** A linked peer sent a record or claim only a forger sends: its connection is closed. */
+  misbehaved(peer: string, error: MemberRecordError | MemberClaimError): void;
   /** A fault of this code (never a peer's): the actor fails, as for any uncaught error. */
   fail(error: unknown): void;
   log(level: 'info' | 'warn', message: string, fields: Record<string, unknown>): void;
@@ -74,12 +78,52 @@ export class Membership {
   private pendingBytes = 0;
   private readonly pendingBytesOf = new Map<string, number>();
   private verifying = false;
+  /** What waits for the records received so far to be verified (lost). */
+  private afterVerifying: (() => void)[] = [];
   private sweepTimer: TimerHandle | undefined;
   private stopped = false;
   private readonly counters = { learned: 0, stale: 0, refused: {} as Partial<Record<MemberRefusal, number>> };
+  private readonly suspicion: MemberSuspicion;
 
-  constructor(private readonly ports: MembershipPorts) {
+  constructor(
+    private readonly ports: MembershipPorts,
+    suspicionTimeoutMs = DEFAULT_SUSPICION_TIMEOUT_MS,
+  ) {
     this.table = new MemberTable(() => this.own?.record.spiffeId);
+    this.suspicion = new MemberSuspicion(
+      this.table,
+      {
+        clock: ports.clock,
+        selfId: () => this.own?.record.spiffeId,
+        ownIncarnation: () => (this.own?.record.state === 'alive' ? this.own.record.incarnation : undefined),
+        send: ports.send,
+        linkedPeers: ports.linkedPeers,
+        signing: () => ports.signing()?.signing,
+        probe: ports.probe,
+        refute: (claimed) => this.refute(claimed),
+        misbehaved: ports.misbehaved,
+        changed: ports.changed,
+        fail: (error) => this.fail(error),
+        log: ports.log,
+      },
+      suspicionTimeoutMs,
+    );
+  }
+
+  /**
+   * This node lost its link to a peer without a goodbye: the peer is suspected (member-suspicion.ts),
+   * once every record already received is verified. What the peer said before the close counts
+   * first: a node that left gracefully sends its `left` record and may close before its goodbye
+   * gets out, and its leave is then no failure.
+   */
+  lost(peer: string, why: string): void {
+    if (!this.verifying) this.suspicion.lost(peer, why);
+    else this.afterVerifying.push(() => this.suspicion.lost(peer, why));
+  }
+
+  /** A claim a peer sent on the claim topic. */
+  receiveClaim(from: string, bytes: Buffer): void {
+    this.suspicion.receive(from, bytes);
   }
 
   /** Signs this node's record anew (its first SVID, a rotation, a new address) and tells every linked peer. */
@@ -106,8 +150,9 @@ export class Membership {
    * earlier run, is one the peer must outrank).
    */
   linkUp(peer: string): void {
-    if (this.own) this.ports.send(peer, this.own.bytes);
-    for (const member of this.table.values()) this.ports.send(peer, member.bytes);
+    if (this.own) this.ports.send(peer, MEMBER_TOPIC, this.own.bytes);
+    for (const member of this.table.values()) this.ports.send(peer, MEMBER_TOPIC, member.bytes);
+    this.suspicion.linkUp(peer);
   }
 
   /** A record a peer sent on the member topic: queued for verification, within the queue's bounds. */
@@ -130,6 +175,7 @@ export class Membership {
 
   stop(): void {
     this.stopped = true;
+    this.suspicion.stop();
     this.pending.length = 0;
     this.pendingBytes = 0;
     this.pendingBytesOf.clear();
@@ -137,9 +183,10 @@ export class Membership {
   }
 
   state(linked: ReadonlySet<string>): MembershipState {
-    const members = [...this.table.values()].map(({ record, learnedAt }) => ({
+    const members = [...this.table.values()].map(({ record, learnedAt, status, since }) => ({
       spiffeId: record.spiffeId,
-      state: record.state,
+      state: status,
+      since,
       incarnation: record.incarnation.toString(),
       addresses: record.addresses,
       issuedAt: record.issuedAt,
@@ -152,6 +199,9 @@ export class Membership {
       learned: this.counters.learned,
       stale: this.counters.stale,
       refused: { ...this.counters.refused },
+      claims: { learned: this.suspicion.counters.learned, stale: this.suspicion.counters.stale, refused: { ...this.suspicion.counters.refused } },
+      suspected: this.suspicion.counters.suspected,
+      declaredDead: this.suspicion.counters.declaredDead,
     };
   }
 
@@ -182,7 +232,7 @@ export class Membership {
       return;
     }
     this.own = { bytes, record };
-    for (const peer of this.ports.linkedPeers()) this.ports.send(peer, bytes);
+    for (const peer of this.ports.linkedPeers()) this.ports.send(peer, MEMBER_TOPIC, bytes);
     this.ports.changed();
   }
 
@@ -199,6 +249,9 @@ export class Membership {
     } finally {
       this.verifying = false;
     }
+    const waiting = this.afterVerifying;
+    this.afterVerifying = [];
+    if (!this.stopped) for (const run of waiting) run();
   }
 
   /** A fault of this code: the actor fails, unless it is stopping anyway. */
@@ -234,7 +287,8 @@ export class Membership {
     this.counters.learned++;
     this.ports.log('info', verified.state === 'left' ? 'member left' : 'member learned', { member: verified.spiffeId, incarnation: verified.incarnation.toString(), from });
     // To every other linked peer, the member itself included: a record of it newer than its own is its to outrank.
-    for (const peer of this.ports.linkedPeers()) if (peer !== from) this.ports.send(peer, bytes);
+    this.suspicion.recordChanged(verified.spiffeId);
+    for (const peer of this.ports.linkedPeers()) if (peer !== from) this.ports.send(peer, MEMBER_TOPIC, bytes);
     this.ports.changed();
   }
 
@@ -256,12 +310,19 @@ export class Membership {
     }
     await this.ports.verify(bytes);
     if (this.stopped || this.own.record.state === 'left' || !newerRecord(head, this.own.record)) return;
-    if (head.incarnation >= MAX_INCARNATION) {
-      this.ports.log('warn', 'a record of this node holds the highest incarnation there is: it cannot be outranked until it expires', { state: head.state });
+    this.ports.log('info', 'a record of this node newer than its own is in the mesh: outranking it', { incarnation: head.incarnation.toString(), state: head.state });
+    this.refute(head.incarnation);
+  }
+
+  /** A new record of this node above `claimed`: what the mesh holds of an incarnation this node has moved on from loses to it. */
+  private refute(claimed: bigint): void {
+    if (!this.own || this.own.record.state === 'left') return;
+    if (claimed >= MAX_INCARNATION) {
+      this.ports.log('warn', 'a record or claim of this node holds the highest incarnation there is: it cannot be outranked until it expires', {});
       return;
     }
-    this.ports.log('info', 'a record of this node newer than its own is in the mesh: outranking it', { incarnation: head.incarnation.toString(), state: head.state });
-    this.issue('alive', head.incarnation + 1n);
+    const next = claimed + 1n;
+    this.issue('alive', next > this.own.record.incarnation ? next : this.own.record.incarnation + 1n);
   }
 
   private refuse(refusal: MemberRecordError | 'full' | 'overflow', from: string): void {

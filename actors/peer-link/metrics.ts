@@ -5,7 +5,7 @@
  */
 import type { StandingMetric } from '../runtime/contracts/subsystem-standing.js';
 import { HANDSHAKE_SECONDS_BUCKETS, type MeshLinksMessage } from '../../lib/mesh/links-state.js';
-import { MEMBER_RECORD_STATES } from '../../lib/mesh/member-limits.js';
+import { MEMBER_STATUSES } from '../../lib/mesh/member-limits.js';
 
 export const peerLinkMetrics: readonly StandingMetric<MeshLinksMessage>[] = [
   {
@@ -34,9 +34,9 @@ export const peerLinkMetrics: readonly StandingMetric<MeshLinksMessage>[] = [
   },
   {
     name: 'x0tta6bl4_mesh_members',
-    help: 'Mesh members this node knows by gossip, by state (alive, left).',
+    help: 'Mesh members this node knows by gossip, by state (alive, suspect, dead, left).',
     type: 'gauge',
-    read: (mesh) => MEMBER_RECORD_STATES.map((state) => ({ labels: { state }, value: mesh.membership.members.filter((member) => member.state === state).length })),
+    read: (mesh) => MEMBER_STATUSES.map((state) => ({ labels: { state }, value: mesh.membership.members.filter((member) => member.state === state).length })),
   },
   {
     name: 'x0tta6bl4_mesh_member_records_total',
@@ -47,6 +47,34 @@ export const peerLinkMetrics: readonly StandingMetric<MeshLinksMessage>[] = [
       { labels: { outcome: 'stale' }, value: mesh.membership.stale },
       ...Object.entries(mesh.membership.refused).map(([outcome, value]) => ({ labels: { outcome }, value: value ?? 0 })),
     ],
+  },
+  {
+    name: 'x0tta6bl4_mesh_member_claims_total',
+    help: 'Suspect and dead claims peers sent this node, by outcome: learned (news, verified), stale, or the reason it was refused.',
+    type: 'counter',
+    read: (mesh) => [
+      { labels: { outcome: 'learned' }, value: mesh.membership.claims.learned },
+      { labels: { outcome: 'stale' }, value: mesh.membership.claims.stale },
+      ...Object.entries(mesh.membership.claims.refused).map(([outcome, value]) => ({ labels: { outcome }, value: value ?? 0 })),
+    ],
+  },
+  {
+    name: 'x0tta6bl4_mesh_suspicions_total',
+    help: 'Members this node suspected itself (its link to them lost without a goodbye).',
+    type: 'counter',
+    read: (mesh) => [{ value: mesh.membership.suspected }],
+  },
+  {
+    name: 'x0tta6bl4_mesh_declared_dead_total',
+    help: 'Members this node declared dead itself (its suspicion not refuted in time, or their address refused a connection).',
+    type: 'counter',
+    read: (mesh) => [{ value: mesh.membership.declaredDead }],
+  },
+  {
+    name: 'x0tta6bl4_mesh_silent_peers_total',
+    help: 'Link connections closed because the failure detector found their peer silent (phi past the threshold).',
+    type: 'counter',
+    read: (mesh) => [{ value: mesh.silentPeers }],
   },
   { name: 'x0tta6bl4_pq_handshakes_total', help: 'Completed post-quantum session handshakes.', type: 'counter', read: (mesh) => [{ value: mesh.pq.handshakes }] },
   { name: 'x0tta6bl4_pq_rekeys_total', help: 'Post-quantum session rekeys (fresh hybrid exchanges).', type: 'counter', read: (mesh) => [{ value: mesh.pq.rekeys }] },

@@ -35,6 +35,8 @@ import { LinkStatistics } from './link-statistics.js';
 import { LinkStream, SendWindowFullError } from './link-stream.js';
 import { LinkTable, type Link, type PeerEndpoint } from './link-table.js';
 import { CONTROL_TOPIC_PREFIX, MEMBER_TOPIC, Membership } from './membership.js';
+import { CLAIM_TOPIC, type ProbeVerdict } from './member-suspicion.js';
+import { probeAddresses } from './address-probe.js';
 import { PqIdentity } from './pq-identity.js';
 import { TlsTransport } from './tls-transport.js';
 
@@ -52,6 +54,17 @@ export interface LinksPostQuantum {
  * crossing ours. Beyond that, an incoming connection from the peer is shed.
  */
 export const MAX_CONNECTIONS_PER_PEER = 4;
+
+/**
+ * Whether a link's connection ending says something of its peer's health: it closed without a
+ * goodbye (the peer's process ended, or the network), the failure detector found the peer silent,
+ * or the network failed it (a reset, a timeout). A connection this node ended for a reason of the
+ * connection's own (a protocol breach, an expired SVID, a re-authentication not answered) says
+ * nothing of whether the peer is alive.
+ */
+function lossSuggestsFailure(error: Error | undefined): boolean {
+  return error === undefined || error instanceof PeerSilentError || typeof (error as NodeJS.ErrnoException).code === 'string';
+}
 
 /** The goodbye a node says on the link it retires because its peer dials it too (keepOneLinkPerPair). */
 export const ONE_LINK_PER_PAIR = 'one link per pair: the lower SPIFFE ID dials';
@@ -94,6 +107,10 @@ export interface PeerLinksOptions {
   advertise?: readonly string[];
   /** Heartbeats and the failure detector on every link (link-heartbeat.ts). */
   heartbeat?: Partial<HeartbeatTiming>;
+  /** How long a suspected member has to refute before it is held dead (member-suspicion.ts). */
+  suspicionTimeoutMs?: number;
+  /** Whether a lost member's addresses refuse connections (default: TCP connections, address-probe.ts; a simulation gives its own). */
+  probe?(addresses: readonly string[]): Promise<ProbeVerdict>;
 }
 
 /** A topic of the links' own (membership): no actor may send on one (membership.ts). */
@@ -294,7 +311,8 @@ export class PeerLinks {
   private createMembership(): Membership {
     return new Membership({
       clock: this.clock,
-      send: (peer, bytes) => this.enqueue(peer, MEMBER_TOPIC, bytes),
+      send: (peer, topic, bytes) => this.enqueue(peer, topic, bytes),
+      probe: this.options.probe ?? ((addresses) => probeAddresses(addresses)),
       linkedPeers: () => this.linkedPeers(),
       verify: (bytes) => {
         const credentials = this.credentials!;
@@ -329,7 +347,7 @@ export class PeerLinks {
         }, 0);
       },
       log: (level, message, fields) => this.log(level, message, fields),
-    });
+    }, this.options.suspicionTimeoutMs);
   }
 
   /** What this node's member record says about where to reach it. */
@@ -490,6 +508,7 @@ export class PeerLinks {
           else {
             link.controlDelivered++;
             if (frame.topic === MEMBER_TOPIC) this.membership.receive(link.peer, frame.payload);
+            else if (frame.topic === CLAIM_TOPIC) this.membership.receiveClaim(link.peer, frame.payload);
             else this.statistics.unknownControl++;
           }
         }
@@ -616,7 +635,10 @@ export class PeerLinks {
       return;
     }
     const link = this.table.get(key);
-    if (link && link.active === connection) this.detach(link, error ? `${error.name}: ${error.message}` : 'the connection closed');
+    if (link && link.active === connection) {
+      this.detach(link, error ? `${error.name}: ${error.message}` : 'the connection closed');
+      if (lossSuggestsFailure(error)) this.membership.lost(link.peer, error ? `${error.name}: ${error.message}` : 'the connection closed without a goodbye');
+    }
   }
 
   /**

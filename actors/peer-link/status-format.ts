@@ -17,7 +17,9 @@ function membershipLines(membership: MembershipState, printable: (text: string) 
           .join(', ')})`
       : '';
   const own = membership.incarnation !== undefined ? `this node's incarnation ${membership.incarnation}; ` : '';
-  const lines = [`members: ${membership.members.length} known (${own}${membership.learned} records learned, ${membership.stale} stale${refused})`];
+  const verdicts = membership.suspected + membership.declaredDead > 0 ? `; this node suspected ${membership.suspected}, declared ${membership.declaredDead} dead` : '';
+  const claims = membership.claims.learned > 0 ? `; ${membership.claims.learned} claims learned` : '';
+  const lines = [`members: ${membership.members.length} known (${own}${membership.learned} records learned, ${membership.stale} stale${refused}${verdicts}${claims})`];
   for (const member of membership.members) {
     const where = member.addresses.length > 0 ? ` at ${member.addresses.map(printable).join(', ')}` : ' (no address)';
     lines.push(`  ${printable(member.spiffeId)} ${member.state}${member.linked ? ', linked' : ''}${where}; incarnation ${member.incarnation}`);

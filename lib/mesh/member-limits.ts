@@ -8,6 +8,15 @@
 export const MEMBER_RECORD_STATES = ['alive', 'left'] as const;
 export type MemberRecordState = (typeof MEMBER_RECORD_STATES)[number];
 
+/**
+ * What a node holds a member to be: `alive`; `suspect` once a member lost its link to it and says so
+ * (a suspect claim), until it refutes with a newer incarnation or the suspicion times out; `dead`
+ * then, or at once when its address refused a connection (its process is gone); `left` after its
+ * graceful leave.
+ */
+export const MEMBER_STATUSES = ['alive', 'suspect', 'dead', 'left'] as const;
+export type MemberStatus = (typeof MEMBER_STATUSES)[number];
+
 /** A node reachable at more addresses than this is rare; gossip carries every record to every member, so each is kept small. */
 export const MAX_MEMBER_ADDRESSES = 8;
 

@@ -4,7 +4,8 @@
  * records peers sent it. One schema; the type is derived from it.
  */
 import { z } from 'zod';
-import { MAX_MEMBER_ADDRESSES, MAX_MEMBERS, MEMBER_RECORD_STATES } from './member-limits.js';
+import type { MemberClaimRefusal } from './member-claim.js';
+import { MAX_MEMBER_ADDRESSES, MAX_MEMBERS, MEMBER_STATUSES } from './member-limits.js';
 import type { MemberRecordRefusal } from './member-record.js';
 
 const count = z.int().min(0);
@@ -13,8 +14,9 @@ const incarnation = z.string().regex(/^\d{1,20}$/);
 
 export const memberStateSchema = z.strictObject({
   spiffeId: z.string(),
-  /** `alive` from its newest record; `left` once it announced a graceful leave. */
-  state: z.enum(MEMBER_RECORD_STATES),
+  /** What this node holds it to be (member-limits.ts: alive, suspect, dead, left), and since when (epoch ms). */
+  state: z.enum(MEMBER_STATUSES),
+  since: z.number().int().nonnegative(),
   incarnation,
   /** Where it accepts peer links, as its record says. */
   addresses: z.array(z.string()).max(MAX_MEMBER_ADDRESSES),
@@ -25,6 +27,7 @@ export const memberStateSchema = z.strictObject({
   linked: z.boolean(),
 });
 
+const CLAIM_REFUSALS = ['oversized', 'malformed', 'from-the-future', 'unknown-claimer', 'signature'] as const satisfies readonly MemberClaimRefusal[];
 const REFUSALS = ['oversized', 'malformed', 'from-the-future', 'unauthorized', 'untrusted', 'binding', 'signature', 'full', 'overflow'] as const satisfies readonly (MemberRecordRefusal | 'full' | 'overflow')[];
 
 export const membershipStateSchema = z.strictObject({
@@ -38,6 +41,11 @@ export const membershipStateSchema = z.strictObject({
   stale: count,
   /** Records refused, by reason: a check of the record (member-record.ts), the table full, or the verification queue full. */
   refused: z.partialRecord(z.enum(REFUSALS), count),
+  /** Claims (suspect, dead) that were news and verified, and those refused by reason (member-claim.ts). */
+  claims: z.strictObject({ learned: count, stale: count, refused: z.partialRecord(z.enum(CLAIM_REFUSALS), count) }),
+  /** Suspicions this node raised itself (its link to a member lost), and members it declared dead itself. */
+  suspected: count,
+  declaredDead: count,
 });
 
 export type MemberState = z.infer<typeof memberStateSchema>;

@@ -75,6 +75,8 @@ describe('membership between node processes', () => {
     const left = await until(dirA, "C's leave at A", (members) => member(members, C)?.state === 'left');
     expect(BigInt(member(left.members, C)!.incarnation)).toBe(firstIncarnation);
     expect(member((await peersAt(dirB)).members, C)?.state).toBe('left');
+    // A graceful leave is no failure: B, whose link to C it ended, suspected no one.
+    expect((await meshOf(dirB))!.membership).toMatchObject({ suspected: 0, declaredDead: 0 });
 
     c = startC();
     const back = await until(dirA, 'C back at A', (members) => member(members, C)?.state === 'alive');

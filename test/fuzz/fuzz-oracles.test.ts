@@ -43,6 +43,7 @@ describe('a planted broken receiver fails its fuzz target', () => {
     ['an ML-DSA-65 verify that accepts any signature (Accept)', () => handshakeTargets({ pqc: acceptingMldsa }), 'accept', 'forgery-accepted'],
     ['an ML-DSA-65 verify that accepts any signature (Finish)', () => handshakeTargets({ pqc: acceptingMldsa }), 'finish', 'forgery-accepted'],
     ['an ML-DSA-65 verify that accepts any signature (a relayed member record)', () => memberRecordTargets({ pqc: acceptingMldsa }), 'member-record', 'forgery-accepted'],
+    ['an ML-DSA-65 verify that accepts any signature (a relayed member claim)', () => memberRecordTargets({ pqc: acceptingMldsa }), 'member-claim', 'forgery-accepted'],
     ['an SVID validator that verifies no signature', () => svidTargets({ verify: signatureSkippingVerifier }), 'svid-chain', 'forgery-accepted'],
     ['a frame decoder that throws a TypeError', () => linkTargets({ decode: topicReadingDecoder }), 'link-frame', 'foreign-error'],
     ['an opener that refuses every frame, genuine ones too', () => sessionFrameTargets({ open: () => { throw new FrameError('authentication', 'refuses everything'); } }), 'sealed-frame', 'recorded-refused'],

@@ -42,7 +42,7 @@ const mesh = (overrides: Partial<MeshStatus> = {}): MeshStatus => ({
   unknownControl: 0,
   silentPeers: 0,
   localHealth: 0,
-  membership: { members: [], learned: 0, stale: 0, refused: {} },
+  membership: { members: [], learned: 0, stale: 0, refused: {}, claims: { learned: 0, stale: 0, refused: {} }, suspected: 0, declaredDead: 0 },
   ...overrides,
 });
 

@@ -94,6 +94,44 @@ describe('link heartbeat', () => {
     expect(watch.rttMs).toBe(4 + (12 - 4) / 8);
   });
 
+  it('gives no verdict on a tick that fires later than the acceptable pause: the node itself was away, the peer perhaps not', () => {
+    // A clock whose timers fire only when the test says, however late.
+    let now = 0;
+    const timers: Array<() => void> = [];
+    const clock = { now: () => now, monotonicNow: () => now, setTimeout: (callback: () => void) => timers.push(callback), clearTimeout: () => undefined };
+    const silences: SilentPeer[] = [];
+    const watch = new LinkHeartbeat({ clock, timing: DEFAULT_HEARTBEAT_TIMING, health: new LocalHealth(), ping: () => undefined, onSilent: (silent) => silences.push(silent) });
+    watch.start();
+    for (let tick = 0; tick < 20; tick++) {
+      now += 100;
+      watch.arrived();
+      timers.shift()!();
+    }
+    // This node was stopped for 5 s: its next tick runs before the peer's waiting frames are read.
+    now += 5_000;
+    timers.shift()!();
+    expect(silences).toEqual([]);
+    // Read right after, they show the peer alive all along.
+    watch.arrived();
+    now += 100;
+    timers.shift()!();
+    expect(silences).toEqual([]);
+    // Away again, and this time the peer did fall silent: the silence counts from this node's
+    // return, and is found within a few seconds of ticks on time (this node, late twice, is still
+    // more patient than a healthy one: its local-health score stretches the silence).
+    now += 2_000;
+    timers.shift()!();
+    expect(silences).toEqual([]);
+    let ticks = 0;
+    while (silences.length === 0 && ticks < 40) {
+      now += 100;
+      ticks++;
+      timers.shift()!();
+    }
+    expect(silences).toHaveLength(1);
+    expect(ticks).toBeGreaterThanOrEqual(10);
+  });
+
   it("stretches the silence it may observe by the node's own lateness, and recovers as its timers come on time", () => {
     const health = new LocalHealth();
     for (let late = 0; late < 3; late++) health.observe(250, 100);

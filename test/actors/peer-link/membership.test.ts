@@ -8,7 +8,7 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MAX_PENDING_BYTES_PER_PEER, Membership, type MembershipPorts } from '../../../actors/peer-link/membership.js';
+import { MAX_PENDING_BYTES_PER_PEER, MEMBER_TOPIC, Membership, type MembershipPorts } from '../../../actors/peer-link/membership.js';
 import { MAX_MEMBERS, MemberTable, newerRecord } from '../../../actors/peer-link/member-table.js';
 import { loadPqc, type Pqc } from '../../../lib/crypto/liboqs.js';
 import { encodeNodeRecord } from '../../../lib/crypto/node-record.js';
@@ -72,10 +72,11 @@ function membership(options: { linked?: string[]; verify?: MembershipPorts['veri
   let pendingVerifications = 0;
   const ports: MembershipPorts = {
     clock,
-    send: (to, bytes) => {
-      sent.push({ to, record: table.peek(bytes) });
+    send: (to, topic, bytes) => {
+      if (topic === MEMBER_TOPIC) sent.push({ to, record: table.peek(bytes) });
       return true;
     },
+    probe: async () => 'unknown',
     linkedPeers: () => linked,
     verify: async (bytes) => {
       pendingVerifications++;
@@ -256,6 +257,40 @@ describe('membership', () => {
     release();
     await settle();
     expect(m.state(new Set())).toMatchObject({ learned: 1, stale: 2 * perPeer });
+  });
+
+  it('judges a lost link only after what the peer sent before it is verified: a leave that came first is no failure', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const { membership: m, settle } = membership({
+      verify: async (bytes) => {
+        await held;
+        return verifyMemberRecord(bytes, { bundles: new Map([[ca.trustDomain, [ca.certificate]]]), authorize: () => true, signer: pqc.mldsa65, now: Date.now() });
+      },
+    });
+    m.announce();
+    m.receive(C, recordOf(C, 5n));
+    release();
+    await settle();
+    let releaseLeave: () => void = () => undefined;
+    const leaveHeld = new Promise<void>((resolve) => (releaseLeave = resolve));
+    const slow = m as unknown as { ports: MembershipPorts };
+    const verify = slow.ports.verify;
+    slow.ports.verify = async (bytes) => {
+      await leaveHeld;
+      return verify(bytes);
+    };
+    m.receive(C, recordOf(C, 5n, 'left'));
+    m.lost(C, 'the connection closed');
+    expect(m.state(new Set()).suspected).toBe(0);
+    releaseLeave();
+    await settle();
+    expect(m.state(new Set())).toMatchObject({ suspected: 0, members: [expect.objectContaining({ spiffeId: C, state: 'left' })] });
+    // With nothing pending, a lost link is judged at once.
+    m.receive(A, recordOf(A, 2n));
+    await settle();
+    m.lost(A, 'the connection closed');
+    expect(m.state(new Set())).toMatchObject({ suspected: 1 });
   });
 
   it('drops a record once it stops verifying', async () => {

@@ -27,12 +27,15 @@ const mesh = {
   membership: {
     incarnation: '42',
     members: [
-      { spiffeId: 'spiffe://m/node/b', state: 'alive', incarnation: '7', addresses: ['127.0.0.1:7401', '[::1]:7401'], issuedAt: 1, learnedAt: 2, linked: true },
-      { spiffeId: 'spiffe://m/node/c\u001b', state: 'left', incarnation: '9', addresses: [], issuedAt: 1, learnedAt: 2, linked: false },
+      { spiffeId: 'spiffe://m/node/b', state: 'alive', since: 1, incarnation: '7', addresses: ['127.0.0.1:7401', '[::1]:7401'], issuedAt: 1, learnedAt: 2, linked: true },
+      { spiffeId: 'spiffe://m/node/c\u001b', state: 'left', since: 1, incarnation: '9', addresses: [], issuedAt: 1, learnedAt: 2, linked: false },
     ],
     learned: 3,
     stale: 5,
     refused: { signature: 2, overflow: 1 },
+    claims: { learned: 0, stale: 0, refused: {} },
+    suspected: 0,
+    declaredDead: 0,
   },
 } satisfies MeshLinksMessage;
 
@@ -44,7 +47,11 @@ describe('peer-link status', () => {
       '  spiffe://m/node/b alive, linked at 127.0.0.1:7401, [::1]:7401; incarnation 7',
       '  spiffe://m/node/c? left (no address); incarnation 9',
     ]);
-    const quiet = { ...mesh, membership: { members: [], learned: 0, stale: 0, refused: {} } };
+    const verdicts = { ...mesh, membership: { ...mesh.membership, suspected: 2, declaredDead: 1, claims: { learned: 4, stale: 0, refused: {} } } };
+    expect(peerLinkStatusFormat.lines(verdicts, text)[1]).toBe(
+      "members: 2 known (this node's incarnation 42; 3 records learned, 5 stale, 3 REFUSED (2 signature, 1 overflow); this node suspected 2, declared 1 dead; 4 claims learned)",
+    );
+    const quiet = { ...mesh, membership: { members: [], learned: 0, stale: 0, refused: {}, claims: { learned: 0, stale: 0, refused: {} }, suspected: 0, declaredDead: 0 } };
     expect(peerLinkStatusFormat.lines(quiet, text).at(-1)).toBe('members: 0 known (0 records learned, 0 stale)');
   });
 

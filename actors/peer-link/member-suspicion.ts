@@ -1,0 +1,228 @@
+/**
+ * Which members are alive, SWIM's way (Das, Gupta, Motivala 2002) with Lifeguard's refinements:
+ * a node that loses its link to a member (the connection closed without a goodbye, or the failure
+ * detector found it silent) suspects it and says so in a claim signed with its own ML-DSA key
+ * (lib/mesh/member-claim.ts), which floods the mesh like a record. Every node that takes the claim
+ * holds the member suspect; the member, when the claim reaches it, refutes it by issuing a record
+ * with a higher incarnation, which clears every suspicion of it. A suspicion not refuted within the
+ * suspicion timeout becomes `dead`, and the node that raised it says so in a `dead` claim. A member
+ * whose address refuses a connection outright (its process is gone, its port closed) is declared
+ * dead at once: a kill takes milliseconds to find, a freeze or a cut cable the detector's time plus
+ * the timeout.
+ *
+ * A claim is about one incarnation: a claim about an older record than the one held changes
+ * nothing, and a claim about a newer one waits for that record (it is not taken).
+ */
+import { encodeMemberClaim, MemberClaimError, peekMemberClaim, verifyMemberClaim, type MemberClaim, type MemberClaimKind, type MemberClaimRefusal } from '../../lib/mesh/member-claim.js';
+import type { MemberSigning } from '../../lib/mesh/member-record.js';
+import type { Clock, TimerHandle } from '../../lib/timing/clock.js';
+import type { Member, MemberTable } from './member-table.js';
+
+/** The reserved topic claims travel on. */
+export const CLAIM_TOPIC = '$claim';
+
+/**
+ * How long a suspicion waits for the member to refute it before it is held dead. A refutation
+ * crosses the mesh in tens of milliseconds on a LAN (a claim out, a record back, each a signature
+ * and a verification per hop); a second leaves a slow or busy member time to answer, and keeps a
+ * frozen node's time to be held dead within about 1.6 s (600 ms of silence, then this).
+ */
+export const DEFAULT_SUSPICION_TIMEOUT_MS = 1_000;
+
+/** Refusals only a forger or a broken sender causes: its connection is closed, as for records. */
+const MISBEHAVIOUR: ReadonlySet<MemberClaimRefusal> = new Set(['oversized', 'malformed', 'signature']);
+
+export type ProbeVerdict = 'refused' | 'unknown';
+
+export interface SuspicionPorts {
+  clock: Clock;
+  selfId(): string | undefined;
+  ownIncarnation(): bigint | undefined;
+  send(peer: string, topic: string, bytes: Buffer): boolean;
+  linkedPeers(): Iterable<string>;
+  /** What this node signs with, once it has an SVID. */
+  signing(): MemberSigning | undefined;
+  /** Whether every address of a member refuses a TCP connection at once ('refused'), or not ('unknown': it answered, or timed out). */
+  probe(addresses: readonly string[]): Promise<ProbeVerdict>;
+  /** A claim about this node's current incarnation: it must issue a newer record. */
+  refute(claimed: bigint): void;
+  misbehaved(peer: string, error: MemberClaimError): void;
+  changed(): void;
+  fail(error: unknown): void;
+  log(level: 'info' | 'warn', message: string, fields: Record<string, unknown>): void;
+}
+
+export class MemberSuspicion {
+  private readonly timers = new Map<string, TimerHandle>();
+  /** Members this node itself suspected at their current incarnation: it says `dead` when the timeout ends their suspicion. */
+  private readonly raisedBySelf = new Set<string>();
+  private stopped = false;
+  readonly counters = { learned: 0, stale: 0, refused: {} as Partial<Record<MemberClaimRefusal, number>>, suspected: 0, declaredDead: 0 };
+
+  constructor(
+    private readonly table: MemberTable,
+    private readonly ports: SuspicionPorts,
+    private readonly suspicionTimeoutMs = DEFAULT_SUSPICION_TIMEOUT_MS,
+  ) {}
+
+  /**
+   * This node lost its link to `peer` without a goodbye: it suspects the member (if it holds it
+   * alive), tells the mesh, and probes its addresses: a refusal means the process is gone.
+   */
+  lost(peer: string, why: string): void {
+    const member = this.table.get(peer);
+    if (this.stopped || !member || member.status !== 'alive') return;
+    this.counters.suspected++;
+    this.raisedBySelf.add(peer);
+    this.ports.log('warn', 'member suspected: its link was lost', { member: peer, incarnation: member.record.incarnation.toString(), why });
+    this.claim(member, 'suspect');
+    const incarnation = member.record.incarnation;
+    this.ports.probe(member.record.addresses).then(
+      (verdict) => {
+        const now = this.table.get(peer);
+        if (verdict !== 'refused' || this.stopped || !now || now.record.incarnation !== incarnation || now.status !== 'suspect') return;
+        this.declareDead(now, 'its address refused a connection');
+      },
+      (error: unknown) => this.fail(error),
+    );
+  }
+
+  /** A link to `peer` came up: it is alive whatever was claimed, and it gets the claims about it, to refute them. */
+  linkUp(peer: string): void {
+    const member = this.table.get(peer);
+    if (!member) return;
+    for (const claim of member.claims.values()) this.ports.send(peer, CLAIM_TOPIC, claim);
+    if (member.status === 'suspect' || member.status === 'dead') {
+      this.ports.log('info', 'member linked again: held alive until it refutes the claims', { member: peer, was: member.status });
+      this.setStatus(member, 'alive');
+    }
+  }
+
+  /** A newer record of a member was taken: its suspicion, if any, is over (the table started it alive or left). */
+  recordChanged(spiffeId: string): void {
+    this.clearTimer(spiffeId);
+    this.raisedBySelf.delete(spiffeId);
+  }
+
+  /** A claim a peer sent on the claim topic: read, checked against what this node holds, and verified only if it would change something. */
+  receive(from: string, bytes: Buffer): void {
+    const signing = this.ports.signing();
+    const self = this.ports.selfId();
+    if (this.stopped || !signing || self === undefined) return;
+    let claim: MemberClaim;
+    try {
+      const head = peekMemberClaim(bytes);
+      // This node's own claims come back through the mesh's cycles.
+      if (head.claimer === self || !this.news(head, self)) {
+        this.counters.stale++;
+        return;
+      }
+      claim = verifyMemberClaim(bytes, { keyOf: (id) => this.table.get(id)?.record.mldsaPublicKey, signer: signing.signer, now: this.ports.clock.now() });
+    } catch (error) {
+      if (!(error instanceof MemberClaimError)) throw error;
+      this.refuse(error, from);
+      return;
+    }
+    if (claim.subject === self) {
+      this.ports.log('info', 'refuting a claim about this node', { kind: claim.kind, claimer: claim.claimer, incarnation: claim.incarnation.toString() });
+      this.ports.refute(claim.incarnation);
+      return;
+    }
+    const member = this.table.get(claim.subject)!;
+    this.counters.learned++;
+    this.table.keepClaim(member, claimKey(claim.kind, claim.claimer), bytes);
+    for (const peer of this.ports.linkedPeers()) if (peer !== from) this.ports.send(peer, CLAIM_TOPIC, bytes);
+    this.apply(member, claim.kind, claim.claimer);
+  }
+
+  /** Whether a claim would change anything: about this node's current incarnation or later, or about a held member's current record, from a claimer not yet heard. */
+  private news(claim: MemberClaim, self: string): boolean {
+    if (claim.subject === self) {
+      const own = this.ports.ownIncarnation();
+      return own !== undefined && claim.incarnation >= own;
+    }
+    const member = this.table.get(claim.subject);
+    return member !== undefined && member.status !== 'left' && member.record.incarnation === claim.incarnation && !member.claims.has(claimKey(claim.kind, claim.claimer));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers.values()) this.ports.clock.clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private apply(member: Member, kind: MemberClaimKind, claimer: string): void {
+    if (kind === 'dead' && member.status !== 'dead') {
+      this.ports.log('warn', 'member held dead', { member: member.record.spiffeId, claimer });
+      this.setStatus(member, 'dead');
+    } else if (kind === 'suspect' && member.status === 'alive') {
+      this.ports.log('info', 'member suspected', { member: member.record.spiffeId, claimer });
+      this.setStatus(member, 'suspect');
+    }
+  }
+
+  private setStatus(member: Member, status: 'alive' | 'suspect' | 'dead'): void {
+    const id = member.record.spiffeId;
+    member.status = status;
+    member.since = this.ports.clock.now();
+    this.clearTimer(id);
+    if (status === 'alive') this.raisedBySelf.delete(id);
+    if (status === 'suspect') {
+      const incarnation = member.record.incarnation;
+      this.timers.set(
+        id,
+        this.ports.clock.setTimeout(() => {
+          this.timers.delete(id);
+          const now = this.table.get(id);
+          if (this.stopped || !now || now.record.incarnation !== incarnation || now.status !== 'suspect') return;
+          this.declareDead(now, `no refutation within ${this.suspicionTimeoutMs} ms`);
+        }, this.suspicionTimeoutMs),
+      );
+    }
+    this.ports.changed();
+  }
+
+  /** Dead in this node's eyes; said to the mesh if this node raised the suspicion itself (the others reach dead on their own timeouts, or by this claim). */
+  private declareDead(member: Member, why: string): void {
+    const id = member.record.spiffeId;
+    this.ports.log('warn', 'member declared dead', { member: id, incarnation: member.record.incarnation.toString(), why });
+    this.setStatus(member, 'dead');
+    if (this.raisedBySelf.delete(id)) {
+      this.counters.declaredDead++;
+      this.claim(member, 'dead');
+    }
+  }
+
+  /** Signs a claim about a member's current record, keeps it with the member, and sends it to every linked peer. */
+  private claim(member: Member, kind: MemberClaimKind): void {
+    const signing = this.ports.signing();
+    const self = this.ports.selfId();
+    if (!signing || self === undefined) return;
+    const bytes = encodeMemberClaim({ kind, subject: member.record.spiffeId, incarnation: member.record.incarnation, claimer: self, issuedAt: this.ports.clock.now() }, signing);
+    this.table.keepClaim(member, claimKey(kind, self), bytes);
+    for (const peer of this.ports.linkedPeers()) this.ports.send(peer, CLAIM_TOPIC, bytes);
+    if (kind === 'suspect') this.setStatus(member, 'suspect');
+  }
+
+  private refuse(error: MemberClaimError, from: string): void {
+    const count = (this.counters.refused[error.reason] ?? 0) + 1;
+    this.counters.refused[error.reason] = count;
+    if (count <= 10 || count % 100 === 0) this.ports.log('warn', 'refused a member claim', { from, reason: error.reason, times: count, detail: error.message });
+    if (MISBEHAVIOUR.has(error.reason)) this.ports.misbehaved(from, error);
+    this.ports.changed();
+  }
+
+  private clearTimer(id: string): void {
+    this.ports.clock.clearTimeout(this.timers.get(id));
+    this.timers.delete(id);
+  }
+
+  private fail(error: unknown): void {
+    if (!this.stopped) this.ports.fail(error);
+  }
+}
+
+/** A claim's place among a member's claims: one of each kind per claimer. */
+function claimKey(kind: MemberClaimKind, claimer: string): string {
+  return `${kind} ${claimer}`;
+}

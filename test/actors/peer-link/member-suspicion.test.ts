@@ -1,0 +1,191 @@
+/**
+ * Suspicion on a virtual clock with real ML-DSA claims: a node that loses its link to a member
+ * suspects it, says so to every linked peer, and declares it dead when the timeout passes without a
+ * refutation, or at once when its address refuses a connection; a claim from another member makes
+ * a node suspect the member too, and dead at its own timeout, without claiming anything itself; a
+ * claim about this node makes it refute with a newer incarnation; a claim about another incarnation
+ * than the one held changes nothing; a newer record or a link up clears the suspicion; a forged
+ * claim is refused and its sender named.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CLAIM_TOPIC, MemberSuspicion, type ProbeVerdict } from '../../../actors/peer-link/member-suspicion.js';
+import { MemberTable } from '../../../actors/peer-link/member-table.js';
+import { loadPqc, type Pqc } from '../../../lib/crypto/liboqs.js';
+import { encodeMemberClaim, peekMemberClaim, type MemberClaim } from '../../../lib/mesh/member-claim.js';
+import type { VerifiedMemberRecord } from '../../../lib/mesh/member-record.js';
+import { VirtualClock } from '../../../lib/timing/virtual-clock.js';
+
+const SELF = 'spiffe://mesh.test/node/self';
+const A = 'spiffe://mesh.test/node/a';
+const B = 'spiffe://mesh.test/node/b';
+const C = 'spiffe://mesh.test/node/c';
+const TIMEOUT = 1_000;
+
+let pqc: Pqc;
+const keys = new Map<string, { publicKey: Uint8Array; secretKey: Uint8Array }>();
+
+beforeAll(async () => {
+  pqc = await loadPqc();
+  for (const id of [SELF, A, B, C]) keys.set(id, pqc.mldsa65.keypair());
+});
+
+const record = (spiffeId: string, incarnation: bigint): VerifiedMemberRecord => ({
+  spiffeId,
+  addresses: ['127.0.0.1:7001'],
+  incarnation,
+  state: 'alive',
+  issuedAt: 0,
+  mldsaPublicKey: keys.get(spiffeId)!.publicKey,
+  expiresAt: Number.MAX_SAFE_INTEGER,
+});
+
+function claimBy(claimer: string, kind: MemberClaim['kind'], subject: string, incarnation: bigint, secretKey = keys.get(claimer)!.secretKey): Buffer {
+  return encodeMemberClaim({ kind, subject, incarnation, claimer, issuedAt: Date.now() }, { secretKey, signer: pqc.mldsa65 });
+}
+
+function harness(probe: ProbeVerdict = 'unknown') {
+  const clock = new VirtualClock({ epochMs: Date.now() });
+  const table = new MemberTable(() => SELF);
+  for (const id of [A, B, C]) table.take(record(id, 10n), Buffer.alloc(100), clock.now());
+  const sent: Array<{ to: string; claim: MemberClaim }> = [];
+  const refuted: bigint[] = [];
+  const misbehaved: string[] = [];
+  let probeRelease: (verdict: ProbeVerdict) => void = () => undefined;
+  const suspicion = new MemberSuspicion(
+    table,
+    {
+      clock,
+      selfId: () => SELF,
+      ownIncarnation: () => 5n,
+      send: (to, topic, bytes) => {
+        expect(topic).toBe(CLAIM_TOPIC);
+        sent.push({ to, claim: peekMemberClaim(bytes) });
+        return true;
+      },
+      linkedPeers: () => [A, B],
+      signing: () => ({ chain: [], binding: new Uint8Array(), secretKey: keys.get(SELF)!.secretKey, signer: pqc.mldsa65 }),
+      probe: () => new Promise<ProbeVerdict>((resolve) => (probeRelease = resolve)),
+      refute: (claimed) => refuted.push(claimed),
+      misbehaved: (peer) => misbehaved.push(peer),
+      changed: () => undefined,
+      fail: (error) => {
+        throw error;
+      },
+      log: () => undefined,
+    },
+    TIMEOUT,
+  );
+  const status = (id: string) => table.get(id)!.status;
+  const answerProbe = async () => {
+    probeRelease(probe);
+    await clock.settle();
+  };
+  return { clock, table, suspicion, sent, refuted, misbehaved, status, answerProbe };
+}
+
+describe('member suspicion', () => {
+  it('suspects a member whose link was lost, tells every linked peer, and declares it dead after the timeout', async () => {
+    const { clock, suspicion, sent, status, answerProbe } = harness('unknown');
+    suspicion.lost(C, 'the connection closed');
+    await answerProbe();
+    expect(status(C)).toBe('suspect');
+    expect(sent.map(({ to, claim }) => [to, claim.kind, claim.subject, claim.claimer, claim.incarnation])).toEqual([
+      [A, 'suspect', C, SELF, 10n],
+      [B, 'suspect', C, SELF, 10n],
+    ]);
+    clock.advance(TIMEOUT - 1);
+    expect(status(C)).toBe('suspect');
+    clock.advance(1);
+    expect(status(C)).toBe('dead');
+    expect(sent.slice(2).map(({ to, claim }) => [to, claim.kind])).toEqual([
+      [A, 'dead'],
+      [B, 'dead'],
+    ]);
+    expect(suspicion.counters).toMatchObject({ suspected: 1, declaredDead: 1 });
+  });
+
+  it('declares dead at once a member whose address refuses a connection', async () => {
+    const { suspicion, sent, status, answerProbe } = harness('refused');
+    suspicion.lost(C, 'the connection closed');
+    expect(status(C)).toBe('suspect');
+    await answerProbe();
+    expect(status(C)).toBe('dead');
+    expect(sent.map(({ claim }) => claim.kind)).toEqual(['suspect', 'suspect', 'dead', 'dead']);
+  });
+
+  it("takes another member's claim: suspect, relayed to the other linked peers, dead at its own timeout without a claim of its own", () => {
+    const { clock, suspicion, sent, status } = harness();
+    suspicion.receive(A, claimBy(A, 'suspect', C, 10n));
+    expect(status(C)).toBe('suspect');
+    expect(sent.map(({ to, claim }) => [to, claim.claimer])).toEqual([[B, A]]);
+    // The same claim again (through another path) changes nothing and goes nowhere.
+    suspicion.receive(B, claimBy(A, 'suspect', C, 10n));
+    expect(sent).toHaveLength(1);
+    clock.advance(TIMEOUT);
+    expect(status(C)).toBe('dead');
+    expect(sent).toHaveLength(1);
+    expect(suspicion.counters).toMatchObject({ learned: 1, stale: 1, suspected: 0, declaredDead: 0 });
+  });
+
+  it('holds a member dead on a dead claim, and ignores claims about another incarnation than the one held', () => {
+    const { suspicion, status } = harness();
+    suspicion.receive(A, claimBy(A, 'dead', C, 9n));
+    suspicion.receive(A, claimBy(A, 'dead', C, 11n));
+    expect(status(C)).toBe('alive');
+    suspicion.receive(A, claimBy(A, 'dead', C, 10n));
+    expect(status(C)).toBe('dead');
+    expect(suspicion.counters).toMatchObject({ learned: 1, stale: 2 });
+  });
+
+  it('refutes a claim about this node at or above its own incarnation, and ignores an older one', () => {
+    const { suspicion, refuted, status } = harness();
+    suspicion.receive(A, claimBy(A, 'suspect', SELF, 4n));
+    suspicion.receive(A, claimBy(A, 'suspect', SELF, 5n));
+    suspicion.receive(B, claimBy(B, 'dead', SELF, 7n));
+    expect(refuted).toEqual([5n, 7n]);
+    expect(status(A)).toBe('alive');
+  });
+
+  it('clears a suspicion when a newer record of the member is taken, or its link comes up, and gives it the claims about it', () => {
+    const { clock, table, suspicion, sent, status } = harness();
+    suspicion.receive(A, claimBy(A, 'suspect', C, 10n));
+    expect(status(C)).toBe('suspect');
+    sent.length = 0;
+    suspicion.linkUp(C);
+    expect(status(C)).toBe('alive');
+    expect(sent.map(({ to, claim }) => [to, claim.kind, claim.claimer])).toEqual([[C, 'suspect', A]]);
+    clock.advance(TIMEOUT * 2);
+    expect(status(C)).toBe('alive');
+
+    suspicion.receive(A, claimBy(A, 'suspect', B, 10n));
+    expect(table.take(record(B, 11n), Buffer.alloc(100), clock.now())).toBe('news');
+    suspicion.recordChanged(B);
+    clock.advance(TIMEOUT * 2);
+    expect(status(B)).toBe('alive');
+  });
+
+  it('refuses a forged claim and names its sender; ignores its own claims coming back', () => {
+    const { suspicion, misbehaved, status } = harness();
+    suspicion.receive(B, claimBy(A, 'dead', C, 10n, keys.get(B)!.secretKey));
+    suspicion.receive(B, Buffer.from('garbage'));
+    expect(status(C)).toBe('alive');
+    expect(misbehaved).toEqual([B, B]);
+    expect(suspicion.counters.refused).toEqual({ signature: 1, malformed: 1 });
+    suspicion.receive(A, claimBy(SELF, 'suspect', C, 10n));
+    expect(status(C)).toBe('alive');
+    expect(suspicion.counters.stale).toBe(1);
+  });
+
+  it('does not suspect a member that left or is already suspected, and stops its timers on stop', () => {
+    const { clock, table, suspicion, status } = harness();
+    table.get(A)!.status = 'left';
+    suspicion.lost(A, 'closed');
+    expect(status(A)).toBe('left');
+    suspicion.lost(C, 'closed');
+    suspicion.lost(C, 'closed again');
+    expect(suspicion.counters.suspected).toBe(1);
+    suspicion.stop();
+    clock.advance(TIMEOUT * 2);
+    expect(status(C)).toBe('suspect');
+  });
+});
