@@ -111,7 +111,7 @@ export class LinkConnection {
     });
     // Armed once the session exists: a constructor that threw before (a carrier already closed)
     // leaves no timer behind to fire on a half-built connection.
-    this.expiryTimer = clock.setTimeout(() => this.destroy(new Error('the SVID this connection was authenticated with expired')), Math.max(0, this.expiresAt - clock.now()));
+    this.expiryTimer = clock.setTimeout(() => this.closeSaying(new Error('the SVID this connection was authenticated with expired')), Math.max(0, this.expiresAt - clock.now()));
     this.helloTimer = clock.setTimeout(() => {
       if (this.linkKey === undefined) this.destroy(new LinkFrameError('unexpected', `no Hello within ${options.helloTimeoutMs} ms`));
     }, options.helloTimeoutMs);
@@ -189,6 +189,25 @@ export class LinkConnection {
     if (error) this.failure ??= error;
     this.carrier.destroy();
     this.finish();
+  }
+
+  /**
+   * Ends the connection for a reason of this side's own (an SVID expired, a CA retired, the peer
+   * silent or not re-authenticating): the peer is told why in a goodbye, so it reads no failure of
+   * this node into the close (membership suspects a peer whose connection closes without one). The
+   * connection is over for this side at once; its socket goes after the goodbye drain at the latest.
+   */
+  closeSaying(error: Error): void {
+    if (this.closed) return;
+    this.failure ??= error;
+    if (this.open && this.session.state === 'established') {
+      this.send({ kind: 'goodbye', reason: `${error.name}: ${error.message}` });
+      this.carrier.end();
+      this.finish();
+      this.clock.setTimeout(() => this.carrier.destroy(), GOODBYE_DRAIN_MS);
+      return;
+    }
+    this.destroy(error);
   }
 
   /**

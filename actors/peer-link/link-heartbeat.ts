@@ -11,8 +11,9 @@
  * - the node's own lateness (its heartbeat timer firing late: a busy or starved event loop) raises
  *   its local-health score, which stretches the silence it may observe before it accuses (a node
  *   that is itself slow sees everyone late). The score falls back as its timers come on time. A
- *   tick later than the acceptable pause gives no verdict at all: the node itself was away (frozen,
- *   starved), and what the peer sent meanwhile waits unread behind that very timer.
+ *   tick later than the acceptable pause gives no verdict (the next one on time does): the node
+ *   itself was away (frozen, starved), and what the peer sent meanwhile waits unread behind that
+ *   very timer.
  */
 import { PhiAccrualDetector } from '../../lib/mesh/phi-accrual.js';
 import type { Clock, TimerHandle } from '../../lib/timing/clock.js';
@@ -154,14 +155,12 @@ export class LinkHeartbeat {
     const now = clock.monotonicNow();
     const lateMs = this.dueAt > 0 ? now - this.dueAt : 0;
     if (this.dueAt > 0) health.observe(lateMs, timing.intervalMs);
-    // A tick this late means this node was away itself (stopped, starved): the peer's frames may
-    // be waiting unread behind this timer, and the gap is this node's, not the peer's rhythm. No
-    // verdict; the detector starts over from now, as after a hold.
-    if (lateMs > timing.acceptablePauseMs && !this.paused) {
-      this.detector.reset();
-      this.arrived();
-    }
-    const phi = this.phi;
+    // A tick this late means this node was away itself (stopped, starved): the peer's frames may be
+    // waiting unread behind this very timer. No verdict this tick (the next one, on time, judges
+    // after they are read), and the interval that spans the absence is not taken as the peer's rhythm.
+    const away = lateMs > timing.acceptablePauseMs;
+    if (away) this.detector.skipNextInterval();
+    const phi = away ? 0 : this.phi;
     if (phi >= timing.phiThreshold) {
       this.stop();
       this.options.onSilent({ phi, silenceMs: now - (this.lastArrival ?? now) });

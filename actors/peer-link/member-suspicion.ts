@@ -7,11 +7,17 @@
  * with a higher incarnation, which clears every suspicion of it. A suspicion not refuted within the
  * suspicion timeout becomes `dead`, and the node that raised it says so in a `dead` claim. A member
  * whose address refuses a connection outright (its process is gone, its port closed) is declared
- * dead at once: a kill takes milliseconds to find, a freeze or a cut cable the detector's time plus
- * the timeout.
+ * dead at once by the node that lost it: a kill takes milliseconds to find, a freeze or a cut cable
+ * the detector's time plus the timeout.
  *
- * A claim is about one incarnation: a claim about an older record than the one held changes
- * nothing, and a claim about a newer one waits for that record (it is not taken).
+ * The timeout shrinks as independent claimers confirm the suspicion (Lifeguard's dynamic
+ * suspicion timeout): from its maximum with one claimer to its minimum with `confirmations` more.
+ * No single member can make a node hold another dead: a claim from another member, `dead` or
+ * `suspect`, is one confirmation of a suspicion this node then times out itself, and a node that
+ * holds a live link to the subject takes no claim about it (it relays it). A claim is about one
+ * incarnation: one about an older record than the one held changes nothing, and a member refutes
+ * only a claim about its current incarnation, with the next one, so no claim can push its
+ * incarnation anywhere else.
  */
 import { encodeMemberClaim, MemberClaimError, peekMemberClaim, verifyMemberClaim, type MemberClaim, type MemberClaimKind, type MemberClaimRefusal } from '../../lib/mesh/member-claim.js';
 import type { MemberSigning } from '../../lib/mesh/member-record.js';
@@ -21,13 +27,25 @@ import type { Member, MemberTable } from './member-table.js';
 /** The reserved topic claims travel on. */
 export const CLAIM_TOPIC = '$claim';
 
+export interface SuspicionTiming {
+  /** With one claimer: how long the member has to refute. */
+  maxMs: number;
+  /** With `confirmations` claimers more: the least it has. */
+  minMs: number;
+  confirmations: number;
+}
+
 /**
- * How long a suspicion waits for the member to refute it before it is held dead. A refutation
- * crosses the mesh in tens of milliseconds on a LAN (a claim out, a record back, each a signature
- * and a verification per hop); a second leaves a slow or busy member time to answer, and keeps a
- * frozen node's time to be held dead within about 1.6 s (600 ms of silence, then this).
+ * A refutation crosses a LAN mesh in tens of milliseconds (a claim out, a record back, a signature
+ * and a verification per hop); a second leaves a lone suspicion (one node's link flapped) time to be
+ * refuted by a busy member. A frozen node's neighbours all find it silent within a tick of each
+ * other (degree 3 to 4): with three confirmations it is held dead 250 ms after the first, about
+ * 850 ms after it froze (600 ms of silence first).
  */
-export const DEFAULT_SUSPICION_TIMEOUT_MS = 1_000;
+export const DEFAULT_SUSPICION_TIMING: SuspicionTiming = { maxMs: 1_000, minMs: 250, confirmations: 3 };
+
+/** Claims one member's record is known to have drawn (kept or not): beyond it, a claim is dropped unread, so no claim circulates twice. */
+export const MAX_SEEN_CLAIMS = 64;
 
 /** Refusals only a forger or a broken sender causes: its connection is closed, as for records. */
 const MISBEHAVIOUR: ReadonlySet<MemberClaimRefusal> = new Set(['oversized', 'malformed', 'signature']);
@@ -59,11 +77,15 @@ export class MemberSuspicion {
   private stopped = false;
   readonly counters = { learned: 0, stale: 0, refused: {} as Partial<Record<MemberClaimRefusal, number>>, suspected: 0, declaredDead: 0 };
 
+  private readonly timing: SuspicionTiming;
+
   constructor(
     private readonly table: MemberTable,
     private readonly ports: SuspicionPorts,
-    private readonly suspicionTimeoutMs = DEFAULT_SUSPICION_TIMEOUT_MS,
-  ) {}
+    timing: Partial<SuspicionTiming> = {},
+  ) {
+    this.timing = { ...DEFAULT_SUSPICION_TIMING, ...timing };
+  }
 
   /**
    * This node lost its link to `peer` without a goodbye: it suspects the member (if it holds it
@@ -76,6 +98,7 @@ export class MemberSuspicion {
     this.raisedBySelf.add(peer);
     this.ports.log('warn', 'member suspected: its link was lost', { member: peer, incarnation: member.record.incarnation.toString(), why });
     this.claim(member, 'suspect');
+    this.suspect(member);
     const incarnation = member.record.incarnation;
     this.ports.probe(member.record.addresses).then(
       (verdict) => {
@@ -87,12 +110,18 @@ export class MemberSuspicion {
     );
   }
 
-  /** A link to `peer` came up: it is alive whatever was claimed, and it gets the claims about it, to refute them. */
+  /**
+   * A link to `peer` came up: it is alive whatever was claimed. It gets every claim this node keeps
+   * about members it holds suspect or dead (the claims about itself, to refute them; the others, so
+   * that a partition healing through this link does not leave one side holding the other dead).
+   */
   linkUp(peer: string): void {
+    for (const member of this.table.values()) {
+      if (member.status !== 'suspect' && member.status !== 'dead') continue;
+      for (const claim of member.claims.values()) this.ports.send(peer, CLAIM_TOPIC, claim);
+    }
     const member = this.table.get(peer);
-    if (!member) return;
-    for (const claim of member.claims.values()) this.ports.send(peer, CLAIM_TOPIC, claim);
-    if (member.status === 'suspect' || member.status === 'dead') {
+    if (member && (member.status === 'suspect' || member.status === 'dead')) {
       this.ports.log('info', 'member linked again: held alive until it refutes the claims', { member: peer, was: member.status });
       this.setStatus(member, 'alive');
     }
@@ -129,20 +158,29 @@ export class MemberSuspicion {
       return;
     }
     const member = this.table.get(claim.subject)!;
+    const key = claimKey(claim.kind, claim.claimer);
     this.counters.learned++;
-    this.table.keepClaim(member, claimKey(claim.kind, claim.claimer), bytes);
-    for (const peer of this.ports.linkedPeers()) if (peer !== from) this.ports.send(peer, CLAIM_TOPIC, bytes);
-    this.apply(member, claim.kind, claim.claimer);
+    member.seen.add(key);
+    this.table.keepClaim(member, key, bytes);
+    const linked = [...this.ports.linkedPeers()];
+    for (const peer of linked) if (peer !== from) this.ports.send(peer, CLAIM_TOPIC, bytes);
+    // Linked to the member now: this node's own link says it is alive; the claim only passes through.
+    if (linked.includes(member.record.spiffeId)) return;
+    this.ports.log('info', claim.kind === 'dead' ? 'member claimed dead' : 'member claimed suspect', { member: member.record.spiffeId, claimer: claim.claimer });
+    this.suspect(member);
   }
 
   /** Whether a claim would change anything: about this node's current incarnation or later, or about a held member's current record, from a claimer not yet heard. */
   private news(claim: MemberClaim, self: string): boolean {
-    if (claim.subject === self) {
-      const own = this.ports.ownIncarnation();
-      return own !== undefined && claim.incarnation >= own;
-    }
+    if (claim.subject === self) return claim.incarnation === this.ports.ownIncarnation();
     const member = this.table.get(claim.subject);
-    return member !== undefined && member.status !== 'left' && member.record.incarnation === claim.incarnation && !member.claims.has(claimKey(claim.kind, claim.claimer));
+    return (
+      member !== undefined &&
+      member.status !== 'left' &&
+      member.record.incarnation === claim.incarnation &&
+      !member.seen.has(claimKey(claim.kind, claim.claimer)) &&
+      member.seen.size < MAX_SEEN_CLAIMS
+    );
   }
 
   stop(): void {
@@ -151,38 +189,52 @@ export class MemberSuspicion {
     this.timers.clear();
   }
 
-  private apply(member: Member, kind: MemberClaimKind, claimer: string): void {
-    if (kind === 'dead' && member.status !== 'dead') {
-      this.ports.log('warn', 'member held dead', { member: member.record.spiffeId, claimer });
-      this.setStatus(member, 'dead');
-    } else if (kind === 'suspect' && member.status === 'alive') {
-      this.ports.log('info', 'member suspected', { member: member.record.spiffeId, claimer });
+  /**
+   * The member is suspect (or stays so, one confirmation more): its timer runs to the deadline the
+   * claimers so far give, from when the suspicion began; past it, it is dead now.
+   */
+  private suspect(member: Member): void {
+    if (member.status === 'dead' || member.status === 'left') return;
+    const id = member.record.spiffeId;
+    if (member.status !== 'suspect') {
+      this.ports.log('info', 'member suspected', { member: id });
       this.setStatus(member, 'suspect');
     }
+    this.clearTimer(id);
+    const deadline = member.since + this.timeoutFor(member);
+    const incarnation = member.record.incarnation;
+    this.timers.set(
+      id,
+      this.ports.clock.setTimeout(
+        () => {
+          this.timers.delete(id);
+          const now = this.table.get(id);
+          if (this.stopped || !now || now.record.incarnation !== incarnation || now.status !== 'suspect') return;
+          this.declareDead(now, `no refutation within ${Math.round(this.timeoutFor(now))} ms (${claimersOf(now)} claimers)`);
+        },
+        Math.max(0, deadline - this.ports.clock.now()),
+      ),
+    );
+  }
+
+  /** Lifeguard's dynamic suspicion timeout: max with one claimer, down to min with `confirmations` more, on a log scale. */
+  private timeoutFor(member: Member): number {
+    const { maxMs, minMs, confirmations } = this.timing;
+    const more = Math.max(0, claimersOf(member) - 1);
+    const shrink = Math.log(Math.min(more, confirmations) + 1) / Math.log(confirmations + 1);
+    return Math.max(minMs, maxMs - (maxMs - minMs) * shrink);
   }
 
   private setStatus(member: Member, status: 'alive' | 'suspect' | 'dead'): void {
     const id = member.record.spiffeId;
     member.status = status;
     member.since = this.ports.clock.now();
-    this.clearTimer(id);
+    if (status !== 'suspect') this.clearTimer(id);
     if (status === 'alive') this.raisedBySelf.delete(id);
-    if (status === 'suspect') {
-      const incarnation = member.record.incarnation;
-      this.timers.set(
-        id,
-        this.ports.clock.setTimeout(() => {
-          this.timers.delete(id);
-          const now = this.table.get(id);
-          if (this.stopped || !now || now.record.incarnation !== incarnation || now.status !== 'suspect') return;
-          this.declareDead(now, `no refutation within ${this.suspicionTimeoutMs} ms`);
-        }, this.suspicionTimeoutMs),
-      );
-    }
     this.ports.changed();
   }
 
-  /** Dead in this node's eyes; said to the mesh if this node raised the suspicion itself (the others reach dead on their own timeouts, or by this claim). */
+  /** Dead in this node's eyes; said to the mesh if this node raised the suspicion itself (the others reach dead on their own timeouts, this claim one confirmation more). */
   private declareDead(member: Member, why: string): void {
     const id = member.record.spiffeId;
     this.ports.log('warn', 'member declared dead', { member: id, incarnation: member.record.incarnation.toString(), why });
@@ -198,10 +250,12 @@ export class MemberSuspicion {
     const signing = this.ports.signing();
     const self = this.ports.selfId();
     if (!signing || self === undefined) return;
+    const key = claimKey(kind, self);
+    if (member.seen.has(key)) return;
     const bytes = encodeMemberClaim({ kind, subject: member.record.spiffeId, incarnation: member.record.incarnation, claimer: self, issuedAt: this.ports.clock.now() }, signing);
-    this.table.keepClaim(member, claimKey(kind, self), bytes);
+    member.seen.add(key);
+    this.table.keepClaim(member, key, bytes);
     for (const peer of this.ports.linkedPeers()) this.ports.send(peer, CLAIM_TOPIC, bytes);
-    if (kind === 'suspect') this.setStatus(member, 'suspect');
   }
 
   private refuse(error: MemberClaimError, from: string): void {
@@ -225,4 +279,11 @@ export class MemberSuspicion {
 /** A claim's place among a member's claims: one of each kind per claimer. */
 function claimKey(kind: MemberClaimKind, claimer: string): string {
   return `${kind} ${claimer}`;
+}
+
+/** Distinct members that claimed this member suspect or dead at its current incarnation. */
+function claimersOf(member: Member): number {
+  const claimers = new Set<string>();
+  for (const key of member.seen) claimers.add(key.slice(key.indexOf(' ') + 1));
+  return claimers.size;
 }

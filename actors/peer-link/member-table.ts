@@ -30,6 +30,8 @@ export interface Member {
    * record starts the list over.
    */
   claims: Map<string, Buffer>;
+  /** Every claim about the record's incarnation this node took or made, kept or not (by kind and claimer): a claim seen is never taken or relayed again. */
+  seen: Set<string>;
 }
 
 /** Claims kept per member's record: enough for it to learn it must refute, few enough that a mass failure cannot fill the table with them. */
@@ -92,7 +94,7 @@ export class MemberTable {
     if (news !== 'news') return news;
     const previous = this.members.get(record.spiffeId);
     this.bytes += bytes.length - (previous ? previous.bytes.length + claimBytes(previous) : 0);
-    this.members.set(record.spiffeId, { record, bytes, learnedAt: now, status: record.state, since: now, claims: new Map() });
+    this.members.set(record.spiffeId, { record, bytes, learnedAt: now, status: record.state, since: now, claims: new Map(), seen: new Set() });
     return 'news';
   }
 
@@ -101,9 +103,10 @@ export class MemberTable {
    * the member holds as many as it may or the table is full (the claim still counts, it is only not kept).
    */
   keepClaim(member: Member, key: string, bytes: Buffer): boolean {
-    if (member.claims.size >= MAX_CLAIMS_PER_MEMBER || this.bytes + bytes.length > MAX_MEMBER_TABLE_BYTES) return false;
+    const previous = member.claims.get(key);
+    if ((!previous && member.claims.size >= MAX_CLAIMS_PER_MEMBER) || this.bytes - (previous?.length ?? 0) + bytes.length > MAX_MEMBER_TABLE_BYTES) return false;
     member.claims.set(key, bytes);
-    this.bytes += bytes.length;
+    this.bytes += bytes.length - (previous?.length ?? 0);
     return true;
   }
 

@@ -20,7 +20,7 @@ import { MAX_MEMBER_RECORD_BYTES, MemberRecordError, type MemberRecord, type Mem
 import type { MembershipState } from '../../lib/mesh/membership-state.js';
 import type { Clock, TimerHandle } from '../../lib/timing/clock.js';
 import type { MemberClaimError } from '../../lib/mesh/member-claim.js';
-import { DEFAULT_SUSPICION_TIMEOUT_MS, MemberSuspicion, type ProbeVerdict } from './member-suspicion.js';
+import { MemberSuspicion, type ProbeVerdict, type SuspicionTiming } from './member-suspicion.js';
 import { MemberTable, newerRecord } from './member-table.js';
 
 /** The reserved topic member records travel on. Topics starting with `$` are the links' own: no actor may send or receive one. */
@@ -87,7 +87,7 @@ export class Membership {
 
   constructor(
     private readonly ports: MembershipPorts,
-    suspicionTimeoutMs = DEFAULT_SUSPICION_TIMEOUT_MS,
+    suspicionTiming: Partial<SuspicionTiming> = {},
   ) {
     this.table = new MemberTable(() => this.own?.record.spiffeId);
     this.suspicion = new MemberSuspicion(
@@ -106,7 +106,7 @@ export class Membership {
         fail: (error) => this.fail(error),
         log: ports.log,
       },
-      suspicionTimeoutMs,
+      suspicionTiming,
     );
   }
 
@@ -117,13 +117,25 @@ export class Membership {
    * gets out, and its leave is then no failure.
    */
   lost(peer: string, why: string): void {
-    if (!this.verifying) this.suspicion.lost(peer, why);
-    else this.afterVerifying.push(() => this.suspicion.lost(peer, why));
+    const judge = () => {
+      // Linked again meanwhile (it redialed, or the lost connection was one of two): nothing to suspect.
+      if (![...this.ports.linkedPeers()].includes(peer)) this.suspicion.lost(peer, why);
+    };
+    this.afterRecordsReceived(judge);
   }
 
-  /** A claim a peer sent on the claim topic. */
+  /**
+   * A claim a peer sent on the claim topic: judged after the records received before it, so a claim
+   * that follows its subject's or its claimer's newer record is judged against that record.
+   */
   receiveClaim(from: string, bytes: Buffer): void {
-    this.suspicion.receive(from, bytes);
+    this.afterRecordsReceived(() => this.suspicion.receive(from, bytes));
+  }
+
+  /** Runs `next` once every record received so far is verified: at once when none waits. */
+  private afterRecordsReceived(next: () => void): void {
+    if (!this.verifying) next();
+    else this.afterVerifying.push(next);
   }
 
   /** Signs this node's record anew (its first SVID, a rotation, a new address) and tells every linked peer. */

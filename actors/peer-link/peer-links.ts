@@ -35,8 +35,8 @@ import { LinkStatistics } from './link-statistics.js';
 import { LinkStream, SendWindowFullError } from './link-stream.js';
 import { LinkTable, type Link, type PeerEndpoint } from './link-table.js';
 import { CONTROL_TOPIC_PREFIX, MEMBER_TOPIC, Membership } from './membership.js';
-import { CLAIM_TOPIC, type ProbeVerdict } from './member-suspicion.js';
-import { probeAddresses } from './address-probe.js';
+import { CLAIM_TOPIC, type ProbeVerdict, type SuspicionTiming } from './member-suspicion.js';
+import { AddressProbe } from './address-probe.js';
 import { PqIdentity } from './pq-identity.js';
 import { TlsTransport } from './tls-transport.js';
 
@@ -55,15 +55,20 @@ export interface LinksPostQuantum {
  */
 export const MAX_CONNECTIONS_PER_PEER = 4;
 
+/** Socket errors that say the peer or the path to it failed (not the protocol on it). */
+const PEER_FAILURE_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+
 /**
  * Whether a link's connection ending says something of its peer's health: it closed without a
  * goodbye (the peer's process ended, or the network), the failure detector found the peer silent,
- * or the network failed it (a reset, a timeout). A connection this node ended for a reason of the
- * connection's own (a protocol breach, an expired SVID, a re-authentication not answered) says
- * nothing of whether the peer is alive.
+ * or the network failed it (a reset, a timeout, no route). A connection this node ended for a
+ * reason of the connection's own (a protocol breach, an expired SVID, a re-authentication not
+ * answered; it says goodbye first, link-connection.ts) says nothing of whether the peer is alive.
  */
 function lossSuggestsFailure(error: Error | undefined): boolean {
-  return error === undefined || error instanceof PeerSilentError || typeof (error as NodeJS.ErrnoException).code === 'string';
+  if (error === undefined || error instanceof PeerSilentError) return true;
+  const code = (error as NodeJS.ErrnoException).code;
+  return typeof code === 'string' && PEER_FAILURE_CODES.has(code);
 }
 
 /** The goodbye a node says on the link it retires because its peer dials it too (keepOneLinkPerPair). */
@@ -108,7 +113,7 @@ export interface PeerLinksOptions {
   /** Heartbeats and the failure detector on every link (link-heartbeat.ts). */
   heartbeat?: Partial<HeartbeatTiming>;
   /** How long a suspected member has to refute before it is held dead (member-suspicion.ts). */
-  suspicionTimeoutMs?: number;
+  suspicion?: Partial<SuspicionTiming>;
   /** Whether a lost member's addresses refuse connections (default: TCP connections, address-probe.ts; a simulation gives its own). */
   probe?(addresses: readonly string[]): Promise<ProbeVerdict>;
 }
@@ -134,6 +139,7 @@ export class PeerLinks {
   /** The failure detector of each bound connection that is its link's current one. */
   private readonly heartbeats = new Map<LinkConnection, LinkHeartbeat>();
   private readonly heartbeatTiming: HeartbeatTiming;
+  private readonly addressProbe = new AddressProbe();
   /** This node's own event loop, as its heartbeat timers see it: shared by every link (Lifeguard). */
   private readonly health = new LocalHealth();
   private credentials: NodeCredentials | undefined;
@@ -222,7 +228,7 @@ export class PeerLinks {
       const connection = link.active;
       if (!connection || stillTrusted(connection.peer.anchor, credentials.bundles)) continue;
       this.log('warn', 'peer link closed: its peer chained to a CA the trust bundle no longer holds', { peer: link.peer, ca: connection.peer.anchor.subject });
-      connection.destroy(new TrustAnchorRemovedError(connection.peer.anchor));
+      connection.closeSaying(new TrustAnchorRemovedError(connection.peer.anchor));
     }
   }
 
@@ -312,7 +318,7 @@ export class PeerLinks {
     return new Membership({
       clock: this.clock,
       send: (peer, topic, bytes) => this.enqueue(peer, topic, bytes),
-      probe: this.options.probe ?? ((addresses) => probeAddresses(addresses)),
+      probe: this.options.probe ?? ((addresses) => this.addressProbe.probe(addresses)),
       linkedPeers: () => this.linkedPeers(),
       verify: (bytes) => {
         const credentials = this.credentials!;
@@ -337,7 +343,7 @@ export class PeerLinks {
       changed: () => this.report(),
       misbehaved: (peer, error) => {
         for (const connection of this.connections) {
-          if (connection.peer.spiffeId === peer) connection.destroy(new LinkFrameError('forged-record', `the peer sent a member record refused as ${error.reason}: ${error.message}`));
+          if (connection.peer.spiffeId === peer) connection.destroy(new LinkFrameError('forged-record', `the peer sent a membership message refused as ${error.reason}: ${error.message}`));
         }
       },
       fail: (error) => {
@@ -347,7 +353,7 @@ export class PeerLinks {
         }, 0);
       },
       log: (level, message, fields) => this.log(level, message, fields),
-    }, this.options.suspicionTimeoutMs);
+    }, this.options.suspicion);
   }
 
   /** What this node's member record says about where to reach it. */
@@ -656,7 +662,7 @@ export class PeerLinks {
         this.heartbeats.delete(connection);
         if (link.active !== connection || this.stopped) return;
         this.statistics.silentPeers++;
-        connection.destroy(new PeerSilentError(link.peer, phi, silenceMs));
+        connection.closeSaying(new PeerSilentError(link.peer, phi, silenceMs));
       },
     });
     this.heartbeats.set(connection, heartbeat);
@@ -734,7 +740,7 @@ export class PeerLinks {
             forget: () => this.forget(link),
             endUnanswered: () => {
               this.log('warn', 'peer link closed: the dialer did not re-authenticate when asked', { peer: link.peer, waitedMs: REAUTH_ANSWER_MS });
-              link.active?.destroy(new ReauthNotAnsweredError(link.peer, REAUTH_ANSWER_MS));
+              link.active?.closeSaying(new ReauthNotAnsweredError(link.peer, REAUTH_ANSWER_MS));
             },
           },
         }),

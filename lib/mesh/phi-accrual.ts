@@ -30,6 +30,7 @@ export class PhiAccrualDetector {
   private sum = 0;
   private squares = 0;
   private last: number | undefined;
+  private skipInterval = false;
 
   constructor(private readonly options: PhiAccrualOptions) {
     if (options.windowSize < 2) throw new RangeError('a phi-accrual window holds at least 2 intervals');
@@ -44,10 +45,19 @@ export class PhiAccrualDetector {
       const spread = firstIntervalMs / 4;
       this.record(firstIntervalMs - spread);
       this.record(firstIntervalMs + spread);
-    } else if (atMs >= this.last) {
+    } else if (atMs >= this.last && !this.skipInterval) {
       this.record(atMs - this.last);
     }
+    this.skipInterval = false;
     this.last = Math.max(atMs, this.last ?? atMs);
+  }
+
+  /**
+   * The next heartbeat's interval is not the peer's rhythm (the observer itself was away, so what
+   * arrived meanwhile is read late, all at once): it moves the last arrival without being recorded.
+   */
+  skipNextInterval(): void {
+    if (this.last !== undefined) this.skipInterval = true;
   }
 
   /** Forgets the rhythm: heartbeats that could not be read for a while (the node held reading) say nothing of the peer. */
@@ -57,6 +67,7 @@ export class PhiAccrualDetector {
     this.sum = 0;
     this.squares = 0;
     this.last = undefined;
+    this.skipInterval = false;
   }
 
   /** How suspicious the silence is at `atMs`: 0 before any heartbeat, growing with the time since the last. */

@@ -1,11 +1,12 @@
 /**
  * Suspicion on a virtual clock with real ML-DSA claims: a node that loses its link to a member
  * suspects it, says so to every linked peer, and declares it dead when the timeout passes without a
- * refutation, or at once when its address refuses a connection; a claim from another member makes
- * a node suspect the member too, and dead at its own timeout, without claiming anything itself; a
- * claim about this node makes it refute with a newer incarnation; a claim about another incarnation
- * than the one held changes nothing; a newer record or a link up clears the suspicion; a forged
- * claim is refused and its sender named.
+ * refutation, or at once when its address refuses a connection; a claim from another member, even
+ * `dead`, only makes a node suspect the member, dead at its own timeout, which more claimers
+ * shorten (Lifeguard); a node linked to the member takes no claim about it; a member refutes only a
+ * claim about its current incarnation; a claim about another incarnation than the one held changes
+ * nothing; a claim seen is never taken or relayed twice, kept or not; a newer record or a link up
+ * clears the suspicion; a forged claim is refused and its sender named.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLAIM_TOPIC, MemberSuspicion, type ProbeVerdict } from '../../../actors/peer-link/member-suspicion.js';
@@ -19,6 +20,8 @@ const SELF = 'spiffe://mesh.test/node/self';
 const A = 'spiffe://mesh.test/node/a';
 const B = 'spiffe://mesh.test/node/b';
 const C = 'spiffe://mesh.test/node/c';
+const D = 'spiffe://mesh.test/node/d';
+const E = 'spiffe://mesh.test/node/e';
 const TIMEOUT = 1_000;
 
 let pqc: Pqc;
@@ -26,7 +29,7 @@ const keys = new Map<string, { publicKey: Uint8Array; secretKey: Uint8Array }>()
 
 beforeAll(async () => {
   pqc = await loadPqc();
-  for (const id of [SELF, A, B, C]) keys.set(id, pqc.mldsa65.keypair());
+  for (const id of [SELF, A, B, C, D, E]) keys.set(id, pqc.mldsa65.keypair());
 });
 
 const record = (spiffeId: string, incarnation: bigint): VerifiedMemberRecord => ({
@@ -46,7 +49,7 @@ function claimBy(claimer: string, kind: MemberClaim['kind'], subject: string, in
 function harness(probe: ProbeVerdict = 'unknown') {
   const clock = new VirtualClock({ epochMs: Date.now() });
   const table = new MemberTable(() => SELF);
-  for (const id of [A, B, C]) table.take(record(id, 10n), Buffer.alloc(100), clock.now());
+  for (const id of [A, B, C, D, E]) table.take(record(id, 10n), Buffer.alloc(100), clock.now());
   const sent: Array<{ to: string; claim: MemberClaim }> = [];
   const refuted: bigint[] = [];
   const misbehaved: string[] = [];
@@ -73,7 +76,7 @@ function harness(probe: ProbeVerdict = 'unknown') {
       },
       log: () => undefined,
     },
-    TIMEOUT,
+    { maxMs: TIMEOUT, minMs: TIMEOUT / 4, confirmations: 3 },
   );
   const status = (id: string) => table.get(id)!.status;
   const answerProbe = async () => {
@@ -127,23 +130,58 @@ describe('member suspicion', () => {
     expect(suspicion.counters).toMatchObject({ learned: 1, stale: 1, suspected: 0, declaredDead: 0 });
   });
 
-  it('holds a member dead on a dead claim, and ignores claims about another incarnation than the one held', () => {
-    const { suspicion, status } = harness();
+  it("takes another member's dead claim as one confirmation of a suspicion it times out itself, and ignores claims about another incarnation", () => {
+    const { clock, suspicion, status } = harness();
     suspicion.receive(A, claimBy(A, 'dead', C, 9n));
     suspicion.receive(A, claimBy(A, 'dead', C, 11n));
     expect(status(C)).toBe('alive');
     suspicion.receive(A, claimBy(A, 'dead', C, 10n));
+    expect(status(C)).toBe('suspect');
+    clock.advance(TIMEOUT);
     expect(status(C)).toBe('dead');
-    expect(suspicion.counters).toMatchObject({ learned: 1, stale: 2 });
+    expect(suspicion.counters).toMatchObject({ learned: 1, stale: 2, declaredDead: 0 });
   });
 
-  it('refutes a claim about this node at or above its own incarnation, and ignores an older one', () => {
-    const { suspicion, refuted, status } = harness();
+  it('shortens the suspicion as more members confirm it: max with one claimer, down to min with three more', () => {
+    const { clock, suspicion, status } = harness();
+    suspicion.receive(A, claimBy(A, 'suspect', C, 10n));
+    suspicion.receive(A, claimBy(B, 'suspect', C, 10n));
+    suspicion.receive(A, claimBy(D, 'dead', C, 10n));
+    // Three claimers: 1,000 - 750 × log(3) / log(4) ≈ 406 ms.
+    clock.advance(405);
+    expect(status(C)).toBe('suspect');
+    clock.advance(1);
+    expect(status(C)).toBe('dead');
+  });
+
+  it('takes no claim about a member it holds a live link to, but relays it', () => {
+    const { clock, suspicion, sent, status } = harness();
+    suspicion.receive(A, claimBy(A, 'dead', B, 10n));
+    clock.advance(TIMEOUT * 2);
+    expect(status(B)).toBe('alive');
+    // Relayed to the other linked peer: B itself, whose claim it is to refute.
+    expect(sent.map(({ to, claim }) => [to, claim.subject])).toEqual([[B, B]]);
+  });
+
+  it('refutes only a claim about its current incarnation', () => {
+    const { suspicion, refuted } = harness();
     suspicion.receive(A, claimBy(A, 'suspect', SELF, 4n));
     suspicion.receive(A, claimBy(A, 'suspect', SELF, 5n));
-    suspicion.receive(B, claimBy(B, 'dead', SELF, 7n));
-    expect(refuted).toEqual([5n, 7n]);
-    expect(status(A)).toBe('alive');
+    suspicion.receive(B, claimBy(B, 'dead', SELF, 2n ** 64n - 2n));
+    expect(refuted).toEqual([5n]);
+    expect(suspicion.counters.stale).toBe(2);
+  });
+
+  it('never takes or relays a claim twice, though it keeps only a few per member', () => {
+    const { suspicion, sent } = harness();
+    const claims = [A, B, C, D].flatMap((claimer) => [claimBy(claimer, 'suspect', E, 10n), claimBy(claimer, 'dead', E, 10n)]);
+    for (const claim of claims) suspicion.receive(A, claim);
+    const relayed = sent.length;
+    // Each relayed once, to the one linked peer that did not send it.
+    expect(relayed).toBe(claims.length);
+    for (const claim of claims) suspicion.receive(B, claim);
+    expect(sent).toHaveLength(relayed);
+    expect(suspicion.counters).toMatchObject({ learned: claims.length, stale: claims.length });
   });
 
   it('clears a suspicion when a newer record of the member is taken, or its link comes up, and gives it the claims about it', () => {
@@ -157,11 +195,12 @@ describe('member suspicion', () => {
     clock.advance(TIMEOUT * 2);
     expect(status(C)).toBe('alive');
 
-    suspicion.receive(A, claimBy(A, 'suspect', B, 10n));
-    expect(table.take(record(B, 11n), Buffer.alloc(100), clock.now())).toBe('news');
-    suspicion.recordChanged(B);
+    suspicion.receive(A, claimBy(A, 'suspect', D, 10n));
+    expect(status(D)).toBe('suspect');
+    expect(table.take(record(D, 11n), Buffer.alloc(100), clock.now())).toBe('news');
+    suspicion.recordChanged(D);
     clock.advance(TIMEOUT * 2);
-    expect(status(B)).toBe('alive');
+    expect(status(D)).toBe('alive');
   });
 
   it('refuses a forged claim and names its sender; ignores its own claims coming back', () => {

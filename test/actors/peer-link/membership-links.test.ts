@@ -125,7 +125,7 @@ describe('membership over peer links', () => {
     expect(b.received).toEqual([{ from: A, topic: 'test', payload: { n: 3 } }]);
     expect(b.state().unknownControl).toBe(1);
     // B closed A's connection once for each (a closed link says why in the log; the rebound link clears its last error).
-    expect(logs.filter((line) => line.includes('LinkFrameError: the peer sent a member record refused as')).length).toBe(2);
+    expect(logs.filter((line) => line.includes('LinkFrameError: the peer sent a membership message refused as')).length).toBe(2);
     // What B knows of A is A's genuine record, untouched by the forgery.
     expect(memberOf(b, A)).toMatchObject({ state: 'alive', incarnation: a.state().membership.incarnation });
     await until('the link up', () => upLinks(a).length === 1 && upLinks(b).length === 1);

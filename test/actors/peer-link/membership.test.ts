@@ -262,12 +262,15 @@ describe('membership', () => {
   it('judges a lost link only after what the peer sent before it is verified: a leave that came first is no failure', async () => {
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const { membership: m, settle } = membership({
+    const { membership: m, settle, linked } = membership({
       verify: async (bytes) => {
         await held;
         return verifyMemberRecord(bytes, { bundles: new Map([[ca.trustDomain, [ca.certificate]]]), authorize: () => true, signer: pqc.mldsa65, now: Date.now() });
       },
     });
+    // The links to C and A are lost (a peer still linked is never suspected).
+    linked.delete(C);
+    linked.delete(A);
     m.announce();
     m.receive(C, recordOf(C, 5n));
     release();
@@ -290,6 +293,11 @@ describe('membership', () => {
     m.receive(A, recordOf(A, 2n));
     await settle();
     m.lost(A, 'the connection closed');
+    expect(m.state(new Set())).toMatchObject({ suspected: 1 });
+    // A peer linked again by the time its loss is judged is not suspected.
+    m.receive(B, recordOf(B, 2n));
+    m.lost(B, 'one of two connections closed');
+    await settle();
     expect(m.state(new Set())).toMatchObject({ suspected: 1 });
   });
 
