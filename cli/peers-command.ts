@@ -9,10 +9,11 @@ import { configFromFlags, type ConfigFlags } from './command-config.js';
 import { callControl } from './control-client.js';
 import { printable } from './format-status.js';
 import { UsageError } from './usage-error.js';
+import type { MemberState } from '../lib/mesh/membership-state.js';
 
 export interface PeerRow {
   spiffeId: string;
-  state: 'alive' | 'left';
+  state: MemberState['state'];
   incarnation: string;
   addresses: string[];
   /** The link to it, when this node holds one: which side dials and whether it is up. */
