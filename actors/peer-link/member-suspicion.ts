@@ -38,11 +38,12 @@ export interface SuspicionTiming {
 /**
  * A refutation crosses a LAN mesh in tens of milliseconds (a claim out, a record back, a signature
  * and a verification per hop); a second leaves a lone suspicion (one node's link flapped) time to be
- * refuted by a busy member. A frozen node's neighbours all find it silent within a tick of each
- * other (degree 3 to 4): with three confirmations it is held dead 250 ms after the first, about
- * 850 ms after it froze (600 ms of silence first).
+ * refuted by a busy member. Confirmations: 2, what the other neighbours of a node in a mesh of
+ * degree 3 can give. A frozen node's neighbours all find it silent within a tick or two of each
+ * other: with two more claimers it is held dead 250 ms after the first suspicion, about 850 to
+ * 950 ms after it froze (600 to 700 ms of silence first).
  */
-export const DEFAULT_SUSPICION_TIMING: SuspicionTiming = { maxMs: 1_000, minMs: 250, confirmations: 3 };
+export const DEFAULT_SUSPICION_TIMING: SuspicionTiming = { maxMs: 1_000, minMs: 250, confirmations: 2 };
 
 /** Claims one member's record is known to have drawn (kept or not): beyond it, a claim is dropped unread, so no claim circulates twice. */
 export const MAX_SEEN_CLAIMS = 64;
@@ -58,6 +59,8 @@ export interface SuspicionPorts {
   ownIncarnation(): bigint | undefined;
   send(peer: string, topic: string, bytes: Buffer): boolean;
   linkedPeers(): Iterable<string>;
+  /** Whether a link to the member is up and its frames keep their rhythm (phi under 1): this node's own evidence that it is alive. */
+  responsive(peer: string): boolean;
   /** What this node signs with, once it has an SVID. */
   signing(): MemberSigning | undefined;
   /** Whether every address of a member refuses a TCP connection at once ('refused'), or not ('unknown': it answered, or timed out). */
@@ -88,12 +91,15 @@ export class MemberSuspicion {
   }
 
   /**
-   * This node lost its link to `peer` without a goodbye: it suspects the member (if it holds it
-   * alive), tells the mesh, and probes its addresses: a refusal means the process is gone.
+   * This node lost its link to `peer` without a goodbye: it suspects the member (held alive, or
+   * already suspect by another's claim: its own loss is one more independent confirmation), tells
+   * the mesh, and probes its addresses: a refusal means the process is gone.
    */
   lost(peer: string, why: string): void {
     const member = this.table.get(peer);
-    if (this.stopped || !member || member.status !== 'alive') return;
+    const self = this.ports.selfId();
+    if (this.stopped || !member || self === undefined || (member.status !== 'alive' && member.status !== 'suspect')) return;
+    if (member.seen.has(claimKey('suspect', self))) return;
     this.counters.suspected++;
     this.raisedBySelf.add(peer);
     this.ports.log('warn', 'member suspected: its link was lost', { member: peer, incarnation: member.record.incarnation.toString(), why });
@@ -162,10 +168,10 @@ export class MemberSuspicion {
     this.counters.learned++;
     member.seen.add(key);
     this.table.keepClaim(member, key, bytes);
-    const linked = [...this.ports.linkedPeers()];
-    for (const peer of linked) if (peer !== from) this.ports.send(peer, CLAIM_TOPIC, bytes);
-    // Linked to the member now: this node's own link says it is alive; the claim only passes through.
-    if (linked.includes(member.record.spiffeId)) return;
+    for (const peer of this.ports.linkedPeers()) if (peer !== from) this.ports.send(peer, CLAIM_TOPIC, bytes);
+    // Its link to the member keeps its rhythm: this node's own evidence says it is alive, and the
+    // claim only passes through. A link gone quiet (a frozen member) is no such evidence.
+    if (this.ports.responsive(member.record.spiffeId)) return;
     this.ports.log('info', claim.kind === 'dead' ? 'member claimed dead' : 'member claimed suspect', { member: member.record.spiffeId, claimer: claim.claimer });
     this.suspect(member);
   }

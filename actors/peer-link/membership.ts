@@ -57,6 +57,8 @@ export interface MembershipPorts {
   probe(addresses: readonly string[]): Promise<ProbeVerdict>;
   /** Peers with a link up now. */
   linkedPeers(): Iterable<string>;
+  /** Whether a link to the peer is up and its frames keep their rhythm (member-suspicion.ts). */
+  responsive(peer: string): boolean;
   /** Checks a record against the node's current bundles and policy (verifyMemberRecord). */
   verify(bytes: Uint8Array): Promise<VerifiedMemberRecord>;
   /** What the node signs its record with now, and where it can be reached; undefined before the first SVID. */
@@ -98,6 +100,7 @@ export class Membership {
         ownIncarnation: () => (this.own?.record.state === 'alive' ? this.own.record.incarnation : undefined),
         send: ports.send,
         linkedPeers: ports.linkedPeers,
+        responsive: ports.responsive,
         signing: () => ports.signing()?.signing,
         probe: ports.probe,
         refute: (claimed) => this.refute(claimed),

@@ -55,6 +55,13 @@ export interface LinksPostQuantum {
  */
 export const MAX_CONNECTIONS_PER_PEER = 4;
 
+/**
+ * Below this phi a link's peer counts as responsive: its frames are no later than one chance in ten
+ * of a peer keeping its rhythm (about 400 ms of silence with the default heartbeats). A claim that
+ * the peer failed is then taken as one of another node's view, not this one's.
+ */
+const RESPONSIVE_PHI = 1;
+
 /** Socket errors that say the peer or the path to it failed (not the protocol on it). */
 const PEER_FAILURE_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
 
@@ -320,6 +327,14 @@ export class PeerLinks {
       send: (peer, topic, bytes) => this.enqueue(peer, topic, bytes),
       probe: this.options.probe ?? ((addresses) => this.addressProbe.probe(addresses)),
       linkedPeers: () => this.linkedPeers(),
+      responsive: (peer) => {
+        for (const link of this.table.values()) {
+          if (link.peer !== peer || !link.active) continue;
+          const heartbeat = this.heartbeats.get(link.active);
+          if (heartbeat && heartbeat.phi < RESPONSIVE_PHI) return true;
+        }
+        return false;
+      },
       verify: (bytes) => {
         const credentials = this.credentials!;
         return verifyMemberRecord(bytes, {

@@ -66,6 +66,8 @@ function harness(probe: ProbeVerdict = 'unknown') {
         return true;
       },
       linkedPeers: () => [A, B],
+      // Linked to A and B; B's frames keep their rhythm, A's link has gone quiet.
+      responsive: (peer) => peer === B,
       signing: () => ({ chain: [], binding: new Uint8Array(), secretKey: keys.get(SELF)!.secretKey, signer: pqc.mldsa65 }),
       probe: () => new Promise<ProbeVerdict>((resolve) => (probeRelease = resolve)),
       refute: (claimed) => refuted.push(claimed),
@@ -154,13 +156,15 @@ describe('member suspicion', () => {
     expect(status(C)).toBe('dead');
   });
 
-  it('takes no claim about a member it holds a live link to, but relays it', () => {
+  it('takes no claim about a member whose link keeps its rhythm, but relays it; one whose link went quiet it takes', () => {
     const { clock, suspicion, sent, status } = harness();
     suspicion.receive(A, claimBy(A, 'dead', B, 10n));
     clock.advance(TIMEOUT * 2);
     expect(status(B)).toBe('alive');
     // Relayed to the other linked peer: B itself, whose claim it is to refute.
     expect(sent.map(({ to, claim }) => [to, claim.subject])).toEqual([[B, B]]);
+    suspicion.receive(B, claimBy(B, 'suspect', A, 10n));
+    expect(status(A)).toBe('suspect');
   });
 
   it('refutes only a claim about its current incarnation', () => {
@@ -215,14 +219,27 @@ describe('member suspicion', () => {
     expect(suspicion.counters.stale).toBe(1);
   });
 
-  it('does not suspect a member that left or is already suspected, and stops its timers on stop', () => {
-    const { clock, table, suspicion, status } = harness();
+  it("adds its own loss to others' suspicion as one more confirmation, once; does not suspect a member that left; stops its timers on stop", () => {
+    const { clock, table, suspicion, status, sent } = harness();
     table.get(A)!.status = 'left';
     suspicion.lost(A, 'closed');
     expect(status(A)).toBe('left');
+    // D already suspect by A's claim: this node's own loss of D is a second claimer, which shortens the timeout.
+    suspicion.receive(A, claimBy(A, 'suspect', D, 10n));
+    sent.length = 0;
+    suspicion.lost(D, 'closed');
+    expect(sent.map(({ claim }) => [claim.kind, claim.subject, claim.claimer])).toEqual([
+      ['suspect', D, SELF],
+      ['suspect', D, SELF],
+    ]);
+    // Two claimers: 1,000 - 750 × log(2) / log(4) = 625 ms (this harness: at most three confirmations).
+    clock.advance(624);
+    expect(status(D)).toBe('suspect');
+    clock.advance(1);
+    expect(status(D)).toBe('dead');
     suspicion.lost(C, 'closed');
     suspicion.lost(C, 'closed again');
-    expect(suspicion.counters.suspected).toBe(1);
+    expect(suspicion.counters.suspected).toBe(2);
     suspicion.stop();
     clock.advance(TIMEOUT * 2);
     expect(status(C)).toBe('suspect');

@@ -78,6 +78,7 @@ function membership(options: { linked?: string[]; verify?: MembershipPorts['veri
     },
     probe: async () => 'unknown',
     linkedPeers: () => linked,
+    responsive: (peer) => linked.has(peer),
     verify: async (bytes) => {
       pendingVerifications++;
       try {

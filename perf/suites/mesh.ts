@@ -1,0 +1,42 @@
+/**
+ * The mesh suite (issue 14's bench): real node processes on loopback in a random mesh of degree 3
+ * to 4 (fixtures/mesh-run.ts), every actor in its worker thread as in production. Each node is
+ * failed in turn, in a seeded order: killed (mttd_ms_kill: until every neighbour holds it dead; the
+ * kernel closes its connections and refuses its port) and frozen (mttd_ms_silent: the same through
+ * the heartbeats, nothing closes). 20 nodes (quick: 6); 10 kills and 10 freezes (quick: 3 each).
+ */
+import { loadavg } from 'node:os';
+import { figure, progress, round } from '../stats.js';
+import { runMesh } from '../fixtures/mesh-run.js';
+import type { Suite } from './suite.js';
+
+const SUITE = 'mesh';
+/** Issue 14's targets. */
+export const MTTD_KILL_P99_TARGET_MS = 100;
+export const MTTD_SILENT_P99_TARGET_MS = 1_000;
+
+const FULL = { nodes: 20, kills: 10, freezes: 10 };
+const QUICK = { nodes: 6, kills: 3, freezes: 3 };
+
+export const meshSuite: Suite = {
+  name: SUITE,
+  description: 'Mesh: time until every neighbour holds a killed or frozen node dead, 20 node processes on loopback',
+  async run({ quick, sink }) {
+    const counts = quick ? QUICK : FULL;
+    const run = await runMesh({ ...counts, minDegree: 3, maxDegree: 4, seed: 14, onProgress: progress });
+    const config = {
+      nodes: counts.nodes,
+      links: run.edges.length,
+      degree: '3-4',
+      host: 'worker threads (every actor in its own, as in production)',
+      heartbeat: 'a Ping every 100 ms, phi 8, acceptable pause 250 ms, least deviation 50 ms',
+      suspicion: '1,000 ms with one claimer, down to 250 ms with three (Lifeguard)',
+      verdicts_by_neighbours: run.verdicts,
+    };
+    const load1 = round(loadavg()[0] ?? 0);
+    const kill = figure(SUITE, 'mttd_ms_kill', 'ms', run.killMs, { config: { ...config, measured: 'SIGKILL of a node → the last of its neighbours writes that it holds it dead (by its own verdict or a claim)' } });
+    sink.emit({ ...kill, target: `p99 <= ${MTTD_KILL_P99_TARGET_MS}`, target_met: kill.p99 <= MTTD_KILL_P99_TARGET_MS, load1 });
+    const silent = figure(SUITE, 'mttd_ms_silent', 'ms', run.silentMs, { config: { ...config, measured: 'SIGSTOP of a node → the last of its neighbours writes that it holds it dead; no socket closes' } });
+    sink.emit({ ...silent, target: `p99 <= ${MTTD_SILENT_P99_TARGET_MS}`, target_met: silent.p99 <= MTTD_SILENT_P99_TARGET_MS, load1 });
+  },
+};
