@@ -46,11 +46,20 @@ const MISBEHAVIOUR: ReadonlySet<MemberRefusal> = new Set(['oversized', 'malforme
 const MAX_INCARNATION = 2n ** 64n - 1n;
 /** How often records that stopped verifying are dropped: a record lives as long as its SVID, hours at the least. */
 export const EXPIRY_SWEEP_MS = 10_000;
+/**
+ * How often a node sends every record it holds to one linked peer chosen at random (push, as
+ * memberlist's push-pull every 30 s): news that a flood missed (a relay whose link was down at that
+ * moment, a record that did not fit a full window) reaches everyone within a few rounds anyway.
+ * Jittered by up to a half, so the nodes' rounds do not fall together.
+ */
+export const ANTI_ENTROPY_MS = 30_000;
 
 export type MemberRefusal = MemberRecordRefusal | 'full' | 'overflow';
 
 export interface MembershipPorts {
   clock: Clock;
+  /** Uniform in [0, 1): which peer a round of anti-entropy goes to, and its jitter. */
+  random(): number;
   /** Queues a record or a claim for a linked peer on its reserved topic; false when no link leads there or its window is full. */
   send(peer: string, topic: string, bytes: Buffer): boolean;
   /** Whether every address of a member refuses a TCP connection at once (member-suspicion.ts). */
@@ -83,6 +92,7 @@ export class Membership {
   /** What waits for the records received so far to be verified (lost). */
   private afterVerifying: (() => void)[] = [];
   private sweepTimer: TimerHandle | undefined;
+  private antiEntropyTimer: TimerHandle | undefined;
   private stopped = false;
   private readonly counters = { learned: 0, stale: 0, refused: {} as Partial<Record<MemberRefusal, number>> };
   private readonly suspicion: MemberSuspicion;
@@ -146,6 +156,7 @@ export class Membership {
     if (this.stopped) return;
     this.issue('alive', this.nextIncarnation());
     this.scheduleSweep();
+    this.scheduleAntiEntropy();
   }
 
   /** This node's current record: the signed bytes as they go out. */
@@ -191,6 +202,7 @@ export class Membership {
   stop(): void {
     this.stopped = true;
     this.suspicion.stop();
+    this.ports.clock.clearTimeout(this.antiEntropyTimer);
     this.pending.length = 0;
     this.pendingBytes = 0;
     this.pendingBytesOf.clear();
@@ -350,6 +362,24 @@ export class Membership {
     }
     if (typeof refusal !== 'string' && MISBEHAVIOUR.has(reason)) this.ports.misbehaved(from, refusal);
     this.ports.changed();
+  }
+
+  /** Every record this node holds, its own first, to one linked peer chosen at random. */
+  private scheduleAntiEntropy(): void {
+    if (this.antiEntropyTimer !== undefined || this.stopped) return;
+    this.antiEntropyTimer = this.ports.clock.setTimeout(
+      () => {
+        this.antiEntropyTimer = undefined;
+        const peers = [...this.ports.linkedPeers()];
+        if (peers.length > 0) {
+          const peer = peers[Math.floor(this.ports.random() * peers.length)]!;
+          if (this.own) this.ports.send(peer, MEMBER_TOPIC, this.own.bytes);
+          for (const member of this.table.values()) this.ports.send(peer, MEMBER_TOPIC, member.bytes);
+        }
+        this.scheduleAntiEntropy();
+      },
+      ANTI_ENTROPY_MS * (0.5 + this.ports.random()),
+    );
   }
 
   private scheduleSweep(): void {

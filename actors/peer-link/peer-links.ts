@@ -324,6 +324,7 @@ export class PeerLinks {
   private createMembership(): Membership {
     return new Membership({
       clock: this.clock,
+      random: this.random,
       send: (peer, topic, bytes) => this.enqueue(peer, topic, bytes),
       probe: this.options.probe ?? ((addresses) => this.addressProbe.probe(addresses)),
       linkedPeers: () => this.linkedPeers(),

@@ -8,7 +8,7 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MAX_PENDING_BYTES_PER_PEER, MEMBER_TOPIC, Membership, type MembershipPorts } from '../../../actors/peer-link/membership.js';
+import { ANTI_ENTROPY_MS, MAX_PENDING_BYTES_PER_PEER, MEMBER_TOPIC, Membership, type MembershipPorts } from '../../../actors/peer-link/membership.js';
 import { MAX_MEMBERS, MemberTable, newerRecord } from '../../../actors/peer-link/member-table.js';
 import { loadPqc, type Pqc } from '../../../lib/crypto/liboqs.js';
 import { encodeNodeRecord } from '../../../lib/crypto/node-record.js';
@@ -72,6 +72,7 @@ function membership(options: { linked?: string[]; verify?: MembershipPorts['veri
   let pendingVerifications = 0;
   const ports: MembershipPorts = {
     clock,
+    random: () => 0.5,
     send: (to, topic, bytes) => {
       if (topic === MEMBER_TOPIC) sent.push({ to, record: table.peek(bytes) });
       return true;
@@ -300,6 +301,22 @@ describe('membership', () => {
     m.lost(B, 'one of two connections closed');
     await settle();
     expect(m.state(new Set())).toMatchObject({ suspected: 1 });
+  });
+
+  it('sends every record it holds to one linked peer every round of anti-entropy, so a flood that missed a peer is made up', async () => {
+    const { membership: m, sent, clock, settle } = membership();
+    m.announce();
+    m.receive(A, recordOf(C, 5n));
+    await settle();
+    sent.length = 0;
+    // random() is 0.5: the round comes after 30 s (0.5 + 0.5 of it), to the second of the three linked peers.
+    clock.advance(ANTI_ENTROPY_MS - 1);
+    expect(sent).toEqual([]);
+    clock.advance(1);
+    expect(sent.map(({ to, record }) => [to, record.spiffeId])).toEqual([
+      [B, SELF],
+      [B, C],
+    ]);
   });
 
   it('drops a record once it stops verifying', async () => {
