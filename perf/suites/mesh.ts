@@ -32,6 +32,7 @@ export const meshSuite: Suite = {
       heartbeat: 'a Ping every 100 ms, phi 8, acceptable pause 250 ms, least deviation 50 ms',
       suspicion: '1,000 ms with one claimer, down to 250 ms with three (Lifeguard)',
       verdicts_by_neighbours: run.verdicts,
+      link_downs_at_kills: run.killedLinkDowns,
     };
     const load1 = round(loadavg()[0] ?? 0);
     const kill = figure(SUITE, 'mttd_ms_kill', 'ms', run.killMs, { config: { ...config, measured: 'SIGKILL of a node → the last of its neighbours writes that it holds it dead (by its own verdict or a claim)' } });
