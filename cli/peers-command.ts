@@ -1,6 +1,7 @@
 /**
  * `x0tta6bl4 peers [--json]`: the members the running node knows by gossip (their state, whether
- * it holds a link to them and how that link stands, where they can be reached, their incarnation),
+ * it holds a link to them and how that link stands: its failure detector's phi and round trip;
+ * where they can be reached, their incarnation),
  * from its status over the control socket. A node that runs no peer link says so and exits with
  * the usage code: there is nothing it could know.
  */
@@ -16,8 +17,8 @@ export interface PeerRow {
   state: MemberState['state'];
   incarnation: string;
   addresses: string[];
-  /** The link to it, when this node holds one: which side dials and whether it is up. */
-  link?: { role: 'dialer' | 'acceptor'; status: 'connecting' | 'up' | 'down' };
+  /** The link to it, when this node holds one: which side dials, whether it is up, and while up its failure detector's phi and the heartbeats' round trip. */
+  link?: { role: 'dialer' | 'acceptor'; status: 'connecting' | 'up' | 'down'; phi?: number; rttMs?: number };
 }
 
 /** One row per member, with the link to it (a link that is up over one that is not). */
@@ -30,7 +31,9 @@ export function peerRows(mesh: MeshStatus): PeerRow[] {
       state: member.state,
       incarnation: member.incarnation,
       addresses: member.addresses,
-      ...(link ? { link: { role: link.role, status: link.status } } : {}),
+      ...(link
+        ? { link: { role: link.role, status: link.status, ...(link.phi !== undefined ? { phi: link.phi } : {}), ...(link.rttMs !== undefined ? { rttMs: link.rttMs } : {}) } }
+        : {}),
     };
   });
 }
@@ -39,7 +42,8 @@ export function formatPeers(mesh: MeshStatus): string {
   const rows = peerRows(mesh);
   const head = `${printable(mesh.spiffeId ?? 'this node')}: ${rows.length} member${rows.length === 1 ? '' : 's'} known`;
   const lines = rows.map((row) => {
-    const link = row.link ? `${row.link.role === 'dialer' ? '→' : '←'} ${row.link.status}` : 'no link';
+    const detector = row.link?.phi !== undefined ? ` phi ${row.link.phi.toFixed(2)}${row.link.rttMs !== undefined ? ` rtt ${row.link.rttMs.toFixed(2)} ms` : ''}` : '';
+    const link = row.link ? `${row.link.role === 'dialer' ? '→' : '←'} ${row.link.status}${detector}` : 'no link';
     const where = row.addresses.length > 0 ? row.addresses.map(printable).join(', ') : '(no address)';
     return `  ${printable(row.spiffeId)}  ${row.state}  ${link}  ${where}  incarnation ${row.incarnation}`;
   });
