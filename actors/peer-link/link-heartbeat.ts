@@ -15,29 +15,11 @@
  *   itself was away (frozen, starved), and what the peer sent meanwhile waits unread behind that
  *   very timer.
  */
+import { DEFAULT_HEARTBEAT_TIMING, type HeartbeatTiming } from '../../lib/mesh/failure-detection.js';
 import { PhiAccrualDetector } from '../../lib/mesh/phi-accrual.js';
 import type { Clock, TimerHandle } from '../../lib/timing/clock.js';
 
-export interface HeartbeatTiming {
-  /** Between Pings, and between checks of phi. */
-  intervalMs: number;
-  /** Phi at which the peer is declared silent. */
-  phiThreshold: number;
-  minStdDevMs: number;
-  acceptablePauseMs: number;
-  /** Inter-arrival times the detector keeps. */
-  windowSize: number;
-}
-
-/**
- * The defaults, for a LAN mesh on nodes that may be busy: a Ping every 100 ms (a few hundred bytes
- * a second per link, sealed); phi 8 (one chance in 10^8 that a peer keeping its rhythm is only late);
- * a least deviation of 50 ms and an acceptable pause of 250 ms, which absorb a garbage collection
- * or a busy moment of either event loop. With Pings on time, a silent peer is declared after about
- * 100 + 250 + 4.9 × 50 ≈ 600 ms of silence, plus up to one interval before the check sees it: within
- * the mesh's 1 s target for a frozen node. The window of 200 intervals is the last 20 s.
- */
-export const DEFAULT_HEARTBEAT_TIMING: HeartbeatTiming = { intervalMs: 100, phiThreshold: 8, minStdDevMs: 50, acceptablePauseMs: 250, windowSize: 200 };
+export { DEFAULT_HEARTBEAT_TIMING, type HeartbeatTiming };
 
 /** Lifeguard's local-health multiplier tops out here: a node at most this many times more patient than when healthy. */
 export const MAX_LOCAL_HEALTH_SCORE = 8;

@@ -20,6 +20,7 @@
  * incarnation anywhere else.
  */
 import { encodeMemberClaim, MemberClaimError, peekMemberClaim, verifyMemberClaim, type MemberClaim, type MemberClaimKind, type MemberClaimRefusal } from '../../lib/mesh/member-claim.js';
+import { DEFAULT_SUSPICION_TIMING, type SuspicionTiming } from '../../lib/mesh/failure-detection.js';
 import type { MemberSigning } from '../../lib/mesh/member-record.js';
 import type { Clock, TimerHandle } from '../../lib/timing/clock.js';
 import type { Member, MemberTable } from './member-table.js';
@@ -27,23 +28,7 @@ import type { Member, MemberTable } from './member-table.js';
 /** The reserved topic claims travel on. */
 export const CLAIM_TOPIC = '$claim';
 
-export interface SuspicionTiming {
-  /** With one claimer: how long the member has to refute. */
-  maxMs: number;
-  /** With `confirmations` claimers more: the least it has. */
-  minMs: number;
-  confirmations: number;
-}
-
-/**
- * A refutation crosses a LAN mesh in tens of milliseconds (a claim out, a record back, a signature
- * and a verification per hop); a second leaves a lone suspicion (one node's link flapped) time to be
- * refuted by a busy member. Confirmations: 2, what the other neighbours of a node in a mesh of
- * degree 3 can give. A frozen node's neighbours all find it silent within a tick or two of each
- * other: with two more claimers it is held dead 250 ms after the first suspicion, about 850 to
- * 950 ms after it froze (600 to 700 ms of silence first).
- */
-export const DEFAULT_SUSPICION_TIMING: SuspicionTiming = { maxMs: 1_000, minMs: 250, confirmations: 2 };
+export { DEFAULT_SUSPICION_TIMING, type SuspicionTiming };
 
 /** Claims one member's record is known to have drawn (kept or not): beyond it, a claim is dropped unread, so no claim circulates twice. */
 export const MAX_SEEN_CLAIMS = 64;

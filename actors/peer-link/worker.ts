@@ -12,6 +12,7 @@ import { parseHostPort } from '../../lib/net/host-port.js';
 import { parseEndpointAddress } from '../../lib/spiffe/endpoint-address.js';
 import { chooseVerifiedSvid } from '../../lib/spiffe/svid-choice.js';
 import { X509ContextWatcher } from '../../lib/spiffe/workload-api-client.js';
+import { failureDetectionTimings } from '../../lib/mesh/failure-detection.js';
 import { meshOptionsSchema } from '../../lib/mesh/mesh-options.js';
 import { realClock } from '../../lib/timing/clock.js';
 import { realRandom } from '../../lib/timing/random.js';
@@ -56,6 +57,7 @@ export default defineActor({
         peers: options.peers.map((peer) => ({ address: parseHostPort(peer.address), spiffeId: peer.spiffeId })),
         authorize: options.authorize,
         postQuantum: options.postQuantum,
+        ...failureDetectionTimings(options.failureDetection),
         ...(options.nodeKeyFile !== undefined ? { nodeKeyFile: options.nodeKeyFile } : {}),
         ...(options.advertise !== undefined ? { advertise: options.advertise } : {}),
         onMessage: (from, topic, payload) => sendBack({ type: 'transport.received', message: { from, topic, payload } }),

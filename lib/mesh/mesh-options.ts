@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { DEFAULT_MAX_FRAMES_PER_KEY, DEFAULT_REKEY_AFTER_FRAMES, DEFAULT_REKEY_AFTER_MS } from '../crypto/session-channel.js';
 import { DEFAULT_SUITES, SUITES, type SuiteName } from '../crypto/pq-suite-ids.js';
 import { canonicalHostPort, parseHostPort } from '../net/host-port.js';
+import { failureDetectionSchema } from './failure-detection.js';
 import { MAX_MEMBER_ADDRESSES } from './member-limits.js';
 import { refineWith } from '../schema/refine-with.js';
 import { parseSpiffeId, parseTrustDomain, validatePath } from '../spiffe/spiffe-id.js';
@@ -71,6 +72,8 @@ export const meshOptionsSchema = z.strictObject({
     )
     .min(1)
     .default([...DEFAULT_MESH_AUTHORIZE]),
+  /** Heartbeats, the failure detector and the suspicion (lib/mesh/failure-detection.ts says why each default). */
+  failureDetection: failureDetectionSchema,
   /** The post-quantum session inside every link (lib/crypto): there is no way to turn it off. */
   postQuantum: z
     .strictObject({

@@ -102,6 +102,7 @@ function peerLinkSpec(config: TreeConfig): ChildSpec {
       peers: mesh.peers,
       authorize: mesh.authorize,
       postQuantum: mesh.postQuantum,
+      failureDetection: mesh.failureDetection,
       nodeKeyFile: nodeKeySourceOf(config).file,
       logLevel: config.logLevel,
     },

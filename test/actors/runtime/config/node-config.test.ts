@@ -1,3 +1,4 @@
+import { failureDetectionTimings } from '../../../../lib/mesh/failure-detection.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../../actors/runtime/config/config-error.js';
 import {
@@ -64,7 +65,12 @@ describe('parseNodeConfig', () => {
         retention: { rawMs: DEFAULT_RAW_RETENTION_MS, rollupMs: DEFAULT_ROLLUP_RETENTION_MS },
       },
       identity: { trustDomain: DEFAULT_TRUST_DOMAIN, svidTtlMs: DEFAULT_SVID_TTL_MS },
-      mesh: { peers: [], authorize: [{ pathPrefix: '/node' }], postQuantum: { suites: ['x-wing'], rekeyAfterFrames: 2 ** 20, rekeyAfterMs: 120_000 } },
+      mesh: {
+        peers: [],
+        authorize: [{ pathPrefix: '/node' }],
+        failureDetection: { heartbeatMs: 100, phiThreshold: 8, acceptablePauseMs: 250, minStdDevMs: 50, suspicionMaxMs: 1_000, suspicionMinMs: 250, confirmations: 2 },
+        postQuantum: { suites: ['x-wing'], rekeyAfterFrames: 2 ** 20, rekeyAfterMs: 120_000 },
+      },
       metrics: { enabled: true, listen: '127.0.0.1:9464' },
       inspect: { enabled: false, port: 8080 },
     });
@@ -92,6 +98,15 @@ describe('parseNodeConfig', () => {
     expect(() => parseNodeConfig({ mesh: { authorize: [{ pathPrefix: 'node' }] } })).toThrow(/mesh\.authorize/);
     expect(() => parseNodeConfig({ mesh: { authorize: [{ trustDomain: 'mesh test' }] } })).toThrow(/mesh\.authorize/);
     expect(() => parseNodeConfig({ mesh: { authorize: [{ ids: [] }] } })).toThrow(/mesh\.authorize/);
+    // The failure detector's and the suspicion's timings: each bounded, the suspicion's least no more than its most; what the peer link runs with.
+    const tuned = parseNodeConfig({ mesh: { failureDetection: { heartbeatMs: 200, suspicionMaxMs: 3_000, confirmations: 3 } } }).mesh.failureDetection;
+    expect(failureDetectionTimings(tuned)).toEqual({
+      heartbeat: { intervalMs: 200, phiThreshold: 8, acceptablePauseMs: 250, minStdDevMs: 50, windowSize: 200 },
+      suspicion: { maxMs: 3_000, minMs: 250, confirmations: 3 },
+    });
+    expect(() => parseNodeConfig({ mesh: { failureDetection: { heartbeatMs: 5 } } })).toThrow(/mesh\.failureDetection\.heartbeatMs/);
+    expect(() => parseNodeConfig({ mesh: { failureDetection: { suspicionMinMs: 2_000 } } })).toThrow(/mesh\.failureDetection\.suspicionMinMs: suspicionMinMs is above suspicionMaxMs/);
+    expect(() => parseNodeConfig({ mesh: { failureDetection: { phi: 8 } } })).toThrow(/mesh\.failureDetection/);
     // Where members reach this node: host:port each, at most 8, no address twice in any spelling.
     expect(parseNodeConfig({ mesh: { advertise: ['10.0.0.1:7400', '[2001:db8::1]:7400'] } }).mesh.advertise).toEqual(['10.0.0.1:7400', '[2001:db8::1]:7400']);
     expect(() => parseNodeConfig({ mesh: { advertise: ['[2001:db8::1]:7400', '[2001:DB8:0::1]:7400'] } })).toThrow(/mesh\.advertise: lists an address twice/);
