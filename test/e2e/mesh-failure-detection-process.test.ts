@@ -51,7 +51,6 @@ describe('failure detection between node processes', () => {
     startMeshNode({ dir: dirA, trustDomain: TRUST_DOMAIN, spiffeId: A, mesh: { peers: [{ address: b.listening, spiffeId: B }] } });
     // Up, and its heartbeats answered (the round trip is known once a Pong came back).
     const up = await linkOfA(dirA, (link) => link.status === 'up' && link.rttMs !== undefined, "A's link to B up, heartbeats answered");
-    expect(up.mesh.silentPeers).toBe(0);
     expect(up.link).toMatchObject({ phi: expect.any(Number), rttMs: expect.any(Number) });
 
     b.node.kill('SIGSTOP');
@@ -75,7 +74,6 @@ describe('failure detection between node processes', () => {
     b.node.kill('SIGKILL');
     const gone = await linkOfA(dirA, (link) => link.status !== 'up', 'A to lose its link to B');
     // The kernel closed B's sockets: the link went down on the close, not on the detector.
-    expect(gone.mesh.silentPeers).toBe(0);
     expect(gone.link.lastError ?? '').not.toContain('PeerSilentError');
   });
 });

@@ -75,8 +75,9 @@ describe('membership between node processes', () => {
     const left = await until(dirA, "C's leave at A", (members) => member(members, C)?.state === 'left');
     expect(BigInt(member(left.members, C)!.incarnation)).toBe(firstIncarnation);
     expect(member((await peersAt(dirB)).members, C)?.state).toBe('left');
-    // A graceful leave is no failure: B, whose link to C it ended, suspected no one.
-    expect((await meshOf(dirB))!.membership).toMatchObject({ suspected: 0, declaredDead: 0 });
+    // A graceful leave is no failure: B, whose link to C it ended, never suspected C (read from its
+    // log, not its counters: on a loaded machine a slow moment of another link may count elsewhere).
+    expect(b.node.output()).not.toMatch(new RegExp(`"member":"${C}"[^\n]*"msg":"member (suspected|declared dead)`));
 
     c = startC();
     const back = await until(dirA, 'C back at A', (members) => member(members, C)?.state === 'alive');
