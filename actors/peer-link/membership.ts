@@ -176,9 +176,14 @@ export class Membership {
    * earlier run, is one the peer must outrank).
    */
   linkUp(peer: string): void {
+    this.sendEveryRecord(peer);
+    this.suspicion.linkUp(peer);
+  }
+
+  /** Every record this node holds, its own first, to one peer: at link-up, and each round of anti-entropy. */
+  private sendEveryRecord(peer: string): void {
     if (this.own) this.ports.send(peer, MEMBER_TOPIC, this.own.bytes);
     for (const member of this.table.values()) this.ports.send(peer, MEMBER_TOPIC, member.bytes);
-    this.suspicion.linkUp(peer);
   }
 
   /** A record a peer sent on the member topic: queued for verification, within the queue's bounds. */
@@ -371,11 +376,7 @@ export class Membership {
       () => {
         this.antiEntropyTimer = undefined;
         const peers = [...this.ports.linkedPeers()];
-        if (peers.length > 0) {
-          const peer = peers[Math.floor(this.ports.random() * peers.length)]!;
-          if (this.own) this.ports.send(peer, MEMBER_TOPIC, this.own.bytes);
-          for (const member of this.table.values()) this.ports.send(peer, MEMBER_TOPIC, member.bytes);
-        }
+        if (peers.length > 0) this.sendEveryRecord(peers[Math.floor(this.ports.random() * peers.length)]!);
         this.scheduleAntiEntropy();
       },
       ANTI_ENTROPY_MS * (0.5 + this.ports.random()),
