@@ -47,6 +47,10 @@ configOptions(program.command('peers').description('list the mesh members the ru
   .option('--json', 'print the members as JSON')
   .action(async (flags) => (await import('./peers-command.js')).peersCommand(flags));
 
+configOptions(program.command('routes').description('list the routes the running node uses to each mesh member: next hop, metric, sequence number'))
+  .option('--json', 'print the routes as JSON')
+  .action(async (flags) => (await import('./routes-command.js')).routesCommand(flags));
+
 configOptions(program.command('incidents').description('list incidents from the knowledge base: phases, cause, actions, outcomes'))
   .option('--since <duration>', 'only incidents detected within this long (90s, 10m, 2h, 7d)')
   .option('--json', 'print the incidents as JSON')

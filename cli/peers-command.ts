@@ -1,7 +1,7 @@
 /**
  * `x0tta6bl4 peers [--json]`: the members the running node knows by gossip (their state, whether
  * it holds a link to them and how that link stands: its failure detector's phi and round trip;
- * where they can be reached, their incarnation),
+ * the route to them: next hop and metric; where they can be reached, their incarnation),
  * from its status over the control socket. A node that runs no peer link says so and exits with
  * the usage code: there is nothing it could know.
  */
@@ -19,6 +19,8 @@ export interface PeerRow {
   addresses: string[];
   /** The link to it, when this node holds one: which side dials, whether it is up, and while up its failure detector's phi and the heartbeats' round trip. */
   link?: { role: 'dialer' | 'acceptor'; status: 'connecting' | 'up' | 'down'; phi?: number; rttMs?: number };
+  /** The route to it, when this node has one: the neighbour it goes through and its metric. */
+  route?: { nextHop: string; metric: number };
 }
 
 /** One row per member, with the link to it (a link that is up over one that is not). */
@@ -26,6 +28,7 @@ export function peerRows(mesh: MeshStatus): PeerRow[] {
   return mesh.membership.members.map((member) => {
     const links = mesh.links.filter((link) => link.peer === member.spiffeId);
     const link = links.find((candidate) => candidate.status === 'up') ?? links[0];
+    const route = mesh.routing.routes.find((candidate) => candidate.destination === member.spiffeId);
     return {
       spiffeId: member.spiffeId,
       state: member.state,
@@ -34,6 +37,7 @@ export function peerRows(mesh: MeshStatus): PeerRow[] {
       ...(link
         ? { link: { role: link.role, status: link.status, ...(link.phi !== undefined ? { phi: link.phi } : {}), ...(link.rttMs !== undefined ? { rttMs: link.rttMs } : {}) } }
         : {}),
+      ...(route ? { route: { nextHop: route.nextHop, metric: route.metric } } : {}),
     };
   });
 }
@@ -45,7 +49,8 @@ export function formatPeers(mesh: MeshStatus): string {
     const detector = row.link?.phi !== undefined ? ` phi ${row.link.phi.toFixed(2)}${row.link.rttMs !== undefined ? ` rtt ${row.link.rttMs.toFixed(2)} ms` : ''}` : '';
     const link = row.link ? `${row.link.role === 'dialer' ? '→' : '←'} ${row.link.status}${detector}` : 'no link';
     const where = row.addresses.length > 0 ? row.addresses.map(printable).join(', ') : '(no address)';
-    return `  ${printable(row.spiffeId)}  ${row.state}  ${link}  ${where}  incarnation ${row.incarnation}`;
+    const route = row.route ? (row.route.nextHop === row.spiffeId ? `direct, metric ${row.route.metric}` : `via ${printable(row.route.nextHop)}, metric ${row.route.metric}`) : 'no route';
+    return `  ${printable(row.spiffeId)}  ${row.state}  ${link}  ${route}  ${where}  incarnation ${row.incarnation}`;
   });
   return `${[head, ...lines].join('\n')}\n`;
 }

@@ -38,7 +38,7 @@ interface PeerLinkContext {
   reason: string | null;
 }
 
-const EMPTY: MeshLinksState = { links: [], refused: 0, handshakeFailures: 0, unroutable: 0, readHolds: 0, readingHeld: false, shed: { 'per-address': 0, 'listener-full': 0, 'per-peer': 0 }, rejectedPayloads: { 'not-json': 0, 'too-deep': 0 }, unknownControl: 0, silentPeers: 0, localHealth: 0, membership: { members: [], learned: 0, stale: 0, refused: {}, claims: { learned: 0, stale: 0, refused: {} }, suspected: 0, declaredDead: 0 }, pq: { handshakes: 0, rekeys: 0, failures: {}, lastHandshakeMs: 0, handshakeSeconds: { cumulative: HANDSHAKE_SECONDS_BUCKETS.map(() => 0), sum: 0 } } };
+const EMPTY: MeshLinksState = { links: [], refused: 0, handshakeFailures: 0, unroutable: 0, readHolds: 0, readingHeld: false, shed: { 'per-address': 0, 'listener-full': 0, 'per-peer': 0 }, rejectedPayloads: { 'not-json': 0, 'too-deep': 0 }, unknownControl: 0, silentPeers: 0, localHealth: 0, membership: { members: [], learned: 0, stale: 0, refused: {}, claims: { learned: 0, stale: 0, refused: {} }, suspected: 0, declaredDead: 0 }, routing: { seqno: 0, routes: [], routeChanges: 0, received: 0, refused: {} }, endToEnd: { sent: 0, resent: 0, delivered: 0, duplicates: 0, forwarded: 0, acked: 0, sessionsOpened: 0, sessionsAccepted: 0, resets: { sent: 0, received: 0 }, dropped: {}, refused: {}, held: 0, sessions: { outgoing: 0, incoming: 0 } }, pq: { handshakes: 0, rekeys: 0, failures: {}, lastHandshakeMs: 0, handshakeSeconds: { cumulative: HANDSHAKE_SECONDS_BUCKETS.map(() => 0), sum: 0 } } };
 
 export function createPeerLinkMachine(transport: AnyActorLogic) {
   return setup({

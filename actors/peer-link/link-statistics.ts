@@ -4,6 +4,8 @@
  * handshakes, rekeys and failures (with a histogram of handshake durations), and each link's
  * standing, read from its stream, its connection and its lifecycle.
  */
+import type { EndToEndState } from '../../lib/mesh/end-to-end-state.js';
+import type { RoutingState } from '../../lib/mesh/routing-state.js';
 import type { MembershipState } from '../../lib/mesh/membership-state.js';
 import { HANDSHAKE_SECONDS_BUCKETS, type LinkState, type MeshLinksState, type PostQuantumCounters, type ShedReason } from '../../lib/mesh/links-state.js';
 import type { RemotePayloadRejection } from '../../lib/mesh/remote-payload.js';
@@ -70,7 +72,7 @@ export class LinkStatistics {
 
   /** The whole report: the listener, the node's identity, every link and the counters. */
   state(
-    node: { listening?: string | undefined; spiffeId?: string | undefined; nodeKey?: string | undefined; readingHeld: boolean; localHealth: number; membership: MembershipState },
+    node: { listening?: string | undefined; spiffeId?: string | undefined; nodeKey?: string | undefined; readingHeld: boolean; localHealth: number; membership: MembershipState; routing: RoutingState; endToEnd: EndToEndState },
     links: Iterable<Link>,
     heartbeatOf: (connection: LinkConnection) => LinkHeartbeat | undefined = () => undefined,
   ): MeshLinksState {
@@ -98,6 +100,8 @@ export class LinkStatistics {
       unknownControl: this.unknownControl,
       silentPeers: this.silentPeers,
       localHealth: node.localHealth,
+      routing: node.routing,
+      endToEnd: node.endToEnd,
       membership: node.membership,
     };
   }

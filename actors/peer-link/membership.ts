@@ -71,7 +71,7 @@ export interface MembershipPorts {
   /** Checks a record against the node's current bundles and policy (verifyMemberRecord). */
   verify(bytes: Uint8Array): Promise<VerifiedMemberRecord>;
   /** What the node signs its record with now, and where it can be reached; undefined before the first SVID. */
-  signing(): { spiffeId: string; addresses: string[]; signing: MemberSigning } | undefined;
+  signing(): { spiffeId: string; addresses: string[]; kemPublicKey: Uint8Array; signing: MemberSigning } | undefined;
   sign(record: MemberRecord, signing: MemberSigning): Buffer;
   /** Something status shows changed. */
   changed(): void;
@@ -157,6 +157,12 @@ export class Membership {
     this.issue('alive', this.nextIncarnation());
     this.scheduleSweep();
     this.scheduleAntiEntropy();
+  }
+
+  /** A member's verified record while it is held alive (suspect included: it may yet refute): what end-to-end sealing and routing read. */
+  aliveMember(spiffeId: string): VerifiedMemberRecord | undefined {
+    const member = this.table.get(spiffeId);
+    return member && (member.status === 'alive' || member.status === 'suspect') ? member.record : undefined;
   }
 
   /** This node's current record: the signed bytes as they go out. */
@@ -253,7 +259,7 @@ export class Membership {
   private issue(state: MemberRecord['state'], incarnation: bigint): void {
     const current = this.ports.signing();
     if (!current) return;
-    const record: MemberRecord = { spiffeId: current.spiffeId, addresses: current.addresses, incarnation, state, issuedAt: this.ports.clock.now() };
+    const record: MemberRecord = { spiffeId: current.spiffeId, addresses: current.addresses, incarnation, state, issuedAt: this.ports.clock.now(), kemPublicKey: current.kemPublicKey };
     let bytes: Buffer;
     try {
       bytes = this.ports.sign(record, current.signing);

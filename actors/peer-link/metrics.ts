@@ -76,6 +76,42 @@ export const peerLinkMetrics: readonly StandingMetric<MeshLinksMessage>[] = [
     type: 'counter',
     read: (mesh) => [{ value: mesh.silentPeers }],
   },
+  {
+    name: 'x0tta6bl4_mesh_routes',
+    help: 'Members this node has a route to.',
+    type: 'gauge',
+    read: (mesh) => [{ value: mesh.routing.routes.length }],
+  },
+  {
+    name: 'x0tta6bl4_mesh_route_changes_total',
+    help: 'Routes that appeared, moved to another next hop or were withdrawn.',
+    type: 'counter',
+    read: (mesh) => [{ value: mesh.routing.routeChanges }],
+  },
+  {
+    name: 'x0tta6bl4_mesh_route_entries_refused_total',
+    help: "Route entries and requests refused from neighbours' routing messages, by reason.",
+    type: 'counter',
+    read: (mesh) => Object.entries(mesh.routing.refused).map(([reason, value]) => ({ labels: { reason }, value: value ?? 0 })),
+  },
+  {
+    name: 'x0tta6bl4_mesh_e2e_messages_total',
+    help: 'End-to-end messages, by event: sent, resent (a route changed or no acknowledgement in time), delivered to this node, duplicates dropped, forwarded for others.',
+    type: 'counter',
+    read: (mesh) => (['sent', 'resent', 'delivered', 'duplicates', 'forwarded'] as const).map((event) => ({ labels: { event }, value: mesh.endToEnd[event] })),
+  },
+  {
+    name: 'x0tta6bl4_mesh_e2e_dropped_total',
+    help: 'End-to-end messages or envelopes dropped, by reason (no-route, hop-limit, loop, link-full, held-full, unknown-destination, beyond-window).',
+    type: 'counter',
+    read: (mesh) => Object.entries(mesh.endToEnd.dropped).map(([reason, value]) => ({ labels: { reason }, value: value ?? 0 })),
+  },
+  {
+    name: 'x0tta6bl4_mesh_e2e_refused_total',
+    help: 'End-to-end envelopes for this node refused, by reason (a bad opening, body, acknowledgement or reset; an unknown origin).',
+    type: 'counter',
+    read: (mesh) => Object.entries(mesh.endToEnd.refused).map(([reason, value]) => ({ labels: { reason }, value: value ?? 0 })),
+  },
   { name: 'x0tta6bl4_pq_handshakes_total', help: 'Completed post-quantum session handshakes.', type: 'counter', read: (mesh) => [{ value: mesh.pq.handshakes }] },
   { name: 'x0tta6bl4_pq_rekeys_total', help: 'Post-quantum session rekeys (fresh hybrid exchanges).', type: 'counter', read: (mesh) => [{ value: mesh.pq.rekeys }] },
   {

@@ -35,6 +35,8 @@ import { LinkStatistics } from './link-statistics.js';
 import { LinkStream, SendWindowFullError } from './link-stream.js';
 import { LinkTable, type Link, type PeerEndpoint } from './link-table.js';
 import { CONTROL_TOPIC_PREFIX, MEMBER_TOPIC, Membership } from './membership.js';
+import { EndToEnd, FORWARD_TOPIC } from './end-to-end.js';
+import { MeshRouting, ROUTE_TOPIC } from './mesh-routing.js';
 import { CLAIM_TOPIC, type ProbeVerdict, type SuspicionTiming } from './member-suspicion.js';
 import { AddressProbe } from './address-probe.js';
 import { PqIdentity } from './pq-identity.js';
@@ -130,6 +132,15 @@ export function isControlTopic(topic: string): boolean {
   return topic.startsWith(CONTROL_TOPIC_PREFIX);
 }
 
+/**
+ * A reserved topic the links count apart from the node's messages (`controlSent`, `controlDelivered`):
+ * membership and routing. End-to-end envelopes carry the actors' messages (mesh.send, this node's
+ * own or forwarded), so they count as the link's messages.
+ */
+function isLinkControl(topic: string): boolean {
+  return isControlTopic(topic) && topic !== FORWARD_TOPIC;
+}
+
 export class PeerLinks {
   private readonly timing: PeerLinksTiming;
   private readonly clock: Clock;
@@ -141,6 +152,8 @@ export class PeerLinks {
   /** Every open connection, bound to a link or not yet (handshaking, awaiting Hello) or no longer (draining). */
   private readonly connections = new Set<LinkConnection>();
   private readonly membership: Membership;
+  private readonly routing: MeshRouting;
+  private readonly endToEnd: EndToEnd;
   /** Addresses of peers whose link this node retired for the one they dial (keepOneLinkPerPair): dialed again if theirs is given up. */
   private readonly parked = new Map<string, PeerEndpoint>();
   /** The failure detector of each bound connection that is its link's current one. */
@@ -186,6 +199,8 @@ export class PeerLinks {
     };
     this.transport = (options.transport ?? ((handlers) => new TlsTransport(handlers)))(events);
     this.membership = this.createMembership();
+    this.routing = this.createRouting();
+    this.endToEnd = this.createEndToEnd();
     for (const endpoint of options.peers) this.newLink(randomBytes(LINK_ID_BYTES), 'dialer', endpoint.spiffeId, endpoint);
   }
 
@@ -215,6 +230,8 @@ export class PeerLinks {
       if (this.stopped) return;
       // Signed before the first link can come up, so the first link-up carries it.
       this.membership.announce();
+      this.routing.start(credentials.spiffeId);
+      this.endToEnd.identityKnown();
       for (const link of this.table.dialerLinks()) this.signal(link, { type: 'start' });
     } else {
       // A record whose chain is the new SVID's: the old one's expiry would end this node's membership.
@@ -239,7 +256,17 @@ export class PeerLinks {
     }
   }
 
-  /** Queues a message for a peer; false when no link leads there or the link's window is full. */
+  /**
+   * Queues a message for any member, sealed for it and carried over whatever route leads there,
+   * delivered exactly once and in order (end-to-end.ts): what `mesh.send` does. False (and counted)
+   * when the destination is unknown or holds its limit of unacknowledged messages.
+   */
+  sendEndToEnd(to: string, topic: string, payload: Buffer): boolean {
+    if (isControlTopic(topic)) throw new RangeError(`the topic ${topic} is reserved for the links' own messages`);
+    return this.endToEnd.send(to, topic, payload);
+  }
+
+  /** Queues a message for a direct peer on the link to it; false when no link leads there or the link's window is full. */
   send(to: string, topic: string, payload: Buffer): boolean {
     if (isControlTopic(topic)) throw new RangeError(`the topic ${topic} is reserved for the links' own messages`);
     return this.enqueue(to, topic, payload);
@@ -261,7 +288,7 @@ export class PeerLinks {
       this.report();
       return false;
     }
-    if (isControlTopic(topic)) link.controlSent++;
+    if (isLinkControl(topic)) link.controlSent++;
     this.writeBacklog(link);
     this.report();
     return true;
@@ -308,6 +335,8 @@ export class PeerLinks {
         readingHeld: this.readingHeld,
         localHealth: this.health.current,
         membership: this.membership.state(new Set(this.linkedPeers())),
+        routing: this.routing.state(),
+        endToEnd: this.endToEnd.state(),
       },
       this.table.values(),
       (connection) => this.heartbeats.get(connection),
@@ -352,6 +381,7 @@ export class PeerLinks {
         return {
           spiffeId: credentials.spiffeId,
           addresses: this.advertisedAddresses(),
+          kemPublicKey: this.identity.kem.publicKey,
           signing: { chain: credentials.chain.map((certificate) => new Uint8Array(certificate.rawData)), binding: local.record, secretKey: local.mldsa.secretKey, signer: this.identity.pqc.mldsa65 },
         };
       },
@@ -372,6 +402,56 @@ export class PeerLinks {
     }, this.options.suspicion);
   }
 
+  /** Whether this node admits a member of this SPIFFE ID at all: its peer-link policy, as for links and records. */
+  private admits(spiffeId: string): boolean {
+    try {
+      return this.policies.some((policy) => allows(policy, parseSpiffeId(spiffeId)));
+    } catch {
+      return false;
+    }
+  }
+
+  private createRouting(): MeshRouting {
+    return new MeshRouting({
+      clock: this.clock,
+      admits: (spiffeId) => this.admits(spiffeId),
+      send: (neighbour, topic, bytes) => this.enqueue(neighbour, topic, bytes),
+      quality: (neighbour) => {
+        for (const link of this.table.values()) {
+          if (link.peer !== neighbour || !link.active) continue;
+          const heartbeat = this.heartbeats.get(link.active);
+          if (heartbeat) return { phi: heartbeat.phi, ...(heartbeat.rttMs !== undefined ? { rttMs: heartbeat.rttMs } : {}) };
+        }
+        return {};
+      },
+      routesChanged: () => this.endToEnd.routesChanged(),
+      changed: () => this.report(),
+      log: (level, message, fields) => this.log(level, message, fields),
+    });
+  }
+
+  private createEndToEnd(): EndToEnd {
+    return new EndToEnd({
+      clock: this.clock,
+      self: () => this.credentials?.spiffeId,
+      admits: (spiffeId) => this.admits(spiffeId),
+      pqc: () => this.identity.pqc,
+      kem: () => this.identity.kem,
+      signingSecretKey: () => this.identity.local.mldsa.secretKey,
+      member: (spiffeId) => this.membership.aliveMember(spiffeId),
+      nextHop: (destination) => this.routing.nextHop(destination),
+      forward: (neighbour, bytes) => this.enqueue(neighbour, FORWARD_TOPIC, bytes),
+      deliver: (origin, topic, payload) => this.deliver(origin, topic, payload),
+      changed: () => this.report(),
+      log: (level, message, fields) => this.log(level, message, fields),
+    });
+  }
+
+  /** The routes learn which neighbours are linked now (after a link came up or went down). */
+  private neighboursChanged(): void {
+    this.routing.linksChanged(this.linkedPeers());
+  }
+
   /** What this node's member record says about where to reach it. */
   private advertisedAddresses(): string[] {
     if (this.options.advertise) return this.options.advertise.map(canonicalHostPort);
@@ -386,12 +466,15 @@ export class PeerLinks {
     // A graceful leave, before the goodbyes: the record goes out on each link ahead of them.
     this.membership.leave();
     this.membership.stop();
+    this.routing.stop();
+    this.endToEnd.stop();
     this.stopped = true;
     this.clock.clearTimeout(this.reportTimer);
     const active = new Set<LinkConnection>();
     for (const link of this.table.values()) {
       link.lifecycle.stop();
       if (link.active) active.add(link.active);
+      this.writeEverything(link);
       link.active?.goodbye('the node is stopping');
     }
     // The rest (a handshake or Hello under way, a superseded one draining) have nothing left to
@@ -401,7 +484,18 @@ export class PeerLinks {
     for (const connection of this.connections) connection.destroy();
   }
 
-  /** Dialer: a new connection for the link, which says Hello once it is made. */
+  /**
+   * At the stop: what the link holds unwritten goes on its connection before the goodbye, congested
+   * or not (the leave record among it), since a goodbye written ahead of it would end the connection
+   * before the peer reads it. Bounded by the link's window.
+   */
+  private writeEverything(link: Link): void {
+    const connection = link.active;
+    if (!connection || connection.linkKey !== link.key) return;
+    for (let message = link.stream.takeNextToWrite(); message && connection.open; message = link.stream.takeNextToWrite()) connection.send({ kind: 'data', ...message });
+  }
+
+    /** Dialer: a new connection for the link, which says Hello once it is made. */
   private dial(link: Link): void {
     const endpoint = link.endpoint!;
     this.transport.dial(endpoint.address, endpoint.spiffeId).then(
@@ -528,9 +622,11 @@ export class PeerLinks {
         if (link.stream.receive(frame.seq) === 'deliver') {
           if (!isControlTopic(frame.topic)) this.deliver(link.peer, frame.topic, frame.payload);
           else {
-            link.controlDelivered++;
+            if (isLinkControl(frame.topic)) link.controlDelivered++;
             if (frame.topic === MEMBER_TOPIC) this.membership.receive(link.peer, frame.payload);
             else if (frame.topic === CLAIM_TOPIC) this.membership.receiveClaim(link.peer, frame.payload);
+            else if (frame.topic === ROUTE_TOPIC) this.routing.receive(link.peer, frame.payload);
+            else if (frame.topic === FORWARD_TOPIC) this.endToEnd.receive(link.peer, frame.payload);
             else this.statistics.unknownControl++;
           }
         }
@@ -602,6 +698,8 @@ export class PeerLinks {
     // Before the records go out, so that they go on the link that stays.
     this.keepOneLinkPerPair(link.peer);
     if (!previous) this.membership.linkUp(link.peer);
+    // After the records: the peer learns the members before the routes to them.
+    this.neighboursChanged();
     this.report();
   }
 
@@ -701,6 +799,7 @@ export class PeerLinks {
     link.lastError = reason;
     if (this.stopped) return;
     this.signal(link, { type: 'detached' });
+    this.neighboursChanged();
     this.log('warn', 'peer link down', { peer: link.peer, role: link.role, reason });
     this.report();
   }
@@ -775,6 +874,7 @@ export class PeerLinks {
     // Possibly called from the link's own statechart: it stops once its current step is over.
     queueMicrotask(() => link.lifecycle.stop());
     if (link.role === 'acceptor') this.unpark(link.peer);
+    this.neighboursChanged();
     this.report();
   }
 

@@ -12,6 +12,7 @@ import { encodeNodeRecord, nodeKeyFingerprint } from '../../lib/crypto/node-reco
 import type { LocalIdentity } from '../../lib/crypto/pq-handshake.js';
 import { selfTestXWing } from '../../lib/crypto/self-test.js';
 import { readNodeKey } from '../../lib/crypto/node-key-file.js';
+import { xwingKeyPair, type XWingKeyPair } from '../../lib/crypto/xwing.js';
 import type { NodeCredentials } from '../runtime/contracts/transport.js';
 
 export class PqIdentity {
@@ -20,11 +21,22 @@ export class PqIdentity {
   private pqcInstance: Pqc | undefined;
   private mldsa: { publicKey: Uint8Array; secretKey: Uint8Array } | undefined;
   private localIdentity: LocalIdentity | undefined;
+  private kemKeyPair: XWingKeyPair | undefined;
 
   /** The liboqs instance the sessions use; set by the first bind(). */
   get pqc(): Pqc {
     if (!this.pqcInstance) throw new Error('the post-quantum identity is not bound to an SVID yet');
     return this.pqcInstance;
+  }
+
+  /**
+   * The X-Wing key pair end-to-end messages to this node are sealed for (its member record carries
+   * the public half). Made once per run and never stored: a key read from the disk of a stopped
+   * node opens none of the messages it received.
+   */
+  get kem(): XWingKeyPair {
+    if (!this.kemKeyPair) throw new Error('the post-quantum identity is not bound to an SVID yet');
+    return this.kemKeyPair;
   }
 
   /** The SHA-256 (hex) of the node's ML-DSA public key, once bound. */
@@ -48,6 +60,7 @@ export class PqIdentity {
       this.pqcInstance = pqc;
     }
     this.mldsa ??= this.nodeKey(this.pqcInstance);
+    this.kemKeyPair ??= xwingKeyPair(this.pqcInstance.kem('ML-KEM-768'));
     const svidKey = createPrivateKey({ key: Buffer.from(credentials.privateKey), format: 'der', type: 'pkcs8' });
     this.localIdentity = {
       spiffeId: credentials.spiffeId,

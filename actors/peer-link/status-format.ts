@@ -5,7 +5,30 @@
  */
 import type { StatusFormat } from '../runtime/contracts/subsystem-standing.js';
 import { meshLinksSchema, type MeshLinksMessage } from '../../lib/mesh/links-state.js';
+import type { EndToEndState } from '../../lib/mesh/end-to-end-state.js';
 import type { MembershipState } from '../../lib/mesh/membership-state.js';
+import type { RoutingState } from '../../lib/mesh/routing-state.js';
+
+const byReason = (counts: Partial<Record<string, number>>) =>
+  Object.entries(counts)
+    .map(([reason, count]) => `${count} ${reason}`)
+    .join(', ');
+const total = (counts: Partial<Record<string, number>>) => Object.values(counts).reduce<number>((sum, count) => sum + (count ?? 0), 0);
+
+/** The routes this node uses, one line each, after a line of its sequence number, changes and refusals. */
+function routingLines(routing: RoutingState, printable: (text: string) => string): string[] {
+  const refused = total(routing.refused) > 0 ? `, ${total(routing.refused)} route entries REFUSED (${byReason(routing.refused)})` : '';
+  const lines = [`routes: ${routing.routes.length} (seqno ${routing.seqno}; ${routing.routeChanges} changes${refused})`];
+  for (const route of routing.routes) lines.push(`  ${printable(route.destination)} via ${printable(route.nextHop)}, metric ${route.metric}`);
+  return lines;
+}
+
+/** Messages to and from any member over the routes: one line, with what was dropped or refused by reason. */
+function endToEndLine(e2e: EndToEndState): string {
+  const dropped = total(e2e.dropped) > 0 ? `; ${total(e2e.dropped)} DROPPED (${byReason(e2e.dropped)})` : '';
+  const refused = total(e2e.refused) > 0 ? `; ${total(e2e.refused)} REFUSED (${byReason(e2e.refused)})` : '';
+  return `end to end: ${e2e.sent} sent (${e2e.resent} resent, ${e2e.held} unacknowledged), ${e2e.delivered} delivered (${e2e.duplicates} duplicates dropped), ${e2e.forwarded} forwarded for others${dropped}${refused}`;
+}
 
 /** The members this node knows by gossip, one line each, after a line of what it did with the records it was sent. */
 function membershipLines(membership: MembershipState, printable: (text: string) => string): string[] {
@@ -68,11 +91,12 @@ export const peerLinkStatusFormat: StatusFormat<MeshLinksMessage> = {
       lines.push(`  ${link.role === 'dialer' ? '→' : '←'} ${printable(link.peer)}${where} ${link.status}${why}; ${[traffic, ...extra].join(', ')}`);
     }
     lines.push(...membershipLines(mesh.membership, printable));
+    lines.push(...routingLines(mesh.routing, printable), endToEndLine(mesh.endToEnd));
     return lines;
   },
 
   summary(mesh) {
     const alive = mesh.membership.members.filter((member) => member.state === 'alive').length;
-    return `${mesh.links.filter((link) => link.status === 'up').length}/${mesh.links.length} links up, ${alive} member${alive === 1 ? '' : 's'} known alive`;
+    return `${mesh.links.filter((link) => link.status === 'up').length}/${mesh.links.length} links up, ${alive} member${alive === 1 ? '' : 's'} known alive, ${mesh.routing.routes.length} route${mesh.routing.routes.length === 1 ? '' : 's'}`;
   },
 };

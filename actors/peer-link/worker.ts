@@ -20,7 +20,7 @@ import { createPeerLinkMachine, type PeerLinkEvent } from '../../machines/peer-l
 import { defineActor } from '../runtime/contracts/actor.js';
 import { parseActorOptions } from '../runtime/actor-kit/actor-options.js';
 import { createLogger } from '../runtime/actor-kit/logger.js';
-import { MAX_PAYLOAD_BYTES } from './frame-codec.js';
+import { MAX_MESH_PAYLOAD_BYTES } from '../../lib/mesh/mesh-envelope.js';
 import { isControlTopic, PeerLinks } from './peer-links.js';
 
 /** The mesh options as the configuration has them (one schema for both), and where this actor gets its SVID. */
@@ -108,11 +108,11 @@ export default defineActor({
           return;
         }
         const body = Buffer.from(JSON.stringify(message.data.payload), 'utf8');
-        if (body.length > MAX_PAYLOAD_BYTES) {
-          log.warn({ to: message.data.to, topic: message.data.topic, bytes: body.length }, `dropped a mesh.send above ${MAX_PAYLOAD_BYTES} bytes`);
+        if (body.length > MAX_MESH_PAYLOAD_BYTES) {
+          log.warn({ to: message.data.to, topic: message.data.topic, bytes: body.length }, `dropped a mesh.send above ${MAX_MESH_PAYLOAD_BYTES} bytes`);
           return;
         }
-        links.send(message.data.to, message.data.topic, body);
+        links.sendEndToEnd(message.data.to, message.data.topic, body);
       });
       return () => {
         stopHolding();

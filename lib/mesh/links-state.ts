@@ -5,7 +5,9 @@
  * them, and the types below are derived from them.
  */
 import { z } from 'zod';
+import { endToEndStateSchema } from './end-to-end-state.js';
 import { membershipStateSchema } from './membership-state.js';
+import { routingStateSchema } from './routing-state.js';
 import type { RemotePayloadRejection } from './remote-payload.js';
 
 const count = z.int().min(0);
@@ -29,10 +31,10 @@ export const linkStateSchema = z.strictObject({
   reauths: count,
   /** Dialer: the peer's requests to re-authenticate not honoured on their own (too soon after its last, or while one was under way): a flood shows here. */
   peerReauthsDeferred: count,
-  /** The node's messages queued on the link and delivered from it (what the links send of their own is counted apart, below). */
+  /** The node's messages queued on the link and delivered from it: end-to-end envelopes (mesh.send's, this node's or forwarded, and their acknowledgements) and direct messages (membership and routing are counted apart, below). */
   sent: count,
   delivered: count,
-  /** The links' own messages on reserved topics (member records) sent and delivered on the link; `pending` and `unwritten` count them too. */
+  /** The links' own messages (member records, claims, routes) sent and delivered on the link; `pending` and `unwritten` count them too. */
   controlSent: count,
   controlDelivered: count,
   /** Sent and not yet acknowledged by the peer. */
@@ -109,6 +111,10 @@ const meshLinksShape = {
   localHealth: count,
   /** The members this node knows by gossip (actors/peer-link/membership.ts). */
   membership: membershipStateSchema,
+  /** Its routes to the members (actors/peer-link/mesh-routing.ts). */
+  routing: routingStateSchema,
+  /** Messages to and from any member over those routes (actors/peer-link/end-to-end.ts). */
+  endToEnd: endToEndStateSchema,
 };
 
 /** The transport's state, as it reports it to the peer-link machine. */

@@ -3,11 +3,15 @@
  * the rest and checks each record itself, whoever relayed it. It says who the node is (its SPIFFE
  * ID, proved by its X.509-SVID chain), where to reach it, its ML-DSA-65 key (bound to the ID by the
  * node record its SVID key signed: lib/crypto/node-record.ts), and its incarnation, and it is signed
- * with that ML-DSA key, the node's lasting key (lib/crypto/node-key-file.ts).
+ * with that ML-DSA key, the node's lasting key (lib/crypto/node-key-file.ts). It also carries the
+ * node's X-Wing public key, which members seal end-to-end messages for it with (e2e-session.ts): a
+ * key pair the node makes at each start and never stores, so a key taken from a stopped node's disk
+ * opens none of its past messages.
  *
- *   version u8 (1) | spiffeId vector16 (UTF-8, 1..2048)
+ *   version u8 (2) | spiffeId vector16 (UTF-8, 1..2048)
  *   | addresses u8 count (0..8), each vector16 (UTF-8 host:port, 1..262)
  *   | incarnation u64 | state u8 (0 alive, 1 left) | issuedAt u64 (epoch ms)
+ *   | kemPublicKey vector16 (X-Wing, 1216)
  *   | binding vector16 (a node record, 1..8192) | chain u8 count (1..4), each vector16 (DER, 1..8192)
  *   | mldsaSignature vector16 (3309)
  *
@@ -26,13 +30,16 @@ import { X509Certificate } from '@peculiar/x509';
 import { MLDSA65_SIZES, type Signer } from '../crypto/liboqs.js';
 import { MAX_SPIFFE_ID_BYTES, verifyNodeRecord } from '../crypto/node-record.js';
 import { WireReader, WireWriter } from '../crypto/wire.js';
+import { checkEncapsulationKey } from '../crypto/mlkem-key-check.js';
+import { XWING_PUBLIC_KEY_BYTES } from '../crypto/xwing.js';
 import { canonicalHostPort } from '../net/host-port.js';
 import { parseSpiffeId } from '../spiffe/spiffe-id.js';
 import { MAX_MEMBER_ADDRESSES, MEMBER_RECORD_STATES, type MemberRecordState } from './member-limits.js';
 import { leafSpiffeId, verifyX509Svid, type BundleSet } from '../spiffe/x509-svid.js';
 
-const RECORD_VERSION = 1;
-const CONTEXT = Buffer.from('x0tta6bl4 member record v1\0');
+/** Version 2 added the X-Wing key; a version-1 record (no key to seal for) is refused as malformed. */
+const RECORD_VERSION = 2;
+const CONTEXT = Buffer.from('x0tta6bl4 member record v2\0');
 export { MAX_MEMBER_ADDRESSES, MEMBER_RECORD_STATES, type MemberRecordState };
 /** `[` IPv6 `]:` port: 262 characters at most. */
 const MAX_ADDRESS_BYTES = 262;
@@ -54,6 +61,8 @@ export interface MemberRecord {
   /** `left`: the node announced its graceful leave; at the same incarnation it supersedes `alive`. */
   state: MemberRecordState;
   issuedAt: number;
+  /** The node's X-Wing public key of this run: what end-to-end messages to it are sealed for. */
+  kemPublicKey: Uint8Array;
 }
 
 export interface VerifiedMemberRecord extends MemberRecord {
@@ -88,7 +97,7 @@ export function encodeMemberRecord(record: MemberRecord, signing: MemberSigning)
   if (signing.chain.length < 1 || signing.chain.length > MAX_CHAIN_CERTIFICATES) throw new RangeError(`a member record carries 1 to ${MAX_CHAIN_CERTIFICATES} certificates`);
   const writer = new WireWriter().u8(RECORD_VERSION).vector16(Buffer.from(record.spiffeId, 'utf8')).u8(record.addresses.length);
   for (const address of record.addresses) writer.vector16(Buffer.from(address, 'utf8'));
-  writer.u64(record.incarnation).u8(MEMBER_RECORD_STATES.indexOf(record.state)).u64(BigInt(record.issuedAt)).vector16(signing.binding).u8(signing.chain.length);
+  writer.u64(record.incarnation).u8(MEMBER_RECORD_STATES.indexOf(record.state)).u64(BigInt(record.issuedAt)).vector16(record.kemPublicKey).vector16(signing.binding).u8(signing.chain.length);
   for (const certificate of signing.chain) writer.vector16(certificate);
   const body = writer.finish();
   const signature = signing.signer.sign(Buffer.concat([CONTEXT, body]), signing.secretKey);
@@ -125,6 +134,9 @@ function parse(bytes: Uint8Array): ParsedRecord {
   const state = MEMBER_RECORD_STATES[stateCode];
   if (state === undefined) throw new MemberRecordError('malformed', `member state ${stateCode} is not known`);
   const issuedAt = reader.u64('member.issuedAt');
+  const kemPublicKey = reader.vector16('member.kemPublicKey', XWING_PUBLIC_KEY_BYTES, XWING_PUBLIC_KEY_BYTES);
+  // FIPS 203's checks on the ML-KEM half, before any signature: a key no one could seal for travels to no member.
+  checkEncapsulationKey('ML-KEM-768', kemPublicKey.subarray(0, XWING_PUBLIC_KEY_BYTES - 32));
   const binding = reader.vector16('member.binding', 1, MAX_BINDING_BYTES);
   const chainCount = reader.u8('member.chain');
   if (chainCount < 1 || chainCount > MAX_CHAIN_CERTIFICATES) throw new MemberRecordError('malformed', `${chainCount} certificates, 1 to ${MAX_CHAIN_CERTIFICATES}`);
@@ -134,7 +146,7 @@ function parse(bytes: Uint8Array): ParsedRecord {
   const signature = reader.vector16('member.signature', MLDSA65_SIZES.signature, MLDSA65_SIZES.signature);
   reader.end('member record');
   if (issuedAt > BigInt(Number.MAX_SAFE_INTEGER)) throw new MemberRecordError('malformed', 'the time of issue is out of range');
-  return { record: { spiffeId, addresses, incarnation, state, issuedAt: Number(issuedAt) }, binding, chain, signed, signature };
+  return { record: { spiffeId, addresses, incarnation, state, issuedAt: Number(issuedAt), kemPublicKey: new Uint8Array(kemPublicKey) }, binding, chain, signed, signature };
 }
 
 export interface VerifyMemberRecordOptions {

@@ -43,6 +43,7 @@ const mesh = {
   spiffeId: A,
   links: [link(B, 'acceptor', 'down'), { ...link(B, 'dialer', 'up'), phi: 0.31, rttMs: 0.42 }],
   membership: { incarnation: '7', members: [member(B, 'alive', ['127.0.0.1:7401']), member(`${C}\u001b[2J`, 'left', [])], learned: 2, stale: 0, refused: {} },
+  routing: { seqno: 1, routes: [{ destination: B, nextHop: B, metric: 96, seqno: 4 }], routeChanges: 1, received: 1, refused: {} },
 } as unknown as MeshStatus;
 
 let running: TestNode | undefined;
@@ -55,11 +56,11 @@ afterEach(async () => {
 describe('x0tta6bl4 peers', () => {
   it('lists each member with the link to it, an up one first', () => {
     expect(peerRows(mesh)).toEqual([
-      { spiffeId: B, state: 'alive', incarnation: '1764500000000', addresses: ['127.0.0.1:7401'], link: { role: 'dialer', status: 'up', phi: 0.31, rttMs: 0.42 } },
+      { spiffeId: B, state: 'alive', incarnation: '1764500000000', addresses: ['127.0.0.1:7401'], link: { role: 'dialer', status: 'up', phi: 0.31, rttMs: 0.42 }, route: { nextHop: B, metric: 96 } },
       { spiffeId: `${C}\u001b[2J`, state: 'left', incarnation: '1764500000000', addresses: [] },
     ]);
     expect(formatPeers(mesh)).toBe(
-      [`${A}: 2 members known`, `  ${B}  alive  → up phi 0.31 rtt 0.42 ms  127.0.0.1:7401  incarnation 1764500000000`, `  ${C}?[2J  left  no link  (no address)  incarnation 1764500000000`, ''].join('\n'),
+      [`${A}: 2 members known`, `  ${B}  alive  → up phi 0.31 rtt 0.42 ms  direct, metric 96  127.0.0.1:7401  incarnation 1764500000000`, `  ${C}?[2J  left  no link  no route  (no address)  incarnation 1764500000000`, ''].join('\n'),
     );
   });
 

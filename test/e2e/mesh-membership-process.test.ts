@@ -64,7 +64,11 @@ describe('membership between node processes', () => {
     const cAddress = await untilValue("C's listening address", async () => (await meshOf(dirC).catch(() => undefined))?.listening, 60_000, 200);
     const atA = await until(dirA, 'A to know C, through B', (members) => member(members, C)?.state === 'alive');
     expect(atA.spiffeId).toBe(A);
-    expect(member(atA.members, C)).toEqual({ spiffeId: C, state: 'alive', incarnation: expect.stringMatching(/^\d+$/), addresses: [cAddress] });
+    expect(member(atA.members, C)).toMatchObject({ spiffeId: C, state: 'alive', incarnation: expect.stringMatching(/^\d+$/), addresses: [cAddress] });
+    // Known, not linked: A reaches C through B, its route two hops long.
+    expect(member(atA.members, C)!.link).toBeUndefined();
+    const routed = await until(dirA, 'A to route to C through B', (members) => member(members, C)?.route?.nextHop === B);
+    expect(member(routed.members, C)!.route!.metric).toBeGreaterThan(member(routed.members, B)!.route!.metric);
     expect(member(atA.members, B)).toMatchObject({ state: 'alive', addresses: [b.listening], link: { role: 'dialer', status: 'up', phi: expect.any(Number) } });
     const atC = await until(dirC, 'C to know A', (members) => member(members, A)?.state === 'alive');
     const firstIncarnation = BigInt(member(atA.members, C)!.incarnation);
@@ -86,7 +90,7 @@ describe('membership between node processes', () => {
     const text = startProcess([CLI_MAIN, 'peers', '--data-dir', dirA]);
     expect(await text.exited).toBe(0);
     expect(text.output()).toContain(`${A}: 2 members known`);
-    expect(text.output()).toMatch(new RegExp(`${C.replace(/[/.]/g, '\\$&')}  alive  no link  127\\.0\\.0\\.1:\\d+  incarnation \\d+`));
+    expect(text.output()).toMatch(new RegExp(`${C.replace(/[/.]/g, '\\$&')}  alive  no link  (via \\S+, metric \\d+|no route)  127\\.0\\.0\\.1:\\d+  incarnation \\d+`));
   });
 
   it('says so, with the usage code, when the node runs no peer link', async () => {

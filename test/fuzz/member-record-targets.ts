@@ -8,6 +8,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { loadPqc, type Pqc } from '../../lib/crypto/liboqs.js';
 import { encodeNodeRecord } from '../../lib/crypto/node-record.js';
+import { xwingKeyPair } from '../../lib/crypto/xwing.js';
 import { encodeMemberClaim, MemberClaimError, verifyMemberClaim } from '../../lib/mesh/member-claim.js';
 import { encodeMemberRecord, MemberRecordError, verifyMemberRecord } from '../../lib/mesh/member-record.js';
 import { createTrustDomainCa } from '../../lib/spiffe/svid-issuer.js';
@@ -43,7 +44,7 @@ export async function memberRecordTargets(options: MemberRecordTargetOptions = {
     const binding = encodeNodeRecord({ spiffeId, mldsaPublicKey: mldsa.publicKey, notAfter: credentials.expiresAt }, svidKey);
     recorded.push(
       encodeMemberRecord(
-        { spiffeId, addresses: [`127.0.0.1:${7000 + Number(incarnation)}`, '[::1]:7400'], incarnation, state: name === 'a' ? 'alive' : 'left', issuedAt: now },
+        { spiffeId, addresses: [`127.0.0.1:${7000 + Number(incarnation)}`, '[::1]:7400'], incarnation, state: name === 'a' ? 'alive' : 'left', issuedAt: now, kemPublicKey: xwingKeyPair(real.kem('ML-KEM-768')).publicKey },
         { chain: credentials.chain.map((certificate) => new Uint8Array(certificate.rawData)), binding, secretKey: mldsa.secretKey, signer: real.mldsa65 },
       ),
     );

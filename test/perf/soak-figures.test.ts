@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { NO_END_TO_END } from '../../lib/mesh/end-to-end-state.js';
+import { NO_ROUTES } from '../../lib/mesh/routing-state.js';
 import type { MeshStatus } from '../../actors/runtime/ops/node-status.js';
 import { byTenth, rssBudgetMib, soakFigures, type SoakConfig } from '../../perf/fixtures/soak-figures.js';
 import type { SoakRun } from '../../perf/fixtures/soak-run.js';
@@ -43,6 +45,8 @@ const mesh = (overrides: Partial<MeshStatus> = {}): MeshStatus => ({
   silentPeers: 0,
   localHealth: 0,
   membership: { members: [], learned: 0, stale: 0, refused: {}, claims: { learned: 0, stale: 0, refused: {} }, suspected: 0, declaredDead: 0 },
+  routing: NO_ROUTES,
+  endToEnd: NO_END_TO_END,
   ...overrides,
 });
 

@@ -39,6 +39,7 @@ const record = (spiffeId: string, incarnation: bigint): VerifiedMemberRecord => 
   state: 'alive',
   issuedAt: 0,
   mldsaPublicKey: keys.get(spiffeId)!.publicKey,
+  kemPublicKey: new Uint8Array(0),
   expiresAt: Number.MAX_SAFE_INTEGER,
 });
 

@@ -9,12 +9,10 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MEMBER_TOPIC } from '../../../actors/peer-link/membership.js';
-import { PeerLinks, type PeerLinksOptions } from '../../../actors/peer-link/peer-links.js';
-import type { MeshLinksState } from '../../../lib/mesh/links-state.js';
-import { parseHostPort } from '../../../lib/net/host-port.js';
+import type { PeerLinksOptions } from '../../../actors/peer-link/peer-links.js';
 import { createTrustDomainCa, type TrustDomainCa } from '../../../lib/spiffe/svid-issuer.js';
 import { freePort } from '../../helpers/free-port.js';
-import { nodeCredentials } from '../../helpers/node-credentials.js';
+import { linkNode, linkLogs, stopLinkNodes, type LinkNode } from '../../helpers/links-node.js';
 import { until } from '../../helpers/wait.js';
 
 const A = 'spiffe://mesh.test/node/a';
@@ -27,42 +25,12 @@ beforeAll(async () => {
   ca = await createTrustDomainCa('mesh.test', { notBefore: new Date(Date.now() - HOUR), notAfter: new Date(Date.now() + 24 * HOUR) });
 });
 
-const started: PeerLinks[] = [];
-const logs: string[] = [];
-afterEach(async (context) => {
-  if (context.task.result?.state === 'fail') process.stdout.write(`peer-link log:\n${logs.join('\n')}\n`);
-  logs.length = 0;
-  await Promise.all(started.splice(0).map((links) => links.stop()));
-});
+afterEach(async (context) => stopLinkNodes(context.task.result?.state === 'fail'));
 
-interface Node {
-  id: string;
-  links: PeerLinks;
-  address: string;
-  received: Array<{ from: string; topic: string; payload: unknown }>;
-  state(): MeshLinksState;
-}
+const node = (id: string, peers: LinkNode[] = [], options: Partial<PeerLinksOptions> = {}) => linkNode(ca, id, peers, options);
 
-/** A node listening on loopback that dials `peers` (by ID, at the address of the node given). */
-async function node(id: string, peers: Node[] = [], options: Partial<PeerLinksOptions> = {}): Promise<Node> {
-  const received: Node['received'] = [];
-  const links = new PeerLinks({
-    listen: { host: '127.0.0.1', port: 0 },
-    peers: peers.map((peer) => ({ address: parseHostPort(peer.address), spiffeId: peer.id })),
-    authorize: [{ pathPrefix: '/node' }],
-    onLog: (level, message, fields) => logs.push(`${new Date().toISOString()} ${id} ${level} ${message} ${JSON.stringify(fields)}`),
-    onMessage: (from, topic, payload) => received.push({ from, topic, payload }),
-    onState: () => undefined,
-    timing: { reconnectMinMs: 20, reconnectMaxMs: 200, reportEveryMs: 10 },
-    ...options,
-  });
-  started.push(links);
-  await links.updateCredentials(await nodeCredentials(ca, id));
-  return { id, links, address: links.state().listening!, received, state: () => links.state() };
-}
-
-const memberOf = (holder: Node, id: string) => holder.state().membership.members.find((member) => member.spiffeId === id);
-const upLinks = (holder: Node) => holder.state().links.filter((link) => link.status === 'up');
+const memberOf = (holder: LinkNode, id: string) => holder.state().membership.members.find((member) => member.spiffeId === id);
+const upLinks = (holder: LinkNode) => holder.state().links.filter((link) => link.status === 'up');
 
 describe('membership over peer links', () => {
   it('makes nodes linked only through a third know each other, with their addresses, and carries a leave to every member', async () => {
@@ -86,8 +54,8 @@ describe('membership over peer links', () => {
     const [portA, portB] = [await freePort(), await freePort()];
     const at = (port: number) => ({ id: '', address: `127.0.0.1:${port}` });
     const [a, b] = await Promise.all([
-      node(A, [{ ...at(portB), id: B } as Node], { listen: { host: '127.0.0.1', port: portA } }),
-      node(B, [{ ...at(portA), id: A } as Node], { listen: { host: '127.0.0.1', port: portB } }),
+      node(A, [{ ...at(portB), id: B } as LinkNode], { listen: { host: '127.0.0.1', port: portA } }),
+      node(B, [{ ...at(portA), id: A } as LinkNode], { listen: { host: '127.0.0.1', port: portB } }),
     ]);
     // Sent by B before either link is up: they go on B's own link, the one that is retired.
     for (let n = 1; n <= 100; n++) expect(b.links.send(A, 'test', Buffer.from(JSON.stringify({ n })))).toBe(true);
@@ -125,7 +93,7 @@ describe('membership over peer links', () => {
     expect(b.received).toEqual([{ from: A, topic: 'test', payload: { n: 3 } }]);
     expect(b.state().unknownControl).toBe(1);
     // B closed A's connection once for each (a closed link says why in the log; the rebound link clears its last error).
-    expect(logs.filter((line) => line.includes('LinkFrameError: the peer sent a membership message refused as')).length).toBe(2);
+    expect(linkLogs.filter((line) => line.includes('LinkFrameError: the peer sent a membership message refused as')).length).toBe(2);
     // What B knows of A is A's genuine record, untouched by the forgery.
     expect(memberOf(b, A)).toMatchObject({ state: 'alive', incarnation: a.state().membership.incarnation });
     await until('the link up', () => upLinks(a).length === 1 && upLinks(b).length === 1);

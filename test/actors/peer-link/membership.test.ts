@@ -12,6 +12,7 @@ import { ANTI_ENTROPY_MS, MAX_PENDING_BYTES_PER_PEER, MEMBER_TOPIC, Membership, 
 import { MAX_MEMBERS, MemberTable, newerRecord } from '../../../actors/peer-link/member-table.js';
 import { loadPqc, type Pqc } from '../../../lib/crypto/liboqs.js';
 import { encodeNodeRecord } from '../../../lib/crypto/node-record.js';
+import { xwingKeyPair } from '../../../lib/crypto/xwing.js';
 import { MAX_MEMBER_TABLE_BYTES } from '../../../lib/mesh/member-limits.js';
 import { encodeMemberRecord, MAX_MEMBER_RECORD_BYTES, verifyMemberRecord, type MemberRecord, type MemberSigning, type VerifiedMemberRecord } from '../../../lib/mesh/member-record.js';
 import { createTrustDomainCa, type TrustDomainCa } from '../../../lib/spiffe/svid-issuer.js';
@@ -26,6 +27,9 @@ const B = 'spiffe://mesh.test/node/b';
 const C = 'spiffe://mesh.test/node/c';
 
 let pqc: Pqc;
+let kemKey: Uint8Array | undefined;
+/** One X-Wing key for every record of these tests: membership only carries it. */
+const kemPublicKey = () => (kemKey ??= xwingKeyPair(pqc.kem('ML-KEM-768')).publicKey);
 let ca: TrustDomainCa;
 const signings = new Map<string, MemberSigning & { expiresAt: number }>();
 
@@ -43,7 +47,7 @@ async function signingOf(spiffeId: string, lifetimeMs = HOUR): Promise<MemberSig
 }
 
 function recordOf(spiffeId: string, incarnation: bigint, state: MemberRecord['state'] = 'alive', signing = signings.get(spiffeId)!): Buffer {
-  return encodeMemberRecord({ spiffeId, addresses: ['127.0.0.1:7001'], incarnation, state, issuedAt: Date.now() }, signing);
+  return encodeMemberRecord({ spiffeId, addresses: ['127.0.0.1:7001'], incarnation, state, issuedAt: Date.now(), kemPublicKey: kemPublicKey() }, signing);
 }
 
 beforeAll(async () => {
@@ -90,7 +94,7 @@ function membership(options: { linked?: string[]; verify?: MembershipPorts['veri
         pendingVerifications--;
       }
     },
-    signing: () => ({ spiffeId: SELF, addresses: ['127.0.0.1:7000'], signing: signings.get(SELF)! }),
+    signing: () => ({ spiffeId: SELF, addresses: ['127.0.0.1:7000'], kemPublicKey: kemPublicKey(), signing: signings.get(SELF)! }),
     sign: encodeMemberRecord,
     changed: () => undefined,
     misbehaved: (peer, error) => misbehaved.push({ peer, reason: error.reason }),
@@ -114,7 +118,7 @@ describe('member table', () => {
 
   it('is bounded: a new member beyond MAX_MEMBERS is not news, a newer record of a known one still is', () => {
     const table = new MemberTable(() => SELF);
-    const record = (spiffeId: string, incarnation: bigint): VerifiedMemberRecord => ({ spiffeId, addresses: [], incarnation, state: 'alive', issuedAt: 0, mldsaPublicKey: new Uint8Array(), expiresAt: 1_000 });
+    const record = (spiffeId: string, incarnation: bigint): VerifiedMemberRecord => ({ spiffeId, addresses: [], incarnation, state: 'alive', issuedAt: 0, mldsaPublicKey: new Uint8Array(), kemPublicKey: new Uint8Array(), expiresAt: 1_000 });
     for (let index = 0; index < MAX_MEMBERS; index++) expect(table.take(record(`spiffe://mesh.test/node/${index}`, 1n), Buffer.alloc(0), 0)).toBe('news');
     expect(table.newsOf({ spiffeId: A, incarnation: 1n, state: 'alive' })).toBe('full');
     expect(table.newsOf({ spiffeId: 'spiffe://mesh.test/node/7', incarnation: 2n, state: 'alive' })).toBe('news');
@@ -174,7 +178,7 @@ describe('membership', () => {
     });
     m.announce();
     for (const id of ['x', 'spiffe://mesh.test', 'spiffe://mesh.test/node/a/']) {
-      m.receive(A, encodeMemberRecord({ spiffeId: id, addresses: [], incarnation: 1n, state: 'alive', issuedAt: Date.now() }, signings.get(A)!));
+      m.receive(A, encodeMemberRecord({ spiffeId: id, addresses: [], incarnation: 1n, state: 'alive', issuedAt: Date.now(), kemPublicKey: kemPublicKey() }, signings.get(A)!));
     }
     m.receive(B, recordOf(C, 5n));
     await settle();

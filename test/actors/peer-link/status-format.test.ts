@@ -3,6 +3,8 @@
  * by gossip, with the records it refused by reason; and the systemd status summary, which counts
  * links up and members alive.
  */
+import { NO_END_TO_END } from '../../../lib/mesh/end-to-end-state.js';
+import { NO_ROUTES } from '../../../lib/mesh/routing-state.js';
 import { describe, expect, it } from 'vitest';
 import { peerLinkStatusFormat } from '../../../actors/peer-link/status-format.js';
 import type { MeshLinksMessage } from '../../../lib/mesh/links-state.js';
@@ -37,6 +39,8 @@ const mesh = {
     suspected: 0,
     declaredDead: 0,
   },
+  routing: NO_ROUTES,
+  endToEnd: NO_END_TO_END,
 } satisfies MeshLinksMessage;
 
 describe('peer-link status', () => {
@@ -46,16 +50,31 @@ describe('peer-link status', () => {
       "members: 2 known (this node's incarnation 42; 3 records learned, 5 stale, 3 REFUSED (2 signature, 1 overflow))",
       '  spiffe://m/node/b alive, linked at 127.0.0.1:7401, [::1]:7401; incarnation 7',
       '  spiffe://m/node/c? left (no address); incarnation 9',
+      'routes: 0 (seqno 0; 0 changes)',
+      'end to end: 0 sent (0 resent, 0 unacknowledged), 0 delivered (0 duplicates dropped), 0 forwarded for others',
     ]);
     const verdicts = { ...mesh, membership: { ...mesh.membership, suspected: 2, declaredDead: 1, claims: { learned: 4, stale: 0, refused: {} } } };
     expect(peerLinkStatusFormat.lines(verdicts, text)[1]).toBe(
       "members: 2 known (this node's incarnation 42; 3 records learned, 5 stale, 3 REFUSED (2 signature, 1 overflow); this node suspected 2, declared 1 dead; 4 claims learned)",
     );
     const quiet = { ...mesh, membership: { members: [], learned: 0, stale: 0, refused: {}, claims: { learned: 0, stale: 0, refused: {} }, suspected: 0, declaredDead: 0 } };
-    expect(peerLinkStatusFormat.lines(quiet, text).at(-1)).toBe('members: 0 known (0 records learned, 0 stale)');
+    expect(peerLinkStatusFormat.lines(quiet, text).at(-3)).toBe('members: 0 known (0 records learned, 0 stale)');
+  });
+
+  it('lists the routes, and what end-to-end messaging dropped or refused, by reason', () => {
+    const busy = {
+      ...mesh,
+      routing: { seqno: 9, routes: [{ destination: 'spiffe://m/node/c\u001b', nextHop: 'spiffe://m/node/b', metric: 200, seqno: 3 }], routeChanges: 4, received: 7, refused: { 'own-prefix': 1 } },
+      endToEnd: { ...NO_END_TO_END, sent: 10, resent: 2, held: 1, delivered: 5, duplicates: 1, forwarded: 3, dropped: { 'hop-limit': 2 }, refused: { authentication: 1 } },
+    };
+    expect(peerLinkStatusFormat.lines(busy, text).slice(-3)).toEqual([
+      'routes: 1 (seqno 9; 4 changes, 1 route entries REFUSED (1 own-prefix))',
+      '  spiffe://m/node/c? via spiffe://m/node/b, metric 200',
+      'end to end: 10 sent (2 resent, 1 unacknowledged), 5 delivered (1 duplicates dropped), 3 forwarded for others; 2 DROPPED (2 hop-limit); 1 REFUSED (1 authentication)',
+    ]);
   });
 
   it('sums up links up and members alive for systemd', () => {
-    expect(peerLinkStatusFormat.summary(mesh)).toBe('0/0 links up, 1 member known alive');
+    expect(peerLinkStatusFormat.summary(mesh)).toBe('0/0 links up, 1 member known alive, 0 routes');
   });
 });

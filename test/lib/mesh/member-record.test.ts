@@ -10,6 +10,7 @@ import { createPrivateKey } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadPqc, type Pqc } from '../../../lib/crypto/liboqs.js';
 import { encodeNodeRecord } from '../../../lib/crypto/node-record.js';
+import { xwingKeyPair } from '../../../lib/crypto/xwing.js';
 import { encodeMemberRecord, MAX_MEMBER_RECORD_BYTES, MemberRecordError, verifyMemberRecord, type MemberRecord, type MemberRecordRefusal } from '../../../lib/mesh/member-record.js';
 import { createTrustDomainCa, type TrustDomainCa } from '../../../lib/spiffe/svid-issuer.js';
 import { nodeCredentials } from '../../helpers/node-credentials.js';
@@ -38,7 +39,7 @@ async function node(authority: TrustDomainCa, spiffeId: string, options: { bindi
 }
 
 function record(spiffeId: string, overrides: Partial<MemberRecord> = {}): MemberRecord {
-  return { spiffeId, addresses: ['127.0.0.1:7001', '[::1]:7001'], incarnation: 3n, state: 'alive', issuedAt: Date.now(), ...overrides };
+  return { spiffeId, addresses: ['127.0.0.1:7001', '[::1]:7001'], incarnation: 3n, state: 'alive', issuedAt: Date.now(), kemPublicKey: xwingKeyPair(pqc.kem('ML-KEM-768')).publicKey, ...overrides };
 }
 
 function sign(signed: Signed, content: MemberRecord, overrides: { chainOf?: Signed; bindingOf?: Signed; secretKey?: Uint8Array } = {}): Buffer {
@@ -143,8 +144,14 @@ describe('member records', () => {
     expect(await early(bytes.subarray(0, bytes.length - 1))).toBe('malformed');
     expect(await early(Buffer.concat([bytes, Buffer.from([0])]))).toBe('malformed');
     const version = Buffer.from(bytes);
-    version[0] = 2;
+    // Version 1 (before the X-Wing key) and any later one are refused.
+    version[0] = 1;
     expect(await early(version)).toBe('malformed');
+    version[0] = 3;
+    expect(await early(version)).toBe('malformed');
+    // An X-Wing key whose ML-KEM half fails FIPS 203's modulus check, or of the wrong length, is no key to seal for.
+    expect(await early(sign(a, record(A, { kemPublicKey: new Uint8Array(1216).fill(0xff) })))).toBe('malformed');
+    expect(await early(sign(a, record(A, { kemPublicKey: new Uint8Array(1215) })))).toBe('malformed');
     expect(() => sign(a, record(A, { addresses: Array.from({ length: 9 }, (_, index) => `127.0.0.1:${7000 + index}`) }))).toThrow(RangeError);
     expect(await early(sign(a, record(A, { addresses: ['not an address'] })))).toBe('malformed');
     expect(await early(sign(a, record(A, { addresses: ['[::1]:7001', '[0:0::1]:7001'] })))).toBe('malformed');

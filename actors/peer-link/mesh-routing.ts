@@ -1,0 +1,172 @@
+/**
+ * Routes to every member over the peer links: loop-free distance vector after Babel (RFC 8966;
+ * lib/mesh/route-table.ts keeps the table and its rules), carried on the links' reliable ordered
+ * streams under a reserved topic.
+ *
+ * Why distance vector and not link state: a node's view changes only through its neighbours, one
+ * small update per changed route, and Babel's feasibility condition keeps the routes loop-free at
+ * every instant, also while they converge (link state over gossiped records loops transiently
+ * whenever two nodes have run Dijkstra on different versions of the map). Why over the links'
+ * streams and not datagrams: they are reliable and ordered, so (as in BGP) a neighbour gets the
+ * full table once when its link comes up and then only changes, with no periodic updates and no
+ * route expiry; a link that goes down withdraws every route through it at once.
+ *
+ * A link's cost is measured by its failure detector (round trip, lateness: lib/mesh/link-cost.ts),
+ * read every COST_INTERVAL_MS.
+ */
+import { linkCost, type LinkQuality } from '../../lib/mesh/link-cost.js';
+import { decodeRouteMessage, encodeRouteMessage, RouteMessageError } from '../../lib/mesh/route-message.js';
+import { RouteTable, type RouteEntry, type SeqnoRequest } from '../../lib/mesh/route-table.js';
+import type { RouteRefusalReason, RoutingState } from '../../lib/mesh/routing-state.js';
+import type { Clock, TimerHandle } from '../../lib/timing/clock.js';
+
+/** The reserved topic routing messages travel on between neighbours. */
+export const ROUTE_TOPIC = '$route';
+/** How often links' costs are read again: often enough that a degrading link is left within a few seconds. */
+export const COST_INTERVAL_MS = 1_000;
+
+export interface MeshRoutingPorts {
+  clock: Clock;
+  /** Whether this node admits a member of this SPIFFE ID at all (its peer-link policy): routes to others are refused. */
+  admits(spiffeId: string): boolean;
+  /** Queues a routing message on the link to a neighbour. */
+  send(neighbour: string, topic: string, bytes: Buffer): boolean;
+  /** What the link's failure detector measures of a neighbour now. */
+  quality(neighbour: string): LinkQuality;
+  /** Next hops changed: held end-to-end messages go out on the new routes. */
+  routesChanged(): void;
+  changed(): void;
+  log(level: 'info' | 'warn', message: string, fields: Record<string, unknown>): void;
+}
+
+export class MeshRouting {
+  private table: RouteTable | undefined;
+  private readonly neighbours = new Map<string, number>();
+  private costTimer: TimerHandle | undefined;
+  private received = 0;
+  private readonly refused: Partial<Record<RouteRefusalReason, number>> = {};
+  private stopped = false;
+
+  constructor(private readonly ports: MeshRoutingPorts) {}
+
+  /**
+   * This node's identity is known (its first SVID): it originates its route. The first sequence
+   * number is the wall clock's seconds, so a restarted node starts above what its neighbours
+   * remember of its previous run (a node raises it by far less than one a second).
+   */
+  start(self: string): void {
+    if (this.table || this.stopped) return;
+    this.table = new RouteTable({ self, initialSeqno: Math.floor(this.ports.clock.now() / 1000) % 2 ** 32, admits: (id) => this.ports.admits(id) });
+    this.scheduleCosts();
+  }
+
+  /** The neighbours with a link up now: new ones get the full table, lost ones' routes are withdrawn. */
+  linksChanged(linked: ReadonlySet<string>): void {
+    const table = this.table;
+    if (!table || this.stopped) return;
+    for (const neighbour of [...this.neighbours.keys()]) {
+      if (linked.has(neighbour)) continue;
+      this.neighbours.delete(neighbour);
+      table.neighbourDown(neighbour);
+    }
+    for (const neighbour of linked) {
+      if (this.neighbours.has(neighbour)) continue;
+      const cost = linkCost(this.ports.quality(neighbour));
+      this.neighbours.set(neighbour, cost);
+      table.neighbourUp(neighbour, cost);
+      this.sendTo(neighbour, table.fullTable(), []);
+    }
+    this.flush();
+  }
+
+  /** A routing message a neighbour sent on the route topic. */
+  receive(from: string, bytes: Buffer): void {
+    const table = this.table;
+    if (!table || this.stopped || !this.neighbours.has(from)) return;
+    this.received++;
+    let message: { updates: RouteEntry[]; requests: SeqnoRequest[] };
+    try {
+      message = decodeRouteMessage(bytes);
+    } catch (error) {
+      if (!(error instanceof RouteMessageError)) throw error;
+      this.refuse(error.reason, from, error.message);
+      return;
+    }
+    for (const { reason, entry } of table.receiveUpdates(from, message.updates).refused) this.refuse(reason, from, `a route to ${entry.destination} at metric ${entry.metric}`);
+    const now = this.ports.clock.monotonicNow();
+    for (const request of message.requests) {
+      const { refused } = table.receiveRequest(from, request, now);
+      if (refused !== undefined) this.refuse(refused, from, `a request for ${request.destination} at seqno ${request.seqno}`);
+    }
+    this.flush();
+  }
+
+  nextHop(destination: string): string | undefined {
+    return this.table?.nextHop(destination);
+  }
+
+  state(): RoutingState {
+    const table = this.table;
+    return {
+      seqno: table?.seqno ?? 0,
+      routes: table ? table.routes() : [],
+      routeChanges: table?.routeChanges ?? 0,
+      received: this.received,
+      refused: { ...this.refused },
+    };
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.ports.clock.clearTimeout(this.costTimer);
+  }
+
+  /** Sends what the table has to say now: changed routes to every neighbour, requests to whom they are for. */
+  private flush(): void {
+    const table = this.table;
+    if (!table) return;
+    const before = table.routeChanges;
+    const output = table.takeOutput();
+    if (output.updates.length > 0) for (const neighbour of this.neighbours.keys()) this.sendTo(neighbour, output.updates, []);
+    const requestsTo = new Map<string, SeqnoRequest[]>();
+    for (const { to, request } of output.requests) requestsTo.set(to, [...(requestsTo.get(to) ?? []), request]);
+    for (const [to, requests] of requestsTo) this.sendTo(to, [], requests);
+    if (output.updates.length > 0 || table.routeChanges !== before) {
+      this.ports.routesChanged();
+      this.ports.changed();
+    }
+  }
+
+  private sendTo(neighbour: string, updates: RouteEntry[], requests: SeqnoRequest[]): void {
+    if (updates.length === 0 && requests.length === 0) return;
+    this.ports.send(neighbour, ROUTE_TOPIC, encodeRouteMessage({ updates, requests }));
+  }
+
+  /** Every COST_INTERVAL_MS: links whose quantised cost changed update the routes through them, and destinations long without a route are forgotten. */
+  private scheduleCosts(): void {
+    if (this.stopped) return;
+    this.costTimer = this.ports.clock.setTimeout(() => {
+      this.costTimer = undefined;
+      const table = this.table;
+      if (!table || this.stopped) return;
+      for (const [neighbour, cost] of this.neighbours) {
+        const now = linkCost(this.ports.quality(neighbour));
+        if (now === cost) continue;
+        this.neighbours.set(neighbour, now);
+        table.neighbourCost(neighbour, now);
+      }
+      this.flush();
+      // Members long gone free their place in the table (route-table.ts's collect).
+      table.collect(this.ports.clock.monotonicNow());
+      this.scheduleCosts();
+    }, COST_INTERVAL_MS);
+  }
+
+  private refuse(reason: RouteRefusalReason, from: string, detail: string): void {
+    const count = (this.refused[reason] ?? 0) + 1;
+    this.refused[reason] = count;
+    // The first few and then every hundredth: a flood is counted whole, its log kept short.
+    if (count <= 10 || count % 100 === 0) this.ports.log('warn', 'refused a route update', { from, reason, times: count, detail });
+    this.ports.changed();
+  }
+}
