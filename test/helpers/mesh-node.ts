@@ -84,8 +84,16 @@ export async function actorStatus(dir: string, actorId: string) {
   return actor;
 }
 
+export interface ProbeRecord {
+  received: number[];
+  senders: string[];
+  sent: number;
+  /** Stamped messages' [n, sentAt, receivedAt] (fixtures/mesh-probe-actor.ts's `stamp`). */
+  arrivals: Array<[number, number, number]>;
+}
+
 /** What the node's probe actor has sent, and received (the numbers, in arrival order, and from whom). */
-export async function probeOf(dir: string): Promise<{ received: number[]; senders: string[]; sent: number }> {
-  const snapshot = (await callControl(join(dir, 'control.sock'), 'snapshot', { actorId: 'probe' })) as { context: { received: number[]; senders: string[]; sent: number } };
+export async function probeOf(dir: string): Promise<ProbeRecord> {
+  const snapshot = (await callControl(join(dir, 'control.sock'), 'snapshot', { actorId: 'probe' })) as { context: ProbeRecord };
   return snapshot.context;
 }
