@@ -22,8 +22,12 @@ import type { Clock, TimerHandle } from '../../lib/timing/clock.js';
 
 /** The reserved topic routing messages travel on between neighbours. */
 export const ROUTE_TOPIC = '$route';
-/** How often links' costs are read again: often enough that a degrading link is left within a few seconds. */
+/** How often links' costs are read again (and lost seqno requests repeated): often enough that a degrading link is left within a few seconds. */
 export const COST_INTERVAL_MS = 1_000;
+/** A routing message's entries at most, in bytes: a quarter of a link frame's payload, so a full table goes in a few frames. */
+const ROUTE_MESSAGE_BUDGET = 256 * 1024;
+/** What an entry or a request costs beyond its destination's bytes (length, seqno, metric or hop count), rounded up. */
+const ENTRY_OVERHEAD_BYTES = 8;
 
 export interface MeshRoutingPorts {
   clock: Clock;
@@ -137,9 +141,31 @@ export class MeshRouting {
     }
   }
 
+  /**
+   * In messages of at most ROUTE_MESSAGE_BUDGET bytes each: a full table of 4,096 members whose IDs
+   * are long would not fit one link frame (1 MiB).
+   */
   private sendTo(neighbour: string, updates: RouteEntry[], requests: SeqnoRequest[]): void {
-    if (updates.length === 0 && requests.length === 0) return;
-    this.ports.send(neighbour, ROUTE_TOPIC, encodeRouteMessage({ updates, requests }));
+    let batch: { updates: RouteEntry[]; requests: SeqnoRequest[] } = { updates: [], requests: [] };
+    let bytes = 0;
+    const flushBatch = () => {
+      if (batch.updates.length + batch.requests.length > 0) this.ports.send(neighbour, ROUTE_TOPIC, encodeRouteMessage(batch));
+      batch = { updates: [], requests: [] };
+      bytes = 0;
+    };
+    const add = (size: number) => {
+      if (bytes + size > ROUTE_MESSAGE_BUDGET) flushBatch();
+      bytes += size;
+    };
+    for (const update of updates) {
+      add(ENTRY_OVERHEAD_BYTES + Buffer.byteLength(update.destination));
+      batch.updates.push(update);
+    }
+    for (const request of requests) {
+      add(ENTRY_OVERHEAD_BYTES + Buffer.byteLength(request.destination));
+      batch.requests.push(request);
+    }
+    flushBatch();
   }
 
   /** Every COST_INTERVAL_MS: links whose quantised cost changed update the routes through them, and destinations long without a route are forgotten. */
@@ -155,6 +181,8 @@ export class MeshRouting {
         this.neighbours.set(neighbour, now);
         table.neighbourCost(neighbour, now);
       }
+      // A seqno request lost with a failed link is asked again (route-table.ts's repeatRequests).
+      table.repeatRequests(this.ports.clock.monotonicNow());
       this.flush();
       // Members long gone free their place in the table (route-table.ts's collect).
       table.collect(this.ports.clock.monotonicNow());

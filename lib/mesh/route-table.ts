@@ -17,8 +17,11 @@
  * carries it feasible again. The destination raises its seqno only when asked for one newer than
  * its own (RFC 8966 §3.8.1.2), so a stale or repeated request costs one update, not a seqno flood.
  *
- * Pure: no I/O and no timers; where time matters (forgetting forwarded requests, forgetting the FD of
- * a destination long gone) the caller passes `now` (monotonic ms).
+ * Requests travel over reliable links, yet one in flight on a link that goes down is lost, so an
+ * unanswered request is repeated (repeatRequests) until the route it asks for is feasible.
+ *
+ * Pure: no I/O and no timers; where time matters (forgetting forwarded requests, repeating requests,
+ * forgetting the FD of a destination long gone) the caller passes `now` (monotonic ms).
  */
 import { MAX_MEMBERS } from './member-limits.js';
 
@@ -30,12 +33,17 @@ export const MAX_ROUTE_METRIC = 0xfffe;
 export const MAX_SEQNO = 0xffff_ffff;
 /** Destinations one table holds at most: every member membership can hold (member-limits.ts). */
 export const DEFAULT_MAX_DESTINATIONS = MAX_MEMBERS;
-/** Hops a seqno request this node originates may travel: longer than any shortest path of a 4,096-node mesh of degree 3 or more, as Babel's implementations use. */
+/**
+ * Hops a seqno request this node originates may travel: far beyond the diameter of the meshes this
+ * node is built for (a 1,000-node random mesh of degree 3 to 4 spans about a dozen hops), and a
+ * bound on how far a request can wander along routes that are changing.
+ */
 export const REQUEST_HOP_COUNT = 64;
 /**
- * How far above its own seqno a request may ask this node to go: far more than honest requests ever
- * ask (one above what the node advertised), and 65,536 jumps at most would be needed for a neighbour
- * to push the seqno from today's seconds since the epoch to the u32 end.
+ * How far above its own seqno a request may ask this node to go: honest requests ask for one above
+ * what the node advertised (a restarted node's initial seqno, seconds since the epoch, is above all it
+ * used before), while a neighbour allowed any jump could push the seqno to the u32 end at once; with
+ * this cap it would take some 38,000 requests from today's seconds since the epoch.
  */
 export const MAX_SEQNO_JUMP = 65_536;
 /**
@@ -55,15 +63,16 @@ export const FORWARDED_REQUEST_MEMORY_MS = 2_000;
  * How long a request may stay unanswered before repeatRequests() sends it again. Links are reliable,
  * but a request in flight on a link that goes down is lost, and one that reaches a forwarder whose
  * route is changing can dead-end; without a repeat the node would starve until some unrelated update.
- * Twice the forwarders' memory, so that the repeat is not taken for the same request.
+ * Twice the forwarders' memory, so that they have forgotten the first and forward the repeat.
  */
 export const REQUEST_REPEAT_MS = 2 * FORWARDED_REQUEST_MEMORY_MS;
 /** Forwarded requests remembered at most: one per destination at a time is the honest load. */
 export const MAX_FORWARDED_REQUESTS = MAX_MEMBERS;
 /**
- * How long a destination with no route keeps its FD before collect() forgets it: RFC 8966's source
- * garbage-collection time. Forgetting makes any update feasible again, which is safe only once no
- * update from the time the route was lost can still be in flight; minutes are far beyond that.
+ * How long a destination with no route keeps its FD before collect() forgets it: Babel's source
+ * garbage-collection time (RFC 8966 Appendix B). Forgetting makes any update feasible again, which
+ * is safe only once no update from the time the route was lost can still be in flight; minutes are
+ * far beyond that.
  */
 export const SOURCE_GC_MS = 180_000;
 
@@ -361,7 +370,7 @@ export class RouteTable {
       if (state.selected === undefined) continue;
       const { seqno, metric } = state.selected;
       if (state.advertised?.seqno !== seqno || state.advertised.metric !== metric) this.pending.add(destination);
-      entries.push(this.advertise(destination, state, { destination, seqno, metric }));
+      entries.push(this.advertise(state, { destination, seqno, metric }));
     }
     return entries;
   }
@@ -408,7 +417,7 @@ export class RouteTable {
   }
 
   /** Records what is sent: FD improves with each finite route advertised (RFC 8966 §3.7.3). */
-  private advertise(destination: string, state: DestinationState, entry: RouteEntry): RouteEntry {
+  private advertise(state: DestinationState, entry: RouteEntry): RouteEntry {
     state.advertised = { seqno: entry.seqno, metric: entry.metric };
     if (entry.metric < INFINITE_METRIC && (state.fd === undefined || entry.seqno > state.fd.seqno || (entry.seqno === state.fd.seqno && entry.metric < state.fd.metric))) {
       state.fd = { seqno: entry.seqno, metric: entry.metric };
@@ -419,10 +428,10 @@ export class RouteTable {
   private currentAdvertisement(destination: string): RouteEntry | undefined {
     const state = this.destinations.get(destination);
     if (state === undefined) return undefined;
-    if (state.selected !== undefined) return this.advertise(destination, state, { destination, seqno: state.selected.seqno, metric: state.selected.metric });
+    if (state.selected !== undefined) return this.advertise(state, { destination, seqno: state.selected.seqno, metric: state.selected.metric });
     // Nothing to retract unless a finite route was advertised (and so an FD exists).
     if (state.fd === undefined || state.advertised === undefined || state.advertised.metric >= INFINITE_METRIC) return undefined;
-    return this.advertise(destination, state, { destination, seqno: state.fd.seqno, metric: INFINITE_METRIC });
+    return this.advertise(state, { destination, seqno: state.fd.seqno, metric: INFINITE_METRIC });
   }
 
   /**
