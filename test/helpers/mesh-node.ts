@@ -26,6 +26,8 @@ export interface MeshNodeSpec {
    * never acts on the node under test.
    */
   selfHealing?: { intervalMs: number; observeOnly?: boolean };
+  /** The network namespace to run in (test/helpers/netns.ts). */
+  netns?: string;
 }
 
 /** Starts a node process with the identity and peer-link actors and a probe actor named `probe`. */
@@ -45,7 +47,7 @@ export function startMeshNode(spec: MeshNodeSpec): NodeProcess {
         mesh: spec.mesh,
       },
     }),
-  ]);
+  ], spec.netns !== undefined ? { netns: spec.netns } : {});
 }
 
 /** A CA for the trust domain, made by the CLI in `dir`. */

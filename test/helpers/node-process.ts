@@ -25,9 +25,15 @@ const live = new Set<ChildProcess>();
  */
 const OUTPUT_DEADLINE_MS = 30_000;
 
-/** Every process is started with the node's launch flags: what a test sees is the node as it ships. */
-export function startProcess(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): NodeProcess {
-  const child = spawn(process.execPath, [...HEAP_FLAGS, ...args], {
+/**
+ * Every process is started with the node's launch flags: what a test sees is the node as it ships.
+ * With `netns`, inside that network namespace (`ip netns exec` execs the node, so the child is the
+ * node itself and its signals reach it).
+ */
+export function startProcess(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; netns?: string } = {}): NodeProcess {
+  const command = [process.execPath, ...HEAP_FLAGS, ...args];
+  const [file, ...rest] = options.netns === undefined ? command : ['ip', 'netns', 'exec', options.netns, ...command];
+  const child = spawn(file!, rest, {
     env: { ...process.env, ...options.env },
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
