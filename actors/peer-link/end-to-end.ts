@@ -106,6 +106,8 @@ interface OutgoingSession {
   id: Buffer;
   keys: SessionKeys | undefined;
   opening: Uint8Array | undefined;
+  /** The destination's X-Wing key the session was opened for. */
+  openedFor: Buffer | undefined;
   /** The destination acknowledged this session: its data no longer carries the opening. */
   confirmed: boolean;
   outbox: EndToEndOutbox;
@@ -172,23 +174,25 @@ export class EndToEnd {
         this.drop('unknown-destination');
         return false;
       }
-      if (this.outgoing.size >= MAX_OUTGOING_SESSIONS) {
+      if (this.outgoing.size >= MAX_OUTGOING_SESSIONS && !this.evictIdleOutgoing()) {
         this.drop('held-full');
         return false;
       }
       session = this.newOutgoing(to);
     }
-    if (this.heldBytes + payload.length + topic.length > MAX_HELD_BYTES) {
+    const refused = () => {
+      // A session opened for this message alone holds nothing: it goes with it.
+      if (session.outbox.pending === 0 && session.keys === undefined) this.outgoing.delete(to);
       this.drop('held-full');
       return false;
-    }
+    };
+    if (this.heldBytes + payload.length + topic.length > MAX_HELD_BYTES) return refused();
     try {
       session.outbox.push(topic, payload);
       this.heldBytes += payload.length + topic.length;
     } catch (error) {
       if (!(error instanceof OutboxFullError)) throw error;
-      this.drop('held-full');
-      return false;
+      return refused();
     }
     this.pump(session);
     return true;
@@ -267,12 +271,28 @@ export class EndToEnd {
     for (const session of this.incoming.values()) this.ports.clock.clearTimeout(session.ackTimer);
   }
 
+  /**
+   * Sessions to as many destinations as there can be members are open: one that holds nothing makes
+   * room (a later message to it opens a new session, at the cost of a signature). False when every
+   * one holds messages.
+   */
+  private evictIdleOutgoing(): boolean {
+    for (const [destination, session] of this.outgoing) {
+      if (session.outbox.pending > 0) continue;
+      this.disarm(session);
+      this.outgoing.delete(destination);
+      return true;
+    }
+    return false;
+  }
+
   private newOutgoing(destination: string): OutgoingSession {
     const session: OutgoingSession = {
       destination,
       id: randomBytes(SESSION_ID_BYTES),
       keys: undefined,
       opening: undefined,
+      openedFor: undefined,
       confirmed: false,
       outbox: new EndToEndOutbox({ maxMessages: MAX_HELD_PER_DESTINATION, maxBytes: MAX_HELD_BYTES_PER_DESTINATION, maxInFlight: IN_FLIGHT }),
       srttMs: undefined,
@@ -286,7 +306,12 @@ export class EndToEnd {
   }
 
   /** Sends what is due for one destination now, and sets the timer for what will be. */
-  private pump(session: OutgoingSession): void {
+  /**
+   * Sends what is due for one destination now, and sets the timer for what will be. `timedOut`: the
+   * retransmission timer fired; what is resent because of it doubles the timeout afterwards
+   * (RFC 6298 5.5: resend first, then back off).
+   */
+  private pump(session: OutgoingSession, timedOut = false): void {
     if (this.stopped) return;
     const self = this.ports.self()!;
     const now = this.ports.clock.monotonicNow();
@@ -310,6 +335,11 @@ export class EndToEnd {
       return;
     }
     session.unknownSince = undefined;
+    if (session.keys && !session.confirmed && !Buffer.from(member.kemPublicKey).equals(session.openedFor!)) {
+      // The destination restarted (a new X-Wing key in its record) before it acknowledged this
+      // session: its opening can no longer be accepted, so it is opened again for the new key.
+      this.reopen(session);
+    }
     if (!session.keys) {
       const opened = openSession({
         pqc: this.ports.pqc(),
@@ -321,9 +351,11 @@ export class EndToEnd {
       });
       session.keys = opened.keys;
       session.opening = opened.opening;
+      session.openedFor = Buffer.from(member.kemPublicKey);
       this.counters.sessionsOpened++;
     }
     const hop = this.ports.nextHop(session.destination);
+    let resent = false;
     if (hop !== undefined) {
       for (const message of session.outbox.due(now, session.rtoMs, hop)) {
         const envelope: MeshEnvelope = {
@@ -341,25 +373,25 @@ export class EndToEnd {
           this.drop('link-full');
           break;
         }
-        if (message.attempts > 0) this.counters.resent++;
-        else this.counters.sent++;
+        if (message.attempts > 0) {
+          this.counters.resent++;
+          resent = true;
+        } else this.counters.sent++;
         session.outbox.markSent(message, now, hop);
       }
     }
+    if (timedOut && resent) session.rtoMs = Math.min(MAX_RTO_MS, session.rtoMs * 2);
     const oldest = session.outbox.oldestSentAt();
     this.arm(session, oldest === undefined ? session.rtoMs : Math.max(0, oldest + session.rtoMs - now));
     this.ports.changed();
   }
 
-  /** The retransmission timer: what went out longest ago and is still unacknowledged goes again, with the timeout doubled (RFC 6298). */
+  /** The retransmission timer: what went out longest ago and is still unacknowledged goes again, and the timeout doubles (RFC 6298). */
   private arm(session: OutgoingSession, inMs: number): void {
     this.disarm(session);
     session.timer = this.ports.clock.setTimeout(() => {
       session.timer = undefined;
-      const now = this.ports.clock.monotonicNow();
-      const oldest = session.outbox.oldestSentAt();
-      if (oldest !== undefined && now - oldest >= session.rtoMs) session.rtoMs = Math.min(MAX_RTO_MS, session.rtoMs * 2);
-      this.pump(session);
+      this.pump(session, true);
     }, inMs);
   }
 
@@ -446,7 +478,7 @@ export class EndToEnd {
       this.refuse('replayed-session', origin);
       return undefined;
     }
-    if (!known && this.incoming.size >= MAX_INCOMING_SESSIONS) {
+    if (!known && this.incoming.size >= MAX_INCOMING_SESSIONS && !this.evictIncomingOfNonMembers()) {
       this.drop('held-full');
       return undefined;
     }
@@ -472,6 +504,18 @@ export class EndToEnd {
     this.incoming.set(origin, session);
     this.counters.sessionsAccepted++;
     return session;
+  }
+
+  /** As many origins as there can be members have sessions here: those of origins no longer alive members make room. */
+  private evictIncomingOfNonMembers(): boolean {
+    let evicted = false;
+    for (const [origin, session] of this.incoming) {
+      if (this.ports.member(origin)) continue;
+      this.ports.clock.clearTimeout(session.ackTimer);
+      this.incoming.delete(origin);
+      evicted = true;
+    }
+    return evicted;
   }
 
   private acknowledgeSoon(origin: string, session: IncomingSession, now: boolean): void {
@@ -570,12 +614,19 @@ export class EndToEnd {
     }
     this.counters.resets.received++;
     this.ports.log('info', 'the destination lost its end-to-end session (it restarted): opening a new one', { destination: envelope.origin, held: session.outbox.pending });
+    this.reopen(session);
+    this.pump(session);
+  }
+
+  /** A new session to the same destination: a new id and keys, what is held numbered from 0 again. */
+  private reopen(session: OutgoingSession): void {
     session.id = randomBytes(SESSION_ID_BYTES);
     session.keys = undefined;
     session.opening = undefined;
+    session.openedFor = undefined;
     session.confirmed = false;
+    session.rtoMs = INITIAL_RTO_MS;
     session.outbox.renumber();
-    this.pump(session);
   }
 
   private drop(reason: EndToEndDrop): void {

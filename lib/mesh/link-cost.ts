@@ -15,8 +15,8 @@ export const RTT_COST_PER_DOUBLING = 32;
 export const LATE_PENALTY = 2 * HOP_COST;
 /** Costs are multiples of this. */
 export const COST_STEP = 8;
-/** The largest finite cost a link can have (Babel's metric is 16-bit, 0xffff meaning unreachable). */
-export const MAX_LINK_COST = 0x0fff;
+/** The largest finite cost a link can have, a multiple of COST_STEP (Babel's metric is 16-bit, 0xffff meaning unreachable). */
+export const MAX_LINK_COST = 0x0ff8;
 
 export interface LinkQuality {
   /** Smoothed heartbeat round trip, ms; unknown before the first pong. */

@@ -1,0 +1,201 @@
+/**
+ * Mesh routing between a few nodes wired in memory on a virtual clock: a link coming up exchanges
+ * full tables and routes appear, also to nodes two hops away; a link going down withdraws every
+ * route through it; each change calls routesChanged; link costs are read again on the
+ * COST_INTERVAL_MS timer (a slower link raises the metrics through it; a much slower one moves the
+ * route once a repeated seqno request makes the other way feasible);
+ * refusals are counted by reason (bytes that are no routing message, a route to another node at
+ * metric 0, a destination not admitted); a message from a node that is no neighbour is ignored
+ * uncounted; stop() clears the timer.
+ */
+import { describe, expect, it } from 'vitest';
+import { COST_INTERVAL_MS, MeshRouting, ROUTE_TOPIC } from '../../../actors/peer-link/mesh-routing.js';
+import { HOP_COST, type LinkQuality } from '../../../lib/mesh/link-cost.js';
+import { encodeRouteMessage } from '../../../lib/mesh/route-message.js';
+import { REQUEST_REPEAT_MS } from '../../../lib/mesh/route-table.js';
+import { VirtualClock } from '../../../lib/timing/virtual-clock.js';
+
+const A = 'spiffe://mesh.test/node/a';
+const B = 'spiffe://mesh.test/node/b';
+const C = 'spiffe://mesh.test/node/c';
+const D = 'spiffe://mesh.test/node/d';
+const OUTSIDER = 'spiffe://mesh.test/node/outsider';
+
+interface RoutingNode {
+  routing: MeshRouting;
+  /** What this node's link to each neighbour measures; a hop at round trip 0 unless set. */
+  quality: Map<string, LinkQuality>;
+  routesChanged: number;
+  links: Set<string>;
+}
+
+/** Nodes wired in memory: what one sends to a neighbour waits in a queue until `deliver()`. */
+function mesh(ids: string[]) {
+  const clock = new VirtualClock();
+  const queue: Array<{ from: string; to: string; bytes: Buffer }> = [];
+  const nodes = new Map<string, RoutingNode>();
+  for (const id of ids) {
+    const node: RoutingNode = { routing: undefined as unknown as MeshRouting, quality: new Map(), routesChanged: 0, links: new Set() };
+    node.routing = new MeshRouting({
+      clock,
+      admits: (spiffeId) => spiffeId !== OUTSIDER,
+      send: (neighbour, topic, bytes) => {
+        expect(topic).toBe(ROUTE_TOPIC);
+        queue.push({ from: id, to: neighbour, bytes });
+        return true;
+      },
+      quality: (neighbour) => node.quality.get(neighbour) ?? { rttMs: 0, phi: 0 },
+      routesChanged: () => node.routesChanged++,
+      changed: () => undefined,
+      log: () => undefined,
+    });
+    node.routing.start(id);
+    nodes.set(id, node);
+  }
+  const node = (id: string) => nodes.get(id)!;
+  const deliver = () => {
+    for (let packet = queue.shift(); packet; packet = queue.shift()) node(packet.to).routing.receive(packet.from, packet.bytes);
+  };
+  /** Both ends of each link learn of it, as peer links report a link up on both sides. */
+  const link = (...pairs: Array<[string, string]>) => {
+    for (const [x, y] of pairs) {
+      node(x).links.add(y);
+      node(y).links.add(x);
+    }
+    for (const [id, each] of nodes) each.routing.linksChanged(new Set(node(id).links));
+    deliver();
+  };
+  const unlink = (x: string, y: string) => {
+    node(x).links.delete(y);
+    node(y).links.delete(x);
+    node(x).routing.linksChanged(new Set(node(x).links));
+    node(y).routing.linksChanged(new Set(node(y).links));
+    deliver();
+  };
+  const route = (at: string, destination: string) => {
+    const found = node(at).routing.state().routes.find((each) => each.destination === destination);
+    return found && { nextHop: found.nextHop, metric: found.metric };
+  };
+  return { clock, queue, node, deliver, link, unlink, route };
+}
+
+describe('mesh routing', () => {
+  it('learns a route to each neighbour and through it to the nodes beyond, and calls routesChanged', () => {
+    const { node, link, route } = mesh([A, B, C]);
+    link([A, B], [B, C]);
+    expect(route(A, B)).toEqual({ nextHop: B, metric: HOP_COST });
+    expect(route(A, C)).toEqual({ nextHop: B, metric: 2 * HOP_COST });
+    expect(route(C, A)).toEqual({ nextHop: B, metric: 2 * HOP_COST });
+    expect(node(A).routing.nextHop(C)).toBe(B);
+    expect(node(A).routing.nextHop(D)).toBeUndefined();
+    expect(node(A).routesChanged).toBeGreaterThan(0);
+    expect(node(A).routing.state().received).toBeGreaterThan(0);
+    expect(node(A).routing.state().refused).toEqual({});
+  });
+
+  it('withdraws every route through a link that went down, at once and on the far side too, and calls routesChanged', () => {
+    const { node, link, unlink, route } = mesh([A, B, C]);
+    link([A, B], [B, C]);
+    const before = node(A).routesChanged;
+    unlink(B, C);
+    expect(route(B, C)).toBeUndefined();
+    expect(route(A, C)).toBeUndefined();
+    expect(route(A, B)).toEqual({ nextHop: B, metric: HOP_COST });
+    expect(node(A).routesChanged).toBeGreaterThan(before);
+    expect(node(A).routing.nextHop(C)).toBeUndefined();
+  });
+
+  it('takes the other way round when a link on the path goes down', () => {
+    const { link, unlink, route } = mesh([A, B, C, D]);
+    // A square: A-B-C and A-D-C, equal in cost; ties go to the lower ID.
+    link([A, B], [B, C], [A, D], [D, C]);
+    expect(route(A, C)).toEqual({ nextHop: B, metric: 2 * HOP_COST });
+    unlink(A, B);
+    expect(route(A, C)).toEqual({ nextHop: D, metric: 2 * HOP_COST });
+  });
+
+  it('reads link costs again every COST_INTERVAL_MS, not in between, and carries a slower link into the metrics beyond it', () => {
+    const { clock, node, deliver, link, route } = mesh([A, B, C]);
+    link([A, B], [B, C]);
+    // 70 ms: the link A-B now costs two hops.
+    node(A).quality.set(B, { rttMs: 70, phi: 0 });
+    clock.advance(COST_INTERVAL_MS - 1);
+    deliver();
+    expect(route(A, B)).toEqual({ nextHop: B, metric: HOP_COST });
+    const before = node(A).routesChanged;
+    clock.advance(1);
+    deliver();
+    expect(route(A, B)).toEqual({ nextHop: B, metric: 2 * HOP_COST });
+    expect(route(A, C)).toEqual({ nextHop: B, metric: 3 * HOP_COST });
+    expect(node(A).routesChanged).toBeGreaterThan(before);
+    // Only A measures its side of the link: B's metric to A stays a hop.
+    expect(route(B, A)).toEqual({ nextHop: A, metric: HOP_COST });
+  });
+
+  it('moves a route off a link that became much slower, once a seqno request makes the other way feasible', () => {
+    const { clock, node, deliver, link, route } = mesh([A, B, C]);
+    link([A, B], [B, C], [A, C]);
+    expect(route(A, C)).toEqual({ nextHop: C, metric: HOP_COST });
+    // The direct link to C turns late and slow: 96 + 192 + 192 = 480, against 96 + 96 through B.
+    node(A).quality.set(C, { rttMs: 630, phi: 3 });
+    clock.advance(COST_INTERVAL_MS);
+    deliver();
+    // B's route to C is no better than what A advertised (metric 96 at the same seqno): not feasible yet.
+    expect(route(A, C)).toEqual({ nextHop: C, metric: 480 });
+    const before = node(A).routesChanged;
+    for (let elapsed = 0; elapsed < REQUEST_REPEAT_MS + 2 * COST_INTERVAL_MS && route(A, C)?.nextHop === C; elapsed += COST_INTERVAL_MS) {
+      clock.advance(COST_INTERVAL_MS);
+      deliver();
+    }
+    expect(route(A, C)).toEqual({ nextHop: B, metric: 2 * HOP_COST });
+    expect(node(A).routesChanged).toBeGreaterThan(before);
+  });
+
+  it('counts bytes that are no routing message as malformed, and a route to another node at metric 0 as own-prefix', () => {
+    const { node, link, route } = mesh([A, B]);
+    link([A, B]);
+    const a = node(A).routing;
+    const received = a.state().received;
+    a.receive(B, Buffer.from('not a routing message'));
+    a.receive(B, encodeRouteMessage({ updates: [{ destination: C, seqno: 1, metric: 0 }], requests: [] }));
+    a.receive(B, encodeRouteMessage({ updates: [{ destination: OUTSIDER, seqno: 1, metric: 10 }], requests: [] }));
+    expect(a.state().refused).toEqual({ malformed: 1, 'own-prefix': 1, 'not-admitted': 1 });
+    expect(a.state().received).toBe(received + 3);
+    expect(route(A, C)).toBeUndefined();
+    expect(route(A, OUTSIDER)).toBeUndefined();
+    // A route to C at a finite metric from B is taken: the refusal was the metric 0.
+    a.receive(B, encodeRouteMessage({ updates: [{ destination: C, seqno: 1, metric: 10 }], requests: [] }));
+    expect(route(A, C)).toEqual({ nextHop: B, metric: 10 + HOP_COST });
+  });
+
+  it('ignores a routing message from a node that is no neighbour, uncounted', () => {
+    const { node, link, route } = mesh([A, B]);
+    link([A, B]);
+    const a = node(A).routing;
+    const received = a.state().received;
+    a.receive(D, encodeRouteMessage({ updates: [{ destination: D, seqno: 1, metric: 0 }], requests: [] }));
+    a.receive(D, Buffer.from('garbage'));
+    expect(a.state().received).toBe(received);
+    expect(a.state().refused).toEqual({});
+    expect(route(A, D)).toBeUndefined();
+    // From the neighbour B the same route is taken.
+    a.receive(B, encodeRouteMessage({ updates: [{ destination: D, seqno: 1, metric: 5 }], requests: [] }));
+    expect(route(A, D)?.nextHop).toBe(B);
+  });
+
+  it('clears its cost timer on stop and takes nothing after it', () => {
+    const { clock, node, deliver, link, route } = mesh([A, B]);
+    link([A, B]);
+    expect(clock.pendingTimers()).toBe(2);
+    node(A).routing.stop();
+    expect(clock.pendingTimers()).toBe(1);
+    node(A).quality.set(B, { rttMs: 70 });
+    clock.advance(10 * COST_INTERVAL_MS);
+    deliver();
+    expect(route(A, B)?.metric).toBe(HOP_COST);
+    node(A).routing.receive(B, Buffer.from('garbage'));
+    expect(node(A).routing.state().refused).toEqual({});
+    // The other node's timer keeps running.
+    expect(clock.pendingTimers()).toBe(1);
+  });
+});
