@@ -51,6 +51,20 @@ configOptions(program.command('routes').description('list the routes the running
   .option('--json', 'print the routes as JSON')
   .action(async (flags) => (await import('./routes-command.js')).routesCommand(flags));
 
+const mesh = program.command('mesh').description('the mesh: a local demo, end-to-end pings');
+configOptions(mesh.command('demo').description('start N node processes on loopback in one embedded trust domain, linked as a ring with chords; Ctrl-C stops them all'))
+  .option('--nodes <n>', 'how many nodes (2-32)', '5')
+  .option('--dir <dir>', 'where their data directories go (default: a new temporary directory)')
+  .option('--keep', 'keep the directories after the stop')
+  .action(async (flags) => (await import('./mesh-demo-command.js')).meshDemoCommand(flags));
+configOptions(mesh.command('ping').description('end-to-end pings to a mesh member over its route: round trip, next hop, hops each way (exit 1: no reply)'))
+  .argument('<spiffe-id>', "the member's SPIFFE ID")
+  .option('--count <n>', 'pings to send (1-100)', '4')
+  .option('--interval <ms>', 'between pings (10-10000)', '200')
+  .option('--timeout <ms>', 'how long each waits for its reply (100-60000)', '2000')
+  .option('--json', 'print the replies as JSON')
+  .action(async (to: string, flags) => (await import('./mesh-ping-command.js')).meshPingCommand(to, flags));
+
 configOptions(program.command('incidents').description('list incidents from the knowledge base: phases, cause, actions, outcomes'))
   .option('--since <duration>', 'only incidents detected within this long (90s, 10m, 2h, 7d)')
   .option('--json', 'print the incidents as JSON')

@@ -9,6 +9,7 @@ import { assign, emit, sendTo, setup, type AnyActorLogic } from 'xstate';
 import type { BusEmitted } from '../lib/bus/bus-emitted.js';
 import { HANDSHAKE_SECONDS_BUCKETS } from '../lib/mesh/handshake-buckets.js';
 import type { MeshLinksMessage, MeshLinksState, PeerLinkPhase } from '../lib/mesh/links-state.js';
+import type { MeshPingResult } from '../lib/mesh/mesh-ping-result.js';
 
 export type { MeshLinksMessage, PeerLinkPhase };
 
@@ -29,7 +30,10 @@ export type PeerLinkEvent =
   | { type: 'transport.ready' }
   | { type: 'transport.received'; message: MeshRecvMessage }
   | { type: 'transport.state'; state: MeshLinksState }
-  | { type: 'transport.failed'; reason: string };
+  | { type: 'transport.failed'; reason: string }
+  /** A request (`x0tta6bl4 mesh ping`): the transport pings and answers with `transport.pinged`. */
+  | { type: 'mesh.ping'; payload: unknown; requestId?: string }
+  | { type: 'transport.pinged'; requestId: string; result: MeshPingResult };
 
 interface PeerLinkContext {
   /** Kept in context (entry actions set it) so every report can say it. */
@@ -60,6 +64,8 @@ export function createPeerLinkMachine(transport: AnyActorLogic) {
       'transport.failed': { target: '.failed', actions: assign({ reason: ({ event }) => event.reason }) },
       // Queued by the transport while there is no connection yet, so nothing sent early is lost.
       'mesh.send': { actions: sendTo('transport', ({ event }) => event) },
+      'mesh.ping': { actions: sendTo('transport', ({ event }) => event) },
+      'transport.pinged': { actions: emit(({ event }): BusEmitted => ({ type: 'bus.reply', requestId: event.requestId, payload: event.result })) },
       'transport.received': {
         actions: emit(({ event }): BusEmitted => ({ type: 'bus.publish', topic: 'mesh.recv', payload: event.message })),
       },

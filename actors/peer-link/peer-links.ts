@@ -37,6 +37,8 @@ import { LinkTable, type Link, type PeerEndpoint } from './link-table.js';
 import { CONTROL_TOPIC_PREFIX, MEMBER_TOPIC, Membership } from './membership.js';
 import { EndToEnd, FORWARD_TOPIC } from './end-to-end.js';
 import { MeshRouting, ROUTE_TOPIC } from './mesh-routing.js';
+import { MeshPing, PING_TOPIC, PONG_TOPIC } from './mesh-ping.js';
+import type { MeshPingRequest, MeshPingResult } from '../../lib/mesh/mesh-ping-result.js';
 import { CLAIM_TOPIC, type ProbeVerdict, type SuspicionTiming } from './member-suspicion.js';
 import { AddressProbe } from './address-probe.js';
 import { PqIdentity } from './pq-identity.js';
@@ -154,6 +156,7 @@ export class PeerLinks {
   private readonly membership: Membership;
   private readonly routing: MeshRouting;
   private readonly endToEnd: EndToEnd;
+  private readonly pinger: MeshPing;
   /** Addresses of peers whose link this node retired for the one they dial (keepOneLinkPerPair): dialed again if theirs is given up. */
   private readonly parked = new Map<string, PeerEndpoint>();
   /** The failure detector of each bound connection that is its link's current one. */
@@ -201,6 +204,7 @@ export class PeerLinks {
     this.membership = this.createMembership();
     this.routing = this.createRouting();
     this.endToEnd = this.createEndToEnd();
+    this.pinger = new MeshPing({ clock: this.clock, send: (to, topic, payload) => this.endToEnd.send(to, topic, payload), nextHop: (destination) => this.routing.nextHop(destination) });
     for (const endpoint of options.peers) this.newLink(randomBytes(LINK_ID_BYTES), 'dialer', endpoint.spiffeId, endpoint);
   }
 
@@ -264,6 +268,11 @@ export class PeerLinks {
   sendEndToEnd(to: string, topic: string, payload: Buffer): boolean {
     if (isControlTopic(topic)) throw new RangeError(`the topic ${topic} is reserved for the links' own messages`);
     return this.endToEnd.send(to, topic, payload);
+  }
+
+  /** End-to-end pings to any member (`x0tta6bl4 mesh ping`): each reply's round trip and hops (mesh-ping.ts). */
+  ping(request: MeshPingRequest): Promise<MeshPingResult> {
+    return this.pinger.ping(request);
   }
 
   /** Queues a message for a direct peer on the link to it; false when no link leads there or the link's window is full. */
@@ -441,7 +450,14 @@ export class PeerLinks {
       member: (spiffeId) => this.membership.aliveMember(spiffeId),
       nextHop: (destination) => this.routing.nextHop(destination),
       forward: (neighbour, bytes) => this.enqueue(neighbour, FORWARD_TOPIC, bytes),
-      deliver: (origin, topic, payload) => this.deliver(origin, topic, payload),
+      deliver: (origin, topic, payload, hops) => {
+        if (topic === PING_TOPIC || topic === PONG_TOPIC) this.pinger.receive(origin, topic, payload, hops);
+        else if (isControlTopic(topic)) {
+          // A reserved topic end to end that this version does not know: a newer peer's, never an actor's.
+          this.statistics.unknownControl++;
+          this.report();
+        } else this.deliver(origin, topic, payload);
+      },
       changed: () => this.report(),
       log: (level, message, fields) => this.log(level, message, fields),
     });

@@ -14,6 +14,7 @@ import { chooseVerifiedSvid } from '../../lib/spiffe/svid-choice.js';
 import { X509ContextWatcher } from '../../lib/spiffe/workload-api-client.js';
 import { failureDetectionTimings } from '../../lib/mesh/failure-detection.js';
 import { meshOptionsSchema } from '../../lib/mesh/mesh-options.js';
+import { meshPingRequestSchema } from '../../lib/mesh/mesh-ping-result.js';
 import { realClock } from '../../lib/timing/clock.js';
 import { realRandom } from '../../lib/timing/random.js';
 import { createPeerLinkMachine, type PeerLinkEvent } from '../../machines/peer-link.js';
@@ -101,6 +102,16 @@ export default defineActor({
       });
       watcher.start();
       receive((event) => {
+        if (event.type === 'mesh.ping') {
+          const requestId = event.requestId ?? '';
+          const request = meshPingRequestSchema.safeParse(event.payload);
+          if (!request.success) {
+            sendBack({ type: 'transport.pinged', requestId, result: { to: '', replies: [], refused: `a malformed ping request: ${request.error.issues[0]?.message ?? 'invalid'}` } });
+            return;
+          }
+          links.ping(request.data).then((result) => sendBack({ type: 'transport.pinged', requestId, result }));
+          return;
+        }
         if (event.type !== 'mesh.send') return;
         const message = sendSchema.safeParse(event.payload);
         if (!message.success) {

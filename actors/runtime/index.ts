@@ -20,6 +20,7 @@ export {
   type MeshStatus,
 } from './ops/node-status.js';
 export { subsystemStandings } from './config/subsystem-standings.js';
+export { HEAP_FLAGS } from './config/heap-flags.js';
 export type { StatusText, SubsystemStanding, StatusFormat, StandingMetric, Verdict } from './contracts/subsystem-standing.js';
 export { controlResponseSchema } from './ops/control-server.js';
 export type { FaultKind } from './host/worker/worker-control.js';

@@ -3,7 +3,8 @@
  * stream of end-to-end messages from n0 to n2 goes the short way (through n1); n1 is killed with
  * SIGKILL in the middle of it, the routes move the other way round (through n4 and n3), and n2
  * receives every message once, in order. Restarted, n1 rejoins with a newer incarnation and the
- * short route returns.
+ * short route returns, which `x0tta6bl4 mesh ping` then takes: two hops each way, through n1; a
+ * ping to a member no route leads to goes unanswered, and the command exits 1.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MeshStatus } from '../../actors/runtime/ops/node-status.js';
 import { freePort } from '../helpers/free-port.js';
 import { initTrustDomain, meshOf, probeOf, shareCa, startMeshNode } from '../helpers/mesh-node.js';
-import { reapAll, type NodeProcess } from '../helpers/node-process.js';
+import { CLI_MAIN, reapAll, startProcess, type NodeProcess } from '../helpers/node-process.js';
 import { untilValue } from '../helpers/wait.js';
 
 const TRUST_DOMAIN = 'mesh.test';
@@ -98,5 +99,15 @@ describe('routing between node processes', () => {
     const back = await meshAt(dir[0]!, 'n1 alive again at n0, and the short route through it', (mesh) => memberOf(mesh, id(1))?.state === 'alive' && routeTo(mesh, id(2))?.nextHop === id(1));
     expect(BigInt(memberOf(back, id(1))!.incarnation)).toBeGreaterThan(deadIncarnation);
     expect(back.endToEnd.held).toBe(0);
+
+    // `mesh ping` over the short route again: two hops each way, through n1.
+    const ping = startProcess([CLI_MAIN, 'mesh', 'ping', id(2), '--count', '2', '--interval', '50', '--json', '--data-dir', dir[0]!]);
+    expect(await ping.exited).toBe(0);
+    const replies = (JSON.parse(ping.output()) as { replies: Array<{ hopsOut: number; hopsBack: number; via: string }> }).replies;
+    expect(replies).toEqual([1, 2].map((seq) => ({ seq, rttMs: expect.any(Number), hopsOut: 2, hopsBack: 2, via: id(1) })));
+    // A member no route leads to: no reply, exit 1.
+    const lost = startProcess([CLI_MAIN, 'mesh', 'ping', `spiffe://${TRUST_DOMAIN}/node/nobody`, '--count', '1', '--timeout', '300', '--data-dir', dir[0]!]);
+    expect(await lost.exited).toBe(1);
+    expect(lost.output()).toContain('1 sent, none answered');
   }, 240_000);
 });

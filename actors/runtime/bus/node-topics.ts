@@ -4,6 +4,7 @@
  * MAPE-K topics are in lib/mape/; these schemas check them where they cross a thread. A topic
  * declared `latestState` is a subsystem's standing: the runtime keeps its latest payload.
  */
+import { meshPingRequestSchema } from '../../../lib/mesh/mesh-ping-result.js';
 import { z } from 'zod';
 import { ACTION_KINDS, COMMAND_KINDS } from '../../../lib/mape/actions.js';
 import { CAUSE_KINDS } from '../../../lib/mape/causes.js';
@@ -126,6 +127,12 @@ export const nodeTopics = defineTopics({
     schema: z.strictObject({ from: name, topic: name, payload: z.json() }),
     overflow: 'block',
     description: 'peer-link → subscribers: a message from the authenticated peer `from` (its SPIFFE ID), in the order it was sent.',
+  },
+  'mesh.ping': {
+    schema: meshPingRequestSchema,
+    // A request of the operator's (x0tta6bl4 mesh ping): refused when the actor's mailbox is full, never waited on.
+    overflow: 'reject',
+    description: 'The runtime → peer-link (a request): end-to-end pings to a member; the reply gives each round trip and the hops it took.',
   },
   'mesh.links': {
     schema: meshLinksSchema,

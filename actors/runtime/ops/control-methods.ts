@@ -1,7 +1,7 @@
 /**
- * What the control socket answers (`x0tta6bl4 status`, `chaos`, `incidents`, `stop`, and the
- * tests' `snapshot` and `crash`): each method a call of the node's API, its parameters checked
- * here since they come from another process.
+ * What the control socket answers (`x0tta6bl4 status`, `chaos`, `incidents`, `mesh ping`, `stop`,
+ * and the tests' `snapshot` and `crash`): each method a call of the node's API, its parameters
+ * checked here since they come from another process.
  */
 import { z } from 'zod';
 import { CAUSE_KINDS, type CauseKind } from '../../../lib/mape/causes.js';
@@ -9,6 +9,7 @@ import type { IncidentReport } from '../../../store/mape-status.js';
 import { FAULT_KINDS, type FaultKind } from '../self-healing/fault-kinds.js';
 import { defaultChaosTarget } from '../self-healing/chaos-target.js';
 import type { ControlHandler } from './control-server.js';
+import { meshPingRequestSchema } from '../../../lib/mesh/mesh-ping-result.js';
 import type { TreeNodeStatus } from './node-status.js';
 
 const actorParams = z.strictObject({ actorId: z.string().min(1) });
@@ -24,7 +25,13 @@ export interface ControlledNode {
   chaos(kind: CauseKind, actorId: string): Promise<unknown>;
   incidents(options?: { sinceMs?: number }): IncidentReport[];
   tree(): TreeNodeStatus;
+  request(actorId: string, topic: string, payload: unknown, options?: { timeoutMs?: number }): Promise<unknown>;
 }
+
+/** The actor that serves `mesh ping` (actors/runtime/config/default-tree.ts names it so). */
+const PEER_LINK_ACTOR = 'peer-link';
+/** What a ping request may take beyond its pings' own time: the bus and the reply. */
+const PING_SLACK_MS = 5_000;
 
 /** `onStop` is called after the `stop` answer is on its way, so the client hears it before the socket closes. */
 export function controlMethods(node: ControlledNode, onStop: () => void): ControlHandler {
@@ -47,11 +54,16 @@ export function controlMethods(node: ControlledNode, onStop: () => void): Contro
         const { sinceMs } = incidentsParams.parse(params);
         return node.incidents(sinceMs === undefined ? {} : { sinceMs });
       }
+      case 'mesh.ping': {
+        const request = meshPingRequestSchema.parse(params);
+        const timeoutMs = (request.count - 1) * request.intervalMs + request.timeoutMs + PING_SLACK_MS;
+        return node.request(PEER_LINK_ACTOR, 'mesh.ping', request, { timeoutMs });
+      }
       case 'stop':
         setImmediate(onStop);
         return { stopping: true };
       default:
-        throw new TypeError(`unknown control method '${method}' (status, snapshot, crash, chaos, incidents, stop)`);
+        throw new TypeError(`unknown control method '${method}' (status, snapshot, crash, chaos, incidents, mesh.ping, stop)`);
     }
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Routing and end-to-end messages over real peer links (TLS 1.3 on loopback, post-quantum sessions,
  * liboqs): a node reaches a member it holds no link to, through another, sealed for it (the
- * forwarder passes envelopes on and delivers none); when a node on the path goes, the routes move
+ * forwarder passes envelopes on and delivers none), and pings it the same way; when a node on the path goes, the routes move
  * to the other way round and every message sent meanwhile arrives once, in order; what a peer can
  * send on the routing and forwarding topics that a correct node never would (a route to another
  * node at metric 0, a hop limit of 0, bytes that are no envelope) is refused and counted, and its
@@ -56,6 +56,14 @@ describe('routing and end-to-end messages over peer links', () => {
     await until('every message acknowledged end to end', () => a.state().endToEnd.held === 0);
     expect(a.state().endToEnd).toMatchObject({ sent: 300, sessionsOpened: 1, dropped: {}, refused: {} });
     expect(c.state().endToEnd).toMatchObject({ delivered: 300, sessionsAccepted: 1, refused: {} });
+
+    // Pings go the same way: two hops out, two back, through B; none reaches an actor.
+    const pinged = await a.links.ping({ to: C, count: 3, intervalMs: 10, timeoutMs: 5_000 });
+    expect(pinged.replies).toEqual([1, 2, 3].map((seq) => ({ seq, rttMs: expect.any(Number), hopsOut: 2, hopsBack: 2, via: B })));
+    expect(c.received).toHaveLength(300);
+    // A member no route leads to: the ping waits its timeout and says so.
+    const lost = await a.links.ping({ to: 'spiffe://mesh.test/node/nobody', count: 1, intervalMs: 10, timeoutMs: 200 });
+    expect(lost.replies).toEqual([{ seq: 1 }]);
   });
 
   it('moves the routes the other way round when a node on the path goes, and loses or repeats no message sent meanwhile', async () => {

@@ -46,9 +46,9 @@ describe('watchdog health', () => {
 describe('systemd status line', () => {
   it('sums up actors, identity and links in one line', () => {
     const membership = { members: [{ state: 'alive' }, { state: 'left' }, { state: 'alive' }], learned: 3, stale: 0, refused: {} };
-    const mesh = { phase: 'serving' as const, links: [{ status: 'up' }, { status: 'connecting' }], refused: 0, handshakeFailures: 0, unroutable: 0, membership } as never;
+    const mesh = { phase: 'serving' as const, links: [{ status: 'up' }, { status: 'connecting' }], refused: 0, handshakeFailures: 0, unroutable: 0, membership, routing: { routes: [{ destination: 'spiffe://t/node/b' }] } } as never;
     expect(statusLine('running', tree(actor('identity'), actor('b', 'restarting')), standingSummaries(latest(identity('ready'), mesh)))).toBe(
-      '1/2 actors running, identity spiffe://t/node/a, 1/2 links up, 2 members known alive',
+      '1/2 actors running, identity spiffe://t/node/a, 1/2 links up, 2 members known alive, 1 route',
     );
     expect(statusLine('running', tree(actor('a')), standingSummaries(latest(identity('waiting'))))).toBe('1/1 actors running, identity waiting');
     expect(statusLine('stopping', tree(actor('a')), standingSummaries(latest(undefined)))).toBe('stopping');
