@@ -98,7 +98,10 @@ describe('control methods', () => {
     await expect(callControl(socket, 'crash', { actorId: 'nobody', kind: 'throw' })).rejects.toMatchObject({ name: 'UnknownActorError' });
     // Faults that would hit the host thread are refused for an inline actor.
     await expect(callControl(socket, 'crash', { actorId: 'a', kind: 'hang' })).rejects.toMatchObject({ name: 'UnsupportedFaultError' });
-    await expect(callControl(socket, 'reboot')).rejects.toThrow(/unknown control method 'reboot' \(status, snapshot, crash, chaos, incidents, stop\)/);
+    // A ping request out of bounds; and, on a node that runs no peer link, one in bounds has no actor to go to.
+    await expect(callControl(socket, 'mesh.ping', { to: 'spiffe://t/node/b', count: 0, intervalMs: 10, timeoutMs: 100 })).rejects.toMatchObject({ name: 'ZodError' });
+    await expect(callControl(socket, 'mesh.ping', { to: 'spiffe://t/node/b', count: 1, intervalMs: 10, timeoutMs: 100 })).rejects.toMatchObject({ name: 'UnknownActorError' });
+    await expect(callControl(socket, 'reboot')).rejects.toThrow(/unknown control method 'reboot' \(status, snapshot, crash, chaos, incidents, mesh\.ping, stop\)/);
     expect((await actorA(socket)).state).toBe('running');
   });
 
