@@ -54,7 +54,7 @@ configOptions(program.command('routes').description('list the routes the running
 const mesh = program.command('mesh').description('the mesh: a local demo, end-to-end pings');
 configOptions(mesh.command('demo').description('start N node processes on loopback in one embedded trust domain, linked as a ring with chords; Ctrl-C stops them all'))
   .option('--nodes <n>', 'how many nodes (2-32)', '5')
-  .option('--dir <dir>', 'where their data directories go (default: a new temporary directory)')
+  .option('--dir <dir>', 'a directory to make for their data directories (default: a new temporary one)')
   .option('--keep', 'keep the directories after the stop')
   .action(async (flags) => (await import('./mesh-demo-command.js')).meshDemoCommand(flags));
 configOptions(mesh.command('ping').description('end-to-end pings to a mesh member over its route: round trip, next hop, hops each way (exit 1: no reply)'))

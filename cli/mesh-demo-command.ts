@@ -8,7 +8,7 @@
  * domain is.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +57,8 @@ export async function meshDemoCommand(flags: MeshDemoFlags): Promise<void> {
   refuseInProduction(configFromFlags(flags).production, 'the embedded trust domain of mesh demo');
   const nodes = Number(flags.nodes ?? '5');
   if (!Number.isInteger(nodes) || nodes < 2 || nodes > MAX_DEMO_NODES) throw new UsageError(`--nodes must be an integer from 2 to ${MAX_DEMO_NODES}`);
+  // Removed at the stop only if the demo made it: a directory an operator named may hold more.
+  if (flags.dir !== undefined && existsSync(flags.dir)) throw new UsageError(`${flags.dir} exists: give a directory the demo can make (and remove at the stop)`);
   const root = flags.dir ?? mkdtempSync(join(tmpdir(), 'x0tta6bl4-demo-'));
   mkdirSync(root, { recursive: true });
   const id = (index: number) => `spiffe://${TRUST_DOMAIN}/node/n${index}`;

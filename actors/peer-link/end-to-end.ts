@@ -20,7 +20,7 @@
  * Every envelope a neighbour hands over is bounded and parsed before anything else, and every
  * refusal is counted by reason; none closes the link (a forwarder relays what others wrote).
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { Pqc } from '../../lib/crypto/liboqs.js';
 import { WireWriter } from '../../lib/crypto/wire.js';
 import type { XWingKeyPair } from '../../lib/crypto/xwing.js';
@@ -28,7 +28,7 @@ import { EndToEndInbox } from '../../lib/mesh/e2e-inbox.js';
 import { EndToEndOutbox, OutboxFullError } from '../../lib/mesh/e2e-outbox.js';
 import { acceptSession, EndToEndError, openAck, openData, openSession, sealAck, sealData, SESSION_ID_BYTES, type SessionKeys } from '../../lib/mesh/e2e-session.js';
 import { NO_END_TO_END, type EndToEndDrop, type EndToEndRefusal, type EndToEndState } from '../../lib/mesh/end-to-end-state.js';
-import { decodeDataPlaintext, decodeEnvelope, DEFAULT_HOP_LIMIT, encodeDataPlaintext, encodeEnvelope, envelopeAad, MeshEnvelopeError, withHopLimit, type MeshEnvelope } from '../../lib/mesh/mesh-envelope.js';
+import { decodeDataPlaintext, decodeEnvelope, DEFAULT_HOP_LIMIT, encodeDataPlaintext, MAX_MESH_PAYLOAD_BYTES, MAX_TOPIC_BYTES, encodeEnvelope, envelopeAad, MeshEnvelopeError, withHopLimit, type MeshEnvelope } from '../../lib/mesh/mesh-envelope.js';
 import type { Clock, TimerHandle } from '../../lib/timing/clock.js';
 
 /** The reserved topic envelopes travel on between neighbours. */
@@ -110,6 +110,8 @@ interface OutgoingSession {
   openedFor: Buffer | undefined;
   /** The destination acknowledged this session: its data no longer carries the opening. */
   confirmed: boolean;
+  /** Reopened since the last pump: everything held goes out under the new keys (a full scan). */
+  keysChanged: boolean;
   outbox: EndToEndOutbox;
   srttMs: number | undefined;
   rttVarMs: number;
@@ -168,6 +170,8 @@ export class EndToEnd {
       this.ports.deliver(self, topic, payload, 0);
       return true;
     }
+    // What an envelope cannot carry is refused here, never found out when it is sealed (mesh-envelope.ts).
+    if (Buffer.byteLength(topic, 'utf8') > MAX_TOPIC_BYTES || payload.length > MAX_MESH_PAYLOAD_BYTES) throw new RangeError(`a topic of at most ${MAX_TOPIC_BYTES} bytes and a payload of at most ${MAX_MESH_PAYLOAD_BYTES} bytes`);
     let session = this.outgoing.get(to);
     if (!session) {
       if (!this.ports.admits(to)) {
@@ -224,7 +228,7 @@ export class EndToEnd {
 
   /** The routes changed: what is held goes out on the new next hops (what went by another one, again at once). */
   routesChanged(): void {
-    for (const session of this.outgoing.values()) this.pump(session);
+    for (const session of this.outgoing.values()) this.pump(session, true);
   }
 
   /** An envelope a neighbour handed over: for this node (delivered or acknowledged), or forwarded on. */
@@ -294,6 +298,7 @@ export class EndToEnd {
       opening: undefined,
       openedFor: undefined,
       confirmed: false,
+      keysChanged: false,
       outbox: new EndToEndOutbox({ maxMessages: MAX_HELD_PER_DESTINATION, maxBytes: MAX_HELD_BYTES_PER_DESTINATION, maxInFlight: IN_FLIGHT }),
       srttMs: undefined,
       rttVarMs: 0,
@@ -307,11 +312,13 @@ export class EndToEnd {
 
   /** Sends what is due for one destination now, and sets the timer for what will be. */
   /**
-   * Sends what is due for one destination now, and sets the timer for what will be. `timedOut`: the
-   * retransmission timer fired; what is resent because of it doubles the timeout afterwards
-   * (RFC 6298 5.5: resend first, then back off).
+   * Sends what is due for one destination now, and sets the timer for what will be. `scan`: look at
+   * every message out (the route changed, or the timer fired), not only those never sent (a send or
+   * an acknowledgement: cheap, so a busy session does not rescan its window per message).
+   * `timedOut`: the retransmission timer fired; what is resent because of it doubles the timeout
+   * afterwards (RFC 6298 5.5: resend first, then back off).
    */
-  private pump(session: OutgoingSession, timedOut = false): void {
+  private pump(session: OutgoingSession, scan = false, timedOut = false): void {
     if (this.stopped) return;
     const self = this.ports.self()!;
     const now = this.ports.clock.monotonicNow();
@@ -357,7 +364,7 @@ export class EndToEnd {
     const hop = this.ports.nextHop(session.destination);
     let resent = false;
     if (hop !== undefined) {
-      for (const message of session.outbox.due(now, session.rtoMs, hop)) {
+      for (const message of scan || session.keysChanged ? session.outbox.due(now, session.rtoMs, hop) : session.outbox.unsent()) {
         const envelope: MeshEnvelope = {
           kind: 'data',
           hopLimit: DEFAULT_HOP_LIMIT,
@@ -380,9 +387,13 @@ export class EndToEnd {
         session.outbox.markSent(message, now, hop);
       }
     }
+    session.keysChanged = false;
     if (timedOut && resent) session.rtoMs = Math.min(MAX_RTO_MS, session.rtoMs * 2);
-    const oldest = session.outbox.oldestSentAt();
-    this.arm(session, oldest === undefined ? session.rtoMs : Math.max(0, oldest + session.rtoMs - now));
+    // Armed once and re-armed when it fires (a timer that fires early, its messages acknowledged meanwhile, finds nothing due).
+    if (session.timer === undefined) {
+      const oldest = session.outbox.oldestSentAt();
+      this.arm(session, oldest === undefined ? session.rtoMs : Math.max(0, oldest + session.rtoMs - now));
+    }
     this.ports.changed();
   }
 
@@ -391,7 +402,7 @@ export class EndToEnd {
     this.disarm(session);
     session.timer = this.ports.clock.setTimeout(() => {
       session.timer = undefined;
-      this.pump(session, true);
+      this.pump(session, true, true);
     }, inMs);
   }
 
@@ -500,7 +511,11 @@ export class EndToEnd {
     }
     if (known) this.ports.clock.clearTimeout(known.ackTimer);
     const retired = known ? [...known.retired, known.id.toString('hex')].slice(-RETIRED_SESSIONS_KEPT) : [];
-    const session: IncomingSession = { id, keys, inbox: new EndToEndInbox(IN_FLIGHT, REORDER_BUFFER_BYTES), ackSeq: 0, deliveredSinceAck: 0, ackTimer: undefined, retired };
+    // Acknowledgements are numbered from a random point: should an opening this node accepted once be
+    // accepted again (its session id no longer among the retired), the same keys never seal two
+    // acknowledgements under one nonce (a collision needs two of 2^40 starting points within the
+    // acknowledgements of a session).
+    const session: IncomingSession = { id, keys, inbox: new EndToEndInbox(IN_FLIGHT, REORDER_BUFFER_BYTES), ackSeq: randomInt(2 ** 40), deliveredSinceAck: 0, ackTimer: undefined, retired };
     this.incoming.set(origin, session);
     this.counters.sessionsAccepted++;
     return session;
@@ -606,7 +621,10 @@ export class EndToEnd {
   private receiveReset(envelope: MeshEnvelope): void {
     const session = this.outgoing.get(envelope.origin);
     const member = this.ports.member(envelope.origin);
-    if (!session || !member || !session.id.equals(envelope.sessionId)) return;
+    // Only a session the destination acknowledged can have been lost by it. Before that, a reset says
+    // only that some data reached it without the opening (a forwarder can strip one): the opening
+    // goes on every resend until the first acknowledgement, so nothing is reopened or sent twice.
+    if (!session || !member || !session.confirmed || !session.id.equals(envelope.sessionId)) return;
     const signed = this.resetSigned(this.ports.self()!, envelope.origin, envelope.sessionId);
     if (!this.ports.pqc().mldsa65.verify(signed, envelope.body, member.mldsaPublicKey)) {
       this.refuse('bad-reset', envelope.origin);
@@ -625,6 +643,7 @@ export class EndToEnd {
     session.opening = undefined;
     session.openedFor = undefined;
     session.confirmed = false;
+    session.keysChanged = true;
     session.rtoMs = INITIAL_RTO_MS;
     session.outbox.renumber();
   }

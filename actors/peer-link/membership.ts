@@ -75,6 +75,8 @@ export interface MembershipPorts {
   sign(record: MemberRecord, signing: MemberSigning): Buffer;
   /** Something status shows changed. */
   changed(): void;
+  /** A member's record was verified and taken, the member alive: routes parked for it apply now (mesh-routing.ts). */
+  learned(spiffeId: string): void;
   /** A linked peer sent a record or claim only a forger sends: its connection is closed. */
   misbehaved(peer: string, error: MemberRecordError | MemberClaimError): void;
   /** A fault of this code (never a peer's): the actor fails, as for any uncaught error. */
@@ -327,6 +329,7 @@ export class Membership {
     // To every other linked peer, the member itself included: a record of it newer than its own is its to outrank.
     this.suspicion.recordChanged(verified.spiffeId);
     for (const peer of this.ports.linkedPeers()) if (peer !== from) this.ports.send(peer, MEMBER_TOPIC, bytes);
+    if (verified.state === 'alive') this.ports.learned(verified.spiffeId);
     this.ports.changed();
   }
 

@@ -15,8 +15,9 @@
  * read every COST_INTERVAL_MS.
  */
 import { linkCost, type LinkQuality } from '../../lib/mesh/link-cost.js';
-import { decodeRouteMessage, encodeRouteMessage, RouteMessageError } from '../../lib/mesh/route-message.js';
-import { RouteTable, type RouteEntry, type SeqnoRequest } from '../../lib/mesh/route-table.js';
+import { MAX_MEMBERS } from '../../lib/mesh/member-limits.js';
+import { decodeRouteMessage, encodeRouteMessage, MAX_ROUTE_REQUESTS, MAX_ROUTE_UPDATES, RouteMessageError } from '../../lib/mesh/route-message.js';
+import { MAX_SEQNO_JUMP, RouteTable, type RouteEntry, type SeqnoRequest } from '../../lib/mesh/route-table.js';
 import type { RouteRefusalReason, RoutingState } from '../../lib/mesh/routing-state.js';
 import type { Clock, TimerHandle } from '../../lib/timing/clock.js';
 
@@ -24,6 +25,12 @@ import type { Clock, TimerHandle } from '../../lib/timing/clock.js';
 export const ROUTE_TOPIC = '$route';
 /** How often links' costs are read again (and lost seqno requests repeated): often enough that a degrading link is left within a few seconds. */
 export const COST_INTERVAL_MS = 1_000;
+/**
+ * How often each neighbour gets the whole table again (jittered by up to a half): an update the
+ * link's window refused (it was full of end-to-end traffic) is repaired within this, as
+ * membership's anti-entropy repairs a record.
+ */
+export const ROUTE_REFRESH_MS = 30_000;
 /** A routing message's entries at most, in bytes: a quarter of a link frame's payload, so a full table goes in a few frames. */
 const ROUTE_MESSAGE_BUDGET = 256 * 1024;
 /** What an entry or a request costs beyond its destination's bytes (length, seqno, metric or hop count), rounded up. */
@@ -33,6 +40,10 @@ export interface MeshRoutingPorts {
   clock: Clock;
   /** Whether this node admits a member of this SPIFFE ID at all (its peer-link policy): routes to others are refused. */
   admits(spiffeId: string): boolean;
+  /** Whether this node holds a verified record of this member, alive: routes to anything else wait (parked) until it does. */
+  isMember(spiffeId: string): boolean;
+  /** Uniform in [0, 1): the refresh's jitter. */
+  random(): number;
   /** Queues a routing message on the link to a neighbour. */
   send(neighbour: string, topic: string, bytes: Buffer): boolean;
   /** What the link's failure detector measures of a neighbour now. */
@@ -47,6 +58,15 @@ export class MeshRouting {
   private table: RouteTable | undefined;
   private readonly neighbours = new Map<string, number>();
   private costTimer: TimerHandle | undefined;
+  private refreshTimer: TimerHandle | undefined;
+  /**
+   * Routes neighbours sent to destinations this node holds no member record of yet (a link-up
+   * brings the records and the table together, and records are verified one at a time): each
+   * neighbour's latest entry per destination, applied once the record is verified (memberKnown).
+   * Bounded per neighbour, so a member inventing destinations fills its own share only, and never
+   * the table.
+   */
+  private readonly parked = new Map<string, Map<string, RouteEntry>>();
   private received = 0;
   private readonly refused: Partial<Record<RouteRefusalReason, number>> = {};
   private stopped = false;
@@ -60,8 +80,14 @@ export class MeshRouting {
    */
   start(self: string): void {
     if (this.table || this.stopped) return;
-    this.table = new RouteTable({ self, initialSeqno: Math.floor(this.ports.clock.now() / 1000) % 2 ** 32, admits: (id) => this.ports.admits(id) });
+    this.table = new RouteTable({
+      self,
+      initialSeqno: Math.floor(this.ports.clock.now() / 1000) % 2 ** 32,
+      admits: (id) => this.ports.admits(id),
+      seqnoCeiling: () => Math.floor(this.ports.clock.now() / 1000) + MAX_SEQNO_JUMP,
+    });
     this.scheduleCosts();
+    this.scheduleRefresh();
   }
 
   /** The neighbours with a link up now: new ones get the full table, lost ones' routes are withdrawn. */
@@ -71,6 +97,7 @@ export class MeshRouting {
     for (const neighbour of [...this.neighbours.keys()]) {
       if (linked.has(neighbour)) continue;
       this.neighbours.delete(neighbour);
+      this.parked.delete(neighbour);
       table.neighbourDown(neighbour);
     }
     for (const neighbour of linked) {
@@ -96,13 +123,46 @@ export class MeshRouting {
       this.refuse(error.reason, from, error.message);
       return;
     }
-    for (const { reason, entry } of table.receiveUpdates(from, message.updates).refused) this.refuse(reason, from, `a route to ${entry.destination} at metric ${entry.metric}`);
+    const known: RouteEntry[] = [];
+    for (const entry of message.updates) {
+      // What the table refuses anyway (a metric 0 from another, a destination not admitted) goes to it to be counted; routes to members not yet known wait.
+      const refusable = (entry.metric === 0 && entry.destination !== from) || !this.ports.admits(entry.destination);
+      if (refusable || entry.destination === from || this.ports.isMember(entry.destination)) known.push(entry);
+      else this.park(from, entry);
+    }
+    for (const { reason, entry } of table.receiveUpdates(from, known).refused) this.refuse(reason, from, `a route to ${entry.destination} at metric ${entry.metric}`);
     const now = this.ports.clock.monotonicNow();
     for (const request of message.requests) {
       const { refused } = table.receiveRequest(from, request, now);
       if (refused !== undefined) this.refuse(refused, from, `a request for ${request.destination} at seqno ${request.seqno}`);
     }
     this.flush();
+  }
+
+  /** Membership verified a member's record: the routes to it neighbours sent meanwhile apply now. */
+  memberKnown(spiffeId: string): void {
+    const table = this.table;
+    if (!table || this.stopped) return;
+    for (const [neighbour, entries] of this.parked) {
+      const entry = entries.get(spiffeId);
+      if (!entry) continue;
+      entries.delete(spiffeId);
+      for (const { reason } of table.receiveUpdates(neighbour, [entry]).refused) this.refuse(reason, neighbour, `a route to ${spiffeId} at metric ${entry.metric}`);
+    }
+    this.flush();
+  }
+
+  private park(from: string, entry: RouteEntry): void {
+    let entries = this.parked.get(from);
+    if (!entries) {
+      entries = new Map();
+      this.parked.set(from, entries);
+    }
+    if (!entries.has(entry.destination) && entries.size >= MAX_MEMBERS) {
+      this.refuse('too-many-destinations', from, `a route to ${entry.destination}, no member this node knows`);
+      return;
+    }
+    entries.set(entry.destination, entry);
   }
 
   nextHop(destination: string): string | undefined {
@@ -123,6 +183,24 @@ export class MeshRouting {
   stop(): void {
     this.stopped = true;
     this.ports.clock.clearTimeout(this.costTimer);
+    this.ports.clock.clearTimeout(this.refreshTimer);
+  }
+
+  /** Every ROUTE_REFRESH_MS (jittered): the whole table to every neighbour. */
+  private scheduleRefresh(): void {
+    if (this.stopped) return;
+    this.refreshTimer = this.ports.clock.setTimeout(
+      () => {
+        this.refreshTimer = undefined;
+        const table = this.table;
+        if (!table || this.stopped) return;
+        const entries = table.fullTable();
+        for (const neighbour of this.neighbours.keys()) this.sendTo(neighbour, entries, []);
+        this.flush();
+        this.scheduleRefresh();
+      },
+      ROUTE_REFRESH_MS * (0.5 + this.ports.random()),
+    );
   }
 
   /** Sends what the table has to say now: changed routes to every neighbour, requests to whom they are for. */
@@ -154,7 +232,8 @@ export class MeshRouting {
       bytes = 0;
     };
     const add = (size: number) => {
-      if (bytes + size > ROUTE_MESSAGE_BUDGET) flushBatch();
+      // Within the bytes, and within the codec's counts (route-message.ts refuses more).
+      if (bytes + size > ROUTE_MESSAGE_BUDGET || batch.updates.length >= MAX_ROUTE_UPDATES || batch.requests.length >= MAX_ROUTE_REQUESTS) flushBatch();
       bytes += size;
     };
     for (const update of updates) {

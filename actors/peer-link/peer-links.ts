@@ -82,6 +82,13 @@ function lossSuggestsFailure(error: Error | undefined): boolean {
   return typeof code === 'string' && PEER_FAILURE_CODES.has(code);
 }
 
+/**
+ * How long a stopping node waits for its connections to finish writing what they hold (the leave
+ * record among it) before it cuts them: a loopback or LAN peer takes milliseconds; the stop of a
+ * node whose peers do not read is not held longer than this.
+ */
+export const STOP_DRAIN_MS = 1_000;
+
 /** The goodbye a node says on the link it retires because its peer dials it too (keepOneLinkPerPair). */
 export const ONE_LINK_PER_PAIR = 'one link per pair: the lower SPIFFE ID dials';
 
@@ -170,6 +177,8 @@ export class PeerLinks {
   private listening: string | undefined;
   private reportTimer: unknown;
   private stopped = false;
+  /** Called when the last connection closes while the stop waits for them (drained). */
+  private onAllClosed: (() => void) | undefined;
   /** The node's bus holds the peers' messages back: bound connections do not read (holdReading). */
   private readingHeld = false;
 
@@ -396,6 +405,7 @@ export class PeerLinks {
       },
       sign: encodeMemberRecord,
       changed: () => this.report(),
+      learned: (spiffeId) => this.routing.memberKnown(spiffeId),
       misbehaved: (peer, error) => {
         for (const connection of this.connections) {
           if (connection.peer.spiffeId === peer) connection.destroy(new LinkFrameError('forged-record', `the peer sent a membership message refused as ${error.reason}: ${error.message}`));
@@ -424,6 +434,8 @@ export class PeerLinks {
     return new MeshRouting({
       clock: this.clock,
       admits: (spiffeId) => this.admits(spiffeId),
+      isMember: (spiffeId) => this.membership.aliveMember(spiffeId) !== undefined,
+      random: this.random,
       send: (neighbour, topic, bytes) => this.enqueue(neighbour, topic, bytes),
       quality: (neighbour) => {
         for (const link of this.table.values()) {
@@ -497,7 +509,25 @@ export class PeerLinks {
     // say, and the listener's close waits for every connection it accepted.
     for (const connection of this.connections) if (!active.has(connection)) connection.destroy();
     await this.transport.close();
+    // A connection said goodbye to is ended after what it holds is written: cut at once, the leave
+    // record still in its socket's buffer would be lost, and the peer would see the node fail instead
+    // of leave. Dialed connections (the listener's close does not wait for them) get a short while.
+    await this.drained(STOP_DRAIN_MS);
     for (const connection of this.connections) connection.destroy();
+  }
+
+  /** Resolves once every connection has closed (as each close reports it), or after `withinMs`. */
+  private drained(withinMs: number): Promise<void> {
+    if (this.connections.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimeout(() => done(), withinMs);
+      const done = () => {
+        this.clock.clearTimeout(timer);
+        this.onAllClosed = undefined;
+        resolve();
+      };
+      this.onAllClosed = done;
+    });
   }
 
   /**
@@ -580,6 +610,7 @@ export class PeerLinks {
         },
         onClose: (connection, error) => {
           this.connections.delete(connection);
+          if (this.connections.size === 0) this.onAllClosed?.();
           this.stopHeartbeat(connection);
           this.onClose(connection, error);
         },

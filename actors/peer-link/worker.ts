@@ -21,7 +21,7 @@ import { createPeerLinkMachine, type PeerLinkEvent } from '../../machines/peer-l
 import { defineActor } from '../runtime/contracts/actor.js';
 import { parseActorOptions } from '../runtime/actor-kit/actor-options.js';
 import { createLogger } from '../runtime/actor-kit/logger.js';
-import { MAX_MESH_PAYLOAD_BYTES } from '../../lib/mesh/mesh-envelope.js';
+import { MAX_MESH_PAYLOAD_BYTES, MAX_TOPIC_BYTES } from '../../lib/mesh/mesh-envelope.js';
 import { isControlTopic, PeerLinks } from './peer-links.js';
 
 /** The mesh options as the configuration has them (one schema for both), and where this actor gets its SVID. */
@@ -38,7 +38,8 @@ const sendSchema = z.strictObject({
   topic: z
     .string()
     .min(1)
-    .refine((topic) => !isControlTopic(topic), 'a topic starting with $ is reserved for the links'),
+    .refine((topic) => !isControlTopic(topic), 'a topic starting with $ is reserved for the links')
+    .refine((topic) => Buffer.byteLength(topic, 'utf8') <= MAX_TOPIC_BYTES, `a topic is at most ${MAX_TOPIC_BYTES} bytes of UTF-8`),
   payload: z.json(),
 });
 
@@ -109,7 +110,10 @@ export default defineActor({
             sendBack({ type: 'transport.pinged', requestId, result: { to: '', replies: [], refused: `a malformed ping request: ${request.error.issues[0]?.message ?? 'invalid'}` } });
             return;
           }
-          links.ping(request.data).then((result) => sendBack({ type: 'transport.pinged', requestId, result }));
+          links.ping(request.data).then(
+            (result) => sendBack({ type: 'transport.pinged', requestId, result }),
+            (error: Error) => sendBack({ type: 'transport.pinged', requestId, result: { to: request.data.to, replies: [], refused: `${error.name}: ${error.message}` } }),
+          );
           return;
         }
         if (event.type !== 'mesh.send') return;

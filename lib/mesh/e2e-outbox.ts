@@ -45,6 +45,8 @@ export class EndToEndOutbox {
   private readonly held: OutboxMessage[] = [];
   private head = 0;
   private nextSeq = 0;
+  /** The first message never sent: messages first go out in order, so those never sent are the held ones from here on. */
+  private unsentSeq = 0;
   private bytes = 0;
   sent = 0;
   resent = 0;
@@ -99,9 +101,22 @@ export class EndToEndOutbox {
   markSent(message: OutboxMessage, now: number, via: string): void {
     if (message.attempts > 0) this.resent++;
     else this.sent++;
+    // Its first send under this numbering (a renumbered message keeps its attempts, not its sentAt).
+    if (message.sentAt === undefined) this.unsentSeq = Math.max(this.unsentSeq, message.seq + 1);
     message.attempts++;
     message.sentAt = now;
     message.sentVia = via;
+  }
+
+  /**
+   * The in-flight window's messages that never went out, in order: what a send or an
+   * acknowledgement (which moves the window) makes due, found without scanning what is out.
+   */
+  unsent(): OutboxMessage[] {
+    const first = this.nextSeq - this.pending;
+    const from = this.head + Math.max(0, this.unsentSeq - first);
+    const end = Math.min(this.held.length, this.head + this.limits.maxInFlight);
+    return from < end ? this.held.slice(from, end) : [];
   }
 
   /** When the oldest message out went (what the retransmission timer waits on), if any is out. */
@@ -127,6 +142,7 @@ export class EndToEndOutbox {
       this.held.push({ seq: index, topic: message.topic, payload: message.payload, attempts: message.attempts });
     });
     this.nextSeq = held.length;
+    this.unsentSeq = 0;
   }
 
   /** The held message numbered `seq`, if it is still held. */

@@ -113,6 +113,7 @@ export interface FeasibilityDistance {
  * Why an entry or a request was refused: `own-prefix`, metric 0 for a destination other than its
  * sender (only a node originates its own route); `not-admitted`, a destination the caller's policy
  * refuses; `too-many-destinations`, a new destination beyond the table's cap; `seqno-too-far`, a
+ * route or request above the seqno ceiling (RouteTableOptions.seqnoCeiling), or a
  * request to raise this node's seqno by more than MAX_SEQNO_JUMP; `hop-limit`, a request that would
  * need forwarding with no hops left.
  */
@@ -126,6 +127,13 @@ export interface RouteTableOptions {
   initialSeqno: number;
   /** The caller's policy on destinations (typically: a member membership holds a verified record of). */
   admits(destination: string): boolean;
+  /**
+   * The highest seqno any route or request may carry now (default MAX_SEQNO). Seqnos start at the
+   * origin's wall-clock seconds and rise by one per request answered, so the caller gives the wall
+   * clock's seconds plus MAX_SEQNO_JUMP: a neighbour cannot push a destination's seqno towards the
+   * u32 end, and a route with a seqno further ahead is no honest origin's.
+   */
+  seqnoCeiling?(): number;
   maxDestinations?: number;
   /** A fixed hysteresis; by default max(MIN_HYSTERESIS, metric / HYSTERESIS_DIVISOR) of the selected route's metric. */
   hysteresis?: number;
@@ -180,6 +188,7 @@ export class RouteTable {
   readonly self: string;
   private ownSeqno: number;
   private readonly admits: (destination: string) => boolean;
+  private readonly seqnoCeiling: () => number;
   private readonly maxDestinations: number;
   private readonly fixedHysteresis: number | undefined;
   private readonly neighbours = new Map<string, number>();
@@ -199,6 +208,7 @@ export class RouteTable {
     this.self = options.self;
     this.ownSeqno = options.initialSeqno;
     this.admits = options.admits;
+    this.seqnoCeiling = options.seqnoCeiling ?? (() => MAX_SEQNO);
     this.maxDestinations = maxDestinations;
     this.fixedHysteresis = options.hysteresis;
   }
@@ -261,6 +271,10 @@ export class RouteTable {
         refused.push({ entry, reason: 'not-admitted' });
         continue;
       }
+      if (finite && entry.seqno > this.seqnoCeiling()) {
+        refused.push({ entry, reason: 'seqno-too-far' });
+        continue;
+      }
       let state = this.destinations.get(destination);
       if (state === undefined) {
         if (!finite) continue;
@@ -294,6 +308,7 @@ export class RouteTable {
     if (!isU32(request.seqno) || !Number.isInteger(request.hopCount) || request.hopCount < 0) throw new RangeError(`a seqno request needs a u32 seqno and a non-negative hop count, got ${request.seqno}, ${request.hopCount}`);
     if (!this.neighbours.has(neighbour)) return { handled: 'not-a-neighbour' };
     const { destination, seqno } = request;
+    if (seqno > this.seqnoCeiling()) return { refused: 'seqno-too-far' };
     if (destination === this.self) {
       if (seqno > this.ownSeqno + MAX_SEQNO_JUMP || seqno > MAX_SEQNO) return { refused: 'seqno-too-far' };
       this.selfPending = true;
@@ -493,6 +508,8 @@ export class RouteTable {
   }
 
   private queueRequest(to: string, request: SeqnoRequest): void {
+    // A request beyond what any seqno may be asks for what no origin can give (and would not encode).
+    if (request.seqno > Math.min(MAX_SEQNO, this.seqnoCeiling())) return;
     this.pendingRequests.set(`${to} ${request.destination} ${request.seqno}`, { to, request });
   }
 

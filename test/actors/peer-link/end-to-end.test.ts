@@ -16,6 +16,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EndToEnd, INITIAL_RTO_MS, MAX_HELD_BYTES, MAX_HELD_BYTES_PER_DESTINATION, MAX_HELD_PER_DESTINATION, MAX_RTO_MS, MIN_RTO_MS, UNKNOWN_DESTINATION_MS, type EndToEndMember } from '../../../actors/peer-link/end-to-end.js';
 import { loadPqc, type Pqc } from '../../../lib/crypto/liboqs.js';
+import { MAX_MESH_PAYLOAD_BYTES } from '../../../lib/mesh/mesh-envelope.js';
 import { WireWriter } from '../../../lib/crypto/wire.js';
 import { xwingKeyPair, type XWingKeyPair } from '../../../lib/crypto/xwing.js';
 import { acceptSession, sealAck } from '../../../lib/mesh/e2e-session.js';
@@ -327,16 +328,22 @@ describe('end-to-end messages', () => {
   it('refuses a send beyond the bytes held for one destination, and beyond those held for all, counted held-full', () => {
     const mesh = new Mesh([A]);
     const a = mesh.node(A).e2e;
-    expect(a.send(STRANGER, 't', Buffer.alloc(MAX_HELD_BYTES_PER_DESTINATION))).toBe(false);
-    expect(mesh.state(A)).toMatchObject({ held: 0 });
+    // The largest payload an envelope carries, one buffer held many times over.
+    const chunk = Buffer.alloc(MAX_MESH_PAYLOAD_BYTES);
+    const perDestination = Math.floor(MAX_HELD_BYTES_PER_DESTINATION / (chunk.length + 1));
+    for (let index = 0; index < perDestination; index++) expect(a.send(STRANGER, 't', chunk)).toBe(true);
+    expect(a.send(STRANGER, 't', chunk)).toBe(false);
+    expect(mesh.state(A)).toMatchObject({ held: perDestination });
     expectCounts(mesh.state(A), { dropped: { 'held-full': 1 } });
-    // Four destinations each at their limit (topic and payload) fill the node's limit exactly.
-    const full = Buffer.alloc(MAX_HELD_BYTES_PER_DESTINATION - 1);
+    // Three more destinations as full: the node's limit is four destinations' worth, so a fifth is refused.
     expect(MAX_HELD_BYTES).toBe(4 * MAX_HELD_BYTES_PER_DESTINATION);
-    for (const name of ['e1', 'e2', 'e3', 'e4']) expect(a.send(`spiffe://mesh.test/node/${name}`, 't', full)).toBe(true);
-    expect(a.send('spiffe://mesh.test/node/e5', 't', Buffer.alloc(1))).toBe(false);
-    expect(mesh.state(A)).toMatchObject({ held: 4 });
+    for (const name of ['e1', 'e2', 'e3']) for (let index = 0; index < perDestination; index++) expect(a.send(`spiffe://mesh.test/node/${name}`, 't', chunk)).toBe(true);
+    expect(a.send('spiffe://mesh.test/node/e5', 't', chunk)).toBe(false);
+    expect(mesh.state(A)).toMatchObject({ held: 4 * perDestination });
     expectCounts(mesh.state(A), { dropped: { 'held-full': 2 } });
+    // What no envelope can carry is a caller's error, not a refusal to count.
+    expect(() => a.send(STRANGER, 't', Buffer.alloc(MAX_MESH_PAYLOAD_BYTES + 1))).toThrow(RangeError);
+    expect(() => a.send(STRANGER, 'x'.repeat(257), Buffer.alloc(1))).toThrow(RangeError);
   });
 
   it('refuses a send to an ID this node does not admit at once, counted unknown-destination, with no session', () => {

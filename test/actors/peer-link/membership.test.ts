@@ -61,6 +61,8 @@ interface Recorded {
   sent: Array<{ to: string; record: MemberRecord }>;
   misbehaved: Array<{ peer: string; reason: string }>;
   verified: string[];
+  /** Members reported learned, alive (what routing applies its parked routes on). */
+  learned: string[];
   linked: Set<string>;
   clock: VirtualClock;
   settle(): Promise<void>;
@@ -71,6 +73,7 @@ function membership(options: { linked?: string[]; verify?: MembershipPorts['veri
   const sent: Recorded['sent'] = [];
   const misbehaved: Recorded['misbehaved'] = [];
   const verified: string[] = [];
+  const learned: string[] = [];
   const linked = new Set(options.linked ?? [A, B, C]);
   const table = new MemberTable(() => undefined);
   let pendingVerifications = 0;
@@ -97,6 +100,7 @@ function membership(options: { linked?: string[]; verify?: MembershipPorts['veri
     signing: () => ({ spiffeId: SELF, addresses: ['127.0.0.1:7000'], kemPublicKey: kemPublicKey(), signing: signings.get(SELF)! }),
     sign: encodeMemberRecord,
     changed: () => undefined,
+    learned: (spiffeId) => learned.push(spiffeId),
     misbehaved: (peer, error) => misbehaved.push({ peer, reason: error.reason }),
     fail: (error) => {
       throw error;
@@ -105,7 +109,7 @@ function membership(options: { linked?: string[]; verify?: MembershipPorts['veri
   };
   const instance = new Membership(ports);
   const settle = () => until('the verification queue drained', () => pendingVerifications === 0 && !(instance as unknown as { verifying: boolean }).verifying);
-  return { membership: instance, sent, misbehaved, verified, linked, clock, settle };
+  return { membership: instance, sent, misbehaved, verified, learned, linked, clock, settle };
 }
 
 describe('member table', () => {
@@ -136,19 +140,22 @@ describe('member table', () => {
 
 describe('membership', () => {
   it('verifies news once, keeps it and relays it to every other linked peer; a copy stops at its head', async () => {
-    const { membership: m, sent, verified, settle } = membership();
+    const { membership: m, sent, verified, learned, settle } = membership();
     m.announce();
     sent.length = 0;
     const record = recordOf(C, 5n);
     m.receive(A, record);
     await settle();
     expect(verified).toEqual([C]);
+    expect(learned).toEqual([C]);
     // Relayed to B and to C (a record of C newer than its own would be C's to outrank), not back to A who sent it.
     expect(sent.map((s) => s.to)).toEqual([B, C]);
     m.receive(B, record);
     m.receive(A, recordOf(C, 4n));
     await settle();
     expect(verified).toEqual([C]);
+    // A copy is no news: nothing learned again.
+    expect(learned).toEqual([C]);
     const state = m.state(new Set([C]));
     expect(state).toMatchObject({ learned: 1, stale: 2, refused: {} });
     expect(state.members).toEqual([expect.objectContaining({ spiffeId: C, state: 'alive', incarnation: '5', addresses: ['127.0.0.1:7001'], linked: true })]);

@@ -9,10 +9,10 @@
  * uncounted; stop() clears the timer.
  */
 import { describe, expect, it } from 'vitest';
-import { COST_INTERVAL_MS, MeshRouting, ROUTE_TOPIC } from '../../../actors/peer-link/mesh-routing.js';
+import { COST_INTERVAL_MS, MeshRouting, ROUTE_REFRESH_MS, ROUTE_TOPIC } from '../../../actors/peer-link/mesh-routing.js';
 import { HOP_COST, type LinkQuality } from '../../../lib/mesh/link-cost.js';
 import { encodeRouteMessage } from '../../../lib/mesh/route-message.js';
-import { REQUEST_REPEAT_MS } from '../../../lib/mesh/route-table.js';
+import { MAX_SEQNO_JUMP, REQUEST_REPEAT_MS } from '../../../lib/mesh/route-table.js';
 import { VirtualClock } from '../../../lib/timing/virtual-clock.js';
 
 const A = 'spiffe://mesh.test/node/a';
@@ -27,6 +27,8 @@ interface RoutingNode {
   quality: Map<string, LinkQuality>;
   routesChanged: number;
   links: Set<string>;
+  /** The members this node holds a verified record of (every node of the mesh unless a test removes one). */
+  members: Set<string>;
 }
 
 /** Nodes wired in memory: what one sends to a neighbour waits in a queue until `deliver()`. */
@@ -35,10 +37,12 @@ function mesh(ids: string[]) {
   const queue: Array<{ from: string; to: string; bytes: Buffer }> = [];
   const nodes = new Map<string, RoutingNode>();
   for (const id of ids) {
-    const node: RoutingNode = { routing: undefined as unknown as MeshRouting, quality: new Map(), routesChanged: 0, links: new Set() };
+    const node: RoutingNode = { routing: undefined as unknown as MeshRouting, quality: new Map(), routesChanged: 0, links: new Set(), members: new Set(ids) };
     node.routing = new MeshRouting({
       clock,
       admits: (spiffeId) => spiffeId !== OUTSIDER,
+      isMember: (spiffeId) => node.members.has(spiffeId),
+      random: () => 0.5,
       send: (neighbour, topic, bytes) => {
         expect(topic).toBe(ROUTE_TOPIC);
         queue.push({ from: id, to: neighbour, bytes });
@@ -154,6 +158,7 @@ describe('mesh routing', () => {
   it('counts bytes that are no routing message as malformed, and a route to another node at metric 0 as own-prefix', () => {
     const { node, link, route } = mesh([A, B]);
     link([A, B]);
+    node(A).members.add(C);
     const a = node(A).routing;
     const received = a.state().received;
     a.receive(B, Buffer.from('not a routing message'));
@@ -178,7 +183,8 @@ describe('mesh routing', () => {
     expect(a.state().received).toBe(received);
     expect(a.state().refused).toEqual({});
     expect(route(A, D)).toBeUndefined();
-    // From the neighbour B the same route is taken.
+    // From the neighbour B the same route is taken (D a member A knows).
+    node(A).members.add(D);
     a.receive(B, encodeRouteMessage({ updates: [{ destination: D, seqno: 1, metric: 5 }], requests: [] }));
     expect(route(A, D)?.nextHop).toBe(B);
   });
@@ -186,16 +192,49 @@ describe('mesh routing', () => {
   it('clears its cost timer on stop and takes nothing after it', () => {
     const { clock, node, deliver, link, route } = mesh([A, B]);
     link([A, B]);
-    expect(clock.pendingTimers()).toBe(2);
+    // Each node's cost and refresh timers.
+    expect(clock.pendingTimers()).toBe(4);
     node(A).routing.stop();
-    expect(clock.pendingTimers()).toBe(1);
+    expect(clock.pendingTimers()).toBe(2);
     node(A).quality.set(B, { rttMs: 70 });
     clock.advance(10 * COST_INTERVAL_MS);
     deliver();
     expect(route(A, B)?.metric).toBe(HOP_COST);
     node(A).routing.receive(B, Buffer.from('garbage'));
     expect(node(A).routing.state().refused).toEqual({});
-    // The other node's timer keeps running.
-    expect(clock.pendingTimers()).toBe(1);
+    // The other node's timers keep running.
+    expect(clock.pendingTimers()).toBe(2);
+  });
+
+  it('parks a route to a destination it holds no member record of, uncounted, and takes it once the record is verified', () => {
+    const { node, link, route } = mesh([A, B, C]);
+    node(A).members.delete(C);
+    link([A, B], [B, C]);
+    expect(route(A, C)).toBeUndefined();
+    expect(node(A).routing.state().refused).toEqual({});
+    node(A).members.add(C);
+    node(A).routing.memberKnown(C);
+    expect(route(A, C)).toEqual({ nextHop: B, metric: 2 * HOP_COST });
+  });
+
+  it('sends every neighbour the whole table again every ROUTE_REFRESH_MS or so, changing no route', () => {
+    const { clock, queue, node, deliver, link, route } = mesh([A, B, C]);
+    link([A, B], [B, C]);
+    const changes = node(A).routing.state().routeChanges;
+    clock.advance(ROUTE_REFRESH_MS);
+    expect(queue.filter((packet) => packet.from === B).length).toBeGreaterThanOrEqual(2);
+    deliver();
+    expect(route(A, C)).toEqual({ nextHop: B, metric: 2 * HOP_COST });
+    expect(node(A).routing.state().routeChanges).toBe(changes);
+  });
+
+  it('refuses a route whose seqno is further ahead than any honest origin can be, and a request for such a seqno', () => {
+    const { clock, node, link, route } = mesh([A, B, C]);
+    link([A, B], [B, C]);
+    const ceiling = Math.floor(clock.now() / 1000) + MAX_SEQNO_JUMP;
+    node(A).routing.receive(B, encodeRouteMessage({ updates: [{ destination: C, seqno: ceiling + 1, metric: 1 }], requests: [{ destination: A, seqno: ceiling + 1, hopCount: 2 }] }));
+    expect(node(A).routing.state().refused).toEqual({ 'seqno-too-far': 2 });
+    expect(route(A, C)).toEqual({ nextHop: B, metric: 2 * HOP_COST });
+    expect(node(A).routing.state().seqno).toBeLessThanOrEqual(ceiling);
   });
 });

@@ -108,6 +108,28 @@ describe('end-to-end outbox', () => {
     expect(seqs(box.due(100, 100, 'x'))).toEqual([2, 3]);
   });
 
+  it('gives as unsent, without scanning what is out, the window\'s messages never sent, in order, and all of them again after a renumbering', () => {
+    const box = outbox(5);
+    expect(seqs(box.unsent())).toEqual([0, 1, 2]);
+    box.markSent(box.message(0)!, 0, 'x');
+    box.markSent(box.message(1)!, 0, 'x');
+    expect(seqs(box.unsent())).toEqual([2]);
+    // A resend does not make a message unsent again, nor move the cursor back.
+    box.markSent(box.message(0)!, 10, 'y');
+    expect(seqs(box.unsent())).toEqual([2]);
+    // The window moves with an acknowledgement: 3 and 4 enter it, never sent.
+    box.acknowledge(2);
+    expect(seqs(box.unsent())).toEqual([2, 3, 4]);
+    box.markSent(box.message(2)!, 20, 'x');
+    box.renumber();
+    expect(seqs(box.unsent())).toEqual([0, 1, 2]);
+    // Sent under the new numbers, they are unsent no more; the one that had gone before counts as resent.
+    box.markSent(box.message(0)!, 30, 'x');
+    box.markSent(box.message(1)!, 30, 'x');
+    expect(seqs(box.unsent())).toEqual([2]);
+    expect([box.sent, box.resent]).toEqual([4, 2]);
+  });
+
   it('counts first sends and resends, and records when and through which neighbour each went', () => {
     const box = outbox(2);
     const first = box.message(0)!;
