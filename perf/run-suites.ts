@@ -1,5 +1,6 @@
 /** Every benchmark suite, in the order `all` runs them. */
 import { busSuite } from './suites/bus.js';
+import { e2eSuite } from './suites/e2e.js';
 import { gateSuite } from './suites/gate.js';
 import { identitySuite } from './suites/identity.js';
 import { mapeSuite } from './suites/mape.js';
@@ -9,4 +10,4 @@ import { restartSuite } from './suites/restart.js';
 import { soakSuite } from './suites/soak.js';
 import type { Suite } from './suites/suite.js';
 
-export const SUITES: readonly Suite[] = [busSuite, restartSuite, mapeSuite, identitySuite, pqcSuite, soakSuite, meshSuite, gateSuite];
+export const SUITES: readonly Suite[] = [busSuite, restartSuite, mapeSuite, identitySuite, pqcSuite, soakSuite, meshSuite, e2eSuite, gateSuite];
