@@ -43,6 +43,8 @@ export const MAX_HELD_BYTES_PER_DESTINATION = 16 * 1024 * 1024;
 /** Messages out at once per destination, and the destination's reorder buffer per origin (the same number, and 8 MiB). */
 export const IN_FLIGHT = 512;
 export const REORDER_BUFFER_BYTES = 8 * 1024 * 1024;
+/** What every origin's reorder buffer holds together at most: a reroute reorders a few origins' messages at once, not thousands'. */
+export const MAX_REORDER_BYTES = 64 * 1024 * 1024;
 /**
  * Retransmission timeout bounds. The floor is above a loaded machine's scheduling stalls (a
  * resend is only needed when a node on the path failed, so a spurious one costs bandwidth and
@@ -112,6 +114,8 @@ interface OutgoingSession {
   confirmed: boolean;
   /** Reopened since the last pump: everything held goes out under the new keys (a full scan). */
   keysChanged: boolean;
+  /** The next hop its messages last went to (undefined: none yet, or no route then). */
+  lastHop: string | undefined;
   outbox: EndToEndOutbox;
   srttMs: number | undefined;
   rttVarMs: number;
@@ -153,6 +157,8 @@ export class EndToEnd {
   private stopped = false;
   /** Topic and payload bytes held for every destination (each outbox counts its own; this is their sum), and sent before this node had its identity. */
   private heldBytes = 0;
+  /** Bytes waiting in every incoming session's reorder buffer. */
+  private reorderBytes = 0;
   private readonly early: { to: string; topic: string; payload: Buffer }[] = [];
 
   constructor(private readonly ports: EndToEndPorts) {}
@@ -228,7 +234,11 @@ export class EndToEnd {
 
   /** The routes changed: what is held goes out on the new next hops (what went by another one, again at once). */
   routesChanged(): void {
-    for (const session of this.outgoing.values()) this.pump(session, true);
+    // Only sessions whose next hop moved (or appeared): a metric change elsewhere costs a lookup per
+    // session, not a scan of every window.
+    for (const session of this.outgoing.values()) {
+      if (session.outbox.pending > 0 && this.ports.nextHop(session.destination) !== session.lastHop) this.pump(session, true);
+    }
   }
 
   /** An envelope a neighbour handed over: for this node (delivered or acknowledged), or forwarded on. */
@@ -299,6 +309,7 @@ export class EndToEnd {
       openedFor: undefined,
       confirmed: false,
       keysChanged: false,
+      lastHop: undefined,
       outbox: new EndToEndOutbox({ maxMessages: MAX_HELD_PER_DESTINATION, maxBytes: MAX_HELD_BYTES_PER_DESTINATION, maxInFlight: IN_FLIGHT }),
       srttMs: undefined,
       rttVarMs: 0,
@@ -362,6 +373,7 @@ export class EndToEnd {
       this.counters.sessionsOpened++;
     }
     const hop = this.ports.nextHop(session.destination);
+    session.lastHop = hop;
     let resent = false;
     if (hop !== undefined) {
       for (const message of scan || session.keysChanged ? session.outbox.due(now, session.rtoMs, hop) : session.outbox.unsent()) {
@@ -461,7 +473,15 @@ export class EndToEnd {
       }
       throw error;
     }
+    // Ahead of a gap, a message waits in the reorder buffer: within the node's total for all origins too.
+    if (envelope.seq > session.inbox.receiveNext && this.reorderBytes + message.payload.length > MAX_REORDER_BYTES) {
+      this.drop('beyond-window');
+      this.acknowledgeSoon(origin, session, false);
+      return;
+    }
+    const bufferedBefore = session.inbox.bufferedBytes;
     const reception = session.inbox.receive(envelope.seq, message, message.payload.length);
+    this.reorderBytes += session.inbox.bufferedBytes - bufferedBefore;
     if (reception.kind === 'duplicate') this.counters.duplicates++;
     else if (reception.kind === 'beyond-window') this.drop('beyond-window');
     else {
@@ -509,7 +529,10 @@ export class EndToEnd {
       this.refuse(error.reason, origin, error.message);
       return undefined;
     }
-    if (known) this.ports.clock.clearTimeout(known.ackTimer);
+    if (known) {
+      this.ports.clock.clearTimeout(known.ackTimer);
+      this.reorderBytes -= known.inbox.bufferedBytes;
+    }
     const retired = known ? [...known.retired, known.id.toString('hex')].slice(-RETIRED_SESSIONS_KEPT) : [];
     // Acknowledgements are numbered from a random point: should an opening this node accepted once be
     // accepted again (its session id no longer among the retired), the same keys never seal two
@@ -527,6 +550,7 @@ export class EndToEnd {
     for (const [origin, session] of this.incoming) {
       if (this.ports.member(origin)) continue;
       this.ports.clock.clearTimeout(session.ackTimer);
+      this.reorderBytes -= session.inbox.bufferedBytes;
       this.incoming.delete(origin);
       evicted = true;
     }

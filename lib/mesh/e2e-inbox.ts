@@ -59,6 +59,11 @@ export class EndToEndInbox<T> {
     return this.next;
   }
 
+  /** Their bytes. */
+  get bufferedBytes(): number {
+    return this.waitingBytes;
+  }
+
   /** Messages waiting for a gap before them to fill. */
   get buffered(): number {
     return this.waiting.size;

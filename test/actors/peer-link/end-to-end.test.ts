@@ -16,12 +16,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EndToEnd, INITIAL_RTO_MS, MAX_HELD_BYTES, MAX_HELD_BYTES_PER_DESTINATION, MAX_HELD_PER_DESTINATION, MAX_RTO_MS, MIN_RTO_MS, UNKNOWN_DESTINATION_MS, type EndToEndMember } from '../../../actors/peer-link/end-to-end.js';
 import { loadPqc, type Pqc } from '../../../lib/crypto/liboqs.js';
-import { MAX_MESH_PAYLOAD_BYTES } from '../../../lib/mesh/mesh-envelope.js';
 import { WireWriter } from '../../../lib/crypto/wire.js';
 import { xwingKeyPair, type XWingKeyPair } from '../../../lib/crypto/xwing.js';
 import { acceptSession, sealAck } from '../../../lib/mesh/e2e-session.js';
 import { NO_END_TO_END, type EndToEndState } from '../../../lib/mesh/end-to-end-state.js';
-import { decodeEnvelope, DEFAULT_HOP_LIMIT, encodeEnvelope, envelopeAad, withHopLimit, type MeshEnvelope } from '../../../lib/mesh/mesh-envelope.js';
+import { decodeEnvelope, DEFAULT_HOP_LIMIT, encodeEnvelope, envelopeAad, MAX_MESH_PAYLOAD_BYTES, withHopLimit, type MeshEnvelope } from '../../../lib/mesh/mesh-envelope.js';
 import { VirtualClock } from '../../../lib/timing/virtual-clock.js';
 
 const A = 'spiffe://mesh.test/node/a';
@@ -88,6 +87,8 @@ class Mesh {
   /** What `lose` took off the network. */
   readonly lost: Packet[] = [];
   lose: (packet: Packet) => boolean = () => false;
+  /** What a forwarder on the path does to an envelope before it goes on (a packet with another envelope is encoded anew). */
+  rewrite: (packet: Packet) => Packet = (packet) => packet;
   private readonly queue: Packet[] = [];
 
   constructor(ids: string[]) {
@@ -115,7 +116,9 @@ class Mesh {
       member: (spiffeId) => (node.unknown.has(spiffeId) ? undefined : this.records.get(spiffeId)),
       nextHop: (destination) => node.routes.get(destination),
       forward: (neighbour, bytes) => {
-        const packet = { from: id, to: neighbour, bytes, envelope: decodeEnvelope(bytes), at: this.clock.monotonicNow() };
+        const original = { from: id, to: neighbour, bytes, envelope: decodeEnvelope(bytes), at: this.clock.monotonicNow() };
+        const rewritten = this.rewrite(original);
+        const packet = rewritten.envelope === original.envelope ? rewritten : { ...rewritten, bytes: encodeEnvelope(rewritten.envelope) };
         this.sent.push(packet);
         if (this.lose(packet)) this.lost.push(packet);
         else this.queue.push(packet);
@@ -283,6 +286,39 @@ describe('end-to-end messages', () => {
     expect(mesh.state(D)).toMatchObject({ delivered: 3, duplicates: 3 });
     // A copy of what was delivered is acknowledged at once.
     expect(mesh.state(A)).toMatchObject({ sent: 3, resent: 3, held: 0 });
+  });
+
+  it('resends nothing when routesChanged() reports routes whose next hops it already uses', () => {
+    const mesh = new Mesh([A, B, C]);
+    mesh.line(A, B, C);
+    mesh.lose = (packet) => packet.envelope.kind === 'ack';
+    mesh.send(A, C, 0, 1);
+    mesh.run(ACK_ROUND);
+    const before = mesh.packets(data(A)).length;
+    mesh.node(A).e2e.routesChanged();
+    expect(mesh.packets(data(A))).toHaveLength(before);
+    expect(mesh.state(A)).toMatchObject({ sent: 2, resent: 0, held: 2 });
+  });
+
+  it('ignores a reset of a session the destination never acknowledged: a forwarder that strips an opening forces no second delivery', () => {
+    const mesh = new Mesh([A, B, C]);
+    mesh.line(A, B, C);
+    // The forwarder B strips the opening from the first envelope and sends it on; C, knowing no such session, signs a reset.
+    let stripped = false;
+    mesh.rewrite = (packet) => {
+      if (stripped || packet.from !== B || packet.envelope.kind !== 'data') return packet;
+      stripped = true;
+      return { ...packet, envelope: { ...packet.envelope, opening: new Uint8Array(0) } };
+    };
+    mesh.send(A, C, 0);
+    mesh.run(ACK_ROUND);
+    expect(mesh.state(C)).toMatchObject({ resets: { sent: 1, received: 0 }, delivered: 0 });
+    // The reset reached A and changed nothing: the same session, the opening on its resend, one delivery.
+    expect(mesh.state(A)).toMatchObject({ resets: { sent: 0, received: 0 }, sessionsOpened: 1 });
+    mesh.run(2 * MAX_RTO_MS);
+    expect(mesh.payloads(C)).toEqual(payloads(0));
+    expect(mesh.state(C)).toMatchObject({ delivered: 1, sessionsAccepted: 1 });
+    expect(mesh.state(A)).toMatchObject({ held: 0, sessionsOpened: 1 });
   });
 
   it('resends a lost envelope on the retransmission timer, not before INITIAL_RTO_MS, and the destination delivers in order', () => {
