@@ -70,6 +70,8 @@ export const ACK_DELAY_MS = 5;
 export const ACK_EVERY = 32;
 /** Sessions a destination once accepted from an origin and replaced, remembered so that none is accepted again (a replayed opening). */
 const RETIRED_SESSIONS_KEPT = 16;
+/** A destination tries an origin's opening at most this often: each costs an ML-DSA verification and a decapsulation. */
+export const OPENING_INTERVAL_MS = 100;
 /** A destination signs a reset for one origin at most this often: a signature costs about a millisecond. */
 const RESET_INTERVAL_MS = 200;
 /** Incoming sessions kept: one per origin, as many origins as there can be members. */
@@ -152,6 +154,8 @@ export class EndToEnd {
   private readonly outgoing = new Map<string, OutgoingSession>();
   private readonly incoming = new Map<string, IncomingSession>();
   private readonly lastResetTo = new Map<string, number>();
+  /** When each origin's last opening was tried (monotonic ms): OPENING_INTERVAL_MS apart at most. */
+  private readonly openingTriedAt = new Map<string, number>();
   /** Every counter of the report but `held` and `sessions`, which state() reads from the sessions. */
   private readonly counters = structuredClone(NO_END_TO_END);
   private stopped = false;
@@ -513,6 +517,16 @@ export class EndToEnd {
       this.drop('held-full');
       return undefined;
     }
+    // An opening costs an ML-DSA verification and a decapsulation: one origin gets one tried per
+    // OPENING_INTERVAL_MS (an honest origin opens a session per run and per restart of its
+    // destination; its opening rides on every resend until acknowledged, so a refused one comes again).
+    const now = this.ports.clock.monotonicNow();
+    const lastTried = this.openingTriedAt.get(origin);
+    if (lastTried !== undefined && now - lastTried < OPENING_INTERVAL_MS) {
+      this.drop('opening-rate');
+      return undefined;
+    }
+    this.noteOpeningTried(origin, now);
     let keys: SessionKeys;
     try {
       keys = acceptSession({
@@ -542,6 +556,14 @@ export class EndToEnd {
     this.incoming.set(origin, session);
     this.counters.sessionsAccepted++;
     return session;
+  }
+
+  private noteOpeningTried(origin: string, now: number): void {
+    // Bounded like the sessions: past that many origins, those that tried longer ago than the interval are forgotten.
+    if (this.openingTriedAt.size >= MAX_INCOMING_SESSIONS) {
+      for (const [other, at] of this.openingTriedAt) if (now - at >= OPENING_INTERVAL_MS) this.openingTriedAt.delete(other);
+    }
+    this.openingTriedAt.set(origin, now);
   }
 
   /** As many origins as there can be members have sessions here: those of origins no longer alive members make room. */

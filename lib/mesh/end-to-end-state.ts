@@ -12,9 +12,10 @@ const count = z.int().min(0);
  * no-route, hop-limit (it reached 0), loop (the next hop is the neighbour it came from),
  * link-full (the next link's window), held-full (a destination's limit of unacknowledged
  * messages), unknown-destination (no alive member of that ID), beyond-window (ahead of what the
- * origin may have in flight).
+ * origin may have in flight), opening-rate (an origin's session openings, each an ML-DSA
+ * verification, come faster than one per 100 ms).
  */
-export const END_TO_END_DROPS = ['no-route', 'hop-limit', 'loop', 'link-full', 'held-full', 'unknown-destination', 'beyond-window'] as const;
+export const END_TO_END_DROPS = ['no-route', 'hop-limit', 'loop', 'link-full', 'held-full', 'unknown-destination', 'beyond-window', 'opening-rate'] as const;
 export type EndToEndDrop = (typeof END_TO_END_DROPS)[number];
 
 /**

@@ -14,11 +14,11 @@
  * seq, hop limits 0 and 1, a loop, no route, an unknown origin) is counted by its reason in state().
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EndToEnd, INITIAL_RTO_MS, MAX_HELD_BYTES, MAX_HELD_BYTES_PER_DESTINATION, MAX_HELD_PER_DESTINATION, MAX_RTO_MS, MIN_RTO_MS, UNKNOWN_DESTINATION_MS, type EndToEndMember } from '../../../actors/peer-link/end-to-end.js';
+import { EndToEnd, OPENING_INTERVAL_MS, INITIAL_RTO_MS, MAX_HELD_BYTES, MAX_HELD_BYTES_PER_DESTINATION, MAX_HELD_PER_DESTINATION, MAX_RTO_MS, MIN_RTO_MS, UNKNOWN_DESTINATION_MS, type EndToEndMember } from '../../../actors/peer-link/end-to-end.js';
 import { loadPqc, type Pqc } from '../../../lib/crypto/liboqs.js';
 import { WireWriter } from '../../../lib/crypto/wire.js';
 import { xwingKeyPair, type XWingKeyPair } from '../../../lib/crypto/xwing.js';
-import { acceptSession, sealAck } from '../../../lib/mesh/e2e-session.js';
+import { acceptSession, OPENING_BYTES, SESSION_ID_BYTES, sealAck } from '../../../lib/mesh/e2e-session.js';
 import { NO_END_TO_END, type EndToEndState } from '../../../lib/mesh/end-to-end-state.js';
 import { decodeEnvelope, DEFAULT_HOP_LIMIT, encodeEnvelope, envelopeAad, MAX_MESH_PAYLOAD_BYTES, withHopLimit, type MeshEnvelope } from '../../../lib/mesh/mesh-envelope.js';
 import { VirtualClock } from '../../../lib/timing/virtual-clock.js';
@@ -477,6 +477,26 @@ describe('end-to-end messages', () => {
     expect(mesh.payloads(B)).toEqual(payloads(0));
   });
 
+  it('tries one opening per origin every OPENING_INTERVAL_MS, dropping the rest counted opening-rate: forged openings cost one verification each at most that often', () => {
+    const mesh = new Mesh([A, B]);
+    mesh.line(A, B);
+    const forged = () =>
+      encodeEnvelope({ kind: 'data', hopLimit: DEFAULT_HOP_LIMIT, origin: A, destination: B, sessionId: new Uint8Array(SESSION_ID_BYTES).map(() => Math.floor(Math.random() * 256)), seq: 0, opening: new Uint8Array(OPENING_BYTES).fill(7), body: new Uint8Array(32) });
+    const b = mesh.node(B).e2e;
+    b.receive(A, forged());
+    b.receive(A, forged());
+    b.receive(A, forged());
+    expectCounts(mesh.state(B), { refused: { signature: 1 }, dropped: { 'opening-rate': 2 } });
+    mesh.clock.advance(OPENING_INTERVAL_MS);
+    b.receive(A, forged());
+    expectCounts(mesh.state(B), { refused: { signature: 2 }, dropped: { 'opening-rate': 2 } });
+    // A genuine session from A after the interval is accepted and delivered.
+    mesh.clock.advance(OPENING_INTERVAL_MS);
+    mesh.send(A, B, 0);
+    mesh.run(ACK_ROUND);
+    expect(mesh.payloads(B)).toEqual(payloads(0));
+  });
+
   it('refuses a reset signed by another key, counted bad-reset, and keeps the session', () => {
     const mesh = new Mesh([A, B, C]);
     mesh.line(A, B);
@@ -503,7 +523,8 @@ describe('end-to-end messages', () => {
     mesh.run(ACK_ROUND);
     const opening = mesh.packets(data(A))[0]!;
     expect(opening.envelope.opening.length).toBeGreaterThan(0);
-    // B says it lost the session: A opens another, which B accepts in place of the first.
+    // B says it lost the session: A opens another, which B accepts in place of the first (an opening per OPENING_INTERVAL_MS).
+    mesh.clock.advance(OPENING_INTERVAL_MS);
     mesh.inject(B, A, reset(A, B, opening.envelope.sessionId, mesh.node(B).signing.secretKey));
     mesh.send(A, B, 1);
     mesh.run(ACK_ROUND);
@@ -521,6 +542,7 @@ describe('end-to-end messages', () => {
     mesh.run(ACK_ROUND);
     const oldAck = mesh.packets((packet) => packet.envelope.kind === 'ack')[0]!;
     const oldReset = reset(A, B, oldAck.envelope.sessionId, mesh.node(B).signing.secretKey);
+    mesh.clock.advance(OPENING_INTERVAL_MS);
     mesh.inject(B, A, oldReset);
     mesh.lose = (packet) => packet.envelope.kind === 'ack';
     mesh.send(A, B, 1);
