@@ -55,7 +55,8 @@ export const MAX_RTO_MS = 4_000;
 /** Before any round trip is measured. */
 export const INITIAL_RTO_MS = 500;
 /**
- * A destination with no alive member record for this long: what is held for it is dropped. Long
+ * A destination with no alive member record, or no route, for this long: what is held for it is
+ * dropped (counted unknown-destination or no-route). Long
  * enough for a node that has just started to learn the mesh (gossip brings every record within a
  * few round trips, and a loaded machine may take seconds to start its peers), so that a message
  * sent at start waits for its destination's record instead of being refused.
@@ -123,7 +124,7 @@ interface OutgoingSession {
   rttVarMs: number;
   rtoMs: number;
   timer: TimerHandle | undefined;
-  /** Since when no alive member record of the destination was found (monotonic ms). */
+  /** Since when no alive member record of the destination, or no route to it, was found (monotonic ms). */
   unknownSince: number | undefined;
 }
 
@@ -342,21 +343,25 @@ export class EndToEnd {
       return;
     }
     const member = this.ports.member(session.destination);
-    if (!member) {
+    const reachable = member !== undefined && this.ports.nextHop(session.destination) !== undefined;
+    if (!reachable) {
       session.unknownSince ??= now;
       if (now - session.unknownSince >= UNKNOWN_DESTINATION_MS) {
-        this.counters.dropped['unknown-destination'] = (this.counters.dropped['unknown-destination'] ?? 0) + session.outbox.pending;
-        this.ports.log('warn', 'dropped the messages held for a destination that is no alive member', { destination: session.destination, messages: session.outbox.pending });
+        // As a TCP connection gives up on a peer it cannot reach: what waits is dropped, counted, and the sender's next message starts afresh.
+        const reason = member ? 'no-route' : 'unknown-destination';
+        this.counters.dropped[reason] = (this.counters.dropped[reason] ?? 0) + session.outbox.pending;
+        this.ports.log('warn', member ? 'dropped the messages held for a member no route led to' : 'dropped the messages held for a destination that is no alive member', { destination: session.destination, messages: session.outbox.pending, waitedMs: UNKNOWN_DESTINATION_MS });
         this.disarm(session);
         this.heldBytes -= session.outbox.pendingBytes;
         this.outgoing.delete(session.destination);
         this.ports.changed();
         return;
       }
-      this.arm(session, MIN_RTO_MS);
-      return;
-    }
-    session.unknownSince = undefined;
+      if (!member) {
+        this.arm(session, MIN_RTO_MS);
+        return;
+      }
+    } else session.unknownSince = undefined;
     if (session.keys && !session.confirmed && !Buffer.from(member.kemPublicKey).equals(session.openedFor!)) {
       // The destination restarted (a new X-Wing key in its record) before it acknowledged this
       // session: its opening can no longer be accepted, so it is opened again for the new key.

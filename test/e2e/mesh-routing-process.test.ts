@@ -99,7 +99,8 @@ describe('routing between node processes', () => {
     expect(BigInt(memberOf(back, id(1))!.incarnation)).toBeGreaterThan(deadIncarnation);
     expect(back.endToEnd.held).toBe(0);
 
-    // `mesh ping` over the short route again: two hops each way, through n1.
+    // `mesh ping` over the short route again: two hops each way, through n1 (once n2's route back goes through n1 too).
+    await meshAt(dir[2]!, 'n2 to route to n0 through n1', (mesh) => routeTo(mesh, id(0))?.nextHop === id(1));
     const ping = startProcess([CLI_MAIN, 'mesh', 'ping', id(2), '--count', '2', '--interval', '50', '--json', '--data-dir', dir[0]!]);
     expect(await ping.exited).toBe(0);
     const replies = (JSON.parse(ping.output()) as { replies: Array<{ hopsOut: number; hopsBack: number; via: string }> }).replies;

@@ -403,6 +403,24 @@ describe('end-to-end messages', () => {
     expect(mesh.clock.pendingTimers()).toBe(0);
   });
 
+  it('drops what it holds for a member no route leads to after UNKNOWN_DESTINATION_MS, counted no-route, and starts afresh on the next send', () => {
+    const mesh = new Mesh([A, B]);
+    mesh.send(A, B, 0, 1);
+    mesh.run(UNKNOWN_DESTINATION_MS - 1);
+    expect(mesh.sent).toEqual([]);
+    expect(mesh.state(A)).toMatchObject({ held: 2, sessions: { outgoing: 1 } });
+    mesh.run(MAX_RTO_MS);
+    expect(mesh.state(A)).toMatchObject({ held: 0, sessions: { outgoing: 0 } });
+    expectCounts(mesh.state(A), { dropped: { 'no-route': 2 } });
+    // A route back before the deadline keeps what is held: a new send, a route, and it is delivered.
+    mesh.send(A, B, 2);
+    mesh.run(UNKNOWN_DESTINATION_MS / 2);
+    mesh.line(A, B);
+    mesh.node(A).e2e.routesChanged();
+    mesh.run(ACK_ROUND);
+    expect(mesh.payloads(B)).toEqual(payloads(2));
+  });
+
   it('sends what it holds for a destination whose member record arrives within UNKNOWN_DESTINATION_MS', () => {
     const mesh = new Mesh([A, B]);
     mesh.line(A, B);
