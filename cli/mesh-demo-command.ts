@@ -53,12 +53,27 @@ async function freeLoopbackPort(): Promise<number> {
   return port;
 }
 
-export async function meshDemoCommand(flags: MeshDemoFlags): Promise<void> {
+/** Resolves on Ctrl-C (SIGINT) or SIGTERM: when the demo stops, by default. */
+function interrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+/** `until`: when to stop every node (default: Ctrl-C or SIGTERM). */
+export async function meshDemoCommand(flags: MeshDemoFlags, until?: Promise<void>): Promise<void> {
   refuseInProduction(configFromFlags(flags).production, 'the embedded trust domain of mesh demo');
   const nodes = Number(flags.nodes ?? '5');
   if (!Number.isInteger(nodes) || nodes < 2 || nodes > MAX_DEMO_NODES) throw new UsageError(`--nodes must be an integer from 2 to ${MAX_DEMO_NODES}`);
   // Removed at the stop only if the demo made it: a directory an operator named may hold more.
   if (flags.dir !== undefined && existsSync(flags.dir)) throw new UsageError(`${flags.dir} exists: give a directory the demo can make (and remove at the stop)`);
+  const stop = until ?? interrupted();
   const root = flags.dir ?? mkdtempSync(join(tmpdir(), 'x0tta6bl4-demo-'));
   mkdirSync(root, { recursive: true });
   const id = (index: number) => `spiffe://${TRUST_DOMAIN}/node/n${index}`;
@@ -97,16 +112,11 @@ export async function meshDemoCommand(flags: MeshDemoFlags): Promise<void> {
   );
 
   let stopping = false;
-  const stopped = new Promise<void>((resolve) => {
-    const stop = () => {
-      if (stopping) return;
-      stopping = true;
-      process.stdout.write('mesh demo: stopping every node\n');
-      for (const child of children) child.kill('SIGTERM');
-      Promise.all(children.map((child) => (child.exitCode !== null || child.signalCode !== null ? undefined : new Promise((done) => child.once('exit', done))))).then(() => resolve());
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  const stopped = stop.then(async () => {
+    stopping = true;
+    process.stdout.write('mesh demo: stopping every node\n');
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(children.map((child) => (child.exitCode !== null || child.signalCode !== null ? undefined : new Promise((done) => child.once('exit', done)))));
   });
   children.forEach((child, index) =>
     child.once('exit', (code, signal) => {

@@ -13,6 +13,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MeshStatus } from '../../actors/runtime/ops/node-status.js';
 import { freePort } from '../helpers/free-port.js';
 import { initTrustDomain, meshOf, probeOf, shareCa, startMeshNode } from '../helpers/mesh-node.js';
+import { meshPingCommand } from '../../cli/mesh-ping-command.js';
+import { capturingOutput } from '../helpers/captured-output.js';
 import { CLI_MAIN, reapAll, startProcess, type NodeProcess } from '../helpers/node-process.js';
 import { untilValue } from '../helpers/wait.js';
 
@@ -101,9 +103,11 @@ describe('routing between node processes', () => {
 
     // `mesh ping` over the short route again: two hops each way, through n1 (once n2's route back goes through n1 too).
     await meshAt(dir[2]!, 'n2 to route to n0 through n1', (mesh) => routeTo(mesh, id(0))?.nextHop === id(1));
-    const ping = startProcess([CLI_MAIN, 'mesh', 'ping', id(2), '--count', '2', '--interval', '50', '--json', '--data-dir', dir[0]!]);
-    expect(await ping.exited).toBe(0);
-    const replies = (JSON.parse(ping.output()) as { replies: Array<{ hopsOut: number; hopsBack: number; via: string }> }).replies;
+    // In this process, so that the command's lines are measured; its text, then its JSON.
+    const text = await capturingOutput(() => meshPingCommand(id(2), { dataDir: dir[0]!, count: '2', interval: '50' }));
+    expect(text.stdout).toMatch(new RegExp(`pong from ${id(2).replace(/[/.]/g, '\\$&')} via ${id(1).replace(/[/.]/g, '\\$&')} in \\d+\\.\\d\\d ms \\(2 hops out, 2 back\\)`));
+    const json = await capturingOutput(() => meshPingCommand(id(2), { dataDir: dir[0]!, count: '2', interval: '50', json: true }));
+    const replies = (JSON.parse(json.stdout) as { replies: Array<{ hopsOut: number; hopsBack: number; via: string }> }).replies;
     expect(replies).toEqual([1, 2].map((seq) => ({ seq, rttMs: expect.any(Number), hopsOut: 2, hopsBack: 2, via: id(1) })));
     // A member no route leads to: no reply, exit 1.
     const lost = startProcess([CLI_MAIN, 'mesh', 'ping', `spiffe://${TRUST_DOMAIN}/node/nobody`, '--count', '1', '--timeout', '300', '--data-dir', dir[0]!]);
