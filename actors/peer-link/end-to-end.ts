@@ -73,6 +73,12 @@ export const ACK_EVERY = 32;
 const RETIRED_SESSIONS_KEPT = 16;
 /** A destination tries an origin's opening at most this often: each costs an ML-DSA verification and a decapsulation. */
 export const OPENING_INTERVAL_MS = 100;
+/**
+ * Openings a node tries per second, whatever origins they claim: the envelope's origin is only a
+ * claim until the opening's signature checks, so one member could otherwise name every member in
+ * turn. About a fifth of a core at most; a thousand honest origins opening at once wait a few seconds.
+ */
+export const OPENINGS_PER_SECOND = 200;
 /** A destination signs a reset for one origin at most this often: a signature costs about a millisecond. */
 const RESET_INTERVAL_MS = 200;
 /** Incoming sessions kept: one per origin, as many origins as there can be members. */
@@ -157,6 +163,7 @@ export class EndToEnd {
   private readonly lastResetTo = new Map<string, number>();
   /** When each origin's last opening was tried (monotonic ms): OPENING_INTERVAL_MS apart at most. */
   private readonly openingTriedAt = new Map<string, number>();
+  private openingWindow = { start: Number.NEGATIVE_INFINITY, taken: 0 };
   /** Every counter of the report but `held` and `sessions`, which state() reads from the sessions. */
   private readonly counters = structuredClone(NO_END_TO_END);
   private stopped = false;
@@ -527,7 +534,7 @@ export class EndToEnd {
     // destination; its opening rides on every resend until acknowledged, so a refused one comes again).
     const now = this.ports.clock.monotonicNow();
     const lastTried = this.openingTriedAt.get(origin);
-    if (lastTried !== undefined && now - lastTried < OPENING_INTERVAL_MS) {
+    if ((lastTried !== undefined && now - lastTried < OPENING_INTERVAL_MS) || !this.takeOpeningBudget(now)) {
       this.drop('opening-rate');
       return undefined;
     }
@@ -561,6 +568,14 @@ export class EndToEnd {
     this.incoming.set(origin, session);
     this.counters.sessionsAccepted++;
     return session;
+  }
+
+  /** One of the second's OPENINGS_PER_SECOND, if any is left (a window that starts again each second). */
+  private takeOpeningBudget(now: number): boolean {
+    if (now - this.openingWindow.start >= 1_000) this.openingWindow = { start: now, taken: 0 };
+    if (this.openingWindow.taken >= OPENINGS_PER_SECOND) return false;
+    this.openingWindow.taken++;
+    return true;
   }
 
   private noteOpeningTried(origin: string, now: number): void {

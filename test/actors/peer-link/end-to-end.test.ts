@@ -14,7 +14,7 @@
  * seq, hop limits 0 and 1, a loop, no route, an unknown origin) is counted by its reason in state().
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EndToEnd, OPENING_INTERVAL_MS, INITIAL_RTO_MS, MAX_HELD_BYTES, MAX_HELD_BYTES_PER_DESTINATION, MAX_HELD_PER_DESTINATION, MAX_RTO_MS, MIN_RTO_MS, UNKNOWN_DESTINATION_MS, type EndToEndMember } from '../../../actors/peer-link/end-to-end.js';
+import { EndToEnd, OPENING_INTERVAL_MS, OPENINGS_PER_SECOND, INITIAL_RTO_MS, MAX_HELD_BYTES, MAX_HELD_BYTES_PER_DESTINATION, MAX_HELD_PER_DESTINATION, MAX_RTO_MS, MIN_RTO_MS, UNKNOWN_DESTINATION_MS, type EndToEndMember } from '../../../actors/peer-link/end-to-end.js';
 import { loadPqc, type Pqc } from '../../../lib/crypto/liboqs.js';
 import { WireWriter } from '../../../lib/crypto/wire.js';
 import { xwingKeyPair, type XWingKeyPair } from '../../../lib/crypto/xwing.js';
@@ -513,6 +513,21 @@ describe('end-to-end messages', () => {
     mesh.send(A, B, 0);
     mesh.run(ACK_ROUND);
     expect(mesh.payloads(B)).toEqual(payloads(0));
+  });
+
+  it('tries at most OPENINGS_PER_SECOND openings a second whatever origins they claim, dropping the rest counted opening-rate', () => {
+    const mesh = new Mesh([A, B]);
+    mesh.line(A, B);
+    // Openings that claim as many origins, all members B knows (with A's keys: the claims are forged).
+    const claimed = Array.from({ length: OPENINGS_PER_SECOND + 1 }, (_, index) => `spiffe://mesh.test/node/claimed-${index}`);
+    for (const origin of claimed) mesh.records.set(origin, mesh.records.get(A)!);
+    const forged = (origin: string) =>
+      encodeEnvelope({ kind: 'data', hopLimit: DEFAULT_HOP_LIMIT, origin, destination: B, sessionId: new Uint8Array(SESSION_ID_BYTES).fill(1), seq: 0, opening: new Uint8Array(OPENING_BYTES).fill(7), body: new Uint8Array(32) });
+    for (const origin of claimed) mesh.node(B).e2e.receive(A, forged(origin));
+    expectCounts(mesh.state(B), { refused: { signature: OPENINGS_PER_SECOND }, dropped: { 'opening-rate': 1 } });
+    mesh.clock.advance(1_000);
+    mesh.node(B).e2e.receive(A, forged(claimed.at(-1)!));
+    expectCounts(mesh.state(B), { refused: { signature: OPENINGS_PER_SECOND + 1 }, dropped: { 'opening-rate': 1 } });
   });
 
   it('refuses a reset signed by another key, counted bad-reset, and keeps the session', () => {
