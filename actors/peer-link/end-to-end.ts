@@ -84,6 +84,30 @@ const RESET_INTERVAL_MS = 200;
 /** Incoming sessions kept: one per origin, as many origins as there can be members. */
 const MAX_INCOMING_SESSIONS = 4_096;
 const RESET_CONTEXT = Buffer.from('x0tta6bl4 mesh e2e reset v1\0');
+/**
+ * Resets a node signs per second, whatever origins the data claims: data of an unknown session is
+ * unauthenticated, so one member could otherwise make it sign for every member in turn. Honest
+ * resets follow a restart of this node, one per origin that was sending to it.
+ */
+export const RESETS_PER_SECOND = 50;
+
+/** At most `limit` a second, in windows that start again each second. */
+class SecondBudget {
+  private start = Number.NEGATIVE_INFINITY;
+  private taken = 0;
+
+  constructor(private readonly limit: number) {}
+
+  take(now: number): boolean {
+    if (now - this.start >= 1_000) {
+      this.start = now;
+      this.taken = 0;
+    }
+    if (this.taken >= this.limit) return false;
+    this.taken++;
+    return true;
+  }
+}
 
 export interface EndToEndMember {
   kemPublicKey: Uint8Array;
@@ -163,7 +187,8 @@ export class EndToEnd {
   private readonly lastResetTo = new Map<string, number>();
   /** When each origin's last opening was tried (monotonic ms): OPENING_INTERVAL_MS apart at most. */
   private readonly openingTriedAt = new Map<string, number>();
-  private openingWindow = { start: Number.NEGATIVE_INFINITY, taken: 0 };
+  private readonly openingBudget = new SecondBudget(OPENINGS_PER_SECOND);
+  private readonly resetBudget = new SecondBudget(RESETS_PER_SECOND);
   /** Every counter of the report but `held` and `sessions`, which state() reads from the sessions. */
   private readonly counters = structuredClone(NO_END_TO_END);
   private stopped = false;
@@ -534,7 +559,7 @@ export class EndToEnd {
     // destination; its opening rides on every resend until acknowledged, so a refused one comes again).
     const now = this.ports.clock.monotonicNow();
     const lastTried = this.openingTriedAt.get(origin);
-    if ((lastTried !== undefined && now - lastTried < OPENING_INTERVAL_MS) || !this.takeOpeningBudget(now)) {
+    if ((lastTried !== undefined && now - lastTried < OPENING_INTERVAL_MS) || !this.openingBudget.take(now)) {
       this.drop('opening-rate');
       return undefined;
     }
@@ -568,14 +593,6 @@ export class EndToEnd {
     this.incoming.set(origin, session);
     this.counters.sessionsAccepted++;
     return session;
-  }
-
-  /** One of the second's OPENINGS_PER_SECOND, if any is left (a window that starts again each second). */
-  private takeOpeningBudget(now: number): boolean {
-    if (now - this.openingWindow.start >= 1_000) this.openingWindow = { start: now, taken: 0 };
-    if (this.openingWindow.taken >= OPENINGS_PER_SECOND) return false;
-    this.openingWindow.taken++;
-    return true;
   }
 
   private noteOpeningTried(origin: string, now: number): void {
@@ -676,7 +693,7 @@ export class EndToEnd {
     const last = this.lastResetTo.get(data.origin);
     if (last !== undefined && now - last < RESET_INTERVAL_MS) return;
     const hop = this.ports.nextHop(data.origin);
-    if (hop === undefined) return;
+    if (hop === undefined || !this.resetBudget.take(now)) return;
     this.lastResetTo.set(data.origin, now);
     const self = this.ports.self()!;
     const signature = this.ports.pqc().mldsa65.sign(this.resetSigned(data.origin, self, data.sessionId), this.ports.signingSecretKey());

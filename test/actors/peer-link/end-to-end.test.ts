@@ -14,7 +14,7 @@
  * seq, hop limits 0 and 1, a loop, no route, an unknown origin) is counted by its reason in state().
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EndToEnd, OPENING_INTERVAL_MS, OPENINGS_PER_SECOND, INITIAL_RTO_MS, MAX_HELD_BYTES, MAX_HELD_BYTES_PER_DESTINATION, MAX_HELD_PER_DESTINATION, MAX_RTO_MS, MIN_RTO_MS, UNKNOWN_DESTINATION_MS, type EndToEndMember } from '../../../actors/peer-link/end-to-end.js';
+import { EndToEnd, OPENING_INTERVAL_MS, OPENINGS_PER_SECOND, RESETS_PER_SECOND, INITIAL_RTO_MS, MAX_HELD_BYTES, MAX_HELD_BYTES_PER_DESTINATION, MAX_HELD_PER_DESTINATION, MAX_RTO_MS, MIN_RTO_MS, UNKNOWN_DESTINATION_MS, type EndToEndMember } from '../../../actors/peer-link/end-to-end.js';
 import { loadPqc, type Pqc } from '../../../lib/crypto/liboqs.js';
 import { WireWriter } from '../../../lib/crypto/wire.js';
 import { xwingKeyPair, type XWingKeyPair } from '../../../lib/crypto/xwing.js';
@@ -528,6 +528,25 @@ describe('end-to-end messages', () => {
     mesh.clock.advance(1_000);
     mesh.node(B).e2e.receive(A, forged(claimed.at(-1)!));
     expectCounts(mesh.state(B), { refused: { signature: OPENINGS_PER_SECOND + 1 }, dropped: { 'opening-rate': 1 } });
+  });
+
+  it('signs at most RESETS_PER_SECOND resets a second whatever origins the data claims, and one per origin per 200 ms', () => {
+    const mesh = new Mesh([A, B]);
+    mesh.line(A, B);
+    const claimed = Array.from({ length: RESETS_PER_SECOND + 5 }, (_, index) => `spiffe://mesh.test/node/claimed-${index}`);
+    for (const origin of claimed) {
+      mesh.records.set(origin, mesh.records.get(A)!);
+      mesh.node(B).routes.set(origin, A);
+    }
+    // Data of sessions B never saw, without an opening: each asks for a signed reset.
+    const unknown = (origin: string) =>
+      encodeEnvelope({ kind: 'data', hopLimit: DEFAULT_HOP_LIMIT, origin, destination: B, sessionId: new Uint8Array(SESSION_ID_BYTES).fill(2), seq: 0, opening: new Uint8Array(0), body: new Uint8Array(32) });
+    for (const origin of claimed) mesh.node(B).e2e.receive(A, unknown(origin));
+    mesh.node(B).e2e.receive(A, unknown(claimed[0]!));
+    expect(mesh.state(B).resets.sent).toBe(RESETS_PER_SECOND);
+    mesh.clock.advance(1_000);
+    mesh.node(B).e2e.receive(A, unknown(claimed.at(-1)!));
+    expect(mesh.state(B).resets.sent).toBe(RESETS_PER_SECOND + 1);
   });
 
   it('refuses a reset signed by another key, counted bad-reset, and keeps the session', () => {
