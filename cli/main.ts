@@ -5,12 +5,11 @@ import { ConfigError } from '../actors/runtime/index.js';
 import { EXIT_CONFIG, EXIT_FATAL } from './exit-codes.js';
 import { runCommand } from './run-command.js';
 import { statusCommand } from './status-command.js';
-import { chaosCommand } from './chaos-command.js';
+import { CHAOS_KINDS, chaosCommand } from './chaos-command.js';
 import { incidentsCommand } from './incidents-command.js';
 import { UsageError } from './usage-error.js';
 import { SpiffeIdError } from '../lib/spiffe/errors.js';
 import { EmbeddedCaError } from '../lib/spiffe/embedded-ca-error.js';
-import { CAUSE_KINDS } from '../lib/mape/causes.js';
 
 const program = new Command()
   .name('x0tta6bl4')
@@ -36,10 +35,14 @@ configOptions(program.command('status').description('show the running node: tree
 configOptions(
   program
     .command('chaos')
-    .description('inject a fault for the self-healing loop to find and remedy (refused in production mode)')
-    .addArgument(new Argument('<kind>', 'fault kind').choices(CAUSE_KINDS)),
+    .description('inject a fault for the self-healing loop to find and remedy: into an actor, a link, or a peer process (refused in production mode)')
+    .addArgument(new Argument('<kind>', 'fault kind').choices(CHAOS_KINDS)),
 )
   .option('-t, --target <actor>', 'actor to inject into (default: the first actor outside the loop, else the planner)')
+  .option('--peer <spiffe-id>', 'link and peer faults: the peer at the far end')
+  .option('--pid <pid>', 'kill-peer, freeze-peer: the peer node\'s process, signalled by this command')
+  .option('--share <ratio>', 'lossy-link: share of heartbeats dropped each way (default 0.3)')
+  .option('--for <ms>', 'link faults: how long they last (default 60000); freeze-peer: how long the peer stays stopped (default 10000)')
   .option('--json', 'print the injection as JSON')
   .action(chaosCommand);
 

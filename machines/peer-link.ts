@@ -10,6 +10,8 @@ import type { BusEmitted } from '../lib/bus/bus-emitted.js';
 import { HANDSHAKE_SECONDS_BUCKETS } from '../lib/mesh/handshake-buckets.js';
 import type { MeshLinksMessage, MeshLinksState, PeerLinkPhase } from '../lib/mesh/links-state.js';
 import type { MeshPingResult } from '../lib/mesh/mesh-ping-result.js';
+import type { MeshRemedyResult } from '../lib/mesh/mesh-remedy.js';
+import type { TelemetrySample } from '../lib/mape/telemetry.js';
 
 export type { MeshLinksMessage, PeerLinkPhase };
 
@@ -33,7 +35,13 @@ export type PeerLinkEvent =
   | { type: 'transport.failed'; reason: string }
   /** A request (`x0tta6bl4 mesh ping`): the transport pings and answers with `transport.pinged`. */
   | { type: 'mesh.ping'; payload: unknown; requestId?: string }
-  | { type: 'transport.pinged'; requestId: string; result: MeshPingResult };
+  | { type: 'transport.pinged'; requestId: string; result: MeshPingResult }
+  /** Requests of the runtime: a remedy of the MAPE-K loop, a link fault of chaos; answered with `transport.answered`. */
+  | { type: 'mesh.remedy'; payload: unknown; requestId?: string }
+  | { type: 'mesh.fault'; payload: unknown; requestId?: string }
+  | { type: 'transport.answered'; requestId: string; result: MeshRemedyResult }
+  /** The mesh as telemetry (lib/mesh/mesh-telemetry.ts), for the monitor. */
+  | { type: 'transport.telemetry'; sample: TelemetrySample };
 
 interface PeerLinkContext {
   /** Kept in context (entry actions set it) so every report can say it. */
@@ -66,6 +74,10 @@ export function createPeerLinkMachine(transport: AnyActorLogic) {
       'mesh.send': { actions: sendTo('transport', ({ event }) => event) },
       'mesh.ping': { actions: sendTo('transport', ({ event }) => event) },
       'transport.pinged': { actions: emit(({ event }): BusEmitted => ({ type: 'bus.reply', requestId: event.requestId, payload: event.result })) },
+      'mesh.remedy': { actions: sendTo('transport', ({ event }) => event) },
+      'mesh.fault': { actions: sendTo('transport', ({ event }) => event) },
+      'transport.answered': { actions: emit(({ event }): BusEmitted => ({ type: 'bus.reply', requestId: event.requestId, payload: event.result })) },
+      'transport.telemetry': { actions: emit(({ event }): BusEmitted => ({ type: 'bus.publish', topic: 'telemetry.sample', payload: event.sample })) },
       'transport.received': {
         actions: emit(({ event }): BusEmitted => ({ type: 'bus.publish', topic: 'mesh.recv', payload: event.message })),
       },

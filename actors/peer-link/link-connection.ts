@@ -27,6 +27,12 @@ export interface ConnectionHandlers {
   onDrain(connection: LinkConnection): void;
 }
 
+/** Chaos on the links with one peer (link-faults.ts): asked for every record and heartbeat. */
+export interface ConnectionFaults {
+  isCut(peer: string): boolean;
+  dropsHeartbeat(peer: string): boolean;
+}
+
 export interface PostQuantumOptions {
   pqc: Pqc;
   local: LocalIdentity;
@@ -68,6 +74,7 @@ export class LinkConnection {
   private recordTimer: unknown;
   private reading = true;
   private closed = false;
+  private readonly faults: ConnectionFaults | undefined;
   private failure: Error | undefined;
 
   constructor(
@@ -79,6 +86,7 @@ export class LinkConnection {
       /** The key of the link this side dialed the connection for; absent on accepted connections. */
       dialedLinkKey?: string;
       postQuantum: PostQuantumOptions;
+      faults?: ConnectionFaults;
     },
     private readonly handlers: ConnectionHandlers,
   ) {
@@ -88,6 +96,7 @@ export class LinkConnection {
     this.dialedLinkKey = options.dialedLinkKey;
     this.establishedAt = clock.now();
     this.expiresAt = Math.min(carrier.localExpiresAt, carrier.peer.expiresAt);
+    this.faults = options.faults;
     const pq = options.postQuantum;
     this.session = new PqSession({
       role: options.dialedLinkKey !== undefined ? 'initiator' : 'responder',
@@ -98,7 +107,7 @@ export class LinkConnection {
       suites: pq.suites,
       clock,
       send: (record) => {
-        if (this.closed || !carrier.writable) return;
+        if (this.closed || !carrier.writable || this.faults?.isCut(this.peer.spiffeId)) return;
         let bytes = 0;
         for (const chunk of record) bytes += chunk.length;
         carrier.write(pqRecordHead(bytes), ...record);
@@ -117,7 +126,7 @@ export class LinkConnection {
     }, options.helloTimeoutMs);
     carrier.attach({
       onData: (chunk) => {
-        if (this.closed) return;
+        if (this.closed || this.faults?.isCut(this.peer.spiffeId)) return;
         try {
           const frames = this.reader.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
           for (const frame of frames) {
@@ -156,7 +165,8 @@ export class LinkConnection {
 
   /** Seals and sends a frame (queued by the session until its handshake ends). */
   send(frame: LinkFrame): void {
-    if (this.open) this.session.send(encodeFrameBody(frame));
+    if (!this.open || (isHeartbeat(frame) && this.faults?.dropsHeartbeat(this.peer.spiffeId))) return;
+    this.session.send(encodeFrameBody(frame));
   }
 
   /**
@@ -241,6 +251,7 @@ export class LinkConnection {
 
   private deliver(frame: LinkFrame): void {
     if (frame.kind === 'pq') throw new LinkFrameError('unexpected', 'a session record inside a session record');
+    if (isHeartbeat(frame) && this.faults?.dropsHeartbeat(this.peer.spiffeId)) return;
     if (!this.closed) this.handlers.onFrame(this, frame);
   }
 
@@ -254,4 +265,8 @@ export class LinkConnection {
     this.session.close();
     this.handlers.onClose(this, this.failure);
   }
+}
+
+function isHeartbeat(frame: LinkFrame): boolean {
+  return frame.kind === 'ping' || frame.kind === 'pong';
 }

@@ -53,6 +53,14 @@ export class LocalHealth {
   }
 }
 
+/**
+ * A Ping with no Pong within this long counts as lost: a second is ten times the heartbeat
+ * interval, far beyond a busy peer's late answer, so a loaded machine reads as late (phi), not lossy.
+ */
+export const LOSS_TIMEOUT_MS = 1_000;
+/** The loss ratio is over this many judged Pings: the last 2 s at the default 100 ms heartbeat. */
+export const LOSS_WINDOW = 20;
+
 export interface SilentPeer {
   phi: number;
   silenceMs: number;
@@ -68,6 +76,10 @@ export class LinkHeartbeat {
   private paused = false;
   private stopped = false;
   private smoothedRttMs: number | undefined;
+  /** Pings not answered yet, by nonce, with when they went out (at most LOSS_WINDOW). */
+  private readonly outstanding = new Map<number, number>();
+  /** The last LOSS_WINDOW judged Pings: true when lost. */
+  private readonly judged: boolean[] = [];
 
   constructor(
     private readonly options: {
@@ -98,6 +110,7 @@ export class LinkHeartbeat {
 
   /** The peer answered a Ping: only the latest one's answer counts, so a late answer never reads as a fast one. */
   pong(nonce: number): void {
+    if (this.outstanding.delete(nonce)) this.judge(false);
     if (this.pingSentAt === undefined || nonce !== this.nonce) return;
     const rtt = this.options.clock.monotonicNow() - this.pingSentAt;
     this.pingSentAt = undefined;
@@ -109,6 +122,8 @@ export class LinkHeartbeat {
   hold(held: boolean): void {
     if (held === this.paused) return;
     this.paused = held;
+    // Pings out while nothing is read get their answers unread: not the link's loss.
+    this.outstanding.clear();
     if (!held) {
       this.detector.reset();
       this.arrived();
@@ -131,6 +146,28 @@ export class LinkHeartbeat {
     return this.smoothedRttMs;
   }
 
+  /** The share of the last judged Pings that got no Pong within LOSS_TIMEOUT_MS; 0 before any was judged. */
+  get lossRatio(): number {
+    if (this.judged.length === 0) return 0;
+    let lost = 0;
+    for (const wasLost of this.judged) if (wasLost) lost++;
+    return lost / this.judged.length;
+  }
+
+  private judge(lost: boolean): void {
+    this.judged.push(lost);
+    if (this.judged.length > LOSS_WINDOW) this.judged.shift();
+  }
+
+  /** Pings older than LOSS_TIMEOUT_MS still unanswered are lost (oldest first: the map keeps sending order). */
+  private judgeLate(now: number): void {
+    for (const [nonce, sentAt] of this.outstanding) {
+      if (now - sentAt < LOSS_TIMEOUT_MS) break;
+      this.outstanding.delete(nonce);
+      this.judge(true);
+    }
+  }
+
   private tick(): void {
     if (this.stopped) return;
     const { clock, timing, health } = this.options;
@@ -148,8 +185,14 @@ export class LinkHeartbeat {
       this.options.onSilent({ phi, silenceMs: now - (this.lastArrival ?? now) });
       return;
     }
+    // While this node was away its peer's answers wait unread behind this timer: judged on the next tick.
+    if (!away && !this.paused) this.judgeLate(now);
     this.nonce = (this.nonce + 1) >>> 0;
     this.pingSentAt = now;
+    if (!this.paused) {
+      this.outstanding.set(this.nonce, now);
+      if (this.outstanding.size > LOSS_WINDOW) this.outstanding.delete(this.outstanding.keys().next().value!);
+    }
     this.options.ping(this.nonce);
     this.dueAt = now + timing.intervalMs;
     this.timer = clock.setTimeout(() => this.tick(), timing.intervalMs);

@@ -165,6 +165,27 @@ export class MeshRouting {
     entries.set(entry.destination, entry);
   }
 
+  /**
+   * A remedy changed what the link to a neighbour is worth (reroute-around, or its undo): its cost
+   * is read again now, not at the next COST_INTERVAL_MS, and whatever unfeasible route would now
+   * be worth having is asked for at once. Returns how many destinations were asked for.
+   */
+  reassess(neighbour: string): number {
+    const table = this.table;
+    if (!table || this.stopped) return 0;
+    const before = this.neighbours.get(neighbour);
+    if (before !== undefined) {
+      const cost = linkCost(this.ports.quality(neighbour));
+      if (cost !== before) {
+        this.neighbours.set(neighbour, cost);
+        table.neighbourCost(neighbour, cost);
+      }
+    }
+    const asked = table.requestNow(this.ports.clock.monotonicNow());
+    this.flush();
+    return asked;
+  }
+
   nextHop(destination: string): string | undefined {
     return this.table?.nextHop(destination);
   }

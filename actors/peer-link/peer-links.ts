@@ -43,6 +43,11 @@ import { CLAIM_TOPIC, type ProbeVerdict, type SuspicionTiming } from './member-s
 import { AddressProbe } from './address-probe.js';
 import { PqIdentity } from './pq-identity.js';
 import { TlsTransport } from './tls-transport.js';
+import { LinkFaults } from './link-faults.js';
+import { MeshTelemetry, type MeshReading } from '../../lib/mesh/mesh-telemetry.js';
+import type { TelemetrySample } from '../../lib/mape/telemetry.js';
+import type { LinkFaultRequest, MeshRemedyRequest, MeshRemedyResult } from '../../lib/mesh/mesh-remedy.js';
+import { PeerQuarantinedError } from './peer-quarantined-error.js';
 
 /** The post-quantum session every connection carries (no link goes without one). */
 export interface LinksPostQuantum {
@@ -92,6 +97,19 @@ export const STOP_DRAIN_MS = 1_000;
 /** The goodbye a node says on the link it retires because its peer dials it too (keepOneLinkPerPair). */
 export const ONE_LINK_PER_PAIR = 'one link per pair: the lower SPIFFE ID dials';
 
+/**
+ * How long a reroute-around avoids a link by default: long enough that a degraded link does not
+ * draw traffic back within the incident's life, short enough that a repaired one is used again
+ * within minutes. Only while the link lasts: a link that comes back anew is measured anew.
+ */
+export const DEFAULT_AVOID_MS = 120_000;
+/** How long a quarantined peer is refused by default. */
+export const DEFAULT_QUARANTINE_MS = 60_000;
+/** Members one reconnect-members dials at most: a partition is bridged by a few links, not a full mesh. */
+export const MAX_BRIDGE_DIALS = 16;
+/** The mesh's telemetry goes to the monitor this often by default, as the runtime's own sampling does. */
+export const DEFAULT_TELEMETRY_EVERY_MS = 1_000;
+
 export interface PeerLinksTiming extends LinkLifecycleTiming {
   /** A connection that has not said Hello by then is dropped. */
   helloTimeoutMs: number;
@@ -134,6 +152,9 @@ export interface PeerLinksOptions {
   suspicion?: Partial<SuspicionTiming>;
   /** Whether a lost member's addresses refuse connections (default: TCP connections, address-probe.ts; a simulation gives its own). */
   probe?(addresses: readonly string[]): Promise<ProbeVerdict>;
+  /** The mesh as telemetry (lib/mesh/mesh-telemetry.ts): every `telemetryEveryMs`, and at once when a neighbour is declared dead. */
+  onTelemetry?(sample: TelemetrySample): void;
+  telemetryEveryMs?: number;
 }
 
 /** A topic of the links' own (membership): no actor may send on one (membership.ts). */
@@ -181,6 +202,14 @@ export class PeerLinks {
   private onAllClosed: (() => void) | undefined;
   /** The node's bus holds the peers' messages back: bound connections do not read (holdReading). */
   private readingHeld = false;
+  /** Chaos on the links with some peers (link-faults.ts). */
+  private readonly faults: LinkFaults;
+  /** Peers whose links cost as much as a long detour (reroute-around), until when (epoch ms). */
+  private readonly avoided = new Map<string, number>();
+  /** Peers refused (quarantine-peer), until when (epoch ms). */
+  private readonly quarantined = new Map<string, number>();
+  private readonly telemetry = new MeshTelemetry();
+  private telemetryTimer: unknown;
 
   constructor(private readonly options: PeerLinksOptions) {
     this.timing = { ...DEFAULT_PEER_LINKS_TIMING, ...options.timing };
@@ -188,9 +217,10 @@ export class PeerLinks {
     this.clock = options.clock ?? realClock;
     this.random = options.random ?? realRandom;
     this.identity = new PqIdentity(options.nodeKeyFile);
+    this.faults = new LinkFaults(this.clock, this.random);
     const events: TransportEvents = {
       onConnection: (carrier) => {
-        if (this.stopped) carrier.destroy();
+        if (this.stopped || this.isQuarantined(carrier.peer.spiffeId)) carrier.destroy();
         else if (this.openConnectionsOf(carrier.peer.spiffeId) >= MAX_CONNECTIONS_PER_PEER) {
           // An authenticated peer opening connection after connection (from any number of addresses).
           carrier.destroy();
@@ -245,6 +275,7 @@ export class PeerLinks {
       this.membership.announce();
       this.routing.start(credentials.spiffeId);
       this.endToEnd.identityKnown();
+      this.scheduleTelemetry();
       for (const link of this.table.dialerLinks()) this.signal(link, { type: 'start' });
     } else {
       // A record whose chain is the new SVID's: the old one's expiry would end this node's membership.
@@ -344,6 +375,135 @@ export class PeerLinks {
     this.report();
   }
 
+  /**
+   * A remedy of the MAPE-K loop (lib/mape/actions.ts's mesh actions and their undos), performed at
+   * once; what it did, or why it could not, in the result.
+   */
+  remedy(request: MeshRemedyRequest): MeshRemedyResult {
+    if (this.stopped || !this.credentials) return { ok: false, detail: 'the peer links are not serving' };
+    const { kind, target } = request;
+    const now = this.clock.now();
+    switch (kind) {
+      case 'reroute-around': {
+        const until = now + (request.durationMs ?? DEFAULT_AVOID_MS);
+        this.avoided.set(target, until);
+        const linked = this.linkedPeers().has(target);
+        // The cost rises at once, not at the next cost reading; starved destinations are asked for now.
+        const asked = this.routing.reassess(target);
+        this.report();
+        return { ok: true, detail: `${linked ? `the link to ${target} is avoided` : `no link to ${target} is up; it will be avoided if one comes back`} until ${new Date(until).toISOString()}; fresh routes asked for ${asked} destinations` };
+      }
+      case 'unreroute-around': {
+        const had = this.avoided.delete(target);
+        this.routing.reassess(target);
+        this.report();
+        return { ok: true, detail: had ? `the link to ${target} costs what it measures again` : `the link to ${target} was not avoided` };
+      }
+      case 'quarantine-peer': {
+        if (target === this.credentials.spiffeId) return { ok: false, detail: 'a node does not quarantine itself' };
+        const until = now + (request.durationMs ?? DEFAULT_QUARANTINE_MS);
+        this.quarantined.set(target, until);
+        let closed = 0;
+        for (const connection of this.connections) {
+          if (connection.peer.spiffeId !== target) continue;
+          closed++;
+          connection.closeSaying(new PeerQuarantinedError(target, until));
+        }
+        this.report();
+        return { ok: true, detail: `${target} quarantined until ${new Date(until).toISOString()} (${closed} connections closed)` };
+      }
+      case 'unquarantine-peer': {
+        const had = this.quarantined.delete(target);
+        for (const link of this.table.values()) if (link.peer === target && !link.active && link.role === 'dialer') this.signal(link, { type: 'start' });
+        this.report();
+        return { ok: true, detail: had ? `${target} is let back` : `${target} was not quarantined` };
+      }
+      case 'reconnect-members':
+        return this.reconnectMembers();
+    }
+  }
+
+  /** Chaos on the links with one peer (link-faults.ts): refused in production mode by the runtime, which never asks then. */
+  fault(request: LinkFaultRequest): MeshRemedyResult {
+    if (this.stopped) return { ok: false, detail: 'the peer links are stopped' };
+    switch (request.kind) {
+      case 'cut-link':
+        this.faults.cut(request.peer, request.durationMs);
+        return { ok: true, detail: `nothing passes to or from ${request.peer}` };
+      case 'lossy-link': {
+        const share = request.share ?? 0.3;
+        this.faults.lossy(request.peer, share, request.durationMs);
+        return { ok: true, detail: `${Math.round(share * 100)}% of the heartbeats to and from ${request.peer} are dropped` };
+      }
+      case 'heal-link':
+        return { ok: true, detail: this.faults.heal(request.peer) ? `the link to ${request.peer} is healed` : `the link to ${request.peer} had no fault` };
+    }
+  }
+
+  /**
+   * Members held alive that no route leads to and no link joins are dialed directly at the first
+   * address their signed record gives: a partition of the mesh's links bridged over the network
+   * underneath, where it still connects them.
+   */
+  private reconnectMembers(): MeshRemedyResult {
+    const self = this.credentials!.spiffeId;
+    const routed = new Set(this.routing.state().routes.map((route) => route.destination));
+    const linked = new Set([...this.table.values()].map((link) => link.peer));
+    const dialed: string[] = [];
+    for (const member of this.membership.state(this.linkedPeers()).members) {
+      if (dialed.length >= MAX_BRIDGE_DIALS) break;
+      const id = member.spiffeId;
+      if (member.state !== 'alive' || id === self || routed.has(id) || linked.has(id) || this.isQuarantined(id) || !this.admits(id)) continue;
+      const address = member.addresses[0];
+      if (address === undefined) continue;
+      const link = this.newLink(randomBytes(LINK_ID_BYTES), 'dialer', id, { address: parseHostPort(address), spiffeId: id });
+      this.signal(link, { type: 'start' });
+      dialed.push(id);
+    }
+    this.report();
+    return { ok: true, detail: dialed.length === 0 ? 'every member held alive has a route or a link' : `dialing ${dialed.length} unreachable members directly: ${dialed.join(', ')}` };
+  }
+
+  private isAvoided(peer: string): boolean {
+    return this.inForce(this.avoided, peer);
+  }
+
+  private isQuarantined(peer: string): boolean {
+    return this.inForce(this.quarantined, peer);
+  }
+
+  /** Whether a remedy's deadline for the peer is still ahead; a passed one is forgotten. */
+  private inForce(deadlines: Map<string, number>, peer: string): boolean {
+    const until = deadlines.get(peer);
+    if (until === undefined) return false;
+    if (until > this.clock.now()) return true;
+    deadlines.delete(peer);
+    return false;
+  }
+
+  /** Every telemetryEveryMs: the mesh's sample. */
+  private scheduleTelemetry(): void {
+    if (this.stopped || !this.options.onTelemetry) return;
+    const every = this.options.telemetryEveryMs ?? DEFAULT_TELEMETRY_EVERY_MS;
+    this.telemetryTimer = this.clock.setTimeout(() => {
+      this.telemetryTimer = undefined;
+      if (this.stopped) return;
+      this.options.onTelemetry!(this.telemetry.sample(this.reading(this.state()), this.clock.now(), every));
+      this.scheduleTelemetry();
+    }, every);
+  }
+
+  /** What mesh-telemetry.ts reads: links per peer (up if any is), with the current connection's heartbeat. */
+  private reading(state: MeshLinksState): MeshReading {
+    const links = new Map<string, MeshReading['links'][number]>();
+    for (const link of this.table.values()) {
+      const heartbeat = link.active ? this.heartbeats.get(link.active) : undefined;
+      if (links.get(link.peer)?.up) continue;
+      links.set(link.peer, link.active ? { peer: link.peer, up: true, ...(heartbeat ? { phi: heartbeat.phi, lossRatio: heartbeat.lossRatio, ...(heartbeat.rttMs !== undefined ? { rttMs: heartbeat.rttMs } : {}) } : {}) } : { peer: link.peer, up: false });
+    }
+    return { self: state.spiffeId, members: state.membership.members, links: [...links.values()], routes: state.routing.routes, routeChanges: state.routing.routeChanges };
+  }
+
   state(): MeshLinksState {
     return this.statistics.state(
       {
@@ -441,9 +601,9 @@ export class PeerLinks {
         for (const link of this.table.values()) {
           if (link.peer !== neighbour || !link.active) continue;
           const heartbeat = this.heartbeats.get(link.active);
-          if (heartbeat) return { phi: heartbeat.phi, ...(heartbeat.rttMs !== undefined ? { rttMs: heartbeat.rttMs } : {}) };
+          if (heartbeat) return { phi: heartbeat.phi, lossRatio: heartbeat.lossRatio, avoided: this.isAvoided(neighbour), ...(heartbeat.rttMs !== undefined ? { rttMs: heartbeat.rttMs } : {}) };
         }
-        return {};
+        return { avoided: this.isAvoided(neighbour) };
       },
       routesChanged: () => this.endToEnd.routesChanged(),
       changed: () => this.report(),
@@ -498,6 +658,7 @@ export class PeerLinks {
     this.endToEnd.stop();
     this.stopped = true;
     this.clock.clearTimeout(this.reportTimer);
+    this.clock.clearTimeout(this.telemetryTimer);
     const active = new Set<LinkConnection>();
     for (const link of this.table.values()) {
       link.lifecycle.stop();
@@ -550,6 +711,11 @@ export class PeerLinks {
           carrier.destroy();
           return;
         }
+        if (this.isQuarantined(carrier.peer.spiffeId)) {
+          carrier.destroy();
+          this.linkFailed(link, new PeerQuarantinedError(carrier.peer.spiffeId, this.quarantined.get(carrier.peer.spiffeId)!));
+          return;
+        }
         let connection: LinkConnection;
         try {
           connection = this.connection(carrier, link.key);
@@ -586,6 +752,7 @@ export class PeerLinks {
         clock: this.clock,
         helloTimeoutMs: this.timing.helloTimeoutMs,
         ...(dialedLinkKey !== undefined ? { dialedLinkKey } : {}),
+        faults: this.faults,
         postQuantum: {
           pqc: this.identity.pqc,
           local: this.identity.local,
@@ -941,7 +1108,14 @@ export class PeerLinks {
     if (this.stopped || this.reportTimer !== undefined) return;
     this.reportTimer = this.clock.setTimeout(() => {
       this.reportTimer = undefined;
-      if (!this.stopped) this.options.onState(this.state());
+      if (this.stopped) return;
+      const state = this.state();
+      this.options.onState(state);
+      // A neighbour declared dead reaches the loop at once, not at the next interval's sample.
+      if (this.options.onTelemetry) {
+        const event = this.telemetry.observe(this.reading(state), this.clock.now());
+        if (event) this.options.onTelemetry(event);
+      }
     }, this.timing.reportEveryMs);
   }
 

@@ -15,6 +15,7 @@ import { X509ContextWatcher } from '../../lib/spiffe/workload-api-client.js';
 import { failureDetectionTimings } from '../../lib/mesh/failure-detection.js';
 import { meshOptionsSchema } from '../../lib/mesh/mesh-options.js';
 import { meshPingRequestSchema } from '../../lib/mesh/mesh-ping-result.js';
+import { linkFaultRequestSchema, meshRemedyRequestSchema, type LinkFaultRequest, type MeshRemedyRequest, type MeshRemedyResult } from '../../lib/mesh/mesh-remedy.js';
 import { realClock } from '../../lib/timing/clock.js';
 import { realRandom } from '../../lib/timing/random.js';
 import { createPeerLinkMachine, type PeerLinkEvent } from '../../machines/peer-link.js';
@@ -65,6 +66,7 @@ export default defineActor({
         onMessage: (from, topic, payload) => sendBack({ type: 'transport.received', message: { from, topic, payload } }),
         onState: (state) => sendBack({ type: 'transport.state', state }),
         onLog: (level, message, fields) => log[level](fields, message),
+        onTelemetry: (sample) => sendBack({ type: 'transport.telemetry', sample }),
       });
       // The bus pushing back on this actor's mesh.recv reaches the peers as TCP backpressure.
       links.holdReading(io.pressure.held);
@@ -103,6 +105,10 @@ export default defineActor({
       });
       watcher.start();
       receive((event) => {
+        if (event.type === 'mesh.remedy' || event.type === 'mesh.fault') {
+          sendBack({ type: 'transport.answered', requestId: event.requestId ?? '', result: answer(links, event) });
+          return;
+        }
         if (event.type === 'mesh.ping') {
           const requestId = event.requestId ?? '';
           const request = meshPingRequestSchema.safeParse(event.payload);
@@ -138,3 +144,10 @@ export default defineActor({
     return createPeerLinkMachine(transportLogic);
   },
 });
+
+/** A remedy or a link fault, checked (it crossed a thread) and performed; a malformed one is answered as refused. */
+function answer(links: PeerLinks, event: { type: 'mesh.remedy' | 'mesh.fault'; payload: unknown }): MeshRemedyResult {
+  const parsed = event.type === 'mesh.remedy' ? meshRemedyRequestSchema.safeParse(event.payload) : linkFaultRequestSchema.safeParse(event.payload);
+  if (!parsed.success) return { ok: false, detail: `a malformed ${event.type} request: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
+  return event.type === 'mesh.remedy' ? links.remedy(parsed.data as MeshRemedyRequest) : links.fault(parsed.data as LinkFaultRequest);
+}

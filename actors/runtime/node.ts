@@ -45,13 +45,18 @@ import { createDeadLetterStore, type DeadLetterStore } from '../../store/dead-le
 import { createInjectedFaultStore } from '../../store/injected-faults.js';
 import { ensureDirectory } from '../../lib/files/private-files.js';
 import { readMapeStatus, readIncidentReport, type IncidentReport } from '../../store/mape-status.js';
-import type { CauseKind } from '../../lib/mape/causes.js';
+import type { LocalCauseKind } from '../../lib/mape/causes.js';
+import { EXPECTED_CAUSE, meshRemedyResultSchema, type MeshChaosRequest } from '../../lib/mesh/mesh-remedy.js';
+import { PEER_LINK_ACTOR } from './config/actor-ids.js';
 
 // Store failures cross threads (a worker's snapshot write) and the control socket: rebuild them by name.
 for (const errorClass of [StoreCorruptError, StoreVersionError, StoreOpenError, SnapshotCorruptError, PoisonMessageError]) {
   registerErrorClass(errorClass);
 }
 
+
+/** A link fault is a few map updates in the peer-link actor: no answer by then is a stuck actor. */
+const MESH_FAULT_TIMEOUT_MS = 5_000;
 export { DATABASE_FILE_NAME };
 /** Largest batch handed to an actor's thread in one message: amortises postMessage without starving the liveness ping. */
 export const DEFAULT_MAX_BATCH = 256;
@@ -119,7 +124,13 @@ export interface X0tta6bl4Node extends Bus {
    * Injects a fault the self-healing loop should find and remedy (see chaos.ts), recorded with its
    * start time; refused in production mode.
    */
-  chaos(kind: CauseKind, actorId: string): Promise<InjectedFault>;
+  chaos(kind: LocalCauseKind, actorId: string): Promise<InjectedFault>;
+  /**
+   * Chaos on the mesh (lib/mesh/mesh-remedy.ts's MeshChaosRequest), recorded with its start like
+   * chaos; refused in production mode. Link faults are injected by the peer-link actor; a peer's
+   * process faults were injected by the caller and are only recorded.
+   */
+  meshChaos(request: MeshChaosRequest): Promise<{ faultId: number | null; detail: string }>;
   /** Incidents from the knowledge base with their actions and outcomes, oldest first. */
   incidents(options?: { sinceMs?: number }): IncidentReport[];
   /** Publishes as if an actor had sent it (for tests of per-sender behaviour). */
@@ -440,6 +451,23 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
       if (config.production) throw new ProductionModeError('chaos');
       requireRunning('inject a fault');
       return chaos!.inject(kind, cellOf(actorId));
+    },
+
+    async meshChaos(request) {
+      if (config.production) throw new ProductionModeError('chaos');
+      requireRunning('inject a fault');
+      const startedAt = request.startedAt ?? clock.now();
+      let detail: string;
+      if (request.kind === 'kill-peer' || request.kind === 'freeze-peer') detail = `recorded ${request.kind} of ${request.peer}`;
+      else {
+        const { startedAt: _startedAt, ...fault } = request;
+        const answer = meshRemedyResultSchema.parse(await bus.request(PEER_LINK_ACTOR, 'mesh.fault', fault, { timeoutMs: MESH_FAULT_TIMEOUT_MS }));
+        if (!answer.ok) throw new Error(`the peer link refused the fault: ${answer.detail}`);
+        detail = answer.detail;
+      }
+      if (request.kind === 'heal-link') return { faultId: null, detail };
+      const faultId = createInjectedFaultStore(db!).record({ kind: EXPECTED_CAUSE[request.kind], target: request.peer, startedAt });
+      return { faultId, detail };
     },
 
     incidents(incidentOptions = {}) {

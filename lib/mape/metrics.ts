@@ -24,6 +24,17 @@ export const METRICS = {
   'actor.unresponsive': "1 when the actor's thread neither answered the health probe in time nor acknowledged a message meanwhile",
   'actor.store_write_ms': "longest snapshot write of the actor's thread during the interval",
   'actor.request_ms': 'longest request/reply round trip to the actor completed during the interval',
+  'peer.down':
+    "1 in the sample the peer link sends at once when a neighbour it was linked to is declared dead (by this node's detector or another member's claim); 0 in every interval's sample while the link to it is up",
+  'peer.link_lost':
+    '1 in the sample taken when the link to a neighbour held alive has been down for LINK_LOST_AFTER_MS (lib/mesh/mesh-telemetry.ts), once per loss; 0 while the link is up',
+  'peer.phi': "the link's failure detector's suspicion of the neighbour now (phi-accrual)",
+  'peer.rtt_ms': "smoothed round trip of the link's heartbeats",
+  'peer.loss_ratio': "share of the link's last heartbeats that got no answer within a second (0..1)",
+  'peer.routed_destinations': 'members (the neighbour among them) whose route leads through the neighbour now (0 while its link is down)',
+  'mesh.members_alive': 'members held alive, this node among them',
+  'mesh.unreachable_members': 'members held alive, other than this node, that no route leads to',
+  'mesh.route_changes': 'routes that appeared, moved or were withdrawn during the interval',
 } as const;
 
 export type MetricName = keyof typeof METRICS;

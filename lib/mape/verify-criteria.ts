@@ -3,7 +3,7 @@
  * action, until `withinMs` has passed. Thresholds sit well inside the detection rules' so a
  * value hovering at a rule's edge is not called recovered.
  */
-import type { CauseKind } from './causes.js';
+import { MESH_TARGET, type CauseKind } from './causes.js';
 import type { VerifyCriterion } from './plan.js';
 import { pointValue, type TelemetryWindow } from './telemetry.js';
 
@@ -15,12 +15,14 @@ import { pointValue, type TelemetryWindow } from './telemetry.js';
 export const DEFAULT_VERIFY_WITHIN_MS = 6_000;
 
 export function verifyCriteria(cause: CauseKind, target: string): VerifyCriterion[] {
-  const on = (metric: VerifyCriterion['metric'], op: VerifyCriterion['op'], value: number): VerifyCriterion => ({
+  const on = (metric: VerifyCriterion['metric'], op: VerifyCriterion['op'], value: number, source = target): VerifyCriterion => ({
     metric,
-    source: target,
+    source,
     op,
     value,
   });
+  // Every member the node holds alive has a route: what the mesh's healing is for.
+  const everyMemberReached = on('mesh.unreachable_members', '<=', 0, MESH_TARGET);
   switch (cause) {
     case 'crash-loop':
       return [on('actor.repeat_crashes', '<=', 0), on('actor.unresponsive', '<=', 0)];
@@ -34,6 +36,14 @@ export function verifyCriteria(cause: CauseKind, target: string): VerifyCriterio
       return [on('actor.mailbox_depth', '<=', 100)];
     case 'slow-store':
       return [on('actor.store_write_ms', '<=', 50), on('actor.unresponsive', '<=', 0)];
+    // A dead neighbour cannot be revived from here: recovered is every other member reached around it.
+    case 'peer-down':
+      return [everyMemberReached];
+    // No route crosses the degraded link any more, and nobody was cut off by leaving it.
+    case 'link-degraded':
+      return [on('peer.routed_destinations', '<=', 0), everyMemberReached];
+    case 'partitioned':
+      return [everyMemberReached];
   }
 }
 

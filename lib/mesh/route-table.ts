@@ -342,14 +342,38 @@ export class RouteTable {
    */
   repeatRequests(now: number): void {
     for (const [destination, state] of this.destinations) {
-      const ask = state.fd === undefined ? [] : [...state.routes].filter(([neighbour, route]) => !isFeasible(route, state.fd) && this.worthAsking(state, route.metric + this.neighbours.get(neighbour)!));
+      const ask = this.worthAskingNeighbours(state);
       if (ask.length === 0) state.repeatAt = undefined;
       else if (state.repeatAt === undefined) state.repeatAt = now + REQUEST_REPEAT_MS;
       else if (now >= state.repeatAt) {
         state.repeatAt = now + REQUEST_REPEAT_MS;
-        for (const [neighbour] of ask) this.queueRequest(neighbour, { destination, seqno: state.fd!.seqno + 1, hopCount: REQUEST_HOP_COUNT });
+        for (const neighbour of ask) this.queueRequest(neighbour, { destination, seqno: state.fd!.seqno + 1, hopCount: REQUEST_HOP_COUNT });
       }
     }
+  }
+
+  /**
+   * What repeatRequests would ask at its next turn, asked now: a remedy (reroute-around) wants
+   * fresh routes at once. Returns how many destinations were asked for.
+   */
+  requestNow(now: number): number {
+    let asked = 0;
+    for (const [destination, state] of this.destinations) {
+      const ask = this.worthAskingNeighbours(state);
+      if (ask.length === 0) continue;
+      asked++;
+      state.repeatAt = now + REQUEST_REPEAT_MS;
+      for (const neighbour of ask) this.queueRequest(neighbour, { destination, seqno: state.fd!.seqno + 1, hopCount: REQUEST_HOP_COUNT });
+    }
+    return asked;
+  }
+
+  /** Neighbours holding an unfeasible route to the destination that would be worth having (see worthAsking). */
+  private worthAskingNeighbours(state: DestinationState): string[] {
+    if (state.fd === undefined) return [];
+    const ask: string[] = [];
+    for (const [neighbour, route] of state.routes) if (!isFeasible(route, state.fd) && this.worthAsking(state, route.metric + this.neighbours.get(neighbour)!)) ask.push(neighbour);
+    return ask;
   }
 
   /** The node raises its own seqno and advertises it. */

@@ -16,7 +16,7 @@
 import { mapeSubtree } from '../../actors/runtime/config/default-tree.js';
 import type { IncidentReport } from '../../store/mape-status.js';
 import { parseNodeConfig, type NodeConfigInput } from '../../actors/runtime/config/node-config.js';
-import { CAUSE_KINDS, type CauseKind } from '../../lib/mape/causes.js';
+import { LOCAL_CAUSE_KINDS, type LocalCauseKind } from '../../lib/mape/causes.js';
 import { seededRandom } from '../../lib/timing/seeded-random.js';
 import { COUNTER_ACTOR } from '../../test/fixtures/fixture-paths.js';
 import { sleep, startBenchNode, type BenchNode } from '../fixtures/bench-node.js';
@@ -81,12 +81,12 @@ export const mapeSuite: Suite = {
       });
 
       const random = seededRandom(SEED);
-      const byKind = new Map<CauseKind, { mttd: number[]; mttr: number[] }>(CAUSE_KINDS.map((kind) => [kind, { mttd: [], mttr: [] }]));
+      const byKind = new Map<LocalCauseKind, { mttd: number[]; mttr: number[] }>(LOCAL_CAUSE_KINDS.map((kind) => [kind, { mttd: [], mttr: [] }]));
       let injections = 0;
       let correct = 0;
       let lastId = Math.max(0, ...bench.node.incidents().map((incident) => incident.id));
       for (let round = 0; round < counts.injectionsPerKind; round++) {
-        for (const kind of CAUSE_KINDS) {
+        for (const kind of LOCAL_CAUSE_KINDS) {
           injections++;
           // At a random point of the sampling interval: injecting in step with the sampler would
           // measure one phase of it only (a seeded sequence, so runs are comparable).

@@ -9,5 +9,6 @@ import selfHealing from './003-self-healing.js';
 import loadRelativeHog from './004-load-relative-hog.js';
 import unyieldingHog from './005-unyielding-hog.js';
 import hogWithoutInflow from './006-hog-without-inflow.js';
+import meshFaults from './007-mesh-faults.js';
 
-export const migrations: readonly Migration[] = [runtime, knowledgeBase, selfHealing, loadRelativeHog, unyieldingHog, hogWithoutInflow];
+export const migrations: readonly Migration[] = [runtime, knowledgeBase, selfHealing, loadRelativeHog, unyieldingHog, hogWithoutInflow, meshFaults];

@@ -38,15 +38,16 @@ function plan(db: Database, sql: string): string {
 describe('migration 2: knowledge base', () => {
   let db: Database | undefined;
 
-  it('is followed by migrations 3 to 6 and, on a fresh file, every table is STRICT, with its indexes', () => {
+  it('is followed by migrations 3 to 7 and, on a fresh file, every table is STRICT, with its indexes', () => {
     expect(MIGRATIONS[1]).toMatchObject({ version: 2, name: 'knowledge-base' });
     expect(MIGRATIONS[2]).toMatchObject({ version: 3, name: 'self-healing' });
     expect(MIGRATIONS[3]).toMatchObject({ version: 4, name: 'load-relative-hog' });
     expect(MIGRATIONS[4]).toMatchObject({ version: 5, name: 'unyielding-hog' });
     expect(MIGRATIONS[5]).toMatchObject({ version: 6, name: 'hog-without-inflow' });
-    expect(SCHEMA_VERSION).toBe(6);
+    expect(MIGRATIONS[6]).toMatchObject({ version: 7, name: 'mesh-faults' });
+    expect(SCHEMA_VERSION).toBe(7);
     db = storeFile.open();
-    expect(readSchemaVersion(db)).toBe(6);
+    expect(readSchemaVersion(db)).toBe(7);
     // Migrations 4 and 5 moved the seeded hog rule to the CPU a thread holds before it yields; 6
     // asks that the thread is not being given a flood of messages.
     expect(db.prepare("SELECT metric, threshold, and_metric, and_op, and_threshold FROM detector_rules WHERE id = 'busy-thread'").get()).toEqual({
@@ -95,10 +96,10 @@ describe('migration 2: knowledge base', () => {
     v1.close();
 
     db = openStore(file);
-    expect(readSchemaVersion(db)).toBe(6);
+    expect(readSchemaVersion(db)).toBe(7);
     expect(strictTables(db)).toEqual([...KNOWLEDGE_BASE_TABLES, ...SELF_HEALING_TABLES, 'actor_snapshots'].sort());
     expect(createActorSnapshotStore(db).load('monitor')).toEqual({ snapshot: { s: 1 }, runId: 'r', lastSeq: 3, updatedAt: 7 });
-    expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 6 }]);
+    expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 7 }]);
   });
 
   it('leaves a hog rule an operator has edited as it is', () => {
@@ -109,8 +110,8 @@ describe('migration 2: knowledge base', () => {
     v4.close();
 
     db = openStore(file);
-    expect(readSchemaVersion(db)).toBe(6);
-    // Neither 5 nor 6 touches it: both match only the row as the migration before left it.
+    expect(readSchemaVersion(db)).toBe(7);
+    // Neither 5 nor 6 touches it (nor 7, which adds the mesh's rules): both match only the row as the migration before left it.
     expect(db.prepare("SELECT metric, threshold, and_metric FROM detector_rules WHERE id = 'busy-thread'").get()).toEqual({
       metric: 'actor.cpu_demand',
       threshold: 0.8,

@@ -51,7 +51,7 @@ describe('dead letters', () => {
 });
 
 describe('detector rules', () => {
-  it('comes seeded with one rule per cause, ordered by rank, and takes an operator\'s changes', () => {
+  it('comes seeded with rules for every cause, ordered by rank, and takes an operator\'s changes', () => {
     const rules = createDetectorRuleStore(storeFile.open());
     expect(rules.enabled().map((rule) => [rule.id, rule.cause])).toEqual([
       ['hung-thread', 'hung-actor'],
@@ -60,8 +60,12 @@ describe('detector rules', () => {
       ['retained-growth', 'memory-leak'],
       ['deep-mailbox', 'mailbox-flood'],
       ['busy-thread', 'cpu-hog'],
+      ['dead-neighbour', 'peer-down'],
+      ['lost-link', 'link-degraded'],
+      ['lossy-link', 'link-degraded'],
+      ['unreachable-members', 'partitioned'],
     ]);
-    expect(rules.enabled().at(-1)).toMatchObject({ andMetric: 'actor.message_rate', andOp: '<=', andThreshold: 500 });
+    expect(rules.enabled().find((rule) => rule.id === 'busy-thread')).toMatchObject({ andMetric: 'actor.message_rate', andOp: '<=', andThreshold: 500 });
     rules.upsert({ id: 'deep-mailbox', metric: 'actor.mailbox_depth', op: '>=', threshold: 500, consecutive: 2, cause: 'mailbox-flood', confidence: 0.7, rank: 4 });
     rules.upsert({ id: 'busy-thread', metric: 'actor.cpu_ratio', op: '>=', threshold: 0.5, consecutive: 1, cause: 'cpu-hog', confidence: 0.7, rank: 5, enabled: false });
     expect(rules.enabled().find((rule) => rule.id === 'deep-mailbox')).toMatchObject({ threshold: 500, consecutive: 2, andMetric: null });

@@ -11,14 +11,17 @@ import { CAUSE_KINDS } from '../../../lib/mape/causes.js';
 import { defineTopics } from './topic-registry.js';
 import { identityStateSchema } from '../../../lib/spiffe/identity-state.js';
 import { meshLinksSchema } from '../../../lib/mesh/links-state.js';
+import { linkFaultRequestSchema, meshRemedyRequestSchema } from '../../../lib/mesh/mesh-remedy.js';
 
 const epochMs = z.number().int().nonnegative();
 const id = z.number().int().positive();
 const name = z.string().min(1).max(200);
+/** What telemetry is about and remedies act on: an actor id, `process`, `mesh`, or a peer's SPIFFE ID (at most 2,048 bytes, the SPIFFE standard's bound). */
+const subject = z.string().min(1).max(2048);
 const finite = z.number().finite();
 
 /** Any metric name: unknown ones pass the bus and are rejected, and counted, by the monitor. */
-const telemetryPoint = z.strictObject({ metric: name, source: name, value: finite });
+const telemetryPoint = z.strictObject({ metric: name, source: subject, value: finite });
 const telemetrySample = z.strictObject({
   at: epochMs,
   intervalMs: z.number().int().nonnegative(),
@@ -26,7 +29,7 @@ const telemetrySample = z.strictObject({
 });
 const causeKind = z.enum(CAUSE_KINDS);
 const actionKind = z.enum(ACTION_KINDS);
-const criterion = z.strictObject({ metric: name, source: name, op: z.enum(['<=', '>=']), value: finite });
+const criterion = z.strictObject({ metric: name, source: subject, op: z.enum(['<=', '>=']), value: finite });
 
 export const nodeTopics = defineTopics({
   'node.ping': {
@@ -49,12 +52,12 @@ export const nodeTopics = defineTopics({
     schema: z.strictObject({
       incidentId: id,
       cause: causeKind,
-      target: name,
+      target: subject,
       resource: name,
       confidence: z.number().min(0).max(1),
       detectedAt: epochMs,
       diagnosedAt: epochMs,
-      evidence: z.array(z.strictObject({ metric: name, source: name, value: finite, detectors: z.array(name) })),
+      evidence: z.array(z.strictObject({ metric: name, source: subject, value: finite, detectors: z.array(name) })),
     }),
     overflow: 'block',
     description: 'Analyzer → planner: an incident with its root-cause candidate.',
@@ -63,13 +66,13 @@ export const nodeTopics = defineTopics({
     schema: z.strictObject({
       incidentId: id,
       cause: causeKind,
-      target: name,
+      target: subject,
       candidates: z
         .array(
           z.strictObject({
             policyId: id,
             action: actionKind,
-            target: name,
+            target: subject,
             params: z.record(z.string(), z.unknown()),
             cost: z.number().nonnegative(),
             risk: z.number().min(0).max(1),
@@ -91,7 +94,7 @@ export const nodeTopics = defineTopics({
       incidentId: id,
       actionId: id.nullable(),
       cause: causeKind,
-      target: name,
+      target: subject,
       action: actionKind.nullable(),
       success: z.boolean(),
       at: epochMs,
@@ -105,7 +108,7 @@ export const nodeTopics = defineTopics({
     schema: z.strictObject({
       commandId: id,
       kind: z.enum(COMMAND_KINDS),
-      target: name,
+      target: subject,
       params: z.record(z.string(), z.unknown()),
     }),
     overflow: 'block',
@@ -133,6 +136,17 @@ export const nodeTopics = defineTopics({
     // A request of the operator's (x0tta6bl4 mesh ping): refused when the actor's mailbox is full, never waited on.
     overflow: 'reject',
     description: 'The runtime → peer-link (a request): end-to-end pings to a member; the reply gives each round trip and the hops it took.',
+  },
+  'mesh.remedy': {
+    schema: meshRemedyRequestSchema,
+    // The executor's command, relayed by the runtime (a request): refused at once rather than waited on; the executor sends it again.
+    overflow: 'reject',
+    description: 'The runtime → peer-link (a request): perform a mesh remedy (reroute-around, quarantine-peer, reconnect-members, or an undo); the reply says what was done.',
+  },
+  'mesh.fault': {
+    schema: linkFaultRequestSchema,
+    overflow: 'reject',
+    description: 'The runtime → peer-link (a request, chaos only): cut, make lossy or heal the links with one peer.',
   },
   'mesh.links': {
     schema: meshLinksSchema,

@@ -2,6 +2,7 @@
  * The node's supervision tree (ARCHITECTURE.md §1). Subsystems add their actors to their group
  * as their issues land; the groups still empty are the subsystems to come.
  */
+import { PEER_LINK_ACTOR } from './actor-ids.js';
 import type { NodeConfig } from './node-config.js';
 import { resolve } from 'node:path';
 import { embeddedWorkloadSocketPath } from '../../../lib/spiffe/embedded-ca-paths.js';
@@ -90,7 +91,7 @@ function peerLinkSpec(config: TreeConfig): ChildSpec {
   const { identity, mesh } = config;
   return {
     kind: 'actor',
-    id: 'peer-link',
+    id: PEER_LINK_ACTOR,
     module: actorModule('peer-link'),
     subscribes: ['mesh.send'],
     options: {

@@ -4,17 +4,19 @@
  * checked here since they come from another process.
  */
 import { z } from 'zod';
-import { CAUSE_KINDS, type CauseKind } from '../../../lib/mape/causes.js';
+import { LOCAL_CAUSE_KINDS, type LocalCauseKind } from '../../../lib/mape/causes.js';
+import { meshChaosRequestSchema, type MeshChaosRequest } from '../../../lib/mesh/mesh-remedy.js';
 import type { IncidentReport } from '../../../store/mape-status.js';
 import { FAULT_KINDS, type FaultKind } from '../self-healing/fault-kinds.js';
 import { defaultChaosTarget } from '../self-healing/chaos-target.js';
 import type { ControlHandler } from './control-server.js';
 import { meshPingRequestSchema } from '../../../lib/mesh/mesh-ping-result.js';
 import type { TreeNodeStatus } from './node-status.js';
+import { PEER_LINK_ACTOR } from '../config/actor-ids.js';
 
 const actorParams = z.strictObject({ actorId: z.string().min(1) });
 const crashParams = z.strictObject({ actorId: z.string().min(1), kind: z.enum(FAULT_KINDS) });
-const chaosParams = z.strictObject({ kind: z.enum(CAUSE_KINDS), target: z.string().min(1).optional() });
+const chaosParams = z.strictObject({ kind: z.enum(LOCAL_CAUSE_KINDS), target: z.string().min(1).optional() });
 const incidentsParams = z.strictObject({ sinceMs: z.number().int().nonnegative().optional() });
 
 /** The node's API the control socket serves (X0tta6bl4Node satisfies it). */
@@ -22,14 +24,13 @@ export interface ControlledNode {
   status(): Promise<unknown>;
   snapshot(actorId: string): Promise<unknown>;
   crash(actorId: string, kind: FaultKind): Promise<void>;
-  chaos(kind: CauseKind, actorId: string): Promise<unknown>;
+  chaos(kind: LocalCauseKind, actorId: string): Promise<unknown>;
+  meshChaos(request: MeshChaosRequest): Promise<unknown>;
   incidents(options?: { sinceMs?: number }): IncidentReport[];
   tree(): TreeNodeStatus;
   request(actorId: string, topic: string, payload: unknown, options?: { timeoutMs?: number }): Promise<unknown>;
 }
 
-/** The actor that serves `mesh ping` (actors/runtime/config/default-tree.ts names it so). */
-const PEER_LINK_ACTOR = 'peer-link';
 /** What a ping request may take beyond its pings' own time: the bus and the reply. */
 const PING_SLACK_MS = 5_000;
 
@@ -50,6 +51,8 @@ export function controlMethods(node: ControlledNode, onStop: () => void): Contro
         const { kind, target } = chaosParams.parse(params);
         return node.chaos(kind, target ?? defaultChaosTarget(node.tree()));
       }
+      case 'chaos.mesh':
+        return node.meshChaos(meshChaosRequestSchema.parse(params));
       case 'incidents': {
         const { sinceMs } = incidentsParams.parse(params);
         return node.incidents(sinceMs === undefined ? {} : { sinceMs });
@@ -63,7 +66,7 @@ export function controlMethods(node: ControlledNode, onStop: () => void): Contro
         setImmediate(onStop);
         return { stopping: true };
       default:
-        throw new TypeError(`unknown control method '${method}' (status, snapshot, crash, chaos, incidents, mesh.ping, stop)`);
+        throw new TypeError(`unknown control method '${method}' (status, snapshot, crash, chaos, chaos.mesh, incidents, mesh.ping, stop)`);
     }
   };
 }

@@ -9,7 +9,7 @@
  * - cpu-hog, memory-leak, slow-store: inside the actor's thread (thread-faults.ts);
  * - mailbox-flood: a sender in this thread outrunning the actor until its topic is shed.
  */
-import type { CauseKind } from '../../../lib/mape/causes.js';
+import type { LocalCauseKind } from '../../../lib/mape/causes.js';
 import type { InjectedFaultStore } from '../../../store/injected-faults.js';
 import type { ActorCell } from '../supervision/actor-cell.js';
 import { FLOOD_TOPIC, POISON_TOPIC } from './chaos-topics.js';
@@ -26,7 +26,7 @@ export const CHAOS_SENDER = 'chaos';
 
 export interface InjectedFault {
   faultId: number;
-  kind: CauseKind;
+  kind: LocalCauseKind;
   target: string;
   startedAt: number;
 }
@@ -40,7 +40,7 @@ export class Chaos {
     private readonly clock: Clock,
   ) {}
 
-  async inject(kind: CauseKind, cell: ActorCell): Promise<InjectedFault> {
+  async inject(kind: LocalCauseKind, cell: ActorCell): Promise<InjectedFault> {
     const startedAt = this.clock.now();
     switch (kind) {
       case 'crash-loop': {

@@ -9,6 +9,11 @@ import type { Clock } from '../contracts/clock.js';
 import type { Logger } from '../actor-kit/logger.js';
 import { performCommand } from './remediation-commands.js';
 import { RUNTIME_SENDER } from './runtime-sampler.js';
+import { meshRemedyResultSchema } from '../../../lib/mesh/mesh-remedy.js';
+import { PEER_LINK_ACTOR } from '../config/actor-ids.js';
+
+/** A remedy is a few map updates in the peer-link actor: an answer later than this is a stuck actor (the executor sends the command again). */
+const MESH_REMEDY_TIMEOUT_MS = 5_000;
 
 export interface RemediationCommandServerInit {
   bus: BusRouter;
@@ -39,6 +44,11 @@ export class RemediationCommandServer {
           deadLetters,
           shedTtlMs: init.shedTtlMs,
           now: () => init.clock.now(),
+          meshRemedy: async (kind, target, params) => {
+            const durationMs = typeof params.durationMs === 'number' ? params.durationMs : undefined;
+            const reply = await init.bus.request(PEER_LINK_ACTOR, 'mesh.remedy', { kind, target, ...(durationMs !== undefined ? { durationMs } : {}) }, { timeoutMs: MESH_REMEDY_TIMEOUT_MS });
+            return meshRemedyResultSchema.parse(reply);
+          },
         }).catch((error: unknown) => ({
           commandId: command.commandId,
           ok: false,

@@ -6,7 +6,8 @@
  * caller that moves the row from 'pending' to 'running' (claimAction, one atomic UPDATE). An
  * executor that restarts mid-action and sends the command again gets "already performed".
  */
-import type { RuntimeCommand, RuntimeCommandResult } from '../../../lib/mape/actions.js';
+import { isMeshCommand, type MeshCommandKind, type RuntimeCommand, type RuntimeCommandResult } from '../../../lib/mape/actions.js';
+import type { MeshRemedyResult } from '../../../lib/mesh/mesh-remedy.js';
 import type { DeadLetterStore } from '../../../store/dead-letters.js';
 import type { OutcomeStore } from '../../../store/outcomes.js';
 import type { ActorCell } from '../supervision/actor-cell.js';
@@ -20,6 +21,8 @@ export interface RemediationDeps {
   deadLetters: DeadLetterStore;
   shedTtlMs: number;
   now(): number;
+  /** Hands a mesh command to the peer-link actor (lib/mesh/mesh-remedy.ts); rejects when it cannot be asked (no such actor, a timeout). */
+  meshRemedy(kind: MeshCommandKind, target: string, params: Record<string, unknown>): Promise<MeshRemedyResult>;
 }
 
 export async function performCommand(command: RuntimeCommand, deps: RemediationDeps): Promise<RuntimeCommandResult> {
@@ -29,6 +32,7 @@ export async function performCommand(command: RuntimeCommand, deps: RemediationD
     detail,
     ...(effect ? { effect } : {}),
   });
+  if (isMeshCommand(command.kind)) return performMeshCommand(command, command.kind, deps, result);
   const cell = deps.cell(command.target);
   if (!cell) return result(false, `no actor '${command.target}' in this node`);
   if (command.kind === 'unshed-topic') {
@@ -36,14 +40,8 @@ export async function performCommand(command: RuntimeCommand, deps: RemediationD
     if (!topic) return result(false, 'unshed-topic needs params.topic');
     return result(true, cell.mailbox.unshed(topic) ? `accepting '${topic}' again` : `'${topic}' was not shed`);
   }
-  let claim;
-  try {
-    claim = deps.outcomes.claimAction(command.commandId, deps.now());
-  } catch (error) {
-    return result(false, error instanceof Error ? error.message : String(error));
-  }
-  if (claim === 'already-running') return result(true, 'already performed');
-  if (claim === 'ended') return result(false, 'the action has already ended');
+  const unclaimed = claimOrAnswer(command, deps, result);
+  if (unclaimed) return unclaimed;
 
   switch (command.kind) {
     case 'restart-actor':
@@ -75,6 +73,41 @@ export async function performCommand(command: RuntimeCommand, deps: RemediationD
       return result(true, `drained ${drained.length} messages as dead letters`);
     }
   }
+}
+
+/**
+ * A mesh command: the undos are idempotent and run as often as they are sent (like unshed-topic);
+ * an action is claimed first, so a command sent again after an executor restart is performed once.
+ */
+async function performMeshCommand(
+  command: RuntimeCommand,
+  kind: MeshCommandKind,
+  deps: RemediationDeps,
+  result: (ok: boolean, detail: string) => RuntimeCommandResult,
+): Promise<RuntimeCommandResult> {
+  const undo = kind === 'unreroute-around' || kind === 'unquarantine-peer';
+  if (!undo) {
+    const unclaimed = claimOrAnswer(command, deps, result);
+    if (unclaimed) return unclaimed;
+  }
+  const answer = await deps.meshRemedy(kind, command.target, command.params);
+  return result(answer.ok, answer.detail);
+}
+
+/**
+ * Claims the action (pending → running, one UPDATE): undefined when this caller claimed it and must
+ * perform it, else the answer to give (already performed by an earlier send, ended, or unknown).
+ */
+function claimOrAnswer(command: RuntimeCommand, deps: RemediationDeps, result: (ok: boolean, detail: string) => RuntimeCommandResult): RuntimeCommandResult | undefined {
+  let claim;
+  try {
+    claim = deps.outcomes.claimAction(command.commandId, deps.now());
+  } catch (error) {
+    return result(false, error instanceof Error ? error.message : String(error));
+  }
+  if (claim === 'already-running') return result(true, 'already performed');
+  if (claim === 'ended') return result(false, 'the action has already ended');
+  return undefined;
 }
 
 export function deadLetter(actor: string, envelope: Envelope, reason: string, at: number) {

@@ -3,14 +3,14 @@
  * target, remedied by the expected action, recovery verified, and the outcome stored.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CauseKind } from '../../../lib/mape/causes.js';
+import type { LocalCauseKind } from '../../../lib/mape/causes.js';
 import { waitFor } from '../../helpers/test-node.js';
 import { startHealingNode, WORKLOAD, type HealingNode } from './healing-node.js';
 
 /** Windows of normal readings analyzed before the first fault: six, a second and a half at the test interval. */
 const BASELINE_WINDOWS = 6;
 
-const FIRST_ACTION: Record<CauseKind, string> = {
+const FIRST_ACTION: Record<LocalCauseKind, string> = {
   'crash-loop': 'quarantine-message',
   'hung-actor': 'restart-actor',
   'cpu-hog': 'restart-actor',
@@ -35,7 +35,7 @@ describe('the self-healing loop, per fault kind', () => {
   });
   afterAll(async () => healing?.cleanup());
 
-  it.each(Object.entries(FIRST_ACTION) as [CauseKind, string][])('%s: detected, diagnosed, %s executed and verified, outcome stored', async (kind, action) => {
+  it.each(Object.entries(FIRST_ACTION) as [LocalCauseKind, string][])('%s: detected, diagnosed, %s executed and verified, outcome stored', async (kind, action) => {
     const fault = await healing.node.chaos(kind, WORKLOAD);
     const incident = await healing.closedIncident(lastId);
     lastId = incident.id;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidPreconditionsError, parsePreconditions, preconditionsHold } from '../../../lib/mape/preconditions.js';
 import { rankCandidates, type PolicyOption } from '../../../lib/mape/rank-candidates.js';
 import { checkCriteria, describeCriteria, verifyCriteria } from '../../../lib/mape/verify-criteria.js';
-import { CAUSE_KINDS } from '../../../lib/mape/causes.js';
+import { CAUSE_KINDS, isMeshCause, MESH_TARGET } from '../../../lib/mape/causes.js';
 
 const options: PolicyOption[] = [
   { policyId: 1, action: 'restart-actor', cost: 1, risk: 0.1, params: {} },
@@ -47,12 +47,18 @@ describe('preconditions', () => {
 });
 
 describe('verification criteria', () => {
-  it('exist for every cause and name the target', () => {
+  it('exist for every cause and name the target, or the mesh as a whole for what the mesh heals', () => {
     for (const cause of CAUSE_KINDS) {
       const criteria = verifyCriteria(cause, 'x');
       expect(criteria.length).toBeGreaterThan(0);
-      expect(criteria.every((criterion) => criterion.source === 'x')).toBe(true);
+      expect(criteria.every((criterion) => criterion.source === 'x' || (isMeshCause(cause) && criterion.source === MESH_TARGET))).toBe(true);
     }
+    // A dead neighbour is healed when every member is reached around it; a degraded link when no route crosses it either.
+    expect(verifyCriteria('peer-down', 'spiffe://t/b')).toEqual([{ metric: 'mesh.unreachable_members', source: 'mesh', op: '<=', value: 0 }]);
+    expect(verifyCriteria('link-degraded', 'spiffe://t/b')).toEqual([
+      { metric: 'peer.routed_destinations', source: 'spiffe://t/b', op: '<=', value: 0 },
+      { metric: 'mesh.unreachable_members', source: 'mesh', op: '<=', value: 0 },
+    ]);
   });
 
   it('are met, unmet, or unknown when the window lacks a metric', () => {

@@ -101,7 +101,11 @@ describe('control methods', () => {
     // A ping request out of bounds; and, on a node that runs no peer link, one in bounds has no actor to go to.
     await expect(callControl(socket, 'mesh.ping', { to: 'spiffe://t/node/b', count: 0, intervalMs: 10, timeoutMs: 100 })).rejects.toMatchObject({ name: 'ZodError' });
     await expect(callControl(socket, 'mesh.ping', { to: 'spiffe://t/node/b', count: 1, intervalMs: 10, timeoutMs: 100 })).rejects.toMatchObject({ name: 'UnknownActorError' });
-    await expect(callControl(socket, 'reboot')).rejects.toThrow(/unknown control method 'reboot' \(status, snapshot, crash, chaos, incidents, mesh\.ping, stop\)/);
+    // Mesh chaos: checked here (a peer is a SPIFFE ID, a share at most 1); a link fault needs the peer link this node does not run.
+    await expect(callControl(socket, 'chaos.mesh', { kind: 'lossy-link', peer: 'spiffe://t/node/b', share: 2 })).rejects.toMatchObject({ name: 'ZodError' });
+    await expect(callControl(socket, 'chaos.mesh', { kind: 'melt-link', peer: 'spiffe://t/node/b' })).rejects.toMatchObject({ name: 'ZodError' });
+    await expect(callControl(socket, 'chaos.mesh', { kind: 'cut-link', peer: 'spiffe://t/node/b' })).rejects.toMatchObject({ name: 'UnknownActorError' });
+    await expect(callControl(socket, 'reboot')).rejects.toThrow(/unknown control method 'reboot' \(status, snapshot, crash, chaos, chaos\.mesh, incidents, mesh\.ping, stop\)/);
     expect((await actorA(socket)).state).toBe('running');
   });
 
