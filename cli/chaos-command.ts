@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { LOCAL_CAUSE_KINDS, type LocalCauseKind } from '../lib/mape/causes.js';
-import { MESH_CHAOS_KINDS, type MeshChaosKind } from '../lib/mesh/mesh-remedy.js';
+import { MAX_LINK_FAULT_MS, MESH_CHAOS_KINDS, type MeshChaosKind } from '../lib/mesh/mesh-remedy.js';
 import { configFromFlags, type ConfigFlags } from './command-config.js';
 import { callControl } from './control-client.js';
 import { UsageError } from './usage-error.js';
@@ -52,12 +52,13 @@ async function meshChaos(kind: MeshChaosKind, flags: ChaosFlags): Promise<void> 
   if (flags.target !== undefined) throw new UsageError(`${kind} takes --peer, not --target`);
   const peer = flags.peer;
   if (peer === undefined || !peer.startsWith('spiffe://')) throw new UsageError(`${kind} needs --peer <spiffe-id> (the peer at the far end)`);
-  const durationMs = optionalPositiveInt('--for', flags.for);
-  const share = flags.share === undefined ? undefined : Number(flags.share);
-  if (share !== undefined && !(share > 0 && share <= 1)) throw new UsageError(`--share must be in (0, 1], not '${flags.share}'`);
+  const durationMs = optionalPositiveInt('--for', flags.for, MAX_LINK_FAULT_MS);
+  if (durationMs !== undefined && kind === 'kill-peer') throw new UsageError('--for is for link faults and freeze-peer; a killed peer stays dead');
+  const share = flags.share === undefined ? undefined : /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/.test(flags.share) ? Number(flags.share) : Number.NaN;
+  if (share !== undefined && !(share > 0 && share <= 1)) throw new UsageError(`--share must be a decimal in (0, 1], not '${flags.share}'`);
   if (share !== undefined && kind !== 'lossy-link') throw new UsageError('--share is for lossy-link only');
   const processFault = kind === 'kill-peer' || kind === 'freeze-peer';
-  const pid = optionalPositiveInt('--pid', flags.pid);
+  const pid = optionalPositiveInt('--pid', flags.pid, MAX_PID);
   if (processFault && pid === undefined) throw new UsageError(`${kind} needs --pid <pid> (the peer node's process)`);
   if (!processFault && pid !== undefined) throw new UsageError(`--pid is for kill-peer and freeze-peer only`);
   const config = configFromFlags(flags);
@@ -78,9 +79,13 @@ async function meshChaos(kind: MeshChaosKind, flags: ChaosFlags): Promise<void> 
   }
 }
 
-function optionalPositiveInt(flag: string, value: string | undefined): number | undefined {
+/** Linux's pid_max ceiling (2^22). */
+const MAX_PID = 4_194_304;
+
+/** Decimal digits only (no 0x10, 1e3 or spaces), from 1 to `most`. */
+function optionalPositiveInt(flag: string, value: string | undefined, most: number): number | undefined {
   if (value === undefined) return undefined;
-  const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed) || parsed <= 0) throw new UsageError(`${flag} must be a positive integer, not '${value}'`);
+  const parsed = /^\d{1,10}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(parsed >= 1 && parsed <= most)) throw new UsageError(`${flag} must be a whole number from 1 to ${most}, not '${value}'`);
   return parsed;
 }

@@ -50,6 +50,12 @@ interface Running {
   effect: Record<string, unknown>;
   /** The action did not verify and its undo command is out. */
   rollingBack: boolean;
+  /**
+   * The values of the last window that carried the criteria's metrics and missed them: what a
+   * failed verification reports (the window that times it out may carry none of them: another
+   * source's sample).
+   */
+  lastUnmet?: string;
 }
 
 export interface ExecutorContext {
@@ -193,6 +199,7 @@ export function createExecutorMachine(ports: ExecutorPorts, input: ExecutorInput
         const window = event.payload;
         if (window.at <= running.executedAt!) return;
         const verdict = checkCriteria(running.plan.verify.criteria, window);
+        const lastUnmet = verdict === 'unmet' ? describeCriteria(running.plan.verify.criteria, window) : running.lastUnmet;
         if (verdict === 'met') {
           ports.finish(running.actionId, 'succeeded', true, window.at, `verified: ${describeCriteria(running.plan.verify.criteria, window)}`);
           ports.recovered(running.plan.incidentId, window.at);
@@ -202,8 +209,11 @@ export function createExecutorMachine(ports: ExecutorPorts, input: ExecutorInput
           for (const item of step.emitted) enqueue.emit(item);
           return;
         }
-        if (window.at - running.executedAt! < running.plan.verify.withinMs) return;
-        const step = actionFailed(context, running, `not verified within ${running.plan.verify.withinMs} ms (last: ${describeCriteria(running.plan.verify.criteria, window)})`, true, []);
+        if (window.at - running.executedAt! < running.plan.verify.withinMs) {
+          if (lastUnmet !== running.lastUnmet) enqueue.assign({ current: { ...running, ...(lastUnmet !== undefined ? { lastUnmet } : {}) } });
+          return;
+        }
+        const step = actionFailed(context, running, `not verified within ${running.plan.verify.withinMs} ms (last: ${lastUnmet ?? describeCriteria(running.plan.verify.criteria, window)})`, true, []);
         enqueue.assign(step.context);
         for (const item of step.emitted) enqueue.emit(item);
       }),

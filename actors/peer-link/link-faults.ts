@@ -16,13 +16,15 @@ import type { Random } from '../../lib/timing/random.js';
 /** A fault with no duration given lasts this long. */
 export const DEFAULT_LINK_FAULT_MS = 60_000;
 
+/** `until` on the monotonic clock: a wall-clock step does not lengthen or end a fault. */
 type LinkFault = { kind: 'cut'; until: number } | { kind: 'lossy'; share: number; until: number };
 
 export interface LinkFaultState {
   peer: string;
   kind: 'cut' | 'lossy';
   share?: number;
-  until: number;
+  /** How long it still lasts. */
+  remainingMs: number;
 }
 
 export class LinkFaults {
@@ -34,17 +36,19 @@ export class LinkFaults {
   ) {}
 
   cut(peer: string, durationMs = DEFAULT_LINK_FAULT_MS): void {
-    this.faults.set(peer, { kind: 'cut', until: this.clock.now() + durationMs });
+    this.faults.set(peer, { kind: 'cut', until: this.clock.monotonicNow() + durationMs });
   }
 
   lossy(peer: string, share: number, durationMs = DEFAULT_LINK_FAULT_MS): void {
     if (!(share > 0 && share <= 1)) throw new RangeError(`a loss share is in (0, 1], not ${share}`);
-    this.faults.set(peer, { kind: 'lossy', share, until: this.clock.now() + durationMs });
+    this.faults.set(peer, { kind: 'lossy', share, until: this.clock.monotonicNow() + durationMs });
   }
 
-  /** Ends the peer's fault; false when it had none. */
+  /** Ends the peer's fault; false when it had none in force. */
   heal(peer: string): boolean {
-    return this.faults.delete(peer);
+    const inForce = this.current(peer) !== undefined;
+    this.faults.delete(peer);
+    return inForce;
   }
 
   /** Whether nothing passes to or from the peer now. */
@@ -61,24 +65,21 @@ export class LinkFaults {
 
   /** Faults in force, for status. */
   state(): LinkFaultState[] {
-    const now = this.clock.now();
+    const now = this.clock.monotonicNow();
     const list: LinkFaultState[] = [];
     for (const [peer, fault] of this.faults) {
       if (fault.until <= now) continue;
-      list.push(fault.kind === 'lossy' ? { peer, kind: 'lossy', share: fault.share, until: fault.until } : { peer, kind: 'cut', until: fault.until });
+      const remainingMs = fault.until - now;
+      list.push(fault.kind === 'lossy' ? { peer, kind: 'lossy', share: fault.share, remainingMs } : { peer, kind: 'cut', remainingMs });
     }
     return list;
-  }
-
-  get active(): boolean {
-    return this.faults.size > 0;
   }
 
   private current(peer: string): LinkFault | undefined {
     if (this.faults.size === 0) return undefined;
     const fault = this.faults.get(peer);
     if (fault === undefined) return undefined;
-    if (fault.until > this.clock.now()) return fault;
+    if (fault.until > this.clock.monotonicNow()) return fault;
     this.faults.delete(peer);
     return undefined;
   }

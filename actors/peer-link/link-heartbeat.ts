@@ -80,6 +80,8 @@ export class LinkHeartbeat {
   private readonly outstanding = new Map<number, number>();
   /** The last LOSS_WINDOW judged Pings: true when lost. */
   private readonly judged: boolean[] = [];
+  /** Pings sent within LOSS_TIMEOUT_MS, and two more for timers running late. */
+  private readonly maxOutstanding: number;
 
   constructor(
     private readonly options: {
@@ -91,6 +93,7 @@ export class LinkHeartbeat {
     },
   ) {
     const { timing } = options;
+    this.maxOutstanding = Math.ceil(LOSS_TIMEOUT_MS / timing.intervalMs) + 2;
     this.detector = new PhiAccrualDetector({ windowSize: timing.windowSize, minStdDevMs: timing.minStdDevMs, acceptablePauseMs: timing.acceptablePauseMs, firstIntervalMs: timing.intervalMs });
   }
 
@@ -191,7 +194,8 @@ export class LinkHeartbeat {
     this.pingSentAt = now;
     if (!this.paused) {
       this.outstanding.set(this.nonce, now);
-      if (this.outstanding.size > LOSS_WINDOW) this.outstanding.delete(this.outstanding.keys().next().value!);
+      // Bounded by what can be outstanding before a Ping is judged: never evicted unjudged, at any heartbeat.
+      if (this.outstanding.size > this.maxOutstanding) this.outstanding.delete(this.outstanding.keys().next().value!);
     }
     this.options.ping(this.nonce);
     this.dueAt = now + timing.intervalMs;

@@ -7,8 +7,10 @@
  * with a higher incarnation, which clears every suspicion of it. A suspicion not refuted within the
  * suspicion timeout becomes `dead`, and the node that raised it says so in a `dead` claim. A member
  * whose address refuses a connection outright (its process is gone, its port closed) is declared
- * dead at once by the node that lost it: a kill takes milliseconds to find, a freeze or a cut cable
- * the detector's time plus the timeout.
+ * dead at once by the node that lost it: a kill takes milliseconds to find, a freeze the detector's
+ * time plus the timeout. Before it suspects, the node asks some of its other peers whether the member
+ * is alive to them (SWIM's indirect probe, indirect-probes.ts): if one says so, only the link failed
+ * (a cut cable, a dropped route) and the member is not suspected at all.
  *
  * The timeout shrinks as independent claimers confirm the suspicion (Lifeguard's dynamic
  * suspicion timeout): from its maximum with one claimer to its minimum with `confirmations` more.
@@ -50,6 +52,8 @@ export interface SuspicionPorts {
   signing(): MemberSigning | undefined;
   /** Whether every address of a member refuses a TCP connection at once ('refused'), or not ('unknown': it answered, or timed out). */
   probe(addresses: readonly string[]): Promise<ProbeVerdict>;
+  /** Asks other members whether the member is alive to them (indirect-probes.ts); `verdict` is called once, maybe at once. */
+  askOthers(subject: string, verdict: (alive: boolean, by?: string) => void): void;
   /** A claim about this node's current incarnation: it must issue a newer record. */
   refute(claimed: bigint): void;
   misbehaved(peer: string, error: MemberClaimError): void;
@@ -62,8 +66,10 @@ export class MemberSuspicion {
   private readonly timers = new Map<string, TimerHandle>();
   /** Members this node itself suspected at their current incarnation: it says `dead` when the timeout ends their suspicion. */
   private readonly raisedBySelf = new Set<string>();
+  /** Members whose lost link is being asked about (askOthers), with the incarnation lost. */
+  private readonly asking = new Map<string, bigint>();
   private stopped = false;
-  readonly counters = { learned: 0, stale: 0, refused: {} as Partial<Record<MemberClaimRefusal, number>>, suspected: 0, declaredDead: 0 };
+  readonly counters = { learned: 0, stale: 0, refused: {} as Partial<Record<MemberClaimRefusal, number>>, suspected: 0, declaredDead: 0, reachedIndirectly: 0 };
 
   private readonly timing: SuspicionTiming;
 
@@ -76,29 +82,56 @@ export class MemberSuspicion {
   }
 
   /**
-   * This node lost its link to `peer` without a goodbye: it suspects the member (held alive, or
-   * already suspect by another's claim: its own loss is one more independent confirmation), tells
-   * the mesh, and probes its addresses: a refusal means the process is gone.
+   * This node lost its link to `peer` without a goodbye. It probes the member's addresses (a
+   * refusal means the process is gone: dead at once) and asks other members whether it is alive to
+   * them: if one says so, only the link failed and nothing is suspected; if not, it suspects the
+   * member (held alive, or already suspect by another's claim: its own loss is one more independent
+   * confirmation) and tells the mesh.
    */
   lost(peer: string, why: string): void {
     const member = this.table.get(peer);
     const self = this.ports.selfId();
     if (this.stopped || !member || self === undefined || (member.status !== 'alive' && member.status !== 'suspect')) return;
-    if (member.seen.has(claimKey('suspect', self))) return;
-    this.counters.suspected++;
-    this.raisedBySelf.add(peer);
-    this.ports.log('warn', 'member suspected: its link was lost', { member: peer, incarnation: member.record.incarnation.toString(), why });
-    this.claim(member, 'suspect');
-    this.suspect(member);
+    if (member.seen.has(claimKey('suspect', self)) || this.asking.has(peer)) return;
     const incarnation = member.record.incarnation;
+    this.asking.set(peer, incarnation);
     this.ports.probe(member.record.addresses).then(
       (verdict) => {
+        if (verdict !== 'refused' || this.stopped) return;
+        // A refused connection is proof, whatever another member's link still shows: the process is gone.
+        this.raise(peer, incarnation, why);
         const now = this.table.get(peer);
-        if (verdict !== 'refused' || this.stopped || !now || now.record.incarnation !== incarnation || now.status !== 'suspect') return;
-        this.declareDead(now, 'its address refused a connection');
+        if (now && now.record.incarnation === incarnation && now.status === 'suspect') this.declareDead(now, 'its address refused a connection');
       },
       (error: unknown) => this.fail(error),
     );
+    this.ports.askOthers(peer, (alive, by) => {
+      if (this.asking.get(peer) !== incarnation) return;
+      if (!alive) {
+        this.raise(peer, incarnation, why);
+        return;
+      }
+      this.asking.delete(peer);
+      this.counters.reachedIndirectly++;
+      this.ports.log('info', 'member not suspected: another member reaches it, only the link to it failed', { member: peer, reachedBy: by, why });
+      this.ports.changed();
+    });
+  }
+
+  /** The suspicion of a member whose link was lost, once nothing said it lives: claimed, and timed. */
+  private raise(peer: string, incarnation: bigint, why: string): void {
+    this.asking.delete(peer);
+    const member = this.table.get(peer);
+    const self = this.ports.selfId();
+    if (this.stopped || !member || self === undefined || member.record.incarnation !== incarnation) return;
+    if ((member.status !== 'alive' && member.status !== 'suspect') || member.seen.has(claimKey('suspect', self))) return;
+    // Linked again meanwhile (it redialed): nothing to suspect.
+    if ([...this.ports.linkedPeers()].includes(peer)) return;
+    this.counters.suspected++;
+    this.raisedBySelf.add(peer);
+    this.ports.log('warn', 'member suspected: its link was lost', { member: peer, incarnation: incarnation.toString(), why });
+    this.claim(member, 'suspect');
+    this.suspect(member);
   }
 
   /**
@@ -122,6 +155,7 @@ export class MemberSuspicion {
   recordChanged(spiffeId: string): void {
     this.clearTimer(spiffeId);
     this.raisedBySelf.delete(spiffeId);
+    this.asking.delete(spiffeId);
   }
 
   /** A claim a peer sent on the claim topic: read, checked against what this node holds, and verified only if it would change something. */

@@ -21,6 +21,7 @@ import type { MembershipState } from '../../lib/mesh/membership-state.js';
 import type { Clock, TimerHandle } from '../../lib/timing/clock.js';
 import type { MemberClaimError } from '../../lib/mesh/member-claim.js';
 import { MemberSuspicion, type ProbeVerdict, type SuspicionTiming } from './member-suspicion.js';
+import { IndirectProbes } from './indirect-probes.js';
 import { MemberTable, newerRecord } from './member-table.js';
 
 /** The reserved topic member records travel on. Topics starting with `$` are the links' own: no actor may send or receive one. */
@@ -98,12 +99,14 @@ export class Membership {
   private stopped = false;
   private readonly counters = { learned: 0, stale: 0, refused: {} as Partial<Record<MemberRefusal, number>> };
   private readonly suspicion: MemberSuspicion;
+  private readonly indirect: IndirectProbes;
 
   constructor(
     private readonly ports: MembershipPorts,
     suspicionTiming: Partial<SuspicionTiming> = {},
   ) {
     this.table = new MemberTable(() => this.own?.record.spiffeId);
+    this.indirect = new IndirectProbes({ clock: ports.clock, random: ports.random, send: ports.send, linkedPeers: ports.linkedPeers, responsive: ports.responsive, changed: ports.changed, log: ports.log });
     this.suspicion = new MemberSuspicion(
       this.table,
       {
@@ -115,6 +118,7 @@ export class Membership {
         responsive: ports.responsive,
         signing: () => ports.signing()?.signing,
         probe: ports.probe,
+        askOthers: (subject, verdict) => this.indirect.ask(subject, verdict),
         refute: (claimed) => this.refute(claimed),
         misbehaved: ports.misbehaved,
         changed: ports.changed,
@@ -145,6 +149,11 @@ export class Membership {
    */
   receiveClaim(from: string, bytes: Buffer): void {
     this.afterRecordsReceived(() => this.suspicion.receive(from, bytes));
+  }
+
+  /** A message of an indirect probe (indirect-probes.ts): answered, or taken, at once (no record it depends on). */
+  receiveProbe(from: string, bytes: Buffer): void {
+    this.indirect.receive(from, bytes);
   }
 
   /** Runs `next` once every record received so far is verified: at once when none waits. */
@@ -215,6 +224,7 @@ export class Membership {
   stop(): void {
     this.stopped = true;
     this.suspicion.stop();
+    this.indirect.stop();
     this.ports.clock.clearTimeout(this.antiEntropyTimer);
     this.pending.length = 0;
     this.pendingBytes = 0;
@@ -242,6 +252,7 @@ export class Membership {
       claims: { learned: this.suspicion.counters.learned, stale: this.suspicion.counters.stale, refused: { ...this.suspicion.counters.refused } },
       suspected: this.suspicion.counters.suspected,
       declaredDead: this.suspicion.counters.declaredDead,
+      indirectProbes: { ...this.indirect.counters, refused: { ...this.indirect.counters.refused }, notSuspected: this.suspicion.counters.reachedIndirectly },
     };
   }
 

@@ -71,6 +71,15 @@ export const peerLinkMetrics: readonly StandingMetric<MeshLinksMessage>[] = [
     read: (mesh) => [{ value: mesh.membership.declaredDead }],
   },
   {
+    name: 'x0tta6bl4_mesh_indirect_probes_total',
+    help: "SWIM indirect probes this node sent about a member whose link it lost, by outcome: reached (another member answered it alive, so it was not suspected) or not.",
+    type: 'counter',
+    read: (mesh) => [
+      { labels: { outcome: 'reached' }, value: mesh.membership.indirectProbes.reached },
+      { labels: { outcome: 'not-reached' }, value: mesh.membership.indirectProbes.asked - mesh.membership.indirectProbes.reached },
+    ],
+  },
+  {
     name: 'x0tta6bl4_mesh_silent_peers_total',
     help: 'Link connections closed because the failure detector found their peer silent (phi past the threshold).',
     type: 'counter',

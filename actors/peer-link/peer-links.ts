@@ -40,6 +40,7 @@ import { MeshRouting, ROUTE_TOPIC } from './mesh-routing.js';
 import { MeshPing, PING_TOPIC, PONG_TOPIC } from './mesh-ping.js';
 import type { MeshPingRequest, MeshPingResult } from '../../lib/mesh/mesh-ping-result.js';
 import { CLAIM_TOPIC, type ProbeVerdict, type SuspicionTiming } from './member-suspicion.js';
+import { PROBE_TOPIC } from '../../lib/mesh/indirect-probe-message.js';
 import { AddressProbe } from './address-probe.js';
 import { PqIdentity } from './pq-identity.js';
 import { TlsTransport } from './tls-transport.js';
@@ -100,7 +101,7 @@ export const ONE_LINK_PER_PAIR = 'one link per pair: the lower SPIFFE ID dials';
 /**
  * How long a reroute-around avoids a link by default: long enough that a degraded link does not
  * draw traffic back within the incident's life, short enough that a repaired one is used again
- * within minutes. Only while the link lasts: a link that comes back anew is measured anew.
+ * within minutes. Only while the link lasts: a link that goes down and comes back is measured anew.
  */
 export const DEFAULT_AVOID_MS = 120_000;
 /** How long a quarantined peer is refused by default. */
@@ -204,9 +205,9 @@ export class PeerLinks {
   private readingHeld = false;
   /** Chaos on the links with some peers (link-faults.ts). */
   private readonly faults: LinkFaults;
-  /** Peers whose links cost as much as a long detour (reroute-around), until when (epoch ms). */
+  /** Peers whose links cost as much as a long detour (reroute-around), until when (monotonic ms: a wall-clock step moves no deadline). */
   private readonly avoided = new Map<string, number>();
-  /** Peers refused (quarantine-peer), until when (epoch ms). */
+  /** Peers refused (quarantine-peer), until when (monotonic ms). */
   private readonly quarantined = new Map<string, number>();
   private readonly telemetry = new MeshTelemetry();
   private telemetryTimer: unknown;
@@ -382,16 +383,20 @@ export class PeerLinks {
   remedy(request: MeshRemedyRequest): MeshRemedyResult {
     if (this.stopped || !this.credentials) return { ok: false, detail: 'the peer links are not serving' };
     const { kind, target } = request;
-    const now = this.clock.now();
+    const now = this.clock.monotonicNow();
+    /** A deadline as an operator reads it. */
+    const shown = (until: number) => new Date(this.clock.now() + (until - now)).toISOString();
     switch (kind) {
       case 'reroute-around': {
-        const until = now + (request.durationMs ?? DEFAULT_AVOID_MS);
-        this.avoided.set(target, until);
+        // Only a link up now is avoided, and only while it lasts: a peer that comes back (a node
+        // restarted after it died) brings a new link, measured anew.
         const linked = this.linkedPeers().has(target);
-        // The cost rises at once, not at the next cost reading; starved destinations are asked for now.
+        const until = now + (request.durationMs ?? DEFAULT_AVOID_MS);
+        if (linked) this.avoided.set(target, until);
+        // The cost rises at once, not at the next cost reading; routes worth having are asked for now.
         const asked = this.routing.reassess(target);
         this.report();
-        return { ok: true, detail: `${linked ? `the link to ${target} is avoided` : `no link to ${target} is up; it will be avoided if one comes back`} until ${new Date(until).toISOString()}; fresh routes asked for ${asked} destinations` };
+        return { ok: true, detail: `${linked ? `the link to ${target} is avoided until ${shown(until)}` : `no link to ${target} is up`}; fresh routes asked for ${asked} destinations` };
       }
       case 'unreroute-around': {
         const had = this.avoided.delete(target);
@@ -407,10 +412,10 @@ export class PeerLinks {
         for (const connection of this.connections) {
           if (connection.peer.spiffeId !== target) continue;
           closed++;
-          connection.closeSaying(new PeerQuarantinedError(target, until));
+          connection.closeSaying(new PeerQuarantinedError(target, shown(until)));
         }
         this.report();
-        return { ok: true, detail: `${target} quarantined until ${new Date(until).toISOString()} (${closed} connections closed)` };
+        return { ok: true, detail: `${target} quarantined until ${shown(until)} (${closed} connections closed)` };
       }
       case 'unquarantine-peer': {
         const had = this.quarantined.delete(target);
@@ -476,7 +481,7 @@ export class PeerLinks {
   private inForce(deadlines: Map<string, number>, peer: string): boolean {
     const until = deadlines.get(peer);
     if (until === undefined) return false;
-    if (until > this.clock.now()) return true;
+    if (until > this.clock.monotonicNow()) return true;
     deadlines.delete(peer);
     return false;
   }
@@ -637,7 +642,10 @@ export class PeerLinks {
 
   /** The routes learn which neighbours are linked now (after a link came up or went down). */
   private neighboursChanged(): void {
-    this.routing.linksChanged(this.linkedPeers());
+    const linked = this.linkedPeers();
+    // An avoidance is of a link: gone with it (reroute-around).
+    for (const peer of this.avoided.keys()) if (!linked.has(peer)) this.avoided.delete(peer);
+    this.routing.linksChanged(linked);
   }
 
   /** What this node's member record says about where to reach it. */
@@ -713,7 +721,7 @@ export class PeerLinks {
         }
         if (this.isQuarantined(carrier.peer.spiffeId)) {
           carrier.destroy();
-          this.linkFailed(link, new PeerQuarantinedError(carrier.peer.spiffeId, this.quarantined.get(carrier.peer.spiffeId)!));
+          this.linkFailed(link, new PeerQuarantinedError(carrier.peer.spiffeId, 'its quarantine ends'));
           return;
         }
         let connection: LinkConnection;
@@ -839,6 +847,7 @@ export class PeerLinks {
             if (isLinkControl(frame.topic)) link.controlDelivered++;
             if (frame.topic === MEMBER_TOPIC) this.membership.receive(link.peer, frame.payload);
             else if (frame.topic === CLAIM_TOPIC) this.membership.receiveClaim(link.peer, frame.payload);
+            else if (frame.topic === PROBE_TOPIC) this.membership.receiveProbe(link.peer, frame.payload);
             else if (frame.topic === ROUTE_TOPIC) this.routing.receive(link.peer, frame.payload);
             else if (frame.topic === FORWARD_TOPIC) this.endToEnd.receive(link.peer, frame.payload);
             else this.statistics.unknownControl++;

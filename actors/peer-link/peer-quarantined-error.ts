@@ -3,9 +3,9 @@ export class PeerQuarantinedError extends Error {
   override readonly name = 'PeerQuarantinedError';
   constructor(
     readonly peer: string,
-    /** Epoch ms: when the quarantine ends. */
-    readonly until: number,
+    /** When the quarantine ends, as an operator reads it (an ISO time), or what ends it. */
+    readonly until: string,
   ) {
-    super(`${peer} is quarantined until ${new Date(until).toISOString()}`);
+    super(`${peer} is quarantined until ${until}`);
   }
 }

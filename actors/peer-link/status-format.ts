@@ -42,7 +42,9 @@ function membershipLines(membership: MembershipState, printable: (text: string) 
   const own = membership.incarnation !== undefined ? `this node's incarnation ${membership.incarnation}; ` : '';
   const verdicts = membership.suspected + membership.declaredDead > 0 ? `; this node suspected ${membership.suspected}, declared ${membership.declaredDead} dead` : '';
   const claims = membership.claims.learned > 0 ? `; ${membership.claims.learned} claims learned` : '';
-  const lines = [`members: ${membership.members.length} known (${own}${membership.learned} records learned, ${membership.stale} stale${refused}${verdicts}${claims})`];
+  const probes = membership.indirectProbes;
+  const indirect = probes.asked > 0 ? `; ${probes.asked} indirect probes, ${probes.notSuspected} lost links whose member another reached` : '';
+  const lines = [`members: ${membership.members.length} known (${own}${membership.learned} records learned, ${membership.stale} stale${refused}${verdicts}${claims}${indirect})`];
   for (const member of membership.members) {
     const where = member.addresses.length > 0 ? ` at ${member.addresses.map(printable).join(', ')}` : ' (no address)';
     lines.push(`  ${printable(member.spiffeId)} ${member.state}${member.linked ? ', linked' : ''}${where}; incarnation ${member.incarnation}`);

@@ -17,6 +17,7 @@ import { meshOptionsSchema } from '../../lib/mesh/mesh-options.js';
 import { meshPingRequestSchema } from '../../lib/mesh/mesh-ping-result.js';
 import { linkFaultRequestSchema, meshRemedyRequestSchema, type LinkFaultRequest, type MeshRemedyRequest, type MeshRemedyResult } from '../../lib/mesh/mesh-remedy.js';
 import { realClock } from '../../lib/timing/clock.js';
+import type { TelemetrySample } from '../../lib/mape/telemetry.js';
 import { realRandom } from '../../lib/timing/random.js';
 import { createPeerLinkMachine, type PeerLinkEvent } from '../../machines/peer-link.js';
 import { defineActor } from '../runtime/contracts/actor.js';
@@ -32,6 +33,8 @@ const optionsSchema = meshOptionsSchema.extend({
   spiffeId: z.string().min(1).optional(),
   logLevel: z.string().min(1).optional(),
   nodeKeyFile: z.string().min(1).optional(),
+  /** The mesh's telemetry for the MAPE-K loop, this often (ms); none without. */
+  telemetryEveryMs: z.int().min(10).optional(),
 });
 
 const sendSchema = z.strictObject({
@@ -66,7 +69,7 @@ export default defineActor({
         onMessage: (from, topic, payload) => sendBack({ type: 'transport.received', message: { from, topic, payload } }),
         onState: (state) => sendBack({ type: 'transport.state', state }),
         onLog: (level, message, fields) => log[level](fields, message),
-        onTelemetry: (sample) => sendBack({ type: 'transport.telemetry', sample }),
+        ...(options.telemetryEveryMs !== undefined ? { telemetryEveryMs: options.telemetryEveryMs, onTelemetry: (sample: TelemetrySample) => sendBack({ type: 'transport.telemetry', sample }) } : {}),
       });
       // The bus pushing back on this actor's mesh.recv reaches the peers as TCP backpressure.
       links.holdReading(io.pressure.held);

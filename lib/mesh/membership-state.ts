@@ -46,7 +46,32 @@ export const membershipStateSchema = z.strictObject({
   /** Suspicions this node raised itself (its link to a member lost), and members it declared dead itself. */
   suspected: count,
   declaredDead: count,
+  /**
+   * SWIM's indirect probes (actors/peer-link/indirect-probes.ts): probes sent, those another member
+   * answered alive, answers taken, answers that came after their probe was settled, messages
+   * refused by reason, and lost links whose member was not suspected since another reached it.
+   */
+  indirectProbes: z.strictObject({
+    asked: count,
+    reached: count,
+    answered: count,
+    late: count,
+    refused: z.partialRecord(z.enum(['oversized', 'malformed', 'unasked']), count),
+    notSuspected: count,
+  }),
 });
 
 export type MemberState = z.infer<typeof memberStateSchema>;
 export type MembershipState = z.infer<typeof membershipStateSchema>;
+
+/** Before the node has an identity: no member, nothing received. */
+export const NO_MEMBERS: MembershipState = {
+  members: [],
+  learned: 0,
+  stale: 0,
+  refused: {},
+  claims: { learned: 0, stale: 0, refused: {} },
+  suspected: 0,
+  declaredDead: 0,
+  indirectProbes: { asked: 0, reached: 0, answered: 0, late: 0, refused: {}, notSuspected: 0 },
+};

@@ -86,13 +86,14 @@ export class MeshTelemetry {
 
   /** The interval's sample. */
   sample(reading: MeshReading, now: number, intervalMs: number): TelemetrySample {
-    this.observe(reading, now);
+    // A death this sample is the first to see goes out in it: reported once, by whichever path sees it first.
+    const event = this.observe(reading, now);
     const states = memberStates(reading);
     const routedVia = new Map<string, number>();
     for (const route of reading.routes) routedVia.set(route.nextHop, (routedVia.get(route.nextHop) ?? 0) + 1);
     const links = new Map<string, LinkReading>();
     for (const link of reading.links) if (link.up) links.set(link.peer, link);
-    const points: TelemetryPoint[] = [];
+    const points: TelemetryPoint[] = [...(event?.points ?? [])];
     const point = (metric: string, source: string, value: number) => points.push({ metric, source, value });
     for (const [peer, neighbour] of this.neighbours) {
       const link = links.get(peer);

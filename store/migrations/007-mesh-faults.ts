@@ -12,9 +12,10 @@ import type { Migration } from '../migrations.js';
  *   two seconds: the neighbour lives (it refuted any suspicion; members reach it) but this link
  *   does not (a cut cable, a dropped route). Two seconds, because a killed neighbour is suspected
  *   before it is held dead. Once per loss, so a link down for long is one incident, not one a sample.
- * - lossy-link: a fifth or more of the link's heartbeats unanswered within a second, for two
- *   samples, while routes lead through it. A healthy link over TCP loses none; a busy peer answers
- *   late, not never. A lossy link no route uses troubles nobody.
+ * - lossy-link: a fifth or more of the link's last 20 heartbeats (2 s of them) unanswered within a
+ *   second each, while routes lead through it. One sample: the ratio is already over 2 s of probes,
+ *   and a healthy link over TCP loses none (a busy peer answers late, not never). A lossy link no
+ *   route uses troubles nobody.
  * - unreachable-members: members held alive that no route leads to, for three samples: routes
  *   converge within a second or two after a change (the reroute bench), so three samples is a
  *   partition, not a change on its way.
@@ -33,7 +34,7 @@ const migration: Migration = {
       ('lost-link', 'peer.link_lost', '>=', 1, 1, 'link-degraded', 0.8, 11),
       ('unreachable-members', 'mesh.unreachable_members', '>=', 1, 3, 'partitioned', 0.8, 13);
     INSERT INTO detector_rules (id, metric, op, threshold, consecutive, cause_kind, confidence, rank, and_metric, and_op, and_threshold) VALUES
-      ('lossy-link', 'peer.loss_ratio', '>=', 0.2, 2, 'link-degraded', 0.8, 12, 'peer.routed_destinations', '>=', 1);
+      ('lossy-link', 'peer.loss_ratio', '>=', 0.2, 1, 'link-degraded', 0.8, 12, 'peer.routed_destinations', '>=', 1);
 
     INSERT OR IGNORE INTO policies (cause_kind, action_kind, cost, risk) VALUES
       ('peer-down', 'reroute-around', 1, 0.1),

@@ -11,8 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MeshStatus } from '../../actors/runtime/ops/node-status.js';
-import { initTrustDomain, meshOf, probeOf, shareCa, startMeshNode } from '../helpers/mesh-node.js';
+import { initTrustDomain, meshAt, probeOf, routeTo, shareCa, startMeshNode } from '../helpers/mesh-node.js';
 import { makeNetns, netnsUnavailable, type Netns } from '../helpers/netns.js';
 import { reapAll } from '../helpers/node-process.js';
 import { untilValue } from '../helpers/wait.js';
@@ -40,19 +39,7 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-async function meshAt(dir: string, what: string, wanted: (mesh: MeshStatus) => boolean): Promise<MeshStatus> {
-  return untilValue(
-    what,
-    async () => {
-      const mesh = await meshOf(dir).catch(() => undefined);
-      return mesh && wanted(mesh) ? mesh : undefined;
-    },
-    60_000,
-    100,
-  );
-}
 
-const routeTo = (mesh: MeshStatus, destination: string) => mesh.routing.routes.find((route) => route.destination === destination);
 
 describe.skipIf(unavailable !== undefined)('routing over network namespaces', () => {
   it('reroutes a stream when a link on its path is set down, losing and repeating nothing, and links again once it is up', async () => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MeshStatus } from '../../actors/runtime/ops/node-status.js';
 import { freePort } from '../helpers/free-port.js';
-import { initTrustDomain, meshOf, probeOf, shareCa, startMeshNode } from '../helpers/mesh-node.js';
+import { initTrustDomain, meshOf, probeOf, shareCa, startMeshNode, meshAt, routeTo } from '../helpers/mesh-node.js';
 import { meshPingCommand } from '../../cli/mesh-ping-command.js';
 import { capturingOutput } from '../helpers/captured-output.js';
 import { CLI_MAIN, reapAll, startProcess, type NodeProcess } from '../helpers/node-process.js';
@@ -36,19 +36,7 @@ function dataDir(): string {
   return dir;
 }
 
-async function meshAt(dir: string, what: string, wanted: (mesh: MeshStatus) => boolean, timeoutMs = 60_000): Promise<MeshStatus> {
-  return untilValue(
-    what,
-    async () => {
-      const mesh = await meshOf(dir).catch(() => undefined);
-      return mesh && wanted(mesh) ? mesh : undefined;
-    },
-    timeoutMs,
-    100,
-  );
-}
 
-const routeTo = (mesh: MeshStatus, destination: string) => mesh.routing.routes.find((route) => route.destination === destination);
 const memberOf = (mesh: MeshStatus, spiffeId: string) => mesh.membership.members.find((member) => member.spiffeId === spiffeId);
 
 describe('routing between node processes', () => {

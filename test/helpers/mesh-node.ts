@@ -99,3 +99,18 @@ export async function probeOf(dir: string): Promise<ProbeRecord> {
   const snapshot = (await callControl(join(dir, 'control.sock'), 'snapshot', { actorId: 'probe' })) as { context: ProbeRecord };
   return snapshot.context;
 }
+
+/** The node's mesh status once `wanted` holds of it (a status not yet readable counts as not yet). */
+export async function meshAt(dir: string, what: string, wanted: (mesh: MeshStatus) => boolean, timeoutMs = 60_000): Promise<MeshStatus> {
+  return untilValue(
+    what,
+    async () => {
+      const mesh = await meshOf(dir).catch(() => undefined);
+      return mesh && wanted(mesh) ? mesh : undefined;
+    },
+    timeoutMs,
+    100,
+  );
+}
+
+export const routeTo = (mesh: MeshStatus, destination: string) => mesh.routing.routes.find((route) => route.destination === destination);

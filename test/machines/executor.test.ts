@@ -101,6 +101,25 @@ describe('executor machine', () => {
     expect(r.calls.filter((call) => call[0] === 'finish')).toEqual([['finish', 40, 'rolled_back', false]]);
   });
 
+  it('reports, for an action not verified in time, the values of the last window that carried its metrics, not those of another source\'s window', () => {
+    const r = recorder();
+    const details: string[] = [];
+    const ports: ExecutorPorts = {
+      ...r.ports,
+      finish: (actionId, end, success, at, detail) => {
+        details.push(detail);
+        r.ports.finish(actionId, end, success, at, detail);
+      },
+    };
+    const { actor } = start(ports);
+    actor.send({ type: 'mape.plan', payload: plan(['drain-mailbox']) });
+    actor.send(result(40));
+    actor.send(depth(r.at() + 250, 4_321));
+    // The window that times the verification out is another source's sample: it says nothing of the target.
+    actor.send({ type: 'telemetry.window', payload: { at: r.at() + 1_001, intervalMs: 250, points: [{ metric: 'actor.cpu_ratio', source: 'other', value: 0.1 }] } });
+    expect(details).toEqual(['not verified within 1000 ms (last: actor.mailbox_depth of w 4321 <= 100)']);
+  });
+
   it('moves on when the runtime refuses a command, and fails the incident when no candidate is left', () => {
     const r = recorder(new Set(['restart-actor']));
     const { actor, published } = start(r.ports);

@@ -4,6 +4,7 @@
  * `mesh.links` carrying the phase. The transport here is a callback actor standing in for the
  * TLS one (which the transport and process tests run for real).
  */
+import { NO_MEMBERS } from '../../lib/mesh/membership-state.js';
 import { NO_END_TO_END } from '../../lib/mesh/end-to-end-state.js';
 import { NO_ROUTES } from '../../lib/mesh/routing-state.js';
 import { createActor, fromCallback, type AnyEventObject } from 'xstate';
@@ -25,7 +26,7 @@ function run() {
   return { actor, toTransport, published, fromTransport: (event: PeerLinkEvent) => sendBack!(event) };
 }
 
-const state = { links: [], refused: 0, handshakeFailures: 0, unroutable: 0, readHolds: 0, readingHeld: false, shed: { 'per-address': 0, 'listener-full': 0, 'per-peer': 0 }, rejectedPayloads: { 'not-json': 0, 'too-deep': 0 }, unknownControl: 0, silentPeers: 0, localHealth: 0, membership: { members: [], learned: 0, stale: 0, refused: {}, claims: { learned: 0, stale: 0, refused: {} }, suspected: 0, declaredDead: 0 }, routing: NO_ROUTES, endToEnd: NO_END_TO_END, pq: { handshakes: 0, rekeys: 0, failures: {}, lastHandshakeMs: 0, handshakeSeconds: { cumulative: [], sum: 0 } } };
+const state = { links: [], refused: 0, handshakeFailures: 0, unroutable: 0, readHolds: 0, readingHeld: false, shed: { 'per-address': 0, 'listener-full': 0, 'per-peer': 0 }, rejectedPayloads: { 'not-json': 0, 'too-deep': 0 }, unknownControl: 0, silentPeers: 0, localHealth: 0, membership: NO_MEMBERS, routing: NO_ROUTES, endToEnd: NO_END_TO_END, pq: { handshakes: 0, rekeys: 0, failures: {}, lastHandshakeMs: 0, handshakeSeconds: { cumulative: [], sum: 0 } } };
 
 describe('peer-link machine', () => {
   it('reports waiting for the SVID, then serving, with every transport report', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NO_MEMBERS } from '../../lib/mesh/membership-state.js';
 import { NO_END_TO_END } from '../../lib/mesh/end-to-end-state.js';
 import { NO_ROUTES } from '../../lib/mesh/routing-state.js';
 import type { MeshStatus } from '../../actors/runtime/ops/node-status.js';
@@ -44,7 +45,7 @@ const mesh = (overrides: Partial<MeshStatus> = {}): MeshStatus => ({
   unknownControl: 0,
   silentPeers: 0,
   localHealth: 0,
-  membership: { members: [], learned: 0, stale: 0, refused: {}, claims: { learned: 0, stale: 0, refused: {} }, suspected: 0, declaredDead: 0 },
+  membership: NO_MEMBERS,
   routing: NO_ROUTES,
   endToEnd: NO_END_TO_END,
   ...overrides,

@@ -106,6 +106,8 @@ function peerLinkSpec(config: TreeConfig): ChildSpec {
       failureDetection: mesh.failureDetection,
       nodeKeyFile: nodeKeySourceOf(config).file,
       logLevel: config.logLevel,
+      // The mesh as telemetry for the loop, at its sampling interval; none when the loop is off.
+      ...(config.mape.enabled ? { telemetryEveryMs: config.mape.intervalMs } : {}),
     },
   };
 }

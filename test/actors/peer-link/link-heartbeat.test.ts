@@ -4,10 +4,20 @@
  * promise (about 600 ms, within the mesh's 1 s target for a frozen node), once; silence while the
  * node holds reading back accuses no one, and the rhythm starts over when it reads again; only the
  * latest Ping's answer gives the round trip; and the node's own lateness (Lifeguard's local health)
- * stretches the silence it may observe before it accuses.
+ * stretches the silence it may observe before it accuses. The loss ratio: a Ping with no Pong within
+ * LOSS_TIMEOUT_MS is lost, a Pong to any Ping still outstanding answers it, the ratio is over the
+ * last LOSS_WINDOW Pings judged, and nothing is judged while the node holds reading back.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HEARTBEAT_TIMING, LinkHeartbeat, LocalHealth, MAX_LOCAL_HEALTH_SCORE, type SilentPeer } from '../../../actors/peer-link/link-heartbeat.js';
+import {
+  DEFAULT_HEARTBEAT_TIMING,
+  LinkHeartbeat,
+  LocalHealth,
+  LOSS_TIMEOUT_MS,
+  LOSS_WINDOW,
+  MAX_LOCAL_HEALTH_SCORE,
+  type SilentPeer,
+} from '../../../actors/peer-link/link-heartbeat.js';
 import { VirtualClock } from '../../../lib/timing/virtual-clock.js';
 
 function heartbeat(health = new LocalHealth()) {
@@ -156,5 +166,127 @@ describe('link heartbeat', () => {
     expect(slow.current).toBeGreaterThanOrEqual(MAX_LOCAL_HEALTH_SCORE - 2);
     expect(healthy.silences).toHaveLength(1);
     expect(patient.silences).toEqual([]);
+  });
+});
+
+describe('link heartbeat: loss ratio', () => {
+  /**
+   * Moves time on by `forMs` in heartbeat intervals: the peer's frames arrive every interval (so it is
+   * never declared silent), and each Ping sent meanwhile is answered at once when `answers` says so.
+   */
+  function run(hb: ReturnType<typeof heartbeat>, forMs: number, answers: (nonce: number) => boolean, seen: { count: number }) {
+    const answerNew = () => {
+      for (const ping of hb.pings.slice(seen.count)) if (answers(ping.nonce)) hb.watch.pong(ping.nonce);
+      seen.count = hb.pings.length;
+    };
+    answerNew();
+    for (let elapsed = 0; elapsed < forMs; elapsed += DEFAULT_HEARTBEAT_TIMING.intervalMs) {
+      hb.clock.advance(DEFAULT_HEARTBEAT_TIMING.intervalMs);
+      hb.watch.arrived();
+      answerNew();
+    }
+  }
+  const never = () => false;
+  const always = () => true;
+
+  it('is 0 before any Ping is judged, and counts an unanswered Ping lost exactly LOSS_TIMEOUT_MS after it went out', () => {
+    const hb = heartbeat();
+    hb.watch.start();
+    expect(hb.watch.lossRatio).toBe(0);
+    // The first Ping went out at 0: still within its time at LOSS_TIMEOUT_MS - 1 (the tick at 900 was the last).
+    run(hb, LOSS_TIMEOUT_MS - 100, never, { count: 0 });
+    hb.clock.advance(99);
+    expect(hb.watch.lossRatio).toBe(0);
+    hb.clock.advance(1);
+    expect(hb.watch.lossRatio, 'the Ping of 0 is judged by the tick at LOSS_TIMEOUT_MS').toBe(1);
+    expect(hb.silences).toEqual([]);
+  });
+
+  it('judges every unanswered Ping at the fastest heartbeat the configuration allows (10 ms), none evicted unjudged', () => {
+    // A hundred Pings are out within LOSS_TIMEOUT_MS at 10 ms: a bound of LOSS_WINDOW on them would drop each before its judgement, and read 0.
+    const clock = new VirtualClock();
+    const timing = { ...DEFAULT_HEARTBEAT_TIMING, intervalMs: 10 };
+    const watch = new LinkHeartbeat({ clock, timing, health: new LocalHealth(), ping: () => undefined, onSilent: () => undefined });
+    watch.start();
+    for (let elapsed = 0; elapsed < 3 * LOSS_TIMEOUT_MS; elapsed += timing.intervalMs) {
+      clock.advance(timing.intervalMs);
+      watch.arrived();
+    }
+    expect(watch.lossRatio).toBe(1);
+    watch.stop();
+  });
+
+  it('is 0 for a link whose every Ping is answered, and half for one that answers every other Ping', () => {
+    const answered = heartbeat();
+    answered.watch.start();
+    run(answered, 5_000, always, { count: 0 });
+    expect(answered.watch.lossRatio).toBe(0);
+
+    // Ping k goes out at 100k ms: the odd ones are answered. Every tick judges one Ping, alternately
+    // an even one lost LOSS_TIMEOUT_MS ago and an odd one answered now.
+    const halved = heartbeat();
+    halved.watch.start();
+    run(halved, 5_000, (nonce) => nonce % 2 === 0, { count: 0 });
+    expect(halved.silences).toEqual([]);
+    expect(halved.watch.lossRatio).toBe(0.5);
+  });
+
+  it('counts a Pong to any Ping still outstanding as an answer, not only the latest, and each Ping once', () => {
+    const hb = heartbeat();
+    hb.watch.start();
+    run(hb, LOSS_TIMEOUT_MS, never, { count: 0 });
+    // The Ping of 0 is judged lost; those of 100 and 200 are still outstanding.
+    expect(hb.watch.lossRatio).toBe(1);
+    const [first, second, third] = hb.pings as [(typeof hb.pings)[number], (typeof hb.pings)[number], (typeof hb.pings)[number]];
+    hb.clock.advance(50);
+    hb.watch.pong(second.nonce);
+    hb.watch.pong(third.nonce);
+    expect(hb.watch.lossRatio).toBe(1 / 3);
+    // A second answer to the same Ping, and a late one to a Ping judged lost already, change nothing.
+    hb.watch.pong(second.nonce);
+    hb.watch.pong(first.nonce);
+    expect(hb.watch.lossRatio).toBe(1 / 3);
+    // Late answers count for the loss, never for the round trip.
+    expect(hb.watch.rttMs).toBeUndefined();
+  });
+
+  it(`is over the last ${LOSS_WINDOW} Pings judged: a link that recovers reads lossless once they are all answered`, () => {
+    const hb = heartbeat();
+    const seen = { count: 0 };
+    hb.watch.start();
+    run(hb, 3_000, never, seen);
+    expect(hb.watch.lossRatio).toBe(1);
+    // Answered from now on; the Pings still outstanding are judged lost as their time comes.
+    run(hb, 1_000, always, seen);
+    const partly = hb.watch.lossRatio;
+    expect(partly).toBeGreaterThan(0);
+    expect(partly).toBeLessThan(1);
+    run(hb, (LOSS_WINDOW + 1) * DEFAULT_HEARTBEAT_TIMING.intervalMs, always, seen);
+    expect(hb.watch.lossRatio, `all ${LOSS_WINDOW} judged answered, the losses before forgotten`).toBe(0);
+    expect(hb.silences).toEqual([]);
+  });
+
+  it('judges nothing while the node holds reading back: Pings out before the hold and during it are not counted lost', () => {
+    const hb = heartbeat();
+    const seen = { count: 0 };
+    hb.watch.start();
+    run(hb, 1_000, always, seen);
+    // Answers stop reaching it just before it holds reading: those Pings are outstanding when it holds.
+    run(hb, 500, never, seen);
+    hb.clock.advance(50);
+    hb.watch.hold(true);
+    run(hb, 5_000, never, seen);
+    expect(hb.watch.lossRatio).toBe(0);
+    hb.watch.hold(false);
+    // Reading again, every Ping answered: what went unanswered before and during the hold is never
+    // judged, not even once its LOSS_TIMEOUT_MS is long past (the first ticks after the hold).
+    run(hb, 300, always, seen);
+    expect(hb.watch.lossRatio).toBe(0);
+    run(hb, 3_000, always, seen);
+    expect(hb.watch.lossRatio).toBe(0);
+    // And judging goes on after the hold: Pings unanswered from now on count lost.
+    run(hb, LOSS_TIMEOUT_MS + 500, never, seen);
+    expect(hb.watch.lossRatio).toBeGreaterThan(0);
+    expect(hb.silences).toEqual([]);
   });
 });

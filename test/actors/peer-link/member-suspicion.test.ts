@@ -9,7 +9,7 @@
  * clears the suspicion; a forged claim is refused and its sender named.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLAIM_TOPIC, MemberSuspicion, type ProbeVerdict } from '../../../actors/peer-link/member-suspicion.js';
+import { CLAIM_TOPIC, MemberSuspicion, type ProbeVerdict, type SuspicionPorts } from '../../../actors/peer-link/member-suspicion.js';
 import { MemberTable } from '../../../actors/peer-link/member-table.js';
 import { loadPqc, type Pqc } from '../../../lib/crypto/liboqs.js';
 import { encodeMemberClaim, peekMemberClaim, type MemberClaim } from '../../../lib/mesh/member-claim.js';
@@ -47,7 +47,7 @@ function claimBy(claimer: string, kind: MemberClaim['kind'], subject: string, in
   return encodeMemberClaim({ kind, subject, incarnation, claimer, issuedAt: Date.now() }, { secretKey, signer: pqc.mldsa65 });
 }
 
-function harness(probe: ProbeVerdict = 'unknown') {
+function harness(probe: ProbeVerdict = 'unknown', askOthers?: SuspicionPorts['askOthers']) {
   const clock = new VirtualClock({ epochMs: Date.now() });
   const table = new MemberTable(() => SELF);
   for (const id of [A, B, C, D, E]) table.take(record(id, 10n), Buffer.alloc(100), clock.now());
@@ -71,6 +71,8 @@ function harness(probe: ProbeVerdict = 'unknown') {
       responsive: (peer) => peer === B,
       signing: () => ({ chain: [], binding: new Uint8Array(), secretKey: keys.get(SELF)!.secretKey, signer: pqc.mldsa65 }),
       probe: () => new Promise<ProbeVerdict>((resolve) => (probeRelease = resolve)),
+      // No other member to ask by default: the suspicion goes ahead at once (indirect answers: below).
+      askOthers: (subject, verdict) => (askOthers ? askOthers(subject, verdict) : verdict(false)),
       refute: (claimed) => refuted.push(claimed),
       misbehaved: (peer) => misbehaved.push(peer),
       changed: () => undefined,
@@ -117,6 +119,44 @@ describe('member suspicion', () => {
     await answerProbe();
     expect(status(C)).toBe('dead');
     expect(sent.map(({ claim }) => claim.kind)).toEqual(['suspect', 'suspect', 'dead', 'dead']);
+  });
+
+  it('does not suspect a member another member still reaches: only the link to it failed (indirect probe)', async () => {
+    let answer: (alive: boolean, by?: string) => void = () => undefined;
+    const { clock, suspicion, sent, status, answerProbe } = harness('unknown', (subject, verdict) => {
+      expect(subject).toBe(C);
+      answer = verdict;
+    });
+    suspicion.lost(C, 'the failure detector found it silent');
+    // Nothing is claimed while the others are asked.
+    expect(status(C)).toBe('alive');
+    expect(sent).toEqual([]);
+    answer(true, B);
+    await answerProbe();
+    clock.advance(TIMEOUT * 2);
+    expect(status(C)).toBe('alive');
+    expect(sent).toEqual([]);
+    expect(suspicion.counters).toMatchObject({ suspected: 0, declaredDead: 0, reachedIndirectly: 1 });
+    // A later loss of the same member is judged anew.
+    suspicion.lost(C, 'lost again');
+    answer(false);
+    expect(status(C)).toBe('suspect');
+    expect(suspicion.counters.suspected).toBe(1);
+  });
+
+  it('suspects once no other member reaches it, and declares dead at once on a refused address whatever another member says', async () => {
+    const answers: Array<(alive: boolean, by?: string) => void> = [];
+    const { suspicion, sent, status, answerProbe } = harness('refused', (_subject, verdict) => answers.push(verdict));
+    suspicion.lost(C, 'closed');
+    expect(status(C)).toBe('alive');
+    // The refusal comes first: the process is gone, the suspicion is raised and ends at once.
+    await answerProbe();
+    expect(status(C)).toBe('dead');
+    expect(sent.map(({ claim }) => claim.kind)).toEqual(['suspect', 'suspect', 'dead', 'dead']);
+    // An answer arriving after that changes nothing.
+    answers[0]!(true, B);
+    expect(status(C)).toBe('dead');
+    expect(suspicion.counters).toMatchObject({ suspected: 1, declaredDead: 1, reachedIndirectly: 0 });
   });
 
   it("takes another member's claim: suspect, relayed to the other linked peers, dead at its own timeout without a claim of its own", () => {

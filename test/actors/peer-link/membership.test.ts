@@ -6,6 +6,7 @@
  * link-up carries every record held; the verification queue is bounded; records that stopped
  * verifying are swept.
  */
+import { INDIRECT_PROBE_MS } from '../../../actors/peer-link/indirect-probes.js';
 import { createPrivateKey } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ANTI_ENTROPY_MS, MAX_PENDING_BYTES_PER_PEER, MEMBER_TOPIC, Membership, type MembershipPorts } from '../../../actors/peer-link/membership.js';
@@ -275,7 +276,7 @@ describe('membership', () => {
   it('judges a lost link only after what the peer sent before it is verified: a leave that came first is no failure', async () => {
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const { membership: m, settle, linked } = membership({
+    const { membership: m, settle, linked, clock } = membership({
       verify: async (bytes) => {
         await held;
         return verifyMemberRecord(bytes, { bundles: new Map([[ca.trustDomain, [ca.certificate]]]), authorize: () => true, signer: pqc.mldsa65, now: Date.now() });
@@ -302,11 +303,14 @@ describe('membership', () => {
     releaseLeave();
     await settle();
     expect(m.state(new Set())).toMatchObject({ suspected: 0, members: [expect.objectContaining({ spiffeId: C, state: 'left' })] });
-    // With nothing pending, a lost link is judged at once.
+    // With nothing pending, a lost link is judged at once: B, still linked, is asked whether A lives
+    // to it (an indirect probe); it never answers, and the suspicion goes ahead once the wait is over.
     m.receive(A, recordOf(A, 2n));
     await settle();
     m.lost(A, 'the connection closed');
-    expect(m.state(new Set())).toMatchObject({ suspected: 1 });
+    expect(m.state(new Set())).toMatchObject({ suspected: 0, indirectProbes: { asked: 1 } });
+    clock.advance(INDIRECT_PROBE_MS);
+    expect(m.state(new Set())).toMatchObject({ suspected: 1, indirectProbes: { asked: 1, reached: 0, notSuspected: 0 } });
     // A peer linked again by the time its loss is judged is not suspected.
     m.receive(B, recordOf(B, 2n));
     m.lost(B, 'one of two connections closed');

@@ -91,10 +91,13 @@ describe('mesh remedies and link faults over peer links', () => {
   });
 
   it('finds a cut link silent with its sockets open, reports it lost while its peer lives, and links again once healed', async () => {
-    // A triangle, so B refutes A's suspicion through C and stays alive in A's eyes.
-    const b = await node(B);
-    const c = await node(C, [b]);
-    const a = await node(A, [b, c]);
+    // A triangle: C still reaches B, so A does not suspect B (an indirect probe through C), and had
+    // C's answer come late on a loaded machine, B would refute A's suspicion through C: the
+    // suspicion's timeout is long here so that a slow refutation cannot turn this test into one of timing.
+    const patient = { suspicion: { maxMs: 10_000, minMs: 2_500 } };
+    const b = await node(B, [], patient);
+    const c = await node(C, [b], patient);
+    const a = await node(A, [b, c], patient);
     await until('A linked to B and C', () => linkUp(a, B) && linkUp(a, C) && linkUp(c, B));
 
     expect(a.links.fault({ kind: 'cut-link', peer: B, durationMs: 60_000 })).toMatchObject({ ok: true });
@@ -103,6 +106,7 @@ describe('mesh remedies and link faults over peer links', () => {
     expect(points(a.samples, 'peer.link_lost', B).filter((value) => value === 1)).toHaveLength(1);
     // B lives: it was never reported down, and A reaches it through C.
     expect(points(a.samples, 'peer.down', B)).not.toContain(1);
+    expect(a.state().membership.members.find((member) => member.spiffeId === B)?.state).toBe('alive');
     await until('A reaches B through C', () => routeOf(a, B)?.nextHop === C);
 
     expect(a.links.fault({ kind: 'heal-link', peer: B })).toMatchObject({ ok: true, detail: `the link to ${B} is healed` });

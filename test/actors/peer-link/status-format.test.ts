@@ -3,6 +3,7 @@
  * by gossip, with the records it refused by reason; and the systemd status summary, which counts
  * links up and members alive.
  */
+import { NO_MEMBERS } from '../../../lib/mesh/membership-state.js';
 import { NO_END_TO_END } from '../../../lib/mesh/end-to-end-state.js';
 import { NO_ROUTES } from '../../../lib/mesh/routing-state.js';
 import { describe, expect, it } from 'vitest';
@@ -38,6 +39,7 @@ const mesh = {
     claims: { learned: 0, stale: 0, refused: {} },
     suspected: 0,
     declaredDead: 0,
+    indirectProbes: NO_MEMBERS.indirectProbes,
   },
   routing: NO_ROUTES,
   endToEnd: NO_END_TO_END,
@@ -57,7 +59,7 @@ describe('peer-link status', () => {
     expect(peerLinkStatusFormat.lines(verdicts, text)[1]).toBe(
       "members: 2 known (this node's incarnation 42; 3 records learned, 5 stale, 3 REFUSED (2 signature, 1 overflow); this node suspected 2, declared 1 dead; 4 claims learned)",
     );
-    const quiet = { ...mesh, membership: { members: [], learned: 0, stale: 0, refused: {}, claims: { learned: 0, stale: 0, refused: {} }, suspected: 0, declaredDead: 0 } };
+    const quiet = { ...mesh, membership: NO_MEMBERS };
     expect(peerLinkStatusFormat.lines(quiet, text).at(-3)).toBe('members: 0 known (0 records learned, 0 stale)');
   });
 

@@ -1,12 +1,13 @@
 /**
  * The routing table, rule by rule: feasibility and how the FD moves, hysteresis, what is advertised
- * and when, a neighbour going down, starvation and the seqno requests that end it, every way a
- * request is handled, every refusal, the full table and the count of route changes. Then the
- * property that feasibility buys: seeded simulations of tens of tables on random meshes with FIFO
- * links delivered in random interleavings, links failing, recovering and changing cost, where no
- * destination's next-hop graph ever holds a cycle after any single delivery, and at quiescence every
- * node routes to exactly its component, each metric within the hysteresis of the shortest path.
- * The same simulation with a naive distance vector (no feasibility) finds a loop: the check can fail.
+ * and when, a neighbour going down, starvation and the seqno requests that end it (requestNow asking
+ * at once among them), every way a request is handled, every refusal, the full table and the count
+ * of route changes. Then the property that feasibility buys: seeded simulations of tens of tables on
+ * random meshes with FIFO links delivered in random interleavings, links failing, recovering and
+ * changing cost, where no destination's next-hop graph ever holds a cycle after any single delivery,
+ * and at quiescence every node routes to exactly its component, each metric within the hysteresis of
+ * the shortest path. The same simulation with a naive distance vector (no feasibility) finds a loop:
+ * the check can fail.
  */
 import { describe, expect, it } from 'vitest';
 import { neighboursOf, randomMesh } from '../../../lib/mesh/random-mesh.js';
@@ -341,6 +342,108 @@ describe('route table: seqno requests', () => {
     routes.repeatRequests(8 * REQUEST_REPEAT_MS);
     expect(routes.takeOutput().requests, 'answered').toEqual([]);
     expect(routes.route(D)).toEqual({ destination: D, nextHop: E, metric: 2, seqno: 7 });
+  });
+
+  it('asks at once with requestNow, when a neighbour carrying the selected route went down and another holds only an unfeasible one, and returns how many destinations it asked for', () => {
+    const routes = linked({ [B]: 1, [C]: 1 });
+    routes.receiveUpdates(B, [entry(D, 5, 10), entry(E, 5, 10)]);
+    routes.receiveUpdates(C, [entry(D, 5, 30), entry(E, 5, 30)]);
+    routes.takeOutput();
+    routes.neighbourDown(B);
+    // Starving: the request reselect queues when the route goes is sent; requestNow does not wait for a repeat period.
+    expect(routes.takeOutput().requests).toHaveLength(2);
+    expect(routes.requestNow(1_000)).toBe(2);
+    expect(routes.takeOutput()).toEqual({
+      updates: [],
+      requests: [
+        { to: C, request: request(D, 6) },
+        { to: C, request: request(E, 6) },
+      ],
+    });
+    expect(routes.requestNow(1_001), 'asked again whenever called').toBe(2);
+    expect(routes.takeOutput().requests).toHaveLength(2);
+  });
+
+  it('counts destinations, not requests, in what requestNow returns: one destination asked of two neighbours counts once', () => {
+    const routes = linked({ [B]: 1, [C]: 1, [E]: 1 });
+    routes.receiveUpdates(B, [entry(D, 5, 10)]);
+    routes.receiveUpdates(C, [entry(D, 5, 30)]);
+    routes.receiveUpdates(E, [entry(D, 5, 40)]);
+    routes.takeOutput();
+    routes.neighbourDown(B);
+    routes.takeOutput();
+    expect(routes.requestNow(0)).toBe(1);
+    expect(routes.takeOutput().requests).toEqual([
+      { to: C, request: request(D, 6) },
+      { to: E, request: request(D, 6) },
+    ]);
+  });
+
+  it('starts the repeat period over when it asks with requestNow', () => {
+    const routes = linked({ [B]: 1, [C]: 1 });
+    routes.receiveUpdates(B, [entry(D, 5, 10)]);
+    routes.receiveUpdates(C, [entry(D, 5, 30)]);
+    routes.takeOutput();
+    routes.neighbourDown(B);
+    routes.repeatRequests(0);
+    routes.takeOutput();
+    expect(routes.requestNow(3_000)).toBe(1);
+    routes.takeOutput();
+    // Without requestNow the repeat would have come at REQUEST_REPEAT_MS; it now comes a period after 3,000.
+    routes.repeatRequests(REQUEST_REPEAT_MS);
+    expect(routes.takeOutput().requests).toEqual([]);
+    routes.repeatRequests(3_000 + REQUEST_REPEAT_MS - 1);
+    expect(routes.takeOutput().requests).toEqual([]);
+    routes.repeatRequests(3_000 + REQUEST_REPEAT_MS);
+    expect(routes.takeOutput().requests).toEqual([{ to: C, request: request(D, 6) }]);
+  });
+
+  it('asks with requestNow for an unfeasible route much better than the selected one, only that neighbour, and not for one within the hysteresis', () => {
+    const routes = linked({ [B]: 1, [C]: 1, [E]: 1 });
+    routes.receiveUpdates(B, [entry(D, 3, 10)]);
+    routes.takeOutput();
+    // The link to B is avoided: the route through it costs 110 now.
+    routes.neighbourCost(B, 100);
+    routes.receiveUpdates(E, [entry(D, 3, 95)]);
+    routes.takeOutput();
+    expect(routes.requestNow(0), 'E is unfeasible, 96 against 110: not worth a request').toBe(0);
+    routes.receiveUpdates(C, [entry(D, 3, 20)]);
+    routes.takeOutput();
+    expect(routes.route(D)?.nextHop).toBe(B);
+    expect(routes.requestNow(0)).toBe(1);
+    expect(routes.takeOutput().requests).toEqual([{ to: C, request: request(D, 4) }]);
+  });
+
+  it('returns 0 and asks nothing from requestNow when nothing is worth asking: no routes, only feasible ones, starving with no neighbour left to ask, or answered', () => {
+    expect(linked({ [B]: 1 }).requestNow(0), 'an empty table').toBe(0);
+
+    const feasible = linked({ [B]: 1, [C]: 1 });
+    feasible.receiveUpdates(B, [entry(D, 5, 10)]);
+    feasible.receiveUpdates(C, [entry(D, 5, 9)]);
+    feasible.takeOutput();
+    // C's route (10 through it) is feasible, and within the hysteresis of B's (11): B's stays selected.
+    expect(feasible.route(D)?.nextHop).toBe(B);
+    expect(feasible.requestNow(0)).toBe(0);
+    expect(feasible.takeOutput()).toEqual({ updates: [], requests: [] });
+
+    const alone = linked({ [B]: 1 });
+    alone.receiveUpdates(B, [entry(D, 5, 10)]);
+    alone.takeOutput();
+    alone.neighbourDown(B);
+    alone.takeOutput();
+    expect(alone.requestNow(0), 'starving, but no neighbour holds any route').toBe(0);
+    expect(alone.takeOutput().requests).toEqual([]);
+
+    const answered = linked({ [B]: 1, [C]: 1 });
+    answered.receiveUpdates(B, [entry(D, 5, 10)]);
+    answered.receiveUpdates(C, [entry(D, 5, 30)]);
+    answered.takeOutput();
+    answered.neighbourDown(B);
+    answered.receiveUpdates(C, [entry(D, 6, 30)]);
+    answered.takeOutput();
+    expect(answered.route(D)).toEqual({ destination: D, nextHop: C, metric: 31, seqno: 6 });
+    expect(answered.requestNow(0)).toBe(0);
+    expect(answered.takeOutput().requests).toEqual([]);
   });
 
   it("drops a request it would have to forward with fewer than 2 hops ('hop-limit'), and one about a destination it does not admit", () => {
