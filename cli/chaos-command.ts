@@ -61,21 +61,52 @@ async function meshChaos(kind: MeshChaosKind, flags: ChaosFlags): Promise<void> 
   const pid = optionalPositiveInt('--pid', flags.pid, MAX_PID);
   if (processFault && pid === undefined) throw new UsageError(`${kind} needs --pid <pid> (the peer node's process)`);
   if (!processFault && pid !== undefined) throw new UsageError(`--pid is for kill-peer and freeze-peer only`);
+  if (processFault) assertProcessExists(pid!);
   const config = configFromFlags(flags);
   const startedAt = Date.now();
   const request = { kind, peer, ...(share !== undefined ? { share } : {}), ...(durationMs !== undefined && !processFault ? { durationMs } : {}), ...(processFault ? { startedAt } : {}) };
   // Recorded before the signal: the incident the fault causes finds its start already there.
   const injected = meshInjectedSchema.parse(await callControl(config.controlSocket, 'chaos.mesh', request));
-  if (processFault) {
-    process.kill(pid!, kind === 'kill-peer' ? 'SIGKILL' : 'SIGSTOP');
-  }
   const fault = injected.faultId === null ? '' : ` (fault #${injected.faultId})`;
+  if (kind === 'freeze-peer') return freeze(pid!, peer, durationMs ?? DEFAULT_FREEZE_MS, flags.json === true, `${kind} ${peer}: ${injected.detail}${fault}`);
+  if (kind === 'kill-peer') process.kill(pid!, 'SIGKILL');
   process.stdout.write(flags.json ? `${JSON.stringify({ kind, peer, ...injected })}\n` : `${kind} ${peer}: ${injected.detail}${fault}; follow it with: x0tta6bl4 incidents\n`);
-  if (kind === 'freeze-peer') {
-    const frozenMs = durationMs ?? DEFAULT_FREEZE_MS;
-    await new Promise((resolve) => setTimeout(resolve, frozenMs));
-    process.kill(pid!, 'SIGCONT');
-    if (!flags.json) process.stdout.write(`resumed ${peer} after ${frozenMs} ms\n`);
+}
+
+/** SIGSTOP, then SIGCONT after `ms`, or at once when this command is interrupted: a peer is never left frozen by it. */
+async function freeze(pid: number, peer: string, ms: number, json: boolean, said: string): Promise<void> {
+  process.kill(pid, 'SIGSTOP');
+  const resume = () => {
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      // Gone meanwhile: nothing left to resume.
+    }
+  };
+  const interrupted = () => {
+    resume();
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    process.stdout.write(json ? `${JSON.stringify({ kind: 'freeze-peer', peer, pid, frozenMs: ms })}\n` : `${said}; resumed in ${ms} ms\n`);
+    await new Promise((resolve) => setTimeout(resolve, ms));
+  } finally {
+    resume();
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+  }
+  if (!json) process.stdout.write(`resumed ${peer} after ${ms} ms\n`);
+}
+
+/** A pid that names no process is a usage error, found before anything is recorded. */
+function assertProcessExists(pid: number): void {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') throw new UsageError(`no process ${pid}`);
+    throw error;
   }
 }
 

@@ -42,6 +42,12 @@ export interface AnalyzerContext {
   open: Record<string, { incidentId: number; cause: string }>;
   /** After an incident closes, its target is left alone until this time (window time). */
   quietUntil: Record<string, number>;
+  /**
+   * Incidents on a target that failed in a row (reset by a recovery): each doubles the quiet after
+   * the next failure, so a condition no remedy can cure (a lossy link that is the only way to a
+   * member) is not acted on again every few seconds. Absent in snapshots taken before it existed.
+   */
+  failedInRow?: Record<string, number>;
   nextIncidentId: number;
   /** The sampling interval as the windows report it. */
   lastIntervalMs: number;
@@ -58,6 +64,8 @@ export const MIN_CONFIDENCE = 0.5;
  * effect (a replaced thread's first probe); one interval of quiet keeps them from reopening it.
  */
 const QUIET_INTERVALS = 1;
+/** The longest quiet after failures in a row, in intervals: about a minute at the default 1 s. */
+const MAX_QUIET_INTERVALS = 64;
 
 /** Statistical baselines: the resource metrics where a deviation means something. */
 const STATISTICAL_METRICS = [
@@ -147,7 +155,12 @@ export function createAnalyzerMachine(ports: AnalyzerPorts, input: AnalyzerInput
         if (!current || current.incidentId !== outcome.incidentId) return {};
         const open = { ...context.open };
         delete open[outcome.target];
-        return { open, quietUntil: { ...context.quietUntil, [outcome.target]: outcome.at + QUIET_INTERVALS * context.lastIntervalMs } };
+        const failedInRow = { ...(context.failedInRow ?? {}) };
+        if (outcome.recovered) delete failedInRow[outcome.target];
+        else failedInRow[outcome.target] = (failedInRow[outcome.target] ?? 0) + 1;
+        const failures = failedInRow[outcome.target] ?? 0;
+        const intervals = failures === 0 ? QUIET_INTERVALS : Math.min(MAX_QUIET_INTERVALS, QUIET_INTERVALS * 2 ** failures);
+        return { open, failedInRow, quietUntil: { ...context.quietUntil, [outcome.target]: outcome.at + intervals * context.lastIntervalMs } };
       }),
     },
   }).createMachine({
@@ -158,6 +171,7 @@ export function createAnalyzerMachine(ports: AnalyzerPorts, input: AnalyzerInput
       ewma: ewma.initial(),
       open: {},
       quietUntil: {},
+      failedInRow: {},
       nextIncidentId: input.firstIncidentId,
       lastIntervalMs: 1_000,
       windows: 0,

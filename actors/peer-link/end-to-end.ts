@@ -20,6 +20,7 @@
  * Every envelope a neighbour hands over is bounded and parsed before anything else, and every
  * refusal is counted by reason; none closes the link (a forwarder relays what others wrote).
  */
+import { SecondBudget } from '../../lib/timing/second-budget.js';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Pqc } from '../../lib/crypto/liboqs.js';
 import { WireWriter } from '../../lib/crypto/wire.js';
@@ -90,24 +91,6 @@ const RESET_CONTEXT = Buffer.from('x0tta6bl4 mesh e2e reset v1\0');
  * resets follow a restart of this node, one per origin that was sending to it.
  */
 export const RESETS_PER_SECOND = 50;
-
-/** At most `limit` a second, in windows that start again each second. */
-class SecondBudget {
-  private start = Number.NEGATIVE_INFINITY;
-  private taken = 0;
-
-  constructor(private readonly limit: number) {}
-
-  take(now: number): boolean {
-    if (now - this.start >= 1_000) {
-      this.start = now;
-      this.taken = 0;
-    }
-    if (this.taken >= this.limit) return false;
-    this.taken++;
-    return true;
-  }
-}
 
 export interface EndToEndMember {
   kemPublicKey: Uint8Array;

@@ -36,6 +36,8 @@ export interface Link {
   dropped: number;
   /** A dialer link whose peer dials this node too: it takes nothing new and goes once drained (keepOneLinkPerPair in peer-links.ts). */
   retiring?: boolean;
+  /** A dialer link made by reconnect-members to bridge a partition: forgotten once its member is no longer held alive. */
+  bridge?: boolean;
   /** Of the stream's messages, those on the links' own reserved topics (member records), sent and delivered. */
   controlSent: number;
   controlDelivered: number;

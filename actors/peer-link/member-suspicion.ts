@@ -52,7 +52,7 @@ export interface SuspicionPorts {
   signing(): MemberSigning | undefined;
   /** Whether every address of a member refuses a TCP connection at once ('refused'), or not ('unknown': it answered, or timed out). */
   probe(addresses: readonly string[]): Promise<ProbeVerdict>;
-  /** Asks other members whether the member is alive to them (indirect-probes.ts); `verdict` is called once, maybe at once. */
+  /** Asks other members to reach the member (indirect-probes.ts): alive only on its own signed answer; `verdict` is called once, maybe at once. */
   askOthers(subject: string, verdict: (alive: boolean, by?: string) => void): void;
   /** A claim about this node's current incarnation: it must issue a newer record. */
   refute(claimed: bigint): void;
@@ -95,11 +95,15 @@ export class MemberSuspicion {
     if (member.seen.has(claimKey('suspect', self)) || this.asking.has(peer)) return;
     const incarnation = member.record.incarnation;
     this.asking.set(peer, incarnation);
+    // Set once the member's own signature came back through another member: a refused connection
+    // after that (a forged reset, an address it no longer listens on) only makes it suspect, to refute.
+    let provenAlive = false;
     this.ports.probe(member.record.addresses).then(
       (verdict) => {
         if (verdict !== 'refused' || this.stopped) return;
-        // A refused connection is proof, whatever another member's link still shows: the process is gone.
-        this.raise(peer, incarnation, why);
+        this.raise(peer, incarnation, `${why}; its address refused a connection`);
+        if (provenAlive) return;
+        // A refused connection with no proof of life: the process is gone.
         const now = this.table.get(peer);
         if (now && now.record.incarnation === incarnation && now.status === 'suspect') this.declareDead(now, 'its address refused a connection');
       },
@@ -111,9 +115,10 @@ export class MemberSuspicion {
         this.raise(peer, incarnation, why);
         return;
       }
+      provenAlive = true;
       this.asking.delete(peer);
       this.counters.reachedIndirectly++;
-      this.ports.log('info', 'member not suspected: another member reaches it, only the link to it failed', { member: peer, reachedBy: by, why });
+      this.ports.log('info', 'member not suspected: its signed answer came through another member, only the link to it failed', { member: peer, reachedBy: by, why });
       this.ports.changed();
     });
   }

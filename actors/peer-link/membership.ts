@@ -106,7 +106,24 @@ export class Membership {
     suspicionTiming: Partial<SuspicionTiming> = {},
   ) {
     this.table = new MemberTable(() => this.own?.record.spiffeId);
-    this.indirect = new IndirectProbes({ clock: ports.clock, random: ports.random, send: ports.send, linkedPeers: ports.linkedPeers, responsive: ports.responsive, changed: ports.changed, log: ports.log });
+    this.indirect = new IndirectProbes({
+      clock: ports.clock,
+      random: ports.random,
+      selfId: () => this.own?.record.spiffeId,
+      send: ports.send,
+      linkedPeers: ports.linkedPeers,
+      sign: (message) => {
+        const signing = ports.signing()?.signing;
+        return signing ? Buffer.from(signing.signer.sign(message, signing.secretKey)) : undefined;
+      },
+      verify: (member, message, signature) => {
+        const key = this.table.get(member)?.record.mldsaPublicKey;
+        const signer = ports.signing()?.signing.signer;
+        return key !== undefined && signer !== undefined && signer.verify(message, signature, key);
+      },
+      changed: ports.changed,
+      log: ports.log,
+    });
     this.suspicion = new MemberSuspicion(
       this.table,
       {

@@ -190,6 +190,15 @@ export class MeshRouting {
     return this.table?.nextHop(destination);
   }
 
+  /** Members only `neighbour` leads to: itself and those routed through it with no other neighbour advertising a way (route-table.ts's hasRouteAvoiding). */
+  strandedWithout(neighbour: string): string[] {
+    const table = this.table;
+    if (!table) return [];
+    const through = table.routes().filter((route) => route.nextHop === neighbour).map((route) => route.destination);
+    const destinations = new Set([neighbour, ...through]);
+    return [...destinations].filter((destination) => !table.hasRouteAvoiding(destination, neighbour));
+  }
+
   state(): RoutingState {
     const table = this.table;
     return {

@@ -106,8 +106,8 @@ export const ONE_LINK_PER_PAIR = 'one link per pair: the lower SPIFFE ID dials';
 export const DEFAULT_AVOID_MS = 120_000;
 /** How long a quarantined peer is refused by default. */
 export const DEFAULT_QUARANTINE_MS = 60_000;
-/** Members one reconnect-members dials at most: a partition is bridged by a few links, not a full mesh. */
-export const MAX_BRIDGE_DIALS = 16;
+/** Bridge links (reconnect-members) a node holds at most: a partition is bridged by a few links, not a full mesh. */
+export const MAX_BRIDGE_LINKS = 16;
 /** The mesh's telemetry goes to the monitor this often by default, as the runtime's own sampling does. */
 export const DEFAULT_TELEMETRY_EVERY_MS = 1_000;
 
@@ -156,6 +156,8 @@ export interface PeerLinksOptions {
   /** The mesh as telemetry (lib/mesh/mesh-telemetry.ts): every `telemetryEveryMs`, and at once when a neighbour is declared dead. */
   onTelemetry?(sample: TelemetrySample): void;
   telemetryEveryMs?: number;
+  /** Whether chaos may inject link faults (`fault`): false in production mode (default: false). */
+  allowChaos?: boolean;
 }
 
 /** A topic of the links' own (membership): no actor may send on one (membership.ts). */
@@ -205,8 +207,12 @@ export class PeerLinks {
   private readingHeld = false;
   /** Chaos on the links with some peers (link-faults.ts). */
   private readonly faults: LinkFaults;
-  /** Peers whose links cost as much as a long detour (reroute-around), until when (monotonic ms: a wall-clock step moves no deadline). */
-  private readonly avoided = new Map<string, number>();
+  /**
+   * Peers whose links cost as much as a long detour (reroute-around), until when (monotonic ms: a
+   * wall-clock step moves no deadline), for the incarnation avoided: a link that bounces stays
+   * avoided, a node restarted (a new incarnation) is measured anew.
+   */
+  private readonly avoided = new Map<string, { until: number; incarnation: bigint | undefined }>();
   /** Peers refused (quarantine-peer), until when (monotonic ms). */
   private readonly quarantined = new Map<string, number>();
   private readonly telemetry = new MeshTelemetry();
@@ -382,17 +388,20 @@ export class PeerLinks {
    */
   remedy(request: MeshRemedyRequest): MeshRemedyResult {
     if (this.stopped || !this.credentials) return { ok: false, detail: 'the peer links are not serving' };
+    // The runtime stopped waiting by then and reported the action refused: performing it now would leave an effect nothing tracks.
+    if (request.notAfter !== undefined && this.clock.now() > request.notAfter) return { ok: false, detail: `the request expired at ${new Date(request.notAfter).toISOString()} before it was performed` };
     const { kind, target } = request;
     const now = this.clock.monotonicNow();
     /** A deadline as an operator reads it. */
     const shown = (until: number) => new Date(this.clock.now() + (until - now)).toISOString();
     switch (kind) {
       case 'reroute-around': {
-        // Only a link up now is avoided, and only while it lasts: a peer that comes back (a node
-        // restarted after it died) brings a new link, measured anew.
+        // A link up now is avoided, this incarnation of its peer: one that comes back as a new
+        // incarnation (a node restarted after it died) is measured anew. With no link up (a dead
+        // neighbour, a cut link), what is left to do is ask for routes around it at once.
         const linked = this.linkedPeers().has(target);
         const until = now + (request.durationMs ?? DEFAULT_AVOID_MS);
-        if (linked) this.avoided.set(target, until);
+        if (linked) this.avoided.set(target, { until, incarnation: this.membership.aliveMember(target)?.incarnation });
         // The cost rises at once, not at the next cost reading; routes worth having are asked for now.
         const asked = this.routing.reassess(target);
         this.report();
@@ -406,6 +415,9 @@ export class PeerLinks {
       }
       case 'quarantine-peer': {
         if (target === this.credentials.spiffeId) return { ok: false, detail: 'a node does not quarantine itself' };
+        // Cutting off the only way to a member would turn a degraded link into an outage.
+        const stranded = this.routing.strandedWithout(target);
+        if (stranded.length > 0) return { ok: false, detail: `${target} is the only way to ${stranded.length} members (${stranded.slice(0, 3).join(', ')}${stranded.length > 3 ? ', …' : ''}): not quarantined` };
         const until = now + (request.durationMs ?? DEFAULT_QUARANTINE_MS);
         this.quarantined.set(target, until);
         let closed = 0;
@@ -428,9 +440,10 @@ export class PeerLinks {
     }
   }
 
-  /** Chaos on the links with one peer (link-faults.ts): refused in production mode by the runtime, which never asks then. */
+  /** Chaos on the links with one peer (link-faults.ts): refused unless `allowChaos` (never in production mode). */
   fault(request: LinkFaultRequest): MeshRemedyResult {
     if (this.stopped) return { ok: false, detail: 'the peer links are stopped' };
+    if (this.options.allowChaos !== true) return { ok: false, detail: 'link faults are refused: chaos is off on this node (production mode)' };
     switch (request.kind) {
       case 'cut-link':
         this.faults.cut(request.peer, request.durationMs);
@@ -455,22 +468,44 @@ export class PeerLinks {
     const routed = new Set(this.routing.state().routes.map((route) => route.destination));
     const linked = new Set([...this.table.values()].map((link) => link.peer));
     const dialed: string[] = [];
+    const bridges = [...this.table.values()].filter((link) => link.bridge === true).length;
     for (const member of this.membership.state(this.linkedPeers()).members) {
-      if (dialed.length >= MAX_BRIDGE_DIALS) break;
+      if (bridges + dialed.length >= MAX_BRIDGE_LINKS) break;
       const id = member.spiffeId;
       if (member.state !== 'alive' || id === self || routed.has(id) || linked.has(id) || this.isQuarantined(id) || !this.admits(id)) continue;
       const address = member.addresses[0];
       if (address === undefined) continue;
-      const link = this.newLink(randomBytes(LINK_ID_BYTES), 'dialer', id, { address: parseHostPort(address), spiffeId: id });
+      let endpoint: PeerEndpoint;
+      try {
+        endpoint = { address: parseHostPort(address), spiffeId: id };
+      } catch {
+        continue;
+      }
+      const link = this.newLink(randomBytes(LINK_ID_BYTES), 'dialer', id, endpoint);
+      link.bridge = true;
       this.signal(link, { type: 'start' });
       dialed.push(id);
     }
     this.report();
-    return { ok: true, detail: dialed.length === 0 ? 'every member held alive has a route or a link' : `dialing ${dialed.length} unreachable members directly: ${dialed.join(', ')}` };
+    if (dialed.length === 0) return { ok: false, detail: bridges >= MAX_BRIDGE_LINKS ? `this node holds its ${MAX_BRIDGE_LINKS} bridge links already` : 'no member held alive lacks a route or a link: nothing to dial' };
+    return { ok: true, detail: `dialing ${dialed.length} unreachable members directly: ${dialed.join(', ')}` };
+  }
+
+  /** Bridge links whose member is no longer held alive (dead, left, forgotten) go: they would redial it for ever. */
+  private forgetLostBridges(): void {
+    for (const link of [...this.table.values()]) {
+      if (link.bridge !== true || this.membership.aliveMember(link.peer) !== undefined) continue;
+      this.log('info', 'bridge link forgotten: its member is no longer held alive', { peer: link.peer });
+      this.forget(link);
+    }
   }
 
   private isAvoided(peer: string): boolean {
-    return this.inForce(this.avoided, peer);
+    const avoided = this.avoided.get(peer);
+    if (avoided === undefined) return false;
+    if (avoided.until > this.clock.monotonicNow() && avoided.incarnation === this.membership.aliveMember(peer)?.incarnation) return true;
+    this.avoided.delete(peer);
+    return false;
   }
 
   private isQuarantined(peer: string): boolean {
@@ -504,7 +539,7 @@ export class PeerLinks {
     for (const link of this.table.values()) {
       const heartbeat = link.active ? this.heartbeats.get(link.active) : undefined;
       if (links.get(link.peer)?.up) continue;
-      links.set(link.peer, link.active ? { peer: link.peer, up: true, ...(heartbeat ? { phi: heartbeat.phi, lossRatio: heartbeat.lossRatio, ...(heartbeat.rttMs !== undefined ? { rttMs: heartbeat.rttMs } : {}) } : {}) } : { peer: link.peer, up: false });
+      links.set(link.peer, link.active ? { peer: link.peer, up: true, ...(heartbeat ? { phi: heartbeat.phi, lossRatio: heartbeat.lossRatio, ...(heartbeat.rttMs !== undefined ? { rttMs: heartbeat.rttMs } : {}) } : {}) } : { peer: link.peer, up: false, ...(this.isQuarantined(link.peer) ? { quarantined: true } : {}) });
     }
     return { self: state.spiffeId, members: state.membership.members, links: [...links.values()], routes: state.routing.routes, routeChanges: state.routing.routeChanges };
   }
@@ -642,10 +677,7 @@ export class PeerLinks {
 
   /** The routes learn which neighbours are linked now (after a link came up or went down). */
   private neighboursChanged(): void {
-    const linked = this.linkedPeers();
-    // An avoidance is of a link: gone with it (reroute-around).
-    for (const peer of this.avoided.keys()) if (!linked.has(peer)) this.avoided.delete(peer);
-    this.routing.linksChanged(linked);
+    this.routing.linksChanged(this.linkedPeers());
   }
 
   /** What this node's member record says about where to reach it. */
@@ -713,6 +745,11 @@ export class PeerLinks {
     /** Dialer: a new connection for the link, which says Hello once it is made. */
   private dial(link: Link): void {
     const endpoint = link.endpoint!;
+    if (this.isQuarantined(endpoint.spiffeId)) {
+      // Not even a handshake with a peer this node would refuse; the link waits its backoff and asks again.
+      this.clock.setTimeout(() => this.linkFailed(link, new PeerQuarantinedError(endpoint.spiffeId, 'its quarantine ends')), 0);
+      return;
+    }
     this.transport.dial(endpoint.address, endpoint.spiffeId).then(
       (carrier) => {
         if (this.stopped) {
@@ -1118,6 +1155,7 @@ export class PeerLinks {
     this.reportTimer = this.clock.setTimeout(() => {
       this.reportTimer = undefined;
       if (this.stopped) return;
+      this.forgetLostBridges();
       const state = this.state();
       this.options.onState(state);
       // A neighbour declared dead reaches the loop at once, not at the next interval's sample.

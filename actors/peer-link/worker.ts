@@ -35,6 +35,8 @@ const optionsSchema = meshOptionsSchema.extend({
   nodeKeyFile: z.string().min(1).optional(),
   /** The mesh's telemetry for the MAPE-K loop, this often (ms); none without. */
   telemetryEveryMs: z.int().min(10).optional(),
+  /** Whether chaos may inject link faults (never in production mode). */
+  chaos: z.boolean().default(false),
 });
 
 const sendSchema = z.strictObject({
@@ -69,6 +71,7 @@ export default defineActor({
         onMessage: (from, topic, payload) => sendBack({ type: 'transport.received', message: { from, topic, payload } }),
         onState: (state) => sendBack({ type: 'transport.state', state }),
         onLog: (level, message, fields) => log[level](fields, message),
+        allowChaos: options.chaos,
         ...(options.telemetryEveryMs !== undefined ? { telemetryEveryMs: options.telemetryEveryMs, onTelemetry: (sample: TelemetrySample) => sendBack({ type: 'transport.telemetry', sample }) } : {}),
       });
       // The bus pushing back on this actor's mesh.recv reaches the peers as TCP backpressure.

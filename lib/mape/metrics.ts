@@ -32,6 +32,7 @@ export const METRICS = {
   'peer.rtt_ms': "smoothed round trip of the link's heartbeats",
   'peer.loss_ratio': "share of the link's last heartbeats that got no answer within a second (0..1)",
   'peer.routed_destinations': 'members (the neighbour among them) whose route leads through the neighbour now (0 while its link is down)',
+  'peer.reached_around': 'whether the route to the neighbour goes through another neighbour, around its own link (1) or not (0: over the link, or no route)',
   'mesh.members_alive': 'members held alive, this node among them',
   'mesh.unreachable_members': 'members held alive, other than this node, that no route leads to',
   'mesh.route_changes': 'routes that appeared, moved or were withdrawn during the interval',

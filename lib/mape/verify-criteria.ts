@@ -39,9 +39,9 @@ export function verifyCriteria(cause: CauseKind, target: string): VerifyCriterio
     // A dead neighbour cannot be revived from here: recovered is every other member reached around it.
     case 'peer-down':
       return [everyMemberReached];
-    // No route crosses the degraded link any more, and nobody was cut off by leaving it.
+    // No route crosses the degraded link any more, its peer is reached around it, and nobody was cut off by leaving it.
     case 'link-degraded':
-      return [on('peer.routed_destinations', '<=', 0), everyMemberReached];
+      return [on('peer.routed_destinations', '<=', 0), on('peer.reached_around', '>=', 1), everyMemberReached];
     case 'partitioned':
       return [everyMemberReached];
   }

@@ -47,16 +47,20 @@ export const membershipStateSchema = z.strictObject({
   suspected: count,
   declaredDead: count,
   /**
-   * SWIM's indirect probes (actors/peer-link/indirect-probes.ts): probes sent, those another member
-   * answered alive, answers taken, answers that came after their probe was settled, messages
-   * refused by reason, and lost links whose member was not suspected since another reached it.
+   * SWIM's indirect probes (actors/peer-link/indirect-probes.ts): as requester, probes sent, those
+   * that brought the member's signed proof of life (reached), answers taken, late answers; as
+   * helper, requests passed on to their subject; as subject, pings signed; requests and pings over
+   * a peer's budget; messages refused by reason; and lost links whose member was not suspected.
    */
   indirectProbes: z.strictObject({
     asked: count,
     reached: count,
     answered: count,
     late: count,
-    refused: z.partialRecord(z.enum(['oversized', 'malformed', 'unasked']), count),
+    relayed: count,
+    signed: count,
+    throttled: count,
+    refused: z.partialRecord(z.enum(['oversized', 'malformed', 'unasked', 'forged']), count),
     notSuspected: count,
   }),
 });
@@ -73,5 +77,5 @@ export const NO_MEMBERS: MembershipState = {
   claims: { learned: 0, stale: 0, refused: {} },
   suspected: 0,
   declaredDead: 0,
-  indirectProbes: { asked: 0, reached: 0, answered: 0, late: 0, refused: {}, notSuspected: 0 },
+  indirectProbes: { asked: 0, reached: 0, answered: 0, late: 0, relayed: 0, signed: 0, throttled: 0, refused: {}, notSuspected: 0 },
 };

@@ -1,8 +1,8 @@
 /**
  * The requests the runtime makes of the peer-link actor on behalf of the MAPE-K loop and chaos:
  * a remedy (`mesh.remedy`: one of lib/mape/actions.ts's mesh commands, its target a peer's SPIFFE
- * ID or `mesh`) and a link fault (`mesh.fault`: chaos's cut-link and lossy-link), each answered
- * with what was done. One schema per message; the types are derived from them.
+ * ID or `mesh`) and a link fault (`mesh.fault`: chaos's cut-link, lossy-link and heal-link), each
+ * answered with what was done. One schema per message; the types are derived from them.
  */
 import { z } from 'zod';
 import { MESH_COMMAND_KINDS } from '../mape/actions.js';
@@ -14,6 +14,8 @@ export const meshRemedyRequestSchema = z.strictObject({
   target: name,
   /** How long an avoidance or a quarantine lasts at most (ms); the node's default when absent. */
   durationMs: z.int().min(1_000).max(3_600_000).optional(),
+  /** Epoch ms after which it must not be performed: the runtime has stopped waiting for the answer by then. */
+  notAfter: z.int().nonnegative().optional(),
 });
 export type MeshRemedyRequest = z.infer<typeof meshRemedyRequestSchema>;
 
@@ -44,14 +46,18 @@ export type LinkFaultRequest = z.infer<typeof linkFaultRequestSchema>;
 export const MESH_CHAOS_KINDS = [...LINK_FAULT_KINDS, 'kill-peer', 'freeze-peer'] as const;
 export type MeshChaosKind = (typeof MESH_CHAOS_KINDS)[number];
 
-export const meshChaosRequestSchema = z.strictObject({
-  kind: z.enum(MESH_CHAOS_KINDS),
-  peer: name,
-  share: z.number().gt(0).max(1).optional(),
-  durationMs: z.int().min(1).max(MAX_LINK_FAULT_MS).optional(),
-  /** kill-peer, freeze-peer: when the caller signalled the peer (epoch ms); default now. */
-  startedAt: z.int().nonnegative().optional(),
-});
+export const meshChaosRequestSchema = z
+  .strictObject({
+    kind: z.enum(MESH_CHAOS_KINDS),
+    peer: name.refine((peer) => peer.startsWith('spiffe://'), 'a peer is a SPIFFE ID'),
+    share: z.number().gt(0).max(1).optional(),
+    durationMs: z.int().min(1).max(MAX_LINK_FAULT_MS).optional(),
+    /** When the caller injected the fault (epoch ms), recorded as its start; default now. */
+    startedAt: z.int().nonnegative().optional(),
+  })
+  // The same rules as the command line's: nothing taken that would be silently ignored.
+  .refine((request) => request.share === undefined || request.kind === 'lossy-link', { message: 'share is for lossy-link only', path: ['share'] })
+  .refine((request) => request.durationMs === undefined || (request.kind !== 'kill-peer' && request.kind !== 'freeze-peer'), { message: 'durationMs is for link faults only (a process fault lasts as long as its caller makes it)', path: ['durationMs'] });
 export type MeshChaosRequest = z.infer<typeof meshChaosRequestSchema>;
 
 /** The diagnosis each mesh fault should lead to (diagnosis accuracy compares them); heal-link is no fault. */

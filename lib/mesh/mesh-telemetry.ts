@@ -25,6 +25,8 @@ export const MAX_NEIGHBOURS = 1_024;
 export interface LinkReading {
   peer: string;
   up: boolean;
+  /** Down because this node quarantined the peer (quarantine-peer): the loop's own doing, not a lost link. */
+  quarantined?: boolean;
   phi?: number;
   rttMs?: number;
   lossRatio?: number;
@@ -93,11 +95,15 @@ export class MeshTelemetry {
     for (const route of reading.routes) routedVia.set(route.nextHop, (routedVia.get(route.nextHop) ?? 0) + 1);
     const links = new Map<string, LinkReading>();
     for (const link of reading.links) if (link.up) links.set(link.peer, link);
+    const quarantined = new Set(reading.links.filter((link) => link.quarantined === true).map((link) => link.peer));
+    /** Neighbours this node reaches through another: the route to them goes around their own link. */
+    const around = new Set(reading.routes.filter((route) => route.nextHop !== route.destination).map((route) => route.destination));
     const points: TelemetryPoint[] = [...(event?.points ?? [])];
     const point = (metric: string, source: string, value: number) => points.push({ metric, source, value });
     for (const [peer, neighbour] of this.neighbours) {
       const link = links.get(peer);
       point('peer.routed_destinations', peer, link ? (routedVia.get(peer) ?? 0) : 0);
+      point('peer.reached_around', peer, around.has(peer) ? 1 : 0);
       if (link) {
         point('peer.down', peer, 0);
         point('peer.link_lost', peer, 0);
@@ -107,7 +113,8 @@ export class MeshTelemetry {
         continue;
       }
       const alive = states.get(peer) === 'alive';
-      if (alive && !neighbour.lostReported && neighbour.downSince !== undefined && now - neighbour.downSince >= LINK_LOST_AFTER_MS) {
+      // A quarantined peer's link is down by the loop's own doing: no incident about it.
+      if (alive && !quarantined.has(peer) && !neighbour.lostReported && neighbour.downSince !== undefined && now - neighbour.downSince >= LINK_LOST_AFTER_MS) {
         neighbour.lostReported = true;
         point('peer.link_lost', peer, 1);
       }

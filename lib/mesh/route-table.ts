@@ -414,6 +414,18 @@ export class RouteTable {
     return entries;
   }
 
+  /**
+   * Whether a neighbour other than `except` advertises a route to the destination (feasible now, or
+   * once a seqno request makes it so): a way there not through `except`, as far as this node can
+   * tell (that neighbour's own route could still pass `except` further on).
+   */
+  hasRouteAvoiding(destination: string, except: string): boolean {
+    const state = this.destinations.get(destination);
+    if (!state) return false;
+    for (const [neighbour, route] of state.routes) if (neighbour !== except && route.metric < INFINITE_METRIC) return true;
+    return false;
+  }
+
   nextHop(destination: string): string | undefined {
     return this.destinations.get(destination)?.selected?.nextHop;
   }

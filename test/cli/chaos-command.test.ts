@@ -7,6 +7,8 @@
  * flags made right do get past the checks and reach for the control socket: the refusals come from
  * the checks, not from the missing node. Signals are never sent: no case gets that far.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CHAOS_KINDS, chaosCommand, type ChaosFlags } from '../../cli/chaos-command.js';
@@ -99,6 +101,13 @@ describe('x0tta6bl4 chaos: usage errors', () => {
     }
     await refused('freeze-peer', { peer: PEER, pid: '4242', for: '2.5' }, /^--for must be a whole number from 1 to 3600000, not '2\.5'$/);
     await refused('kill-peer', { peer: PEER, pid: '4242', for: '1000' }, /^--for is for link faults and freeze-peer; a killed peer stays dead$/);
+  });
+
+  it.each(PROCESS_KINDS)('refuses %s of a pid that names no process, before anything is recorded', async (kind) => {
+    // A child that has exited: its pid names no process any more (nothing else can have taken it in the few ms since).
+    const child = spawn(process.execPath, ['-e', '']);
+    await once(child, 'exit');
+    await refused(kind, { peer: PEER, pid: String(child.pid) }, new RegExp(`^no process ${child.pid}$`));
   });
 
   it('gets past every check with the flags made right, and only then reaches for the control socket', async () => {

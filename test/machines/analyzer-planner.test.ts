@@ -47,6 +47,38 @@ describe('analyzer machine', () => {
     ]);
   });
 
+  it('leaves a target whose incidents keep failing alone twice as long after each failure in a row, and as usual once one recovers', () => {
+    const { actor, diagnoses } = analyzer();
+    const failed = (incidentId: number, at: number, recovered = false) =>
+      actor.send({ type: 'mape.outcome', payload: { incidentId, actionId: 1, cause: 'hung-actor', target: 'a', action: 'restart-actor', success: recovered, at, final: true, recovered } as never });
+    const hung = (at: number) => actor.send(window(at, [['actor.unresponsive', 'a', 1]]));
+    hung(1_000);
+    failed(10, 1_500);
+    // One failure: two intervals of quiet (until 3,500).
+    hung(3_000);
+    hung(3_500);
+    expect(diagnoses.map((d) => [d.incidentId, d.detectedAt])).toEqual([[10, 1_000], [11, 3_500]]);
+    failed(11, 4_000);
+    // Two in a row: four intervals (until 8,000).
+    hung(7_999);
+    hung(8_000);
+    expect(diagnoses.at(-1)).toMatchObject({ incidentId: 12, detectedAt: 8_000 });
+    // A recovery resets the count: one interval again.
+    failed(12, 9_000, true);
+    hung(10_000);
+    expect(diagnoses.at(-1)).toMatchObject({ incidentId: 13, detectedAt: 10_000 });
+  });
+
+  it('restores a snapshot taken before failures were counted', () => {
+    const first = analyzer();
+    const snapshot = first.actor.getPersistedSnapshot() as unknown as { context: Record<string, unknown> };
+    delete snapshot.context.failedInRow;
+    const restored = analyzer(snapshot);
+    restored.actor.send(window(1_000, [['actor.unresponsive', 'a', 1]]));
+    restored.actor.send({ type: 'mape.outcome', payload: { incidentId: 10, actionId: 1, cause: 'hung-actor', target: 'a', action: 'restart-actor', success: false, at: 1_500, final: true, recovered: false } as never });
+    expect(restored.actor.getSnapshot().context.failedInRow).toEqual({ a: 1 });
+  });
+
   it('replays a window after a crash into the same incident id', () => {
     const first = analyzer();
     const before = first.actor.getPersistedSnapshot();

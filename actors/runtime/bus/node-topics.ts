@@ -139,7 +139,7 @@ export const nodeTopics = defineTopics({
   },
   'mesh.remedy': {
     schema: meshRemedyRequestSchema,
-    // The executor's command, relayed by the runtime (a request): refused at once rather than waited on; the executor sends it again.
+    // The executor's command, relayed by the runtime (a request): refused at once rather than waited on; the executor then tries its next candidate.
     overflow: 'reject',
     description: 'The runtime → peer-link (a request): perform a mesh remedy (reroute-around, quarantine-peer, reconnect-members, or an undo); the reply says what was done.',
   },

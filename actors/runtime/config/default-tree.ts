@@ -11,7 +11,7 @@ import { NODE_KEY_FILE_NAME } from './data-files.js';
 
 const actorModule = (subsystem: string): string => new URL(`../../${subsystem}/worker.js`, import.meta.url).href;
 
-type TreeConfig = Pick<NodeConfig, 'mape' | 'identity' | 'dataDir' | 'mesh' | 'logLevel'>;
+type TreeConfig = Pick<NodeConfig, 'mape' | 'identity' | 'dataDir' | 'mesh' | 'logLevel' | 'production'>;
 
 export function defaultTree(config: TreeConfig): SupervisorSpec {
   const { mape, identity } = config;
@@ -108,6 +108,8 @@ function peerLinkSpec(config: TreeConfig): ChildSpec {
       logLevel: config.logLevel,
       // The mesh as telemetry for the loop, at its sampling interval; none when the loop is off.
       ...(config.mape.enabled ? { telemetryEveryMs: config.mape.intervalMs } : {}),
+      // Link faults (chaos) are refused in production by the actor itself too, whoever asks it.
+      chaos: !config.production,
     },
   };
 }

@@ -12,7 +12,11 @@ import { RUNTIME_SENDER } from './runtime-sampler.js';
 import { meshRemedyResultSchema } from '../../../lib/mesh/mesh-remedy.js';
 import { PEER_LINK_ACTOR } from '../config/actor-ids.js';
 
-/** A remedy is a few map updates in the peer-link actor: an answer later than this is a stuck actor (the executor sends the command again). */
+/**
+ * A remedy is a few map updates in the peer-link actor: an answer later than this is a stuck actor.
+ * The request carries this deadline too, so a stuck actor that gets to it later does not perform
+ * what the executor has already counted as refused (and moved on from).
+ */
 const MESH_REMEDY_TIMEOUT_MS = 5_000;
 
 export interface RemediationCommandServerInit {
@@ -46,7 +50,8 @@ export class RemediationCommandServer {
           now: () => init.clock.now(),
           meshRemedy: async (kind, target, params) => {
             const durationMs = typeof params.durationMs === 'number' ? params.durationMs : undefined;
-            const reply = await init.bus.request(PEER_LINK_ACTOR, 'mesh.remedy', { kind, target, ...(durationMs !== undefined ? { durationMs } : {}) }, { timeoutMs: MESH_REMEDY_TIMEOUT_MS });
+            const notAfter = init.clock.now() + MESH_REMEDY_TIMEOUT_MS;
+            const reply = await init.bus.request(PEER_LINK_ACTOR, 'mesh.remedy', { kind, target, notAfter, ...(durationMs !== undefined ? { durationMs } : {}) }, { timeoutMs: MESH_REMEDY_TIMEOUT_MS });
             return meshRemedyResultSchema.parse(reply);
           },
         }).catch((error: unknown) => ({

@@ -144,7 +144,7 @@ describe('member suspicion', () => {
     expect(suspicion.counters.suspected).toBe(1);
   });
 
-  it('suspects once no other member reaches it, and declares dead at once on a refused address whatever another member says', async () => {
+  it('declares dead at once on a refused address that comes before any proof of life, and a proof after it changes nothing', async () => {
     const answers: Array<(alive: boolean, by?: string) => void> = [];
     const { suspicion, sent, status, answerProbe } = harness('refused', (_subject, verdict) => answers.push(verdict));
     suspicion.lost(C, 'closed');
@@ -157,6 +157,21 @@ describe('member suspicion', () => {
     answers[0]!(true, B);
     expect(status(C)).toBe('dead');
     expect(suspicion.counters).toMatchObject({ suspected: 1, declaredDead: 1, reachedIndirectly: 0 });
+  });
+
+  it('only suspects, to be refuted, a member whose address refuses a connection after its signed proof of life came through another', async () => {
+    // A forged reset, or an address it no longer listens on: the proof is the stronger evidence.
+    let answer: (alive: boolean, by?: string) => void = () => undefined;
+    const { clock, suspicion, status, answerProbe } = harness('refused', (_subject, verdict) => (answer = verdict));
+    suspicion.lost(C, 'closed');
+    answer(true, B);
+    expect(status(C)).toBe('alive');
+    await answerProbe();
+    expect(status(C)).toBe('suspect');
+    expect(suspicion.counters).toMatchObject({ suspected: 1, declaredDead: 0, reachedIndirectly: 1 });
+    // Unrefuted, it is dead at the suspicion's timeout like any suspect.
+    clock.advance(TIMEOUT);
+    expect(status(C)).toBe('dead');
   });
 
   it("takes another member's claim: suspect, relayed to the other linked peers, dead at its own timeout without a claim of its own", () => {

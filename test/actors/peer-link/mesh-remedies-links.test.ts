@@ -28,7 +28,7 @@ afterEach(async (context) => stopLinkNodes(context.task.result?.state === 'fail'
 /** A node whose telemetry samples are kept, taken every 100 ms. */
 async function node(id: string, peers: LinkNode[] = [], options: Partial<PeerLinksOptions> = {}) {
   const samples: TelemetrySample[] = [];
-  const linked = await linkNode(ca, id, peers, { telemetryEveryMs: 100, onTelemetry: (sample) => samples.push(sample), ...options });
+  const linked = await linkNode(ca, id, peers, { telemetryEveryMs: 100, onTelemetry: (sample) => samples.push(sample), allowChaos: true, ...options });
   return Object.assign(linked, { samples });
 }
 
@@ -56,12 +56,18 @@ describe('mesh remedies and link faults over peer links', () => {
     expect(a.links.remedy({ kind: 'unreroute-around', target: B })).toMatchObject({ ok: true, detail: expect.stringContaining('was not avoided') });
   });
 
-  it('closes a quarantined peer\'s connections and refuses its redials until it is let back', async () => {
+  it('quarantines no peer that is the only way to a member, and closes a quarantined peer\'s connections and refuses its redials until it is let back', async () => {
     const a = await node(A);
     const b = await node(B, [a]);
     await until('B linked to A', () => linkUp(b, A) && linkUp(a, B));
-
-    const quarantined = a.links.remedy({ kind: 'quarantine-peer', target: B, durationMs: 60_000 });
+    // B is the only way to B: cutting it off would make a degraded link an outage.
+    expect(a.links.remedy({ kind: 'quarantine-peer', target: B })).toMatchObject({ ok: false, detail: `${B} is the only way to 1 members (${B}): not quarantined` });
+    expect(linkUp(a, B)).toBe(true);
+    // C linked to both: B is reached through C too.
+    const c = await node(C, [a, b]);
+    // Refused (and nothing done) until C's route to B has reached A.
+    let quarantined: ReturnType<typeof a.links.remedy> = { ok: false, detail: '' };
+    await until('A to quarantine B once C offers a way to it', () => (quarantined = a.links.remedy({ kind: 'quarantine-peer', target: B, durationMs: 60_000 })).ok);
     expect(quarantined).toMatchObject({ ok: true, detail: expect.stringMatching(/quarantined until .* \(1 connections closed\)/) });
     await until('the link is down on both sides', () => !linkUp(a, B) && !linkUp(b, A));
     // B keeps redialing; A refuses every connection (its dials keep failing), and no link comes up.
@@ -79,7 +85,7 @@ describe('mesh remedies and link faults over peer links', () => {
     const b = await node(B, [c]);
     const a = await node(A, [b]);
     await until('A reaches C through B', () => routeOf(a, C)?.nextHop === B);
-    expect(a.links.remedy({ kind: 'reconnect-members', target: 'mesh' })).toMatchObject({ ok: true, detail: 'every member held alive has a route or a link' });
+    expect(a.links.remedy({ kind: 'reconnect-members', target: 'mesh' })).toMatchObject({ ok: false, detail: 'no member held alive lacks a route or a link: nothing to dial' });
 
     await b.links.stop();
     await until('A holds C alive and has no route to it', () => routeOf(a, C) === undefined && a.state().membership.members.some((member) => member.spiffeId === C && member.state === 'alive'));
@@ -88,6 +94,9 @@ describe('mesh remedies and link faults over peer links', () => {
     expect(a.links.remedy({ kind: 'reconnect-members', target: 'mesh' })).toMatchObject({ ok: true, detail: `dialing 1 unreachable members directly: ${C}` });
     await until('A reaches C over its own link', () => routeOf(a, C)?.nextHop === C);
     await until('a sample counts nobody unreachable', () => points(a.samples, 'mesh.unreachable_members', 'mesh').at(-1) === 0);
+    // The bridge goes with its member: C leaves, and A does not redial it for ever.
+    await c.links.stop();
+    await until('A forgot its bridge link to C', () => !a.state().links.some((link) => link.peer === C));
   });
 
   it('finds a cut link silent with its sockets open, reports it lost while its peer lives, and links again once healed', async () => {
@@ -112,6 +121,13 @@ describe('mesh remedies and link faults over peer links', () => {
     expect(a.links.fault({ kind: 'heal-link', peer: B })).toMatchObject({ ok: true, detail: `the link to ${B} is healed` });
     await until('the link to B is up again', () => linkUp(a, B), 15_000);
     expect(a.links.fault({ kind: 'heal-link', peer: B })).toMatchObject({ ok: true, detail: `the link to ${B} had no fault` });
+  });
+
+  it('refuses link faults where chaos is off, as in production mode', async () => {
+    const b = await node(B);
+    const a = await node(A, [b], { allowChaos: false });
+    expect(a.links.fault({ kind: 'cut-link', peer: B })).toEqual({ ok: false, detail: 'link faults are refused: chaos is off on this node (production mode)' });
+    await until('A linked to B', () => linkUp(a, B));
   });
 
   it('shows a lossy link\'s loss in the telemetry, and none on a healthy one', async () => {

@@ -57,6 +57,7 @@ describe('verification criteria', () => {
     expect(verifyCriteria('peer-down', 'spiffe://t/b')).toEqual([{ metric: 'mesh.unreachable_members', source: 'mesh', op: '<=', value: 0 }]);
     expect(verifyCriteria('link-degraded', 'spiffe://t/b')).toEqual([
       { metric: 'peer.routed_destinations', source: 'spiffe://t/b', op: '<=', value: 0 },
+      { metric: 'peer.reached_around', source: 'spiffe://t/b', op: '>=', value: 1 },
       { metric: 'mesh.unreachable_members', source: 'mesh', op: '<=', value: 0 },
     ]);
   });

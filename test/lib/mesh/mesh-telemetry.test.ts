@@ -68,22 +68,22 @@ describe('mesh telemetry: neighbours in the interval sample', () => {
     );
     expect(sample.at).toBe(5_000);
     expect(sample.intervalMs).toBe(INTERVAL_MS);
-    expect(pointsOf(sample, B)).toStrictEqual({ 'peer.routed_destinations': 3, 'peer.down': 0, 'peer.link_lost': 0, 'peer.phi': 0.4, 'peer.rtt_ms': 2.5, 'peer.loss_ratio': 0.1 });
+    expect(pointsOf(sample, B)).toStrictEqual({ 'peer.routed_destinations': 3, 'peer.reached_around': 0, 'peer.down': 0, 'peer.link_lost': 0, 'peer.phi': 0.4, 'peer.rtt_ms': 2.5, 'peer.loss_ratio': 0.1 });
     // No measure given is no point, rather than a made-up 0 the detector rules would read as healthy.
-    expect(pointsOf(sample, C)).toStrictEqual({ 'peer.routed_destinations': 1, 'peer.down': 0, 'peer.link_lost': 0 });
+    expect(pointsOf(sample, C)).toStrictEqual({ 'peer.routed_destinations': 1, 'peer.reached_around': 0, 'peer.down': 0, 'peer.link_lost': 0 });
   });
 
   it('counts no destination through a neighbour whose link is down, though a route not yet withdrawn still names it', () => {
     const telemetry = new MeshTelemetry();
     telemetry.observe(reading({ members: { [B]: 'alive', [D]: 'alive' }, links: [up(B)], routes: { [B]: B, [D]: B } }), 0);
     const sample = telemetry.sample(reading({ members: { [B]: 'alive', [D]: 'alive' }, links: [down(B)], routes: { [B]: B, [D]: B } }), 100, INTERVAL_MS);
-    expect(pointsOf(sample, B)).toStrictEqual({ 'peer.routed_destinations': 0 });
+    expect(pointsOf(sample, B)).toStrictEqual({ 'peer.routed_destinations': 0, 'peer.reached_around': 0 });
   });
 
   it('counts 0 destinations through a neighbour no route uses, and reports a measure of 0 as given', () => {
     const telemetry = new MeshTelemetry();
     const sample = telemetry.sample(reading({ members: { [B]: 'alive' }, links: [up(B, { phi: 0, rttMs: 0, lossRatio: 0 })] }), 0, INTERVAL_MS);
-    expect(pointsOf(sample, B)).toStrictEqual({ 'peer.routed_destinations': 0, 'peer.down': 0, 'peer.link_lost': 0, 'peer.phi': 0, 'peer.rtt_ms': 0, 'peer.loss_ratio': 0 });
+    expect(pointsOf(sample, B)).toStrictEqual({ 'peer.routed_destinations': 0, 'peer.reached_around': 0, 'peer.down': 0, 'peer.link_lost': 0, 'peer.phi': 0, 'peer.rtt_ms': 0, 'peer.loss_ratio': 0 });
   });
 
   it('reports nothing of a peer it never had a link up with, though it is a member, has a link down, or is a next hop', () => {
@@ -92,6 +92,29 @@ describe('mesh telemetry: neighbours in the interval sample', () => {
     expect(telemetry.observe(reading(parts), 0)).toBeUndefined();
     const sample = telemetry.sample(reading(parts), LINK_LOST_AFTER_MS * 10, INTERVAL_MS);
     expect(peerSources(sample)).toEqual(new Set([B]));
+  });
+});
+
+describe('mesh telemetry: reached around', () => {
+  it('says whether the route to a neighbour goes through another neighbour, around its own link', () => {
+    const telemetry = new MeshTelemetry();
+    telemetry.observe(reading({ members: { [B]: 'alive', [C]: 'alive' }, links: [up(B), up(C)] }), 0);
+    // B over its own link; C through B.
+    const direct = telemetry.sample(reading({ members: { [B]: 'alive', [C]: 'alive' }, links: [up(B), up(C)], routes: { [B]: B, [C]: B } }), 1_000, INTERVAL_MS);
+    expect(pointsOf(direct, B)['peer.reached_around']).toBe(0);
+    expect(pointsOf(direct, C)['peer.reached_around']).toBe(1);
+    // No route at all: not reached around either.
+    const none = telemetry.sample(reading({ members: { [B]: 'alive', [C]: 'alive' }, links: [up(B), up(C)] }), 2_000, INTERVAL_MS);
+    expect(pointsOf(none, C)['peer.reached_around']).toBe(0);
+  });
+
+  it('reports no lost link for a peer this node quarantined itself: the loop\'s own doing', () => {
+    const telemetry = new MeshTelemetry();
+    telemetry.observe(reading({ members: { [B]: 'alive' }, links: [up(B)] }), 0);
+    const quarantined = { peer: B, up: false, quarantined: true };
+    telemetry.sample(reading({ members: { [B]: 'alive' }, links: [quarantined] }), 1_000, INTERVAL_MS);
+    const later = telemetry.sample(reading({ members: { [B]: 'alive' }, links: [quarantined] }), 1_000 + LINK_LOST_AFTER_MS * 2, INTERVAL_MS);
+    expect(pointsOf(later, B)).not.toHaveProperty(['peer.link_lost']);
   });
 });
 
@@ -106,7 +129,7 @@ describe('mesh telemetry: a neighbour declared dead', () => {
     expect(telemetry.observe(reading({ members: { [B]: 'dead' } }), 500), 'nor once its link is gone from the table').toBeUndefined();
     // Nor in the interval's sample: the event was the report, and the sample says 0 only of live links.
     const sample = telemetry.sample(reading({ members: { [B]: 'dead' } }), 1_000, INTERVAL_MS);
-    expect(pointsOf(sample, B)).toStrictEqual({ 'peer.routed_destinations': 0 });
+    expect(pointsOf(sample, B)).toStrictEqual({ 'peer.routed_destinations': 0, 'peer.reached_around': 0 });
   });
 
   it('carries the death in the interval sample when that sample is the first to see it, and not again after', () => {
@@ -114,9 +137,9 @@ describe('mesh telemetry: a neighbour declared dead', () => {
     const telemetry = new MeshTelemetry();
     telemetry.observe(reading({ members: { [B]: 'alive' }, links: [up(B)] }), 0);
     const sample = telemetry.sample(reading({ members: { [B]: 'dead' }, links: [down(B)] }), 1_000, INTERVAL_MS);
-    expect(pointsOf(sample, B)).toStrictEqual({ 'peer.down': 1, 'peer.routed_destinations': 0 });
+    expect(pointsOf(sample, B)).toStrictEqual({ 'peer.down': 1, 'peer.routed_destinations': 0, 'peer.reached_around': 0 });
     expect(telemetry.observe(reading({ members: { [B]: 'dead' }, links: [down(B)] }), 1_100)).toBeUndefined();
-    expect(pointsOf(telemetry.sample(reading({ members: { [B]: 'dead' } }), 2_000, INTERVAL_MS), B)).toStrictEqual({ 'peer.routed_destinations': 0 });
+    expect(pointsOf(telemetry.sample(reading({ members: { [B]: 'dead' } }), 2_000, INTERVAL_MS), B)).toStrictEqual({ 'peer.routed_destinations': 0, 'peer.reached_around': 0 });
   });
 
   it('does not report a neighbour dead while its link is still up: the link says otherwise', () => {
@@ -188,8 +211,8 @@ describe('mesh telemetry: a lost link', () => {
     telemetry.observe(reading(parts), 100);
     for (const now of [100 + LINK_LOST_AFTER_MS, 100 + 2 * LINK_LOST_AFTER_MS, 100 + 10 * LINK_LOST_AFTER_MS]) {
       const sample = telemetry.sample(reading(parts), now, INTERVAL_MS);
-      expect(pointsOf(sample, B)).toStrictEqual({ 'peer.routed_destinations': 0 });
-      expect(pointsOf(sample, C)).toStrictEqual({ 'peer.routed_destinations': 0 });
+      expect(pointsOf(sample, B)).toStrictEqual({ 'peer.routed_destinations': 0, 'peer.reached_around': 0 });
+      expect(pointsOf(sample, C)).toStrictEqual({ 'peer.routed_destinations': 0, 'peer.reached_around': 0 });
     }
   });
 
