@@ -44,6 +44,8 @@ export interface IndirectProbePorts {
   selfId(): string | undefined;
   send(peer: string, topic: string, bytes: Buffer): boolean;
   linkedPeers(): Iterable<string>;
+  /** Whether this node's own link to the peer keeps its rhythm (phi under 1): a helper whose link has gone quiet answers without proof at once. */
+  responsive(peer: string): boolean;
   /** This node's ML-DSA signature of `message`; undefined before it has a key. */
   sign(message: Buffer): Buffer | undefined;
   /** Whether `signature` is the member's over `message`, by the key its verified record binds (false for a member not held). */
@@ -153,8 +155,10 @@ export class IndirectProbes {
   private help(requester: string, nonce: Buffer, subject: string): void {
     if (!this.within('request', requester)) return;
     const key = `${requester} ${nonce.toString('hex')}`;
-    const linked = subject !== requester && subject !== this.ports.selfId() && [...this.ports.linkedPeers()].includes(subject);
-    if (!linked || this.helping.has(key) || this.helping.size >= MAX_PENDING_PROBES) {
+    // A link of its own that has gone quiet too (a frozen member: all its neighbours lose it at
+    // once) would only make the requester wait HELPER_WAIT_MS for an ack that will not come.
+    const reachable = subject !== requester && subject !== this.ports.selfId() && [...this.ports.linkedPeers()].includes(subject) && this.ports.responsive(subject);
+    if (!reachable || this.helping.has(key) || this.helping.size >= MAX_PENDING_PROBES) {
       this.answer(requester, nonce, subject, undefined);
       return;
     }

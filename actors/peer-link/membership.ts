@@ -112,6 +112,7 @@ export class Membership {
       selfId: () => this.own?.record.spiffeId,
       send: ports.send,
       linkedPeers: ports.linkedPeers,
+      responsive: ports.responsive,
       sign: (message) => {
         const signing = ports.signing()?.signing;
         return signing ? Buffer.from(signing.signer.sign(message, signing.secretKey)) : undefined;

@@ -99,6 +99,8 @@ interface NodeOptions {
   unkeyed?: boolean;
   /** No SVID yet: selfId() gives undefined. */
   anonymous?: boolean;
+  /** Peers whose link to this node has gone quiet (its failure detector's phi at 1 or more). */
+  silent?: string[];
   /** Nonces from the default source (node:crypto) instead of the scripted nonceOf(node, n). */
   cryptoNonces?: boolean;
   /** What linkedPeers() gives, instead of the links of the mesh. */
@@ -176,6 +178,8 @@ function mesh(options: { real: string[]; links: [string, string][]; nodes?: Reco
       selfId: () => (own.anonymous ? undefined : id),
       send: (peer, topic, bytes) => transmit(id, peer, topic, bytes),
       linkedPeers: own.linked ?? (() => everyone.filter((other) => other !== id && links.has(pair(id, other)))),
+      // A helper's own link to the subject keeps its rhythm unless the test says it went quiet.
+      responsive: (peer) => !(own.silent ?? []).includes(peer),
       sign: (message) => (own.unkeyed ? undefined : signatures.sign(id, message)),
       verify: (member, message, signature) => {
         const valid = signatures.verify(member, message, signature);
@@ -798,6 +802,16 @@ describe('indirect probes: budgets', () => {
     ping(H1, 13);
     expect(net.wire.at(-1)!.message).toMatchObject({ kind: 'ack', nonce: nonceOf(R, 13) });
     expect(s.probes.counters).toMatchObject({ signed: PROBES_PER_PEER_PER_SECOND + 2, throttled: 2 });
+  });
+});
+
+describe('indirect probes: a helper whose own link to the subject is quiet', () => {
+  it('answers without proof at once instead of pinging: a frozen member is suspected without the helper\'s wait', () => {
+    const net = mesh({ real: [H1], links: [[R, H1], [H1, S]], nodes: { [H1]: { silent: [S] } } });
+    net.receive(H1, R, { kind: 'request', nonce: nonceOf(R, 1), subject: S });
+    expect(net.wire.filter((each) => each.message.kind === 'ping')).toEqual([]);
+    expect(net.wire.at(-1)).toMatchObject({ from: H1, to: R, message: { kind: 'answer', signature: undefined } });
+    expect(net.node(H1).probes.counters.relayed).toBe(0);
   });
 });
 
