@@ -7,7 +7,8 @@ import { mapeSuite } from './suites/mape.js';
 import { meshSuite } from './suites/mesh.js';
 import { pqcSuite } from './suites/pqc.js';
 import { restartSuite } from './suites/restart.js';
+import { simSuite } from './suites/sim.js';
 import { soakSuite } from './suites/soak.js';
 import type { Suite } from './suites/suite.js';
 
-export const SUITES: readonly Suite[] = [busSuite, restartSuite, mapeSuite, identitySuite, pqcSuite, soakSuite, meshSuite, e2eSuite, gateSuite];
+export const SUITES: readonly Suite[] = [busSuite, restartSuite, mapeSuite, identitySuite, pqcSuite, soakSuite, meshSuite, e2eSuite, simSuite, gateSuite];

@@ -6,7 +6,7 @@
 // Usage: node scripts/check-source.mjs [ROOT]  (exit 1 and one line per violation when broken)
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { LAYER_EXCEPTIONS, MACHINE_LOADS_RULE, impureLoad, layerRule } from './layer-rules.mjs';
+import { LAYER_EXCEPTIONS, MACHINE_LOADS_RULE, impureLoad, layerRule, simulationOnlyRule } from './layer-rules.mjs';
 import { sourceImports } from './source-imports.mjs';
 import { filesUnder } from './files-under.mjs';
 
@@ -41,6 +41,8 @@ for (const dir of SOURCE_DIRS) {
     const imports = sourceImports(root, file, text);
     importsByFile.set(name, imports);
     for (const { spec, line, target } of imports) {
+      const simulationOnly = target.kind === 'path' ? simulationOnlyRule(name, target.path) : undefined;
+      if (simulationOnly !== undefined) violations.push(`${name}:${line}: ${simulationOnly}: imports '${spec}'`);
       if (layer.allows(target)) continue;
       const allowed = allowList.find((entry) => entry.file === name && entry.matches.test(describe(target)));
       if (allowed) allowed.used = true;

@@ -119,3 +119,23 @@ export const LAYER_EXCEPTIONS = [
     target: 'actors/*/metrics.ts',
   },
 ];
+
+/**
+ * Code only the deterministic simulation may load, and who may import it: the simulation's nodes
+ * (actors/peer-link/sim/), and the tests and benchmarks that run them (test/ and perf/ have no layer
+ * rule, so they are not checked). The stand-in signer is no signature scheme (lib/sim/stand-in-signer.ts):
+ * the node must never load it, and a node module that imported the simulation would load it too.
+ */
+export const SIMULATION_ONLY = [
+  { target: 'lib/sim/stand-in-signer.ts', importers: ['actors/peer-link/sim/'] },
+  { target: 'actors/peer-link/sim/', importers: ['actors/peer-link/sim/'] },
+];
+
+/** The rule a source file breaks by importing `targetPath`, or undefined. */
+export function simulationOnlyRule(file, targetPath) {
+  for (const { target, importers } of SIMULATION_ONLY) {
+    const matches = target.endsWith('/') ? targetPath.startsWith(target) : targetPath === target;
+    if (matches && !importers.some((prefix) => file.startsWith(prefix))) return `${target} is the simulation's only (imported from ${importers.join(', ')}, tests and benchmarks)`;
+  }
+  return undefined;
+}

@@ -90,6 +90,8 @@ export class LinkHeartbeat {
       health: LocalHealth;
       ping(nonce: number): void;
       onSilent(silent: SilentPeer): void;
+      /** The first round trip was measured: what the link costs can be known now, not at the next reading. */
+      onFirstRoundTrip?(): void;
     },
   ) {
     const { timing } = options;
@@ -118,7 +120,9 @@ export class LinkHeartbeat {
     const rtt = this.options.clock.monotonicNow() - this.pingSentAt;
     this.pingSentAt = undefined;
     // Smoothed as TCP smooths its RTT (RFC 6298): an eighth of each new sample.
-    this.smoothedRttMs = this.smoothedRttMs === undefined ? rtt : this.smoothedRttMs + (rtt - this.smoothedRttMs) / 8;
+    const first = this.smoothedRttMs === undefined;
+    this.smoothedRttMs = first ? rtt : this.smoothedRttMs! + (rtt - this.smoothedRttMs!) / 8;
+    if (first) this.options.onFirstRoundTrip?.();
   }
 
   /** The node holds reading back (true) or reads again (false): silence while held is not the peer's. */

@@ -17,7 +17,7 @@
 import { linkCost, type LinkQuality } from '../../lib/mesh/link-cost.js';
 import { MAX_MEMBERS } from '../../lib/mesh/member-limits.js';
 import { decodeRouteMessage, encodeRouteMessage, MAX_ROUTE_REQUESTS, MAX_ROUTE_UPDATES, RouteMessageError } from '../../lib/mesh/route-message.js';
-import { MAX_SEQNO_JUMP, RouteTable, type RouteEntry, type SeqnoRequest } from '../../lib/mesh/route-table.js';
+import { INFINITE_METRIC, MAX_SEQNO_JUMP, RouteTable, type RouteEntry, type SeqnoRequest } from '../../lib/mesh/route-table.js';
 import type { RouteRefusalReason, RoutingState } from '../../lib/mesh/routing-state.js';
 import type { Clock, TimerHandle } from '../../lib/timing/clock.js';
 
@@ -52,12 +52,16 @@ export interface MeshRoutingPorts {
   routesChanged(): void;
   changed(): void;
   log(level: 'info' | 'warn', message: string, fields: Record<string, unknown>): void;
+  /** A destination's next hop changed, as it changes (route-table.ts's onNextHop). */
+  nextHopChanged?(destination: string, nextHop: string | undefined, previous: string | undefined): void;
 }
 
 export class MeshRouting {
   private table: RouteTable | undefined;
   private readonly neighbours = new Map<string, number>();
   private costTimer: TimerHandle | undefined;
+  /** Set while what the table has to say waits for the end of this turn (flushSoon). */
+  private flushTimer: TimerHandle | undefined;
   private refreshTimer: TimerHandle | undefined;
   /**
    * Routes neighbours sent to destinations this node holds no member record of yet (a link-up
@@ -85,6 +89,7 @@ export class MeshRouting {
       initialSeqno: Math.floor(this.ports.clock.now() / 1000) % 2 ** 32,
       admits: (id) => this.ports.admits(id),
       seqnoCeiling: () => Math.floor(this.ports.clock.now() / 1000) + MAX_SEQNO_JUMP,
+      ...(this.ports.nextHopChanged ? { onNextHop: this.ports.nextHopChanged } : {}),
     });
     this.scheduleCosts();
     this.scheduleRefresh();
@@ -107,7 +112,7 @@ export class MeshRouting {
       table.neighbourUp(neighbour, cost);
       this.sendTo(neighbour, table.fullTable(), []);
     }
-    this.flush();
+    this.flushSoon();
   }
 
   /** A routing message a neighbour sent on the route topic. */
@@ -127,8 +132,16 @@ export class MeshRouting {
     for (const entry of message.updates) {
       // What the table refuses anyway (a metric 0 from another, a destination not admitted) goes to it to be counted; routes to members not yet known wait.
       const refusable = (entry.metric === 0 && entry.destination !== from) || !this.ports.admits(entry.destination);
-      if (refusable || entry.destination === from || this.ports.isMember(entry.destination)) known.push(entry);
-      else this.park(from, entry);
+      // A retraction never waits: it only takes a route away, and the member it ends a route to is
+      // typically one this node already holds dead or gone (the news of a failure travels as fast as
+      // the retractions do): parked, it would leave the route through the retracting neighbour in
+      // place, a black hole, for as long as the member stays unknown.
+      const retraction = entry.metric >= INFINITE_METRIC;
+      if (refusable || retraction || entry.destination === from || this.ports.isMember(entry.destination)) {
+        // What the neighbour said before about it (parked) is superseded.
+        this.parked.get(from)?.delete(entry.destination);
+        known.push(entry);
+      } else this.park(from, entry);
     }
     for (const { reason, entry } of table.receiveUpdates(from, known).refused) this.refuse(reason, from, `a route to ${entry.destination} at metric ${entry.metric}`);
     const now = this.ports.clock.monotonicNow();
@@ -136,7 +149,7 @@ export class MeshRouting {
       const { refused } = table.receiveRequest(from, request, now);
       if (refused !== undefined) this.refuse(refused, from, `a request for ${request.destination} at seqno ${request.seqno}`);
     }
-    this.flush();
+    this.flushSoon();
   }
 
   /** Membership verified a member's record: the routes to it neighbours sent meanwhile apply now. */
@@ -149,7 +162,7 @@ export class MeshRouting {
       entries.delete(spiffeId);
       for (const { reason } of table.receiveUpdates(neighbour, [entry]).refused) this.refuse(reason, neighbour, `a route to ${spiffeId} at metric ${entry.metric}`);
     }
-    this.flush();
+    this.flushSoon();
   }
 
   private park(from: string, entry: RouteEntry): void {
@@ -186,6 +199,24 @@ export class MeshRouting {
     return asked;
   }
 
+  /**
+   * A link's first round trip was measured (link-heartbeat.ts): its cost is read now. Read at
+   * link-up it knew no round trip, and left for the next COST_INTERVAL_MS reading, every link of a
+   * mesh starting together would change cost in the same second, each change making routes through
+   * it unfeasible at once: a wave of seqno requests over the whole mesh. Now it is known before
+   * most routes through the link are.
+   */
+  linkMeasured(neighbour: string): void {
+    const table = this.table;
+    const before = this.neighbours.get(neighbour);
+    if (!table || this.stopped || before === undefined) return;
+    const cost = linkCost(this.ports.quality(neighbour));
+    if (cost === before) return;
+    this.neighbours.set(neighbour, cost);
+    table.neighbourCost(neighbour, cost);
+    this.flushSoon();
+  }
+
   nextHop(destination: string): string | undefined {
     return this.table?.nextHop(destination);
   }
@@ -212,6 +243,7 @@ export class MeshRouting {
 
   stop(): void {
     this.stopped = true;
+    this.ports.clock.clearTimeout(this.flushTimer);
     this.ports.clock.clearTimeout(this.costTimer);
     this.ports.clock.clearTimeout(this.refreshTimer);
   }
@@ -231,6 +263,21 @@ export class MeshRouting {
       },
       ROUTE_REFRESH_MS * (0.5 + this.ports.random()),
     );
+  }
+
+  /**
+   * Sends what the table has to say once this turn's other messages are in: the route messages a
+   * link's read delivered together (a neighbour's full table in several messages, the records a
+   * link-up brings, each making its member's parked routes apply) then go out as one update per
+   * neighbour, not one each, as Babel implementations buffer their updates briefly (RFC 8966
+   * §3.7.2 asks only that they go out in a timely manner). The delay is the event loop's shortest.
+   */
+  private flushSoon(): void {
+    if (this.flushTimer !== undefined || this.stopped) return;
+    this.flushTimer = this.ports.clock.setTimeout(() => {
+      this.flushTimer = undefined;
+      if (!this.stopped) this.flush();
+    }, 0);
   }
 
   /** Sends what the table has to say now: changed routes to every neighbour, requests to whom they are for. */

@@ -29,6 +29,7 @@ import { LINK_ID_BYTES, LINK_PROTOCOL_VERSION, type LinkFrame } from './frame-co
 import { LinkConnection } from './link-connection.js';
 import { LinkFrameError } from './link-frame-error.js';
 import { DEFAULT_HEARTBEAT_TIMING, LinkHeartbeat, LocalHealth, type HeartbeatTiming } from './link-heartbeat.js';
+import { RESPONSIVE_PHI } from '../../lib/mesh/failure-detection.js';
 import { PeerSilentError } from './peer-silent-error.js';
 import { stillTrusted, TrustAnchorRemovedError } from '../../lib/spiffe/trust-anchor.js';
 import { LinkStatistics } from './link-statistics.js';
@@ -65,12 +66,6 @@ export interface LinksPostQuantum {
  */
 export const MAX_CONNECTIONS_PER_PEER = 4;
 
-/**
- * Below this phi a link's peer counts as responsive: its frames are no later than one chance in ten
- * of a peer keeping its rhythm (about 400 ms of silence with the default heartbeats). A claim that
- * the peer failed is then taken as one of another node's view, not this one's.
- */
-const RESPONSIVE_PHI = 1;
 
 /** Socket errors that say the peer or the path to it failed (not the protocol on it). */
 const PEER_FAILURE_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
@@ -1032,6 +1027,9 @@ export class PeerLinks {
       timing: this.heartbeatTiming,
       health: this.health,
       ping: (nonce) => connection.send({ kind: 'ping', nonce }),
+      onFirstRoundTrip: () => {
+        if (link.active === connection && !this.stopped) this.routing.linkMeasured(link.peer);
+      },
       onSilent: ({ phi, silenceMs }) => {
         this.heartbeats.delete(connection);
         if (link.active !== connection || this.stopped) return;

@@ -27,6 +27,13 @@ export interface HeartbeatTiming {
  */
 export const DEFAULT_HEARTBEAT_TIMING: HeartbeatTiming = { intervalMs: 100, phiThreshold: 8, minStdDevMs: 50, acceptablePauseMs: 250, windowSize: 200 };
 
+/**
+ * Below this phi a link's peer counts as responsive: its frames are no later than one chance in ten
+ * of a peer keeping its rhythm (about 400 ms of silence with the default heartbeats). A claim that
+ * the peer failed is then taken as one of another node's view, not this one's.
+ */
+export const RESPONSIVE_PHI = 1;
+
 export interface SuspicionTiming {
   /** With one claimer: how long the member has to refute. */
   maxMs: number;

@@ -112,8 +112,8 @@ interface ParsedRecord {
   signature: Uint8Array;
 }
 
-function parse(bytes: Uint8Array): ParsedRecord {
-  const reader = new WireReader(bytes);
+/** The fields before the signed keys and certificates: what membership compares with what it knows. */
+function parseHead(reader: WireReader): MemberRecord {
   const version = reader.u8('member.version');
   if (version !== RECORD_VERSION) throw new MemberRecordError('malformed', `member record version ${version} is not supported`);
   const spiffeId = Buffer.from(reader.vector16('member.spiffeId', 1, MAX_SPIFFE_ID_BYTES)).toString('utf8');
@@ -134,9 +134,16 @@ function parse(bytes: Uint8Array): ParsedRecord {
   const state = MEMBER_RECORD_STATES[stateCode];
   if (state === undefined) throw new MemberRecordError('malformed', `member state ${stateCode} is not known`);
   const issuedAt = reader.u64('member.issuedAt');
+  if (issuedAt > BigInt(Number.MAX_SAFE_INTEGER)) throw new MemberRecordError('malformed', 'the time of issue is out of range');
   const kemPublicKey = reader.vector16('member.kemPublicKey', XWING_PUBLIC_KEY_BYTES, XWING_PUBLIC_KEY_BYTES);
+  return { spiffeId, addresses, incarnation, state, issuedAt: Number(issuedAt), kemPublicKey };
+}
+
+function parse(bytes: Uint8Array): ParsedRecord {
+  const reader = new WireReader(bytes);
+  const head = parseHead(reader);
   // FIPS 203's checks on the ML-KEM half, before any signature: a key no one could seal for travels to no member.
-  checkEncapsulationKey('ML-KEM-768', kemPublicKey.subarray(0, XWING_PUBLIC_KEY_BYTES - 32));
+  checkEncapsulationKey('ML-KEM-768', head.kemPublicKey.subarray(0, XWING_PUBLIC_KEY_BYTES - 32));
   const binding = reader.vector16('member.binding', 1, MAX_BINDING_BYTES);
   const chainCount = reader.u8('member.chain');
   if (chainCount < 1 || chainCount > MAX_CHAIN_CERTIFICATES) throw new MemberRecordError('malformed', `${chainCount} certificates, 1 to ${MAX_CHAIN_CERTIFICATES}`);
@@ -145,8 +152,7 @@ function parse(bytes: Uint8Array): ParsedRecord {
   const signed = reader.consumed();
   const signature = reader.vector16('member.signature', MLDSA65_SIZES.signature, MLDSA65_SIZES.signature);
   reader.end('member record');
-  if (issuedAt > BigInt(Number.MAX_SAFE_INTEGER)) throw new MemberRecordError('malformed', 'the time of issue is out of range');
-  return { record: { spiffeId, addresses, incarnation, state, issuedAt: Number(issuedAt), kemPublicKey: new Uint8Array(kemPublicKey) }, binding, chain, signed, signature };
+  return { record: { ...head, kemPublicKey: new Uint8Array(head.kemPublicKey) }, binding, chain, signed, signature };
 }
 
 export interface VerifyMemberRecordOptions {
@@ -158,9 +164,33 @@ export interface VerifyMemberRecordOptions {
   maxClockSkewMs?: number;
 }
 
-/** A record's claims, parsed and bounded but not verified: what membership compares with what it knows before paying for the signatures. */
+/**
+ * A record's head (who, where, which incarnation, which state), parsed and bounded but not verified:
+ * what membership compares with what it knows before paying for the rest. Only the head is read, so
+ * a stale record (most of what anti-entropy brings) costs microseconds; whatever follows it is
+ * checked by verifyMemberRecord, which only news reaches.
+ */
 export function peekMemberRecord(bytes: Uint8Array): MemberRecord {
-  return parseBounded(bytes).record;
+  if (bytes.length > MAX_MEMBER_RECORD_BYTES) throw new MemberRecordError('oversized', `a member record of ${bytes.length} bytes is over the ${MAX_MEMBER_RECORD_BYTES}-byte cap`);
+  try {
+    return parseHead(new WireReader(bytes));
+  } catch (error) {
+    if (error instanceof MemberRecordError) throw error;
+    throw new MemberRecordError('malformed', `the member record does not parse: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+/**
+ * What a record's ML-DSA signature covers (a context string and every byte before the signature),
+ * and the signature: read from the record's end without parsing the rest, for a verifier that checks
+ * the signature under a key it holds already (the deterministic simulation's stand-in).
+ */
+export function memberRecordSignature(bytes: Uint8Array): { message: Buffer; signature: Uint8Array } {
+  const tail = 2 + MLDSA65_SIZES.signature;
+  if (bytes.length <= tail || Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).readUInt16BE(bytes.length - tail) !== MLDSA65_SIZES.signature) {
+    throw new MemberRecordError('malformed', 'the member record does not end with a signature');
+  }
+  return { message: Buffer.concat([CONTEXT, bytes.subarray(0, bytes.length - tail)]), signature: bytes.subarray(bytes.length - MLDSA65_SIZES.signature) };
 }
 
 function parseBounded(bytes: Uint8Array): ParsedRecord {

@@ -137,6 +137,8 @@ export interface RouteTableOptions {
   maxDestinations?: number;
   /** A fixed hysteresis; by default max(MIN_HYSTERESIS, metric / HYSTERESIS_DIVISOR) of the selected route's metric. */
   hysteresis?: number;
+  /** A destination's next hop changed (undefined: no route now), at the moment it does: the simulation checks for loops on every change. */
+  onNextHop?(destination: string, nextHop: string | undefined, previous: string | undefined): void;
 }
 
 interface DestinationState {
@@ -191,6 +193,7 @@ export class RouteTable {
   private readonly seqnoCeiling: () => number;
   private readonly maxDestinations: number;
   private readonly fixedHysteresis: number | undefined;
+  private readonly onNextHop: RouteTableOptions['onNextHop'];
   private readonly neighbours = new Map<string, number>();
   private readonly destinations = new Map<string, DestinationState>();
   private readonly pending = new Set<string>();
@@ -211,6 +214,7 @@ export class RouteTable {
     this.seqnoCeiling = options.seqnoCeiling ?? (() => MAX_SEQNO);
     this.maxDestinations = maxDestinations;
     this.fixedHysteresis = options.hysteresis;
+    this.onNextHop = options.onNextHop;
   }
 
   /** This node's own seqno. */
@@ -502,7 +506,10 @@ export class RouteTable {
     }
     const chosen = current !== undefined && best !== undefined && best.metric >= current.metric - this.hysteresisOf(current.metric) ? current : best;
     state.selected = chosen;
-    if (previous?.nextHop !== chosen?.nextHop) this.changes++;
+    if (previous?.nextHop !== chosen?.nextHop) {
+      this.changes++;
+      this.onNextHop?.(destination, chosen?.nextHop, previous?.nextHop);
+    }
     if (this.mustAdvertise(state, previous)) this.pending.add(destination);
     if (previous !== undefined && chosen === undefined && state.fd !== undefined) {
       // Starved (RFC 8966 §3.8.2.1): ask whoever still holds a route for a seqno that makes it feasible.

@@ -219,6 +219,23 @@ describe('check-source', () => {
     });
   });
 
+  it('the simulation only: its stand-in signer and its nodes load nowhere but in the simulation (and tests and benchmarks)', () => {
+    const stub = 'export const x = 1;\n';
+    expect(violations({
+      'lib/sim/stand-in-signer.ts': stub,
+      'actors/peer-link/sim/sim-node.ts': "import { x } from '../../../lib/sim/stand-in-signer.js';\n",
+      'actors/peer-link/peer-links.ts': "import { x } from './sim/sim-node.js';\n",
+      'lib/mesh/sign.ts': "import { x } from '../sim/stand-in-signer.js';\n",
+      'test/sim.test.ts': "import { x } from '../lib/sim/stand-in-signer.js';\n",
+    })).toEqual({
+      code: 1,
+      lines: [
+        "actors/peer-link/peer-links.ts:1: actors/peer-link/sim/ is the simulation's only (imported from actors/peer-link/sim/, tests and benchmarks): imports './sim/sim-node.js'",
+        "lib/mesh/sign.ts:1: lib/sim/stand-in-signer.ts is the simulation's only (imported from actors/peer-link/sim/, tests and benchmarks): imports '../sim/stand-in-signer.js'",
+      ],
+    });
+  });
+
   it('cli/: the package API, not runtime internals, nor subsystems or machines', () => {
     expect(violations({
       'cli/voter-command.ts':

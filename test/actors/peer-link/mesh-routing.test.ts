@@ -57,8 +57,13 @@ function mesh(ids: string[]) {
     nodes.set(id, node);
   }
   const node = (id: string) => nodes.get(id)!;
+  /** Delivers what is queued, and what the routing sends in answer once its turn ends (flushSoon), until nothing more is sent. */
   const deliver = () => {
-    for (let packet = queue.shift(); packet; packet = queue.shift()) node(packet.to).routing.receive(packet.from, packet.bytes);
+    for (;;) {
+      clock.advance(0);
+      if (queue.length === 0) return;
+      for (let packet = queue.shift(); packet; packet = queue.shift()) node(packet.to).routing.receive(packet.from, packet.bytes);
+    }
   };
   /** Both ends of each link learn of it, as peer links report a link up on both sides. */
   const link = (...pairs: Array<[string, string]>) => {
