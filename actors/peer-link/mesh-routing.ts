@@ -14,7 +14,7 @@
  * A link's cost is measured by its failure detector (round trip, lateness: lib/mesh/link-cost.ts),
  * read every COST_INTERVAL_MS.
  */
-import { linkCost, type LinkQuality } from '../../lib/mesh/link-cost.js';
+import { COST_STEP, linkCost, type LinkQuality } from '../../lib/mesh/link-cost.js';
 import { MAX_MEMBERS } from '../../lib/mesh/member-limits.js';
 import { decodeRouteMessage, encodeRouteMessage, MAX_ROUTE_REQUESTS, MAX_ROUTE_UPDATES, RouteMessageError } from '../../lib/mesh/route-message.js';
 import { INFINITE_METRIC, MAX_SEQNO_JUMP, RouteTable, type RouteEntry, type SeqnoRequest } from '../../lib/mesh/route-table.js';
@@ -25,6 +25,14 @@ import type { Clock, TimerHandle } from '../../lib/timing/clock.js';
 export const ROUTE_TOPIC = '$route';
 /** How often links' costs are read again (and lost seqno requests repeated): often enough that a degrading link is left within a few seconds. */
 export const COST_INTERVAL_MS = 1_000;
+/**
+ * A link's cost moves at a reading only by this much or more: a round trip's jitter that tips the
+ * quantised cost one step (COST_STEP) and back would otherwise change the metric of every route
+ * through the link, each rise advertised across the mesh (a thousand-node simulation spent most of
+ * its time on such waves). A step of this size is a quarter of a ten-fold slower link's rise; a late
+ * peer, loss and avoidance move the cost by far more.
+ */
+export const COST_DAMPING = 2 * COST_STEP;
 /**
  * How often each neighbour gets the whole table again (jittered by up to a half): an update the
  * link's window refused (it was full of end-to-end traffic) is repaired within this, as
@@ -60,8 +68,6 @@ export class MeshRouting {
   private table: RouteTable | undefined;
   private readonly neighbours = new Map<string, number>();
   private costTimer: TimerHandle | undefined;
-  /** Set while what the table has to say waits for the end of this turn (flushSoon). */
-  private flushTimer: TimerHandle | undefined;
   private refreshTimer: TimerHandle | undefined;
   /**
    * Routes neighbours sent to destinations this node holds no member record of yet (a link-up
@@ -112,7 +118,7 @@ export class MeshRouting {
       table.neighbourUp(neighbour, cost);
       this.sendTo(neighbour, table.fullTable(), []);
     }
-    this.flushSoon();
+    this.flush();
   }
 
   /** A routing message a neighbour sent on the route topic. */
@@ -149,7 +155,7 @@ export class MeshRouting {
       const { refused } = table.receiveRequest(from, request, now);
       if (refused !== undefined) this.refuse(refused, from, `a request for ${request.destination} at seqno ${request.seqno}`);
     }
-    this.flushSoon();
+    this.flush();
   }
 
   /** Membership verified a member's record: the routes to it neighbours sent meanwhile apply now. */
@@ -162,7 +168,7 @@ export class MeshRouting {
       entries.delete(spiffeId);
       for (const { reason } of table.receiveUpdates(neighbour, [entry]).refused) this.refuse(reason, neighbour, `a route to ${spiffeId} at metric ${entry.metric}`);
     }
-    this.flushSoon();
+    this.flush();
   }
 
   private park(from: string, entry: RouteEntry): void {
@@ -214,7 +220,7 @@ export class MeshRouting {
     if (cost === before) return;
     this.neighbours.set(neighbour, cost);
     table.neighbourCost(neighbour, cost);
-    this.flushSoon();
+    this.flush();
   }
 
   nextHop(destination: string): string | undefined {
@@ -243,7 +249,6 @@ export class MeshRouting {
 
   stop(): void {
     this.stopped = true;
-    this.ports.clock.clearTimeout(this.flushTimer);
     this.ports.clock.clearTimeout(this.costTimer);
     this.ports.clock.clearTimeout(this.refreshTimer);
   }
@@ -263,21 +268,6 @@ export class MeshRouting {
       },
       ROUTE_REFRESH_MS * (0.5 + this.ports.random()),
     );
-  }
-
-  /**
-   * Sends what the table has to say once this turn's other messages are in: the route messages a
-   * link's read delivered together (a neighbour's full table in several messages, the records a
-   * link-up brings, each making its member's parked routes apply) then go out as one update per
-   * neighbour, not one each, as Babel implementations buffer their updates briefly (RFC 8966
-   * §3.7.2 asks only that they go out in a timely manner). The delay is the event loop's shortest.
-   */
-  private flushSoon(): void {
-    if (this.flushTimer !== undefined || this.stopped) return;
-    this.flushTimer = this.ports.clock.setTimeout(() => {
-      this.flushTimer = undefined;
-      if (!this.stopped) this.flush();
-    }, 0);
   }
 
   /** Sends what the table has to say now: changed routes to every neighbour, requests to whom they are for. */
@@ -333,7 +323,7 @@ export class MeshRouting {
       if (!table || this.stopped) return;
       for (const [neighbour, cost] of this.neighbours) {
         const now = linkCost(this.ports.quality(neighbour));
-        if (now === cost) continue;
+        if (Math.abs(now - cost) < COST_DAMPING) continue;
         this.neighbours.set(neighbour, now);
         table.neighbourCost(neighbour, now);
       }

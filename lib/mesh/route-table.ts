@@ -202,6 +202,14 @@ export class RouteTable {
   /** `destination seqno` → until when it is remembered; in insertion order, so the oldest is first. */
   private readonly forwarded = new Map<string, number>();
   private changes = 0;
+  /**
+   * Destinations holding an unfeasible route worth a seqno request (worthAskingNeighbours), and
+   * destinations with no route at all (collect's candidates), as of their last change: the
+   * once-a-second passes visit these, not every destination, so a node of a large mesh spends
+   * nothing per second on the thousand routes that are fine.
+   */
+  private readonly wanting = new Set<string>();
+  private readonly idle = new Set<string>();
 
   constructor(options: RouteTableOptions) {
     if (!isU32(options.initialSeqno)) throw new RangeError(`the initial seqno must be a u32, got ${options.initialSeqno}`);
@@ -345,10 +353,13 @@ export class RouteTable {
    * REQUEST_REPEAT_MS). The caller calls it now and then, more often than REQUEST_REPEAT_MS.
    */
   repeatRequests(now: number): void {
-    for (const [destination, state] of this.destinations) {
+    for (const destination of this.wanting) {
+      const state = this.destinations.get(destination)!;
       const ask = this.worthAskingNeighbours(state);
-      if (ask.length === 0) state.repeatAt = undefined;
-      else if (state.repeatAt === undefined) state.repeatAt = now + REQUEST_REPEAT_MS;
+      if (ask.length === 0) {
+        state.repeatAt = undefined;
+        this.wanting.delete(destination);
+      } else if (state.repeatAt === undefined) state.repeatAt = now + REQUEST_REPEAT_MS;
       else if (now >= state.repeatAt) {
         state.repeatAt = now + REQUEST_REPEAT_MS;
         for (const neighbour of ask) this.queueRequest(neighbour, { destination, seqno: state.fd!.seqno + 1, hopCount: REQUEST_HOP_COUNT });
@@ -362,7 +373,8 @@ export class RouteTable {
    */
   requestNow(now: number): number {
     let asked = 0;
-    for (const [destination, state] of this.destinations) {
+    for (const destination of this.wanting) {
+      const state = this.destinations.get(destination)!;
       const ask = this.worthAskingNeighbours(state);
       if (ask.length === 0) continue;
       asked++;
@@ -460,11 +472,31 @@ export class RouteTable {
    * maxDestinations. The caller calls it now and then, e.g. once a minute.
    */
   collect(now: number): void {
-    for (const [destination, state] of this.destinations) {
-      if (state.routes.size > 0 || state.selected !== undefined || this.pending.has(destination)) state.deadSince = undefined;
+    for (const destination of this.idle) {
+      const state = this.destinations.get(destination)!;
+      if (this.pending.has(destination)) state.deadSince = undefined;
       else if (state.deadSince === undefined) state.deadSince = now;
-      else if (now - state.deadSince >= SOURCE_GC_MS) this.destinations.delete(destination);
+      else if (now - state.deadSince >= SOURCE_GC_MS) {
+        this.destinations.delete(destination);
+        this.idle.delete(destination);
+        this.wanting.delete(destination);
+      }
     }
+  }
+
+  /** Keeps `wanting` and `idle` true to a destination's state after a change to its routes, selection or FD. */
+  private track(destination: string, state: DestinationState): void {
+    if (this.wantsAsking(state)) this.wanting.add(destination);
+    else if (this.wanting.delete(destination)) state.repeatAt = undefined;
+    if (state.routes.size === 0 && state.selected === undefined) this.idle.add(destination);
+    else if (this.idle.delete(destination)) state.deadSince = undefined;
+  }
+
+  /** Whether worthAskingNeighbours would name anyone, without making the list. */
+  private wantsAsking(state: DestinationState): boolean {
+    if (state.fd === undefined) return false;
+    for (const [neighbour, route] of state.routes) if (!isFeasible(route, state.fd) && this.worthAsking(state, route.metric + this.neighbours.get(neighbour)!)) return true;
+    return false;
   }
 
   private ownEntry(): RouteEntry {
@@ -476,6 +508,7 @@ export class RouteTable {
     state.advertised = { seqno: entry.seqno, metric: entry.metric };
     if (entry.metric < INFINITE_METRIC && (state.fd === undefined || entry.seqno > state.fd.seqno || (entry.seqno === state.fd.seqno && entry.metric < state.fd.metric))) {
       state.fd = { seqno: entry.seqno, metric: entry.metric };
+      this.track(entry.destination, state);
     }
     return entry;
   }
@@ -506,6 +539,7 @@ export class RouteTable {
     }
     const chosen = current !== undefined && best !== undefined && best.metric >= current.metric - this.hysteresisOf(current.metric) ? current : best;
     state.selected = chosen;
+    this.track(destination, state);
     if (previous?.nextHop !== chosen?.nextHop) {
       this.changes++;
       this.onNextHop?.(destination, chosen?.nextHop, previous?.nextHop);

@@ -78,7 +78,7 @@ async function quiet(dir: string): Promise<void> {
 function expectRecoveredFromItsFault(incident: IncidentReport, actions: readonly string[]): void {
   // The values the verdict was reached on are in the outcome's detail: shown when this fails.
   const succeeded = incident.actions.filter((action) => action.outcome?.success === true).map((action) => action.kind);
-  expect({ status: incident.status, succeeded, actions: incident.actions.map((a) => ({ kind: a.kind, outcome: a.outcome })) }).toMatchObject({ status: 'recovered' });
+  expect(incident.status, JSON.stringify(incident.actions.map((a) => ({ kind: a.kind, outcome: a.outcome })))).toBe('recovered');
   // The policy's candidates, in the order the planner ranks them by past success: one of them cured it.
   expect(succeeded.some((kind) => actions.includes(kind)), JSON.stringify(incident.actions)).toBe(true);
   expect(incident.injected).not.toBeNull();

@@ -74,6 +74,7 @@ export class SimMesh {
   private failure: unknown;
   /** Per node index: destinations it has a route to, and of those how many are dead nodes. */
   private readonly routed: number[];
+  private readonly adjacency: ReadonlyArray<readonly number[]>;
   private readonly routedToDead: number[];
   private totalRouted = 0;
   private totalRoutedToDead = 0;
@@ -111,6 +112,7 @@ export class SimMesh {
       const pb = this.topology.points[b]!;
       this.network.addWire(this.ids[a]!, this.ids[b]!, latency.baseMs + latency.perUnitMs * Math.hypot(pa.x - pb.x, pa.y - pb.y));
     }
+    this.adjacency = this.ids.map((id) => this.network.wiredTo(id).map((peer) => this.indexOf(peer)));
     this.routed = new Array<number>(options.nodes).fill(0);
     this.routedToDead = new Array<number>(options.nodes).fill(0);
     this.context = {
@@ -161,8 +163,8 @@ export class SimMesh {
   }
 
   /** Indices of the nodes a wire joins to `index`. */
-  neighbours(index: number): number[] {
-    return this.network.wiredTo(this.ids[index]!).map((id) => this.indexOf(id));
+  neighbours(index: number): readonly number[] {
+    return this.adjacency[index]!;
   }
 
   /**

@@ -118,6 +118,8 @@ function wireKey(a: string, b: string): string {
 export class SimNetwork {
   private readonly hosts = new Map<string, SimHost>();
   private readonly wires = new Map<string, Wire>();
+  /** Each host's wired peers, sorted. */
+  private readonly adjacent = new Map<string, string[]>();
   /** Every connection not yet closed at both ends, by host: what a process's end resets. */
   private readonly connectionsOf = new Map<string, Set<SimConnection>>();
   private readonly scheduler: SimScheduler;
@@ -133,17 +135,17 @@ export class SimNetwork {
   /** A wire between two hosts (both ways) with its one-way latency. */
   addWire(a: string, b: string, latencyMs: number): void {
     this.wires.set(wireKey(a, b), { latencyMs, cut: false, lossShare: 0, lastArrival: new Map(), held: new Map() });
+    for (const [from, to] of [[a, b], [b, a]] as const) {
+      const peers = this.adjacent.get(from) ?? [];
+      peers.push(to);
+      peers.sort();
+      this.adjacent.set(from, peers);
+    }
   }
 
-  /** The hosts a wire joins to `id`. */
-  wiredTo(id: string): string[] {
-    const peers: string[] = [];
-    for (const key of this.wires.keys()) {
-      const [a, b] = key.split('\n') as [string, string];
-      if (a === id) peers.push(b);
-      else if (b === id) peers.push(a);
-    }
-    return peers.sort();
+  /** The hosts a wire joins to `id`, sorted. */
+  wiredTo(id: string): readonly string[] {
+    return this.adjacent.get(id) ?? [];
   }
 
   /** A process starts (or starts again) at this host. */

@@ -9,8 +9,8 @@
  * uncounted; stop() clears the timer.
  */
 import { describe, expect, it } from 'vitest';
-import { COST_INTERVAL_MS, MeshRouting, ROUTE_REFRESH_MS, ROUTE_TOPIC } from '../../../actors/peer-link/mesh-routing.js';
-import { HOP_COST, type LinkQuality } from '../../../lib/mesh/link-cost.js';
+import { COST_DAMPING, COST_INTERVAL_MS, MeshRouting, ROUTE_REFRESH_MS, ROUTE_TOPIC } from '../../../actors/peer-link/mesh-routing.js';
+import { HOP_COST, linkCost, type LinkQuality } from '../../../lib/mesh/link-cost.js';
 import { encodeRouteMessage } from '../../../lib/mesh/route-message.js';
 import { MAX_SEQNO_JUMP, REQUEST_REPEAT_MS } from '../../../lib/mesh/route-table.js';
 import { VirtualClock } from '../../../lib/timing/virtual-clock.js';
@@ -57,13 +57,8 @@ function mesh(ids: string[]) {
     nodes.set(id, node);
   }
   const node = (id: string) => nodes.get(id)!;
-  /** Delivers what is queued, and what the routing sends in answer once its turn ends (flushSoon), until nothing more is sent. */
   const deliver = () => {
-    for (;;) {
-      clock.advance(0);
-      if (queue.length === 0) return;
-      for (let packet = queue.shift(); packet; packet = queue.shift()) node(packet.to).routing.receive(packet.from, packet.bytes);
-    }
+    for (let packet = queue.shift(); packet; packet = queue.shift()) node(packet.to).routing.receive(packet.from, packet.bytes);
   };
   /** Both ends of each link learn of it, as peer links report a link up on both sides. */
   const link = (...pairs: Array<[string, string]>) => {
@@ -139,6 +134,50 @@ describe('mesh routing', () => {
     expect(node(A).routesChanged).toBeGreaterThan(before);
     // Only A measures its side of the link: B's metric to A stays a hop.
     expect(route(B, A)).toEqual({ nextHop: A, metric: HOP_COST });
+  });
+
+  it('leaves a link cost alone when a reading moves it less than COST_DAMPING: round-trip jitter changes no metric', () => {
+    const { clock, node, deliver, link, route } = mesh([A, B, C]);
+    node(A).quality.set(B, { rttMs: 4, phi: 0 });
+    link([A, B], [B, C]);
+    clock.advance(COST_INTERVAL_MS);
+    deliver();
+    const metric = route(A, C)!.metric;
+    // 4 to 6 ms tips the quantised cost one step (8) up: less than the damping.
+    node(A).quality.set(B, { rttMs: 6, phi: 0 });
+    expect(linkCost({ rttMs: 6, phi: 0 }) - linkCost({ rttMs: 4, phi: 0 })).toBeGreaterThan(0);
+    expect(linkCost({ rttMs: 6, phi: 0 }) - linkCost({ rttMs: 4, phi: 0 })).toBeLessThan(COST_DAMPING);
+    clock.advance(5 * COST_INTERVAL_MS);
+    deliver();
+    expect(route(A, C)!.metric).toBe(metric);
+    // A late peer moves it by far more: taken at the next reading.
+    node(A).quality.set(B, { rttMs: 6, phi: 2 });
+    clock.advance(COST_INTERVAL_MS);
+    deliver();
+    expect(route(A, C)!.metric).toBe(metric + linkCost({ rttMs: 6, phi: 2 }) - linkCost({ rttMs: 4, phi: 0 }));
+  });
+
+  it("reads a link's cost at its first round trip, not at the next reading", () => {
+    const { node, deliver, link, route } = mesh([A, B, C]);
+    node(A).quality.set(B, {});
+    link([A, B], [B, C]);
+    expect(route(A, C)).toEqual({ nextHop: B, metric: 2 * HOP_COST });
+    node(A).quality.set(B, { rttMs: 70, phi: 0 });
+    node(A).routing.linkMeasured(B);
+    deliver();
+    expect(route(A, C)).toEqual({ nextHop: B, metric: 3 * HOP_COST });
+  });
+
+  it('takes a retraction of a route to a member it no longer holds alive at once, never parked: no route is left through the neighbour that retracted it', () => {
+    const { node, deliver, link, unlink, route } = mesh([A, B, C]);
+    link([A, B], [B, C]);
+    expect(route(A, C)).toEqual({ nextHop: B, metric: 2 * HOP_COST });
+    // A learned that C is dead (its membership) before the retraction reaches it.
+    node(A).members.delete(C);
+    unlink(B, C);
+    deliver();
+    expect(route(B, C)).toBeUndefined();
+    expect(route(A, C)).toBeUndefined();
   });
 
   it('moves a route off a link that became much slower, once a seqno request makes the other way feasible', () => {
