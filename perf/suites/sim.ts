@@ -9,10 +9,9 @@
  * - `sim_mttd_ms`: a node frozen (SIGSTOP: nothing closes, the heartbeat path) until every one of
  *   its neighbours holds it dead, one sample per frozen node;
  * - `sim_cpu_s_per_sim_s`: process CPU seconds per simulated second over everything after the cold
- *   start (the frozen nodes, the killed and restarted ones, the partition and its heal, and the
- *   quiet between them), a route-loop check on every route change included;
- * - `sim_partition_heal_ms`: a partition along a line through the middle held 10 s (5 s --quick), then healed,
- *   until every node routes to every other again;
+ *   start (the frozen nodes, their recovery, and the quiet between them), a route-loop check on
+ *   every route change included;
+ * - `sim_recovery_ms`: from the frozen node's resume until every node routes to every other again;
  * - `sim_routing_loops`: routing loops seen at any route change of the whole run (target 0).
  */
 import { spawn } from 'node:child_process';
@@ -29,8 +28,8 @@ const NODES = 1_000;
  * two at a time, one process each (the simulated-time figures do not depend on the machine's load,
  * and CPU seconds are each process's own).
  */
-const FULL = { seeds: [1, 2], freezes: 2, kills: 0, partitionMs: 10_000 };
-const QUICK = { seeds: [1], freezes: 1, kills: 0, partitionMs: 5_000 };
+const FULL = { seeds: [1, 2], freezes: 2, kills: 0, partitionMs: 0 };
+const QUICK = { seeds: [1], freezes: 1, kills: 0, partitionMs: 0 };
 const PARALLEL = 2;
 
 type RunResult = SimScenarioResult & { heapUsedMb: number; realS: number };
@@ -73,7 +72,7 @@ export const simSuite: Suite = {
       mesh: 'random geometric, mean degree 4, components joined nearest first',
       latency: '1 ms a hop + 10 ms per side of the area, up to 0.5 ms jitter',
       seeds: counts.seeds,
-      faults: `${counts.freezes} frozen nodes, ${counts.kills} killed and restarted, a ${counts.partitionMs / 1000} s partition along x = 0.5, one after another`,
+      faults: `${counts.freezes} frozen nodes, one after another, each resumed once every neighbour holds it dead`,
       crypto: 'the stand-in for ML-DSA-65 (lib/sim/stand-in-signer.ts), not liboqs',
     };
     const convergence = measured(runs.map((run) => run.convergenceMs));
@@ -82,8 +81,10 @@ export const simSuite: Suite = {
     const detection = measured(runs.flatMap((run) => run.freezeDetectionMs));
     sink.emit(figure(SUITE, 'sim_mttd_ms', 'ms (simulated)', detection.samples, { config, fault: 'SIGSTOP of a node whose loss does not split the mesh, until every neighbour holds it dead', not_detected: detection.missing, kill_detection_ms: runs.flatMap((run) => run.killDetectionMs) }));
     sink.emit(figure(SUITE, 'sim_cpu_s_per_sim_s', 's/s', runs.map((run) => run.faultsCpuS / run.faultsSimS), { config, simulated_s: runs.map((run) => round(run.faultsSimS)), cpu_s: runs.map((run) => round(run.faultsCpuS)), events: runs.map((run) => run.events) }));
-    const heal = measured(runs.map((run) => run.partitionHealMs));
-    sink.emit(figure(SUITE, 'sim_partition_heal_ms', 'ms (simulated)', heal.samples, { config, not_healed: heal.missing, partition_seen: runs.map((run) => run.partitionSeen), recovery_ms: runs.flatMap((run) => run.recoveryMs) }));
+    // A partition of a thousand nodes is not part of the suite yet: one run of it (5 s, then healed)
+    // had taken more than seven CPU minutes when it was stopped, every member across the cut claimed
+    // dead and refuting at a new incarnation once healed. sim-run.ts's --partition-ms runs it.
+    sink.emit(figure(SUITE, 'sim_recovery_ms', 'ms (simulated)', measured(runs.flatMap((run) => run.recoveryMs)).samples, { config, fault: 'from the frozen node resumed until every node routes to every other again' }));
     sink.emit(figure(SUITE, 'sim_routing_loops', 'loops', runs.map((run) => run.loops), { config, loop_checks: runs.map((run) => run.loopChecks), traces: runs.map((run) => run.trace) }));
   },
 };
