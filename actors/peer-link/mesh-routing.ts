@@ -95,7 +95,7 @@ export class MeshRouting {
       initialSeqno: Math.floor(this.ports.clock.now() / 1000) % 2 ** 32,
       admits: (id) => this.ports.admits(id),
       seqnoCeiling: () => Math.floor(this.ports.clock.now() / 1000) + MAX_SEQNO_JUMP,
-      ...(this.ports.nextHopChanged ? { onNextHop: this.ports.nextHopChanged } : {}),
+      ...(this.ports.nextHopChanged ? { onNextHop: (destination: string, nextHop: string | undefined, previous: string | undefined) => this.ports.nextHopChanged!(destination, nextHop, previous) } : {}),
     });
     this.scheduleCosts();
     this.scheduleRefresh();

@@ -203,8 +203,9 @@ export class RouteTable {
   private readonly forwarded = new Map<string, number>();
   private changes = 0;
   /**
-   * Destinations holding an unfeasible route worth a seqno request (worthAskingNeighbours), and
-   * destinations with no route at all (collect's candidates), as of their last change: the
+   * Destinations that held an unfeasible route worth a seqno request (worthAskingNeighbours) since
+   * repeatRequests last found them wanting nothing, and destinations with no route at all (collect's
+   * candidates), as of their last change: the
    * once-a-second passes visit these, not every destination, so a node of a large mesh spends
    * nothing per second on the thousand routes that are fine.
    */
@@ -484,10 +485,13 @@ export class RouteTable {
     }
   }
 
-  /** Keeps `wanting` and `idle` true to a destination's state after a change to its routes, selection or FD. */
+  /**
+   * Keeps `wanting` and `idle` true to a destination's state after a change to its routes, selection
+   * or FD. A destination that stops wanting stays in `wanting` until repeatRequests finds it so, as a
+   * pass over every destination would: its repeat deadline is kept if it wants again before then.
+   */
   private track(destination: string, state: DestinationState): void {
     if (this.wantsAsking(state)) this.wanting.add(destination);
-    else if (this.wanting.delete(destination)) state.repeatAt = undefined;
     if (state.routes.size === 0 && state.selected === undefined) this.idle.add(destination);
     else if (this.idle.delete(destination)) state.deadSince = undefined;
   }
