@@ -95,11 +95,6 @@ export class SimConnection {
     });
     this.ends.delete(side);
   }
-
-  /** Gone at both ends with nothing more to say (both processes ended). */
-  drop(): void {
-    this.open = false;
-  }
 }
 
 export interface SimNetworkOptions {

@@ -196,10 +196,6 @@ export class SimNode implements SimHost {
     return this.membership.state(new Set(this.links.keys()));
   }
 
-  routingState() {
-    return this.routing.state();
-  }
-
   accept(peer: string, connection: SimConnection): SimConnectionEnd {
     return this.bind(peer, connection);
   }
