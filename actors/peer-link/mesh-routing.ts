@@ -9,7 +9,9 @@
  * whenever two nodes have run Dijkstra on different versions of the map). Why over the links'
  * streams and not datagrams: they are reliable and ordered, so (as in BGP) a neighbour gets the
  * full table once when its link comes up and then only changes, with no periodic updates and no
- * route expiry; a link that goes down withdraws every route through it at once.
+ * route expiry; a link that goes down withdraws every route through it at once. The one way an
+ * update is lost on a link that stays up is a send its window refused (full of end-to-end
+ * traffic): that neighbour gets the whole table again at the next cost reading.
  *
  * A link's cost is measured by its failure detector (round trip, lateness: lib/mesh/link-cost.ts),
  * read every COST_INTERVAL_MS.
@@ -33,12 +35,6 @@ export const COST_INTERVAL_MS = 1_000;
  * peer, loss and avoidance move the cost by far more.
  */
 export const COST_DAMPING = 2 * COST_STEP;
-/**
- * How often each neighbour gets the whole table again (jittered by up to a half): an update the
- * link's window refused (it was full of end-to-end traffic) is repaired within this, as
- * membership's anti-entropy repairs a record.
- */
-export const ROUTE_REFRESH_MS = 30_000;
 /** A routing message's entries at most, in bytes: a quarter of a link frame's payload, so a full table goes in a few frames. */
 const ROUTE_MESSAGE_BUDGET = 256 * 1024;
 /** What an entry or a request costs beyond its destination's bytes (length, seqno, metric or hop count), rounded up. */
@@ -50,9 +46,7 @@ export interface MeshRoutingPorts {
   admits(spiffeId: string): boolean;
   /** Whether this node holds a verified record of this member, alive: routes to anything else wait (parked) until it does. */
   isMember(spiffeId: string): boolean;
-  /** Uniform in [0, 1): the refresh's jitter. */
-  random(): number;
-  /** Queues a routing message on the link to a neighbour. */
+  /** Queues a routing message on the link to a neighbour; false when the link refused it (its window is full). */
   send(neighbour: string, topic: string, bytes: Buffer): boolean;
   /** What the link's failure detector measures of a neighbour now. */
   quality(neighbour: string): LinkQuality;
@@ -68,7 +62,13 @@ export class MeshRouting {
   private table: RouteTable | undefined;
   private readonly neighbours = new Map<string, number>();
   private costTimer: TimerHandle | undefined;
-  private refreshTimer: TimerHandle | undefined;
+  /**
+   * Neighbours a routing message was refused to (the link's send window was full): they get the
+   * whole table again at the next cost reading. A periodic full table to every neighbour did this
+   * before, at a price that grows with the mesh's size squared: in a simulated mesh of a thousand
+   * nodes, a table every 30 s on each of its links was more route entries a second than all else.
+   */
+  private readonly owedTable = new Set<string>();
   /**
    * Routes neighbours sent to destinations this node holds no member record of yet (a link-up
    * brings the records and the table together, and records are verified one at a time): each
@@ -98,7 +98,6 @@ export class MeshRouting {
       ...(this.ports.nextHopChanged ? { onNextHop: (destination: string, nextHop: string | undefined, previous: string | undefined) => this.ports.nextHopChanged!(destination, nextHop, previous) } : {}),
     });
     this.scheduleCosts();
-    this.scheduleRefresh();
   }
 
   /** The neighbours with a link up now: new ones get the full table, lost ones' routes are withdrawn. */
@@ -109,6 +108,7 @@ export class MeshRouting {
       if (linked.has(neighbour)) continue;
       this.neighbours.delete(neighbour);
       this.parked.delete(neighbour);
+      this.owedTable.delete(neighbour);
       table.neighbourDown(neighbour);
     }
     for (const neighbour of linked) {
@@ -250,24 +250,6 @@ export class MeshRouting {
   stop(): void {
     this.stopped = true;
     this.ports.clock.clearTimeout(this.costTimer);
-    this.ports.clock.clearTimeout(this.refreshTimer);
-  }
-
-  /** Every ROUTE_REFRESH_MS (jittered): the whole table to every neighbour. */
-  private scheduleRefresh(): void {
-    if (this.stopped) return;
-    this.refreshTimer = this.ports.clock.setTimeout(
-      () => {
-        this.refreshTimer = undefined;
-        const table = this.table;
-        if (!table || this.stopped) return;
-        const entries = table.fullTable();
-        for (const neighbour of this.neighbours.keys()) this.sendTo(neighbour, entries, []);
-        this.flush();
-        this.scheduleRefresh();
-      },
-      ROUTE_REFRESH_MS * (0.5 + this.ports.random()),
-    );
   }
 
   /** Sends what the table has to say now: changed routes to every neighbour, requests to whom they are for. */
@@ -294,7 +276,7 @@ export class MeshRouting {
     let batch: { updates: RouteEntry[]; requests: SeqnoRequest[] } = { updates: [], requests: [] };
     let bytes = 0;
     const flushBatch = () => {
-      if (batch.updates.length + batch.requests.length > 0) this.ports.send(neighbour, ROUTE_TOPIC, encodeRouteMessage(batch));
+      if (batch.updates.length + batch.requests.length > 0 && !this.ports.send(neighbour, ROUTE_TOPIC, encodeRouteMessage(batch))) this.owedTable.add(neighbour);
       batch = { updates: [], requests: [] };
       bytes = 0;
     };
@@ -314,7 +296,10 @@ export class MeshRouting {
     flushBatch();
   }
 
-  /** Every COST_INTERVAL_MS: links whose quantised cost changed update the routes through them, and destinations long without a route are forgotten. */
+  /**
+   * Every COST_INTERVAL_MS: links whose quantised cost changed update the routes through them,
+   * neighbours owed a table get it, and destinations long without a route are forgotten.
+   */
   private scheduleCosts(): void {
     if (this.stopped) return;
     this.costTimer = this.ports.clock.setTimeout(() => {
@@ -329,6 +314,11 @@ export class MeshRouting {
       }
       // A seqno request lost with a failed link is asked again (route-table.ts's repeatRequests).
       table.repeatRequests(this.ports.clock.monotonicNow());
+      // What a full window refused is repaired: the whole table with its retractions (a request refused with it is asked again by the node that made it).
+      for (const neighbour of [...this.owedTable]) {
+        this.owedTable.delete(neighbour);
+        this.sendTo(neighbour, table.resyncTable(), []);
+      }
       this.flush();
       // Members long gone free their place in the table (route-table.ts's collect).
       table.collect(this.ports.clock.monotonicNow());

@@ -630,7 +630,6 @@ export class PeerLinks {
       clock: this.clock,
       admits: (spiffeId) => this.admits(spiffeId),
       isMember: (spiffeId) => this.membership.aliveMember(spiffeId) !== undefined,
-      random: this.random,
       send: (neighbour, topic, bytes) => this.enqueue(neighbour, topic, bytes),
       quality: (neighbour) => {
         for (const link of this.table.values()) {

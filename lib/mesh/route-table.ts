@@ -152,6 +152,11 @@ interface DestinationState {
   deadSince: number | undefined;
   /** When repeatRequests() next asks again, while this node starves or holds a much better unfeasible route. */
   repeatAt: number | undefined;
+  /**
+   * The highest seqno a request this node forwarded asked for, until a route carrying it is
+   * advertised: the one case where a newer seqno alone must be passed on (mustAdvertise).
+   */
+  awaitedSeqno: number | undefined;
 }
 
 const isU32 = (value: number) => Number.isInteger(value) && value >= 0 && value <= MAX_SEQNO;
@@ -295,7 +300,7 @@ export class RouteTable {
           refused.push({ entry, reason: 'too-many-destinations' });
           continue;
         }
-        state = { routes: new Map(), fd: undefined, selected: undefined, advertised: undefined, deadSince: undefined, repeatAt: undefined };
+        state = { routes: new Map(), fd: undefined, selected: undefined, advertised: undefined, deadSince: undefined, repeatAt: undefined, awaitedSeqno: undefined };
         this.destinations.set(destination, state);
       }
       const wasSelected = state.selected?.nextHop === neighbour;
@@ -344,6 +349,9 @@ export class RouteTable {
     if (this.forwarded.has(key)) return { handled: 'duplicate' };
     if (this.forwarded.size >= MAX_FORWARDED_REQUESTS) this.forwarded.delete(this.forwarded.keys().next().value!);
     this.forwarded.set(key, now + FORWARDED_REQUEST_MEMORY_MS);
+    // `to` was found from the destination's state, so it exists.
+    const awaiting = state!;
+    awaiting.awaitedSeqno = Math.max(awaiting.awaitedSeqno ?? 0, seqno);
     this.queueRequest(to, { destination, seqno, hopCount: request.hopCount - 1 });
     return { handled: 'forwarded' };
   }
@@ -432,6 +440,20 @@ export class RouteTable {
   }
 
   /**
+   * The full table (fullTable) and a retraction of every destination this node holds no route to
+   * but may have advertised one: for a neighbour whose link stayed up but refused an update. It
+   * holds whatever it heard last, and a full table alone would leave a route this node withdrew
+   * in place there.
+   */
+  resyncTable(): RouteEntry[] {
+    const entries = this.fullTable();
+    for (const [destination, state] of this.destinations) {
+      if (state.selected === undefined && state.fd !== undefined) entries.push({ destination, seqno: state.fd.seqno, metric: INFINITE_METRIC });
+    }
+    return entries;
+  }
+
+  /**
    * Whether a neighbour other than `except` advertises a route to the destination (feasible now, or
    * once a seqno request makes it so): a way there not through `except`, as far as this node can
    * tell (that neighbour's own route could still pass `except` further on).
@@ -510,6 +532,7 @@ export class RouteTable {
   /** Records what is sent: FD improves with each finite route advertised (RFC 8966 §3.7.3). */
   private advertise(state: DestinationState, entry: RouteEntry): RouteEntry {
     state.advertised = { seqno: entry.seqno, metric: entry.metric };
+    if (entry.metric < INFINITE_METRIC && state.awaitedSeqno !== undefined && entry.seqno >= state.awaitedSeqno) state.awaitedSeqno = undefined;
     if (entry.metric < INFINITE_METRIC && (state.fd === undefined || entry.seqno > state.fd.seqno || (entry.seqno === state.fd.seqno && entry.metric < state.fd.metric))) {
       state.fd = { seqno: entry.seqno, metric: entry.metric };
       this.track(entry.destination, state);
@@ -558,18 +581,27 @@ export class RouteTable {
   }
 
   /**
-   * Whether the selected route must be advertised again. A retraction, a new route, a new next hop
-   * or seqno always. A metric rise above what neighbours hold always: leaving it unsaid would still
-   * be loop-free (their FDs compare advertised values only) but they would count this path cheaper
+   * Whether the selected route must be advertised again. A retraction, a new route or a new next
+   * hop always. A metric rise above what neighbours hold always: leaving it unsaid would still be
+   * loop-free (their FDs compare advertised values only) but they would count this path cheaper
    * than it is, and keep it over a better one. A fall only beyond the hysteresis: neighbours then
    * hold a value a little above the truth, which never draws traffic to a worse path, and RTT
    * jitter on the costs does not flood the mesh with updates.
+   *
+   * A newer seqno alone only when it answers a request this node forwarded (awaitedSeqno), as
+   * babeld does: the requester is waiting for it, back along the request's path. Passed on by every
+   * node, one raise would cross the whole mesh, and a node that fails starves its neighbours of a
+   * few hundred destinations at once (a thousand-node simulation saw a third of a million route
+   * entries sent for one frozen node). Neighbours keep the older seqno, which is loop-free (their
+   * FDs compare advertised values only); one that needs the newer one asks, and this node answers
+   * it at once (receiveRequest: `advertised`); the full table sent every 30 s (mesh-routing.ts) carries it too.
    */
   private mustAdvertise(state: DestinationState, previous: SelectedRoute | undefined): boolean {
     const { selected, advertised } = state;
     if (selected === undefined) return advertised !== undefined && advertised.metric < INFINITE_METRIC;
     if (advertised === undefined || advertised.metric >= INFINITE_METRIC) return true;
-    if (previous?.nextHop !== selected.nextHop || selected.seqno !== advertised.seqno) return true;
+    if (previous?.nextHop !== selected.nextHop) return true;
+    if (selected.seqno !== advertised.seqno && state.awaitedSeqno !== undefined && selected.seqno >= state.awaitedSeqno) return true;
     return selected.metric > advertised.metric || advertised.metric - selected.metric > this.hysteresisOf(advertised.metric);
   }
 

@@ -117,6 +117,8 @@ export class SimNetwork {
   private readonly adjacent = new Map<string, string[]>();
   /** Every connection not yet closed at both ends, by host: what a process's end resets. */
   private readonly connectionsOf = new Map<string, Set<SimConnection>>();
+  /** Dials whose ClientHello a process has not read yet (it is frozen), by host: what its end refuses. */
+  private readonly handshakesUnread = new Map<string, Set<() => void>>();
   private readonly scheduler: SimScheduler;
   private readonly random: Random;
   /** Messages carried, heartbeats dropped on lossy wires, messages delayed by a retransmission. */
@@ -172,42 +174,69 @@ export class SimNetwork {
    * `from` dials `to`: `done` gets the connection (both ends attached) after the handshake, or the
    * reason it failed. Timers run on the dialing process's clock, so a dialer frozen meanwhile sees
    * the result when it resumes.
+   *
+   * The far kernel completes TCP whatever its process is doing; the handshake proceeds when the
+   * process reads the ClientHello. A frozen process (SIGSTOP) reads it when it resumes, so a dial
+   * to it completes then, unless the dialer's deadline (dialTimeoutMs) has passed first: a dial
+   * made during a freeze is not lost to the timeout after a resume, as it is not on real sockets.
    */
   dial(from: SimHost, to: string, end: (connection: SimConnection) => SimConnectionEnd, done: (result: SimConnection | 'refused' | 'timeout') => void): void {
     const wire = this.wireBetween(from.id, to);
     const target = this.hosts.get(to);
     const roundTrip = 2 * wire.latencyMs;
-    if (wire.cut) {
-      from.clock.setTimeout(() => done('timeout'), this.options.dialTimeoutMs);
-      return;
-    }
-    if (!target || !target.clock.alive) {
+    if (!wire.cut && (!target || !target.clock.alive)) {
       // The far kernel answers with a reset: one round trip.
       from.clock.setTimeout(() => done('refused'), roundTrip);
       return;
     }
-    if (target.clock.frozen) {
-      // The kernel completes TCP, the frozen process never answers the TLS handshake.
-      from.clock.setTimeout(() => done('timeout'), this.options.dialTimeoutMs);
-      return;
-    }
-    from.clock.setTimeout(() => {
-      // Checked again when the handshake would complete: the far side may have ended, frozen or been cut off meanwhile.
-      if (wire.cut || !target.clock.alive || target.clock.frozen || this.hosts.get(to) !== target) {
-        done(!target.clock.alive ? 'refused' : 'timeout');
+    let settled = false;
+    const settle = (result: SimConnection | 'refused' | 'timeout'): boolean => {
+      if (settled) return false;
+      settled = true;
+      from.clock.clearTimeout(deadline);
+      done(result);
+      return true;
+    };
+    const deadline = from.clock.setTimeout(() => settle('timeout'), this.options.dialTimeoutMs);
+    if (wire.cut || !target) return;
+    // The ClientHello reaches the far process after one latency; it answers when it runs.
+    this.scheduler.schedule(wire.latencyMs, () => {
+      // Ended meanwhile: its kernel resets the connection, which the dialer learns one latency later.
+      if (!target.clock.alive) {
+        this.scheduler.schedule(wire.latencyMs, () => from.clock.deliver(() => settle('refused')));
         return;
       }
-      const connection = new SimConnection(this, from.id, to);
-      connection.attach(to, target.accept(from.id, connection));
-      connection.attach(from.id, end(connection));
-      this.track(from.id, connection);
-      this.track(to, connection);
-      done(connection);
-    }, HANDSHAKE_ROUND_TRIPS * roundTrip);
+      // A process that ends before it reads the ClientHello has its kernel reset the connection.
+      const reset = () => this.scheduler.schedule(wire.latencyMs, () => from.clock.deliver(() => settle('refused')));
+      this.awaitingHandshake(to).add(reset);
+      target.clock.deliver(() => {
+        this.awaitingHandshake(to).delete(reset);
+        // The rest of the handshake's round trips, back at the dialer.
+        this.scheduler.schedule(HANDSHAKE_ROUND_TRIPS * roundTrip - wire.latencyMs, () =>
+          from.clock.deliver(() => {
+            if (settled) return;
+            // Checked again when the handshake would complete: the far side may have ended, frozen or been cut off meanwhile.
+            if (wire.cut || !target.clock.alive || target.clock.frozen || this.hosts.get(to) !== target) {
+              if (!target.clock.alive) settle('refused');
+              return;
+            }
+            const connection = new SimConnection(this, from.id, to);
+            connection.attach(to, target.accept(from.id, connection));
+            connection.attach(from.id, end(connection));
+            this.track(from.id, connection);
+            this.track(to, connection);
+            settle(connection);
+          }),
+        );
+      });
+    });
   }
 
   /** The process at `id` ended: its kernel resets every connection it held; its peers learn it one latency later. */
   processEnded(id: string): void {
+    const unread = this.handshakesUnread.get(id);
+    this.handshakesUnread.delete(id);
+    for (const reset of unread ?? []) reset();
     const connections = this.connectionsOf.get(id);
     this.connectionsOf.delete(id);
     for (const connection of connections ?? []) connection.close(id, false);
@@ -254,6 +283,13 @@ export class SimNetwork {
       const current = this.hosts.get(to);
       if (current === receiver && current) current.clock.deliver(arrive);
     });
+  }
+
+  /** Dials whose ClientHello waits at a (frozen) process that has not read it yet. */
+  private awaitingHandshake(id: string): Set<() => void> {
+    let set = this.handshakesUnread.get(id);
+    if (!set) this.handshakesUnread.set(id, (set = new Set()));
+    return set;
   }
 
   private track(id: string, connection: SimConnection): void {

@@ -129,7 +129,6 @@ export class SimNode implements SimHost {
       clock,
       admits: (spiffeId) => context.publicKeys.has(spiffeId),
       isMember: (spiffeId) => this.membership.aliveMember(spiffeId) !== undefined,
-      random,
       send: (neighbour, topic, bytes) => this.send(neighbour, { kind: 'data', topic, bytes }),
       quality: (neighbour) => {
         const heartbeat = this.links.get(neighbour)?.heartbeat;

@@ -9,7 +9,7 @@
  * uncounted; stop() clears the timer.
  */
 import { describe, expect, it } from 'vitest';
-import { COST_DAMPING, COST_INTERVAL_MS, MeshRouting, ROUTE_REFRESH_MS, ROUTE_TOPIC } from '../../../actors/peer-link/mesh-routing.js';
+import { COST_DAMPING, COST_INTERVAL_MS, MeshRouting, ROUTE_TOPIC } from '../../../actors/peer-link/mesh-routing.js';
 import { HOP_COST, linkCost, type LinkQuality } from '../../../lib/mesh/link-cost.js';
 import { encodeRouteMessage } from '../../../lib/mesh/route-message.js';
 import { MAX_SEQNO_JUMP, REQUEST_REPEAT_MS } from '../../../lib/mesh/route-table.js';
@@ -27,6 +27,8 @@ interface RoutingNode {
   quality: Map<string, LinkQuality>;
   routesChanged: number;
   links: Set<string>;
+  /** Neighbours whose link refuses what this node sends (its window full), as the peer links' enqueue returns false. */
+  refusing: Set<string>;
   /** The members this node holds a verified record of (every node of the mesh unless a test removes one). */
   members: Set<string>;
 }
@@ -37,14 +39,14 @@ function mesh(ids: string[]) {
   const queue: Array<{ from: string; to: string; bytes: Buffer }> = [];
   const nodes = new Map<string, RoutingNode>();
   for (const id of ids) {
-    const node: RoutingNode = { routing: undefined as unknown as MeshRouting, quality: new Map(), routesChanged: 0, links: new Set(), members: new Set(ids) };
+    const node: RoutingNode = { routing: undefined as unknown as MeshRouting, quality: new Map(), routesChanged: 0, links: new Set(), refusing: new Set(), members: new Set(ids) };
     node.routing = new MeshRouting({
       clock,
       admits: (spiffeId) => spiffeId !== OUTSIDER,
       isMember: (spiffeId) => node.members.has(spiffeId),
-      random: () => 0.5,
       send: (neighbour, topic, bytes) => {
         expect(topic).toBe(ROUTE_TOPIC);
+        if (node.refusing.has(neighbour)) return false;
         queue.push({ from: id, to: neighbour, bytes });
         return true;
       },
@@ -236,18 +238,18 @@ describe('mesh routing', () => {
   it('clears its cost timer on stop and takes nothing after it', () => {
     const { clock, node, deliver, link, route } = mesh([A, B]);
     link([A, B]);
-    // Each node's cost and refresh timers.
-    expect(clock.pendingTimers()).toBe(4);
-    node(A).routing.stop();
+    // Each node's cost timer.
     expect(clock.pendingTimers()).toBe(2);
+    node(A).routing.stop();
+    expect(clock.pendingTimers()).toBe(1);
     node(A).quality.set(B, { rttMs: 70 });
     clock.advance(10 * COST_INTERVAL_MS);
     deliver();
     expect(route(A, B)?.metric).toBe(HOP_COST);
     node(A).routing.receive(B, Buffer.from('garbage'));
     expect(node(A).routing.state().refused).toEqual({});
-    // The other node's timers keep running.
-    expect(clock.pendingTimers()).toBe(2);
+    // The other node's timer keeps running.
+    expect(clock.pendingTimers()).toBe(1);
   });
 
   it('parks a route to a destination it holds no member record of, uncounted, and takes it once the record is verified', () => {
@@ -261,15 +263,23 @@ describe('mesh routing', () => {
     expect(route(A, C)).toEqual({ nextHop: B, metric: 2 * HOP_COST });
   });
 
-  it('sends every neighbour the whole table again every ROUTE_REFRESH_MS or so, changing no route', () => {
-    const { clock, queue, node, deliver, link, route } = mesh([A, B, C]);
-    link([A, B], [B, C]);
-    const changes = node(A).routing.state().routeChanges;
-    clock.advance(ROUTE_REFRESH_MS);
-    expect(queue.filter((packet) => packet.from === B).length).toBeGreaterThanOrEqual(2);
+  it('sends the whole table again, at the next cost reading, to a neighbour whose link refused an update, and nothing periodic to the others', () => {
+    const { clock, queue, node, deliver, link, unlink, route } = mesh([A, B, C, D]);
+    link([A, B], [B, C], [C, D]);
+    expect(route(A, D)).toEqual({ nextHop: B, metric: 3 * HOP_COST });
+    // B's window to A is full: the retraction of D (C-D goes down) does not reach A.
+    node(B).refusing.add(A);
+    unlink(C, D);
+    expect(route(A, D), 'stale: the retraction was refused').toEqual({ nextHop: B, metric: 3 * HOP_COST });
+    node(B).refusing.delete(A);
+    clock.advance(COST_INTERVAL_MS);
+    expect(queue.filter((packet) => packet.from === B && packet.to === A).length).toBe(1);
     deliver();
+    expect(route(A, D)).toBeUndefined();
     expect(route(A, C)).toEqual({ nextHop: B, metric: 2 * HOP_COST });
-    expect(node(A).routing.state().routeChanges).toBe(changes);
+    // Once repaired, and with nothing refused, quiet links carry nothing, however long.
+    clock.advance(10 * 60_000);
+    expect(queue.filter((packet) => packet.from !== D && packet.to !== D)).toEqual([]);
   });
 
   it('refuses a route whose seqno is further ahead than any honest origin can be, and a request for such a seqno', () => {

@@ -151,7 +151,7 @@ describe('route table: selection and advertisement', () => {
     expect(none.nextHop(D)).toBe(C);
   });
 
-  it('advertises every metric rise, a fall only beyond the hysteresis, and every seqno or next-hop change', () => {
+  it('advertises every metric rise, a fall only beyond the hysteresis, and every next-hop change; a newer seqno alone is not passed on', () => {
     const routes = linked({ [B]: 1, [C]: 1 });
     const sent = (from: string, update: RouteEntry) => {
       routes.receiveUpdates(from, [update]);
@@ -167,9 +167,26 @@ describe('route table: selection and advertisement', () => {
     expect(costed(6), 'a rise still under what was sent').toEqual([]);
     expect(sent(B, entry(D, 1, 79)), 'a fall of 16 from what was sent').toEqual([]);
     expect(sent(B, entry(D, 1, 78)), 'a fall of 17').toEqual([entry(D, 1, 84)]);
-    expect(sent(B, entry(D, 2, 78))).toEqual([entry(D, 2, 84)]);
+    expect(sent(B, entry(D, 2, 78)), 'a newer seqno, nothing asked for it').toEqual([]);
+    expect(routes.route(D)).toEqual({ destination: D, nextHop: B, metric: 84, seqno: 2 });
     expect(sent(C, entry(D, 2, 70)), 'C is better by 13 only').toEqual([]);
     expect(sent(B, entry(D, 2, INFINITE_METRIC)), 'the next hop moves to C').toEqual([entry(D, 2, 71)]);
+  });
+
+  it('passes a newer seqno on when it answers a request this node forwarded, and answers a request its route already satisfies at once', () => {
+    const routes = linked({ [B]: 1, [C]: 1 });
+    routes.receiveUpdates(B, [entry(D, 1, 10)]);
+    expect(routes.takeOutput().updates).toEqual([entry(D, 1, 11)]);
+    // C starves for D and asks for seqno 2: this node's route has seqno 1, so the request goes on to B.
+    expect(routes.receiveRequest(C, request(D, 2), 0)).toEqual({ handled: 'forwarded' });
+    expect(routes.takeOutput().requests).toEqual([{ to: B, request: request(D, 2, REQUEST_HOP_COUNT - 1) }]);
+    routes.receiveUpdates(B, [entry(D, 2, 10)]);
+    expect(routes.takeOutput().updates, 'the answer goes back').toEqual([entry(D, 2, 11)]);
+    routes.receiveUpdates(B, [entry(D, 3, 10)]);
+    expect(routes.takeOutput().updates, 'a later seqno nothing asked for stays here').toEqual([]);
+    // A request the route satisfies already is answered with the route as it stands.
+    expect(routes.receiveRequest(C, request(D, 3), 0)).toEqual({ handled: 'advertised' });
+    expect(routes.takeOutput()).toEqual({ updates: [entry(D, 3, 11)], requests: [] });
   });
 
   it('coalesces: one entry per destination, the latest, and nothing twice', () => {
@@ -194,6 +211,17 @@ describe('route table: selection and advertisement', () => {
       { destination: B, nextHop: B, metric: 10, seqno: 7 },
       { destination: D, nextHop: B, metric: 22, seqno: 3 },
     ]);
+  });
+
+  it('resyncs a neighbour that missed updates: the full table and a retraction of each destination it has no route to', () => {
+    const routes = linked({ [B]: 10, [C]: 5 });
+    routes.receiveUpdates(B, [entry(B, 7, 0), entry(D, 3, 20), entry(E, 4, 30)]);
+    routes.takeOutput();
+    routes.receiveUpdates(B, [entry(E, 4, INFINITE_METRIC)]);
+    expect(routes.takeOutput().updates).toEqual([entry(E, 4, INFINITE_METRIC)]);
+    expect(routes.resyncTable()).toEqual([entry(A, SEQ, 0), entry(B, 7, 10), entry(D, 3, 30), entry(E, 4, INFINITE_METRIC)]);
+    // What it holds is what the others hold: nothing more to send them.
+    expect(routes.takeOutput().updates).toEqual([]);
   });
 
   it('counts route changes: appearances, next-hop changes and withdrawals, not metric changes', () => {
@@ -820,7 +848,8 @@ function simulate({ seed, nodes, events, rounds, router, exact = false }: Simula
           }
           // What a neighbour holds of this node's route: at or a little above the truth.
           const told = held.get(linkKey(neighbour, index))?.get(destination);
-          if (told === undefined || told.seqno !== route.seqno || told.metric < route.metric || told.metric - route.metric > routes.hysteresisOf(told.metric)) {
+          // Its seqno may be older: a newer one alone is passed on only to answer a request (mustAdvertise).
+          if (told === undefined || told.seqno > route.seqno || told.metric < route.metric || told.metric - route.metric > routes.hysteresisOf(told.metric)) {
             note(`${where}: n${neighbour} holds ${JSON.stringify(told)} for metric ${route.metric}`);
           }
         }
