@@ -9,9 +9,11 @@
  * whenever two nodes have run Dijkstra on different versions of the map). Why over the links'
  * streams and not datagrams: they are reliable and ordered, so (as in BGP) a neighbour gets the
  * full table once when its link comes up and then only changes, with no periodic updates and no
- * route expiry; a link that goes down withdraws every route through it at once. The one way an
- * update is lost on a link that stays up is a send its window refused (full of end-to-end
- * traffic): that neighbour gets the whole table again at the next cost reading.
+ * route expiry; a link that goes down withdraws every route through it at once. A neighbour can
+ * still miss updates while its link stays up: a send its window refused (full of end-to-end
+ * traffic), or a restarted peer whose new link came up while the old one still counted. It then
+ * gets the whole table again, with its retractions (resync). Not re-sent: entries it refused over
+ * its own caps (route-message.ts, RouteTable's maxDestinations), which honest meshes do not reach.
  *
  * A link's cost is measured by its failure detector (round trip, lateness: lib/mesh/link-cost.ts),
  * read every COST_INTERVAL_MS.
@@ -118,6 +120,19 @@ export class MeshRouting {
       table.neighbourUp(neighbour, cost);
       this.sendTo(neighbour, table.fullTable(), []);
     }
+    this.flush();
+  }
+
+  /**
+   * A neighbour that may hold stale routes from this node although its link never went down (its
+   * process restarted and its new link came up while the old one still counted): the whole table,
+   * with its retractions, now.
+   */
+  resync(neighbour: string): void {
+    const table = this.table;
+    if (!table || this.stopped || !this.neighbours.has(neighbour)) return;
+    this.owedTable.delete(neighbour);
+    this.sendTo(neighbour, table.resyncTable(), []);
     this.flush();
   }
 
@@ -314,14 +329,16 @@ export class MeshRouting {
       }
       // A seqno request lost with a failed link is asked again (route-table.ts's repeatRequests).
       table.repeatRequests(this.ports.clock.monotonicNow());
-      // What a full window refused is repaired: the whole table with its retractions (a request refused with it is asked again by the node that made it).
+      // What a full window refused is repaired: the whole table with its retractions. (A refused
+      // request is not: the node that wants it repeats it, route-table.ts's repeatRequests.)
       for (const neighbour of [...this.owedTable]) {
         this.owedTable.delete(neighbour);
         this.sendTo(neighbour, table.resyncTable(), []);
       }
       this.flush();
-      // Members long gone free their place in the table (route-table.ts's collect).
-      table.collect(this.ports.clock.monotonicNow());
+      // Members long gone free their place in the table (route-table.ts's collect), but not while a
+      // neighbour is owed a resync: its retractions are in it only while the table holds them.
+      if (this.owedTable.size === 0) table.collect(this.ports.clock.monotonicNow());
       this.scheduleCosts();
     }, COST_INTERVAL_MS);
   }

@@ -173,6 +173,8 @@ export class PeerLinks {
   private readonly timing: PeerLinksTiming;
   private readonly clock: Clock;
   private readonly random: Random;
+  /** The link each linked neighbour's messages go on, as of the last neighboursChanged. */
+  private readonly routedOn = new Map<string, string>();
   private readonly transport: Transport;
   private readonly table = new LinkTable();
   private readonly identity: PqIdentity;
@@ -669,9 +671,27 @@ export class PeerLinks {
     });
   }
 
-  /** The routes learn which neighbours are linked now (after a link came up or went down). */
+  /**
+   * The routes learn which neighbours are linked now (after a link came up or went down). A
+   * neighbour whose messages now go on another link than before gets every member record and the
+   * whole route table again on it (MeshRouting.resync): membership and routes saw no neighbour go
+   * and come back, yet the other end of the new link may be a restarted process (its new link came
+   * up while the old one still counted), and what went on the old link's stream never reaches it.
+   */
   private neighboursChanged(): void {
-    this.routing.linksChanged(this.linkedPeers());
+    const linked = this.linkedPeers();
+    this.routing.linksChanged(linked);
+    for (const peer of [...this.routedOn.keys()]) if (!linked.has(peer)) this.routedOn.delete(peer);
+    for (const peer of linked) {
+      const key = this.table.route(peer)?.key;
+      const before = this.routedOn.get(peer);
+      if (key === undefined || key === before) continue;
+      this.routedOn.set(peer, key);
+      if (before === undefined) continue;
+      // Records before routes, as at link-up: routes to members it does not know yet would wait.
+      this.membership.linkUp(peer);
+      this.routing.resync(peer);
+    }
   }
 
   /** What this node's member record says about where to reach it. */

@@ -153,10 +153,10 @@ interface DestinationState {
   /** When repeatRequests() next asks again, while this node starves or holds a much better unfeasible route. */
   repeatAt: number | undefined;
   /**
-   * The highest seqno a request this node forwarded asked for, until a route carrying it is
-   * advertised: the one case where a newer seqno alone must be passed on (mustAdvertise).
+   * While a request this node forwarded is outstanding (the highest seqno asked, and until when it
+   * is remembered): a newer seqno alone is then passed on (mustAdvertise), towards the requester.
    */
-  awaitedSeqno: number | undefined;
+  awaited: { seqno: number; until: number } | undefined;
 }
 
 const isU32 = (value: number) => Number.isInteger(value) && value >= 0 && value <= MAX_SEQNO;
@@ -216,6 +216,8 @@ export class RouteTable {
    */
   private readonly wanting = new Set<string>();
   private readonly idle = new Set<string>();
+  /** Destinations with a forwarded request outstanding (DestinationState.awaited): repeatRequests forgets them when it expires. */
+  private readonly awaiting = new Set<string>();
 
   constructor(options: RouteTableOptions) {
     if (!isU32(options.initialSeqno)) throw new RangeError(`the initial seqno must be a u32, got ${options.initialSeqno}`);
@@ -300,7 +302,7 @@ export class RouteTable {
           refused.push({ entry, reason: 'too-many-destinations' });
           continue;
         }
-        state = { routes: new Map(), fd: undefined, selected: undefined, advertised: undefined, deadSince: undefined, repeatAt: undefined, awaitedSeqno: undefined };
+        state = { routes: new Map(), fd: undefined, selected: undefined, advertised: undefined, deadSince: undefined, repeatAt: undefined, awaited: undefined };
         this.destinations.set(destination, state);
       }
       const wasSelected = state.selected?.nextHop === neighbour;
@@ -351,7 +353,8 @@ export class RouteTable {
     this.forwarded.set(key, now + FORWARDED_REQUEST_MEMORY_MS);
     // `to` was found from the destination's state, so it exists.
     const awaiting = state!;
-    awaiting.awaitedSeqno = Math.max(awaiting.awaitedSeqno ?? 0, seqno);
+    awaiting.awaited = { seqno: Math.max(awaiting.awaited?.seqno ?? 0, seqno), until: now + FORWARDED_REQUEST_MEMORY_MS };
+    this.awaiting.add(destination);
     this.queueRequest(to, { destination, seqno, hopCount: request.hopCount - 1 });
     return { handled: 'forwarded' };
   }
@@ -362,6 +365,13 @@ export class RouteTable {
    * REQUEST_REPEAT_MS). The caller calls it now and then, more often than REQUEST_REPEAT_MS.
    */
   repeatRequests(now: number): void {
+    // Forwarded requests not answered within their memory are no longer waited for (the requester repeats its own).
+    for (const destination of this.awaiting) {
+      const state = this.destinations.get(destination);
+      if (state?.awaited !== undefined && state.awaited.until > now) continue;
+      if (state) state.awaited = undefined;
+      this.awaiting.delete(destination);
+    }
     for (const destination of this.wanting) {
       const state = this.destinations.get(destination)!;
       const ask = this.worthAskingNeighbours(state);
@@ -441,9 +451,10 @@ export class RouteTable {
 
   /**
    * The full table (fullTable) and a retraction of every destination this node holds no route to
-   * but may have advertised one: for a neighbour whose link stayed up but refused an update. It
-   * holds whatever it heard last, and a full table alone would leave a route this node withdrew
-   * in place there.
+   * but may have advertised one (it still holds its FD): for a neighbour that may have missed
+   * updates on a link that stayed up. It holds whatever it heard last, and a full table alone would
+   * leave a route this node withdrew in place there. A destination collect() forgot is not in it:
+   * the caller does not collect while a neighbour is owed a resync (mesh-routing.ts).
    */
   resyncTable(): RouteEntry[] {
     const entries = this.fullTable();
@@ -503,6 +514,7 @@ export class RouteTable {
         this.destinations.delete(destination);
         this.idle.delete(destination);
         this.wanting.delete(destination);
+        this.awaiting.delete(destination);
       }
     }
   }
@@ -532,7 +544,7 @@ export class RouteTable {
   /** Records what is sent: FD improves with each finite route advertised (RFC 8966 §3.7.3). */
   private advertise(state: DestinationState, entry: RouteEntry): RouteEntry {
     state.advertised = { seqno: entry.seqno, metric: entry.metric };
-    if (entry.metric < INFINITE_METRIC && state.awaitedSeqno !== undefined && entry.seqno >= state.awaitedSeqno) state.awaitedSeqno = undefined;
+    if (entry.metric < INFINITE_METRIC && state.awaited !== undefined && entry.seqno >= state.awaited.seqno) state.awaited = undefined;
     if (entry.metric < INFINITE_METRIC && (state.fd === undefined || entry.seqno > state.fd.seqno || (entry.seqno === state.fd.seqno && entry.metric < state.fd.metric))) {
       state.fd = { seqno: entry.seqno, metric: entry.metric };
       this.track(entry.destination, state);
@@ -588,20 +600,21 @@ export class RouteTable {
    * hold a value a little above the truth, which never draws traffic to a worse path, and RTT
    * jitter on the costs does not flood the mesh with updates.
    *
-   * A newer seqno alone only when it answers a request this node forwarded (awaitedSeqno), as
-   * babeld does: the requester is waiting for it, back along the request's path. Passed on by every
-   * node, one raise would cross the whole mesh, and a node that fails starves its neighbours of a
-   * few hundred destinations at once (a thousand-node simulation saw a third of a million route
-   * entries sent for one frozen node). Neighbours keep the older seqno, which is loop-free (their
-   * FDs compare advertised values only); one that needs the newer one asks, and this node answers
-   * it at once (receiveRequest: `advertised`); the full table sent every 30 s (mesh-routing.ts) carries it too.
+   * A newer seqno alone only while a request this node forwarded is outstanding (`awaited`), as
+   * babeld does: the requester is waiting for it, back along the request's path. Any newer seqno
+   * then, not only the one asked for: a request for a seqno no origin will reach (a neighbour may
+   * ask for up to MAX_SEQNO_JUMP ahead) must not hold the honest answers back. Passed on by every
+   * node, one raise would cross the whole mesh, and a node that fails starves its neighbours of
+   * hundreds of destinations at once. Neighbours keep the older seqno, which is loop-free (their
+   * FDs compare advertised values only); one that needs the newer one asks, and this node answers it
+   * at once (receiveRequest: `advertised`); a full table (a new link, a resync) carries it too.
    */
   private mustAdvertise(state: DestinationState, previous: SelectedRoute | undefined): boolean {
     const { selected, advertised } = state;
     if (selected === undefined) return advertised !== undefined && advertised.metric < INFINITE_METRIC;
     if (advertised === undefined || advertised.metric >= INFINITE_METRIC) return true;
     if (previous?.nextHop !== selected.nextHop) return true;
-    if (selected.seqno !== advertised.seqno && state.awaitedSeqno !== undefined && selected.seqno >= state.awaitedSeqno) return true;
+    if (selected.seqno !== advertised.seqno && state.awaited !== undefined) return true;
     return selected.metric > advertised.metric || advertised.metric - selected.metric > this.hysteresisOf(advertised.metric);
   }
 

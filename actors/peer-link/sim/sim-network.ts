@@ -178,7 +178,8 @@ export class SimNetwork {
    * The far kernel completes TCP whatever its process is doing; the handshake proceeds when the
    * process reads the ClientHello. A frozen process (SIGSTOP) reads it when it resumes, so a dial
    * to it completes then, unless the dialer's deadline (dialTimeoutMs) has passed first: a dial
-   * made during a freeze is not lost to the timeout after a resume, as it is not on real sockets.
+   * made during a freeze, or frozen in the middle of its handshake, is not lost to the timeout
+   * after a resume, as it is not on real sockets.
    */
   dial(from: SimHost, to: string, end: (connection: SimConnection) => SimConnectionEnd, done: (result: SimConnection | 'refused' | 'timeout') => void): void {
     const wire = this.wireBetween(from.id, to);
@@ -199,36 +200,39 @@ export class SimNetwork {
     };
     const deadline = from.clock.setTimeout(() => settle('timeout'), this.options.dialTimeoutMs);
     if (wire.cut || !target) return;
-    // The ClientHello reaches the far process after one latency; it answers when it runs.
-    this.scheduler.schedule(wire.latencyMs, () => {
-      // Ended meanwhile: its kernel resets the connection, which the dialer learns one latency later.
-      if (!target.clock.alive) {
-        this.scheduler.schedule(wire.latencyMs, () => from.clock.deliver(() => settle('refused')));
+    const refusedByReset = () => this.scheduler.schedule(wire.latencyMs, () => from.clock.deliver(() => settle('refused')));
+    // Work of the far process in the handshake: now, or when it resumes if frozen; a reset (refused) if it ends first.
+    const atTarget = (work: () => void): void => {
+      this.awaitingHandshake(to).add(refusedByReset);
+      target.clock.deliver(() => {
+        this.awaitingHandshake(to).delete(refusedByReset);
+        work();
+      });
+    };
+    const complete = (): void => {
+      if (settled) return;
+      // Checked again when the handshake would complete: the far side may have ended or been cut off meanwhile.
+      if (wire.cut || !target.clock.alive || this.hosts.get(to) !== target) {
+        if (!target.clock.alive) settle('refused');
         return;
       }
-      // A process that ends before it reads the ClientHello has its kernel reset the connection.
-      const reset = () => this.scheduler.schedule(wire.latencyMs, () => from.clock.deliver(() => settle('refused')));
-      this.awaitingHandshake(to).add(reset);
-      target.clock.deliver(() => {
-        this.awaitingHandshake(to).delete(reset);
-        // The rest of the handshake's round trips, back at the dialer.
-        this.scheduler.schedule(HANDSHAKE_ROUND_TRIPS * roundTrip - wire.latencyMs, () =>
-          from.clock.deliver(() => {
-            if (settled) return;
-            // Checked again when the handshake would complete: the far side may have ended, frozen or been cut off meanwhile.
-            if (wire.cut || !target.clock.alive || target.clock.frozen || this.hosts.get(to) !== target) {
-              if (!target.clock.alive) settle('refused');
-              return;
-            }
-            const connection = new SimConnection(this, from.id, to);
-            connection.attach(to, target.accept(from.id, connection));
-            connection.attach(from.id, end(connection));
-            this.track(from.id, connection);
-            this.track(to, connection);
-            settle(connection);
-          }),
-        );
-      });
+      if (target.clock.frozen) {
+        // Frozen in the middle of the handshake: it answers the last flight when it resumes.
+        atTarget(() => this.scheduler.schedule(wire.latencyMs, () => from.clock.deliver(complete)));
+        return;
+      }
+      const connection = new SimConnection(this, from.id, to);
+      connection.attach(to, target.accept(from.id, connection));
+      connection.attach(from.id, end(connection));
+      this.track(from.id, connection);
+      this.track(to, connection);
+      settle(connection);
+    };
+    // The ClientHello reaches the far process after one latency; it answers when it runs, and the
+    // rest of the handshake's round trips end back at the dialer.
+    this.scheduler.schedule(wire.latencyMs, () => {
+      if (!target.clock.alive) refusedByReset();
+      else atTarget(() => this.scheduler.schedule(HANDSHAKE_ROUND_TRIPS * roundTrip - wire.latencyMs, () => from.clock.deliver(complete)));
     });
   }
 

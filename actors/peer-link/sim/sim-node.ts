@@ -297,6 +297,8 @@ export class SimNode implements SimHost {
     end.heartbeat.start();
     if (!previous) this.membership.linkUp(peer);
     this.routing.linksChanged(new Set(this.links.keys()));
+    // The routes saw no neighbour go and come back, and the peer (restarted, perhaps) may hold none of them.
+    if (previous) this.routing.resync(peer);
     return end;
   }
 

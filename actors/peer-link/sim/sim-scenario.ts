@@ -14,7 +14,7 @@ export interface SimScenarioOptions extends Pick<SimMeshOptions, 'seed' | 'nodes
   partitionMs: number;
   /** How long each phase may take (simulated ms) before it counts as not converging. */
   phaseLimitMs?: number;
-  /** Simulated ms of quiet between faults: the mesh's timers (anti-entropy, refresh, costs) run meanwhile. */
+  /** Simulated ms of quiet between faults: the mesh's timers (anti-entropy, costs) run meanwhile. */
   quietMs?: number;
   onPhase?(phase: string, simMs: number): void;
 }

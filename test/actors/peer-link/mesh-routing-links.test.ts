@@ -91,6 +91,21 @@ describe('routing and end-to-end messages over peer links', () => {
     expect(a.state().routing.routeChanges).toBeGreaterThan(0);
   });
 
+  it('gives a restarted peer the whole table on its new link, which came up while the old one still counted', async () => {
+    const b = await node(B);
+    const a = await node(A, [b]);
+    const c = await node(C, [b]);
+    await until('C reaches A through B', () => routeOf(c, A)?.nextHop === B);
+    // C starts again (a new process of the same identity) and links to B before B has seen the old one go.
+    const restarted = await node(C, [b]);
+    await until('B links the new C too', () => b.state().links.filter((link) => link.peer === C && link.status === 'up').length === 2);
+    await c.links.stop();
+    // B's routes never saw C go: the new C gets them because its link now carries C's messages.
+    await until('the new C reaches A through B', () => routeOf(restarted, A)?.nextHop === B, 20_000);
+    expect(a.links.sendEndToEnd(C, 'test', Buffer.from('{"n":1}'))).toBe(true);
+    await until('the new C got the message', () => restarted.received.length >= 1, 20_000);
+  });
+
   it('refuses a route to another node at metric 0, an envelope with no hops left and bytes that are no envelope, counting each, and keeps the link', async () => {
     const b = await node(B);
     const a = await node(A, [b]);

@@ -11,8 +11,8 @@
 import { describe, expect, it } from 'vitest';
 import { COST_DAMPING, COST_INTERVAL_MS, MeshRouting, ROUTE_TOPIC } from '../../../actors/peer-link/mesh-routing.js';
 import { HOP_COST, linkCost, type LinkQuality } from '../../../lib/mesh/link-cost.js';
-import { encodeRouteMessage } from '../../../lib/mesh/route-message.js';
-import { MAX_SEQNO_JUMP, REQUEST_REPEAT_MS } from '../../../lib/mesh/route-table.js';
+import { decodeRouteMessage, encodeRouteMessage } from '../../../lib/mesh/route-message.js';
+import { INFINITE_METRIC, MAX_SEQNO_JUMP, REQUEST_REPEAT_MS, SOURCE_GC_MS } from '../../../lib/mesh/route-table.js';
 import { VirtualClock } from '../../../lib/timing/virtual-clock.js';
 
 const A = 'spiffe://mesh.test/node/a';
@@ -280,6 +280,39 @@ describe('mesh routing', () => {
     // Once repaired, and with nothing refused, quiet links carry nothing, however long.
     clock.advance(10 * 60_000);
     expect(queue.filter((packet) => packet.from !== D && packet.to !== D)).toEqual([]);
+  });
+
+  it('keeps a withdrawn destination for the resync while a neighbour is owed one, however long its window refuses', () => {
+    const { clock, node, deliver, link, unlink, route } = mesh([A, B, C, D]);
+    link([A, B], [B, C], [C, D]);
+    node(B).refusing.add(A);
+    unlink(C, D);
+    // Longer than a destination without a route is kept (route-table.ts's SOURCE_GC_MS), every resync refused.
+    clock.advance(SOURCE_GC_MS + 10 * COST_INTERVAL_MS);
+    deliver();
+    expect(route(A, D), 'stale while refused').toEqual({ nextHop: B, metric: 3 * HOP_COST });
+    node(B).refusing.delete(A);
+    clock.advance(COST_INTERVAL_MS);
+    deliver();
+    expect(route(A, D)).toBeUndefined();
+  });
+
+  it('resyncs a neighbour on demand (a restarted peer whose new link came up while the old one counted): the table with its retractions', () => {
+    const { queue, node, deliver, link, unlink } = mesh([A, B, C, D]);
+    link([A, B], [B, C], [C, D]);
+    unlink(C, D);
+    queue.length = 0;
+    node(B).routing.resync(A);
+    const sent = queue.filter((packet) => packet.from === B && packet.to === A).flatMap((packet) => decodeRouteMessage(packet.bytes).updates);
+    expect(sent.map((entry) => [entry.destination, entry.metric === INFINITE_METRIC ? 'retracted' : 'route'])).toEqual([
+      [B, 'route'],
+      [A, 'route'],
+      [C, 'route'],
+      [D, 'retracted'],
+    ]);
+    deliver();
+    node(B).routing.resync(OUTSIDER);
+    expect(queue, 'not a neighbour: nothing').toEqual([]);
   });
 
   it('refuses a route whose seqno is further ahead than any honest origin can be, and a request for such a seqno', () => {

@@ -189,6 +189,24 @@ describe('route table: selection and advertisement', () => {
     expect(routes.takeOutput()).toEqual({ updates: [entry(D, 3, 11)], requests: [] });
   });
 
+  it('passes newer seqnos on while a forwarded request is outstanding, also one asking beyond any answer, and stops once it is forgotten', () => {
+    const routes = linked({ [B]: 1, [C]: 1 });
+    routes.receiveUpdates(B, [entry(D, 1, 10)]);
+    routes.takeOutput();
+    // C asks for a seqno D will not reach soon (within the jump a request may ask): the honest raises still go back.
+    expect(routes.receiveRequest(C, request(D, 60_000), 0)).toEqual({ handled: 'forwarded' });
+    routes.takeOutput();
+    routes.receiveUpdates(B, [entry(D, 2, 10)]);
+    expect(routes.takeOutput().updates).toEqual([entry(D, 2, 11)]);
+    routes.repeatRequests(FORWARDED_REQUEST_MEMORY_MS - 1);
+    routes.receiveUpdates(B, [entry(D, 3, 10)]);
+    expect(routes.takeOutput().updates, 'still outstanding').toEqual([entry(D, 3, 11)]);
+    // Forgotten with the request (the requester repeats its own).
+    routes.repeatRequests(FORWARDED_REQUEST_MEMORY_MS);
+    routes.receiveUpdates(B, [entry(D, 4, 10)]);
+    expect(routes.takeOutput().updates).toEqual([]);
+  });
+
   it('coalesces: one entry per destination, the latest, and nothing twice', () => {
     const routes = linked({ [B]: 1 }, { hysteresis: 0 });
     routes.receiveUpdates(B, [entry(D, 1, 10), entry(D, 1, 20), entry(E, 1, 5)]);

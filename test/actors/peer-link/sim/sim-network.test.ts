@@ -65,6 +65,22 @@ describe('SimNetwork.dial', () => {
     expect(b.accepted).toEqual(['a']);
   });
 
+  it('completes a dial whose far process froze in the middle of the handshake once it resumes', async () => {
+    const { scheduler, b, dial } = setUp();
+    const result = dial();
+    // b has read the ClientHello (one latency) and freezes before the handshake ends.
+    await scheduler.runUntil(LATENCY_MS + 1);
+    b.clock.freeze();
+    await scheduler.runUntil(3_000);
+    expect(result.value).toBeUndefined();
+    b.clock.resume();
+    await scheduler.runUntil(DIAL_TIMEOUT_MS * 2);
+    expect(typeof result.value).toBe('object');
+    // Its answer to the last flight goes out at the resume and takes one latency.
+    expect(result.at).toBe(3_000 + LATENCY_MS);
+    expect(b.accepted).toEqual(['a']);
+  });
+
   it('times a dial out when the frozen process resumes only after the deadline, and connects nothing', async () => {
     const { scheduler, b, dial } = setUp();
     b.clock.freeze();
