@@ -293,13 +293,24 @@ export class PqSession {
     this.awaitRekeyAnswer('rekey offer');
   }
 
-  /** Time-based rekeying also happens on an idle session. */
-  private scheduleTimedRekey(): void {
+  /**
+   * Time-based rekeying also happens on an idle session. A timer may fire before the epoch is due
+   * by the wall clock the epoch's start was read from (Node's timers count from the event loop's
+   * time, cached at the start of the turn that set them: after a turn busy with a rekey's key
+   * exchange, that is milliseconds behind): it then waits out the rest, or no timed rekey would ever
+   * come again.
+   */
+  private scheduleTimedRekey(afterMs = this.options.rekeyAfterMs ?? DEFAULT_REKEY_AFTER_MS): void {
     this.clock.clearTimeout(this.rekeyTimer);
-    const afterMs = this.options.rekeyAfterMs ?? DEFAULT_REKEY_AFTER_MS;
     this.rekeyTimer = this.clock.setTimeout(() => {
+      if (this.state !== 'established') return;
+      const rest = (this.options.rekeyAfterMs ?? DEFAULT_REKEY_AFTER_MS) - (this.now() - this.channel!.epochStartedAt);
+      if (rest > 0) {
+        this.scheduleTimedRekey(rest);
+        return;
+      }
       // A timer callback must not throw: a failed seal fails the session instead of the thread.
-      if (this.state === 'established') this.guarded(() => this.maybeRekey());
+      this.guarded(() => this.maybeRekey());
     }, afterMs);
     // A real timer must not keep the process alive for a session nobody closed.
     (this.rekeyTimer as { unref?: () => void } | undefined)?.unref?.();

@@ -33,7 +33,8 @@ function format(value: unknown): string {
   return rounded.toLocaleString('en-US', { maximumFractionDigits: 6 });
 }
 
-const isThroughput = (figure: Figure) => figure.unit.endsWith('/s');
+/** A rate of work done (more is better); CPU seconds per second (`s/s`) is a cost, whose worst run is its largest. */
+const isThroughput = (figure: Figure) => figure.unit.endsWith('/s') && figure.unit !== 's/s';
 
 function tail(figure: Figure): string {
   if (figure.n >= P99_MIN_SAMPLES) return `p99 ${format(figure.p99)}`;

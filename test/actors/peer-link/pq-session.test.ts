@@ -14,6 +14,7 @@ import { PqSession, type PqSessionOptions } from '../../../actors/peer-link/pq-s
 import { encodeFrame, RecordReader } from '../../../actors/peer-link/frame-codec.js';
 import { pair, peerView, type Pair } from '../../helpers/pq-identities.js';
 import { until as waitUntil } from '../../helpers/wait.js';
+import { realClock, type Clock } from '../../../lib/timing/clock.js';
 
 /** Frames come fast here: poll every 5 ms, 20 s at most unless told. */
 const until = (what: string, condition: () => boolean, timeoutMs = 20_000) => waitUntil(what, condition, timeoutMs, 5);
@@ -140,6 +141,20 @@ describe('post-quantum session over TLS', () => {
     i.session.send(Buffer.from('7'));
     await until('a message under the new keys', () => r.received.length === 1);
     expect(i.session.epoch).toBeGreaterThanOrEqual(2);
+    i.session.close();
+    r.session.close();
+  });
+
+  it('rekeys an idle session on time when its timers fire early, as Node\'s do after a busy turn', async () => {
+    // Timers counted from a loop time 20 ms behind the wall clock the epoch's start is read from.
+    const early: Clock = { ...realClock, setTimeout: (callback, ms) => realClock.setTimeout(callback, Math.max(0, ms - 20)) };
+    const { client, server } = await connectedPair();
+    const i = end('initiator', client, p, { rekeyAfterMs: 200, clock: early });
+    const r = end('responder', server, p, { rekeyAfterMs: 200, clock: early });
+    r.session.start();
+    i.session.start();
+    await until('two timed rekeys', () => i.session.rekeys >= 2 && r.session.rekeys >= 2, 10_000);
+    expect(i.failures).toEqual([]);
     i.session.close();
     r.session.close();
   });

@@ -48,6 +48,9 @@ describe('README performance table', () => {
     expect(missed).toContain('`0123456`');
     expect(rowOf(table, 'one_for_all_8_ms')).toContain('max 60 (50 samples)');
     expect(rowOf(table, 'one_for_all_8_ms')).toContain('| met |');
+    // CPU seconds per second is a cost: its largest run is the worst, not the best.
+    const cost = renderTable(inputs, new Map([['sim', run([{ suite: 'sim', name: 'sim_cpu_s_per_sim_s', unit: 's/s', n: 2, median: 7, p99: 8.5, min: 5.5, max: 8.5 }])]]), ['sim']);
+    expect(rowOf(cost, 'sim_cpu_s_per_sim_s')).toContain('max 8.5 (2 samples)');
     const best = rowOf(table, throughput.name);
     expect(best).toContain('best run 170,000, worst 120,000 (11 runs)');
     expect(best).not.toContain('p99');
