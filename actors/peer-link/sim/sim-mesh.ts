@@ -271,6 +271,27 @@ export class SimMesh {
     this.network.setLoss(this.ids[a]!, this.ids[b]!, share);
   }
 
+  /** The reroute-around remedy at node `a` for its link to `b` (or its undo). */
+  avoid(a: number, b: number, avoided: boolean): void {
+    this.record(`sim ${avoided ? 'avoid' : 'unavoid'} ${a} ${b}`);
+    this.nodes[a]!.avoid(this.ids[b]!, avoided);
+  }
+
+  /** Whether `b` can be reached from `a` over live nodes and whole wires without the wire between them. */
+  reachableAround(a: number, b: number): boolean {
+    const seen = new Set([a]);
+    const queue = [a];
+    for (let at = queue.shift(); at !== undefined; at = queue.shift()) {
+      for (const next of this.neighbours(at)) {
+        if ((at === a && next === b) || this.dead.has(next) || seen.has(next) || this.network.isCut(this.ids[at]!, this.ids[next]!)) continue;
+        if (next === b) return true;
+        seen.add(next);
+        queue.push(next);
+      }
+    }
+    return false;
+  }
+
   /** Whether every live wired neighbour of `index` holds it dead (or left). */
   declaredDeadByNeighbours(index: number): boolean {
     const id = this.ids[index]!;

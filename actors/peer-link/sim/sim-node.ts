@@ -80,6 +80,8 @@ export class SimNode implements SimHost {
   /** Peers this node dials (a higher SPIFFE ID than its own), with their redial state. */
   private readonly dials = new Map<string, { attempts: number; dialing: boolean; timer: unknown }>();
   private readonly kemPublicKey: Uint8Array;
+  /** Peers whose link the reroute-around remedy avoids (PeerLinks.remedy): their link costs AVOID_PENALTY more. */
+  private readonly avoided = new Set<string>();
   private stopped = false;
 
   constructor(
@@ -132,8 +134,9 @@ export class SimNode implements SimHost {
       send: (neighbour, topic, bytes) => this.send(neighbour, { kind: 'data', topic, bytes }),
       quality: (neighbour) => {
         const heartbeat = this.links.get(neighbour)?.heartbeat;
-        if (!heartbeat) return { avoided: false };
-        return { phi: heartbeat.phi, lossRatio: heartbeat.lossRatio, avoided: false, ...(heartbeat.rttMs !== undefined ? { rttMs: heartbeat.rttMs } : {}) };
+        const avoided = this.avoided.has(neighbour);
+        if (!heartbeat) return { avoided };
+        return { phi: heartbeat.phi, lossRatio: heartbeat.lossRatio, avoided, ...(heartbeat.rttMs !== undefined ? { rttMs: heartbeat.rttMs } : {}) };
       },
       routesChanged: () => undefined,
       changed: () => undefined,
@@ -180,6 +183,13 @@ export class SimNode implements SimHost {
 
   nextHop(destination: string): string | undefined {
     return this.routing.nextHop(destination);
+  }
+
+  /** What the reroute-around remedy does to a peer's link (or its undo): its cost is read again and routes worth having are asked for at once. */
+  avoid(peer: string, avoided: boolean): void {
+    if (avoided) this.avoided.add(peer);
+    else this.avoided.delete(peer);
+    this.routing.reassess(peer);
   }
 
   /** The member's record while this node holds it alive or suspect (undefined: dead, left or unknown). */
