@@ -131,9 +131,14 @@ export class MeshRouting {
   resync(neighbour: string): void {
     const table = this.table;
     if (!table || this.stopped || !this.neighbours.has(neighbour)) return;
+    this.sendResync(table, neighbour);
+    this.flush();
+  }
+
+  /** The whole table with its retractions to one neighbour; owed again if its window refuses it. */
+  private sendResync(table: RouteTable, neighbour: string): void {
     this.owedTable.delete(neighbour);
     this.sendTo(neighbour, table.resyncTable(), []);
-    this.flush();
   }
 
   /** A routing message a neighbour sent on the route topic. */
@@ -331,10 +336,7 @@ export class MeshRouting {
       table.repeatRequests(this.ports.clock.monotonicNow());
       // What a full window refused is repaired: the whole table with its retractions. (A refused
       // request is not: the node that wants it repeats it, route-table.ts's repeatRequests.)
-      for (const neighbour of [...this.owedTable]) {
-        this.owedTable.delete(neighbour);
-        this.sendTo(neighbour, table.resyncTable(), []);
-      }
+      for (const neighbour of [...this.owedTable]) this.sendResync(table, neighbour);
       this.flush();
       // Members long gone free their place in the table (route-table.ts's collect), but not while a
       // neighbour is owed a resync: its retractions are in it only while the table holds them.

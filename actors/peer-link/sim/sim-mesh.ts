@@ -243,16 +243,7 @@ export class SimMesh {
   staysConnectedWithout(index: number): boolean {
     const live = this.ids.map((_, other) => other).filter((other) => other !== index && !this.dead.has(other));
     if (live.length === 0) return true;
-    const seen = new Set([live[0]!]);
-    const queue = [live[0]!];
-    for (let at = queue.shift(); at !== undefined; at = queue.shift()) {
-      for (const next of this.neighbours(at)) {
-        if (next === index || this.dead.has(next) || seen.has(next) || this.network.isCut(this.ids[at]!, this.ids[next]!)) continue;
-        seen.add(next);
-        queue.push(next);
-      }
-    }
-    return seen.size === live.length;
+    return this.reachedFrom(live[0]!, (_, next) => next === index).size === live.length;
   }
 
   /** Cuts every wire between `side` and the rest (a partition), or mends them (heal). */
@@ -279,17 +270,21 @@ export class SimMesh {
 
   /** Whether `b` can be reached from `a` over live nodes and whole wires without the wire between them. */
   reachableAround(a: number, b: number): boolean {
-    const seen = new Set([a]);
-    const queue = [a];
+    return this.reachedFrom(a, (at, next) => at === a && next === b).has(b);
+  }
+
+  /** The live nodes reached from `start` over wires that are not cut, leaving out the steps `skip` names. */
+  private reachedFrom(start: number, skip: (at: number, next: number) => boolean): Set<number> {
+    const seen = new Set([start]);
+    const queue = [start];
     for (let at = queue.shift(); at !== undefined; at = queue.shift()) {
       for (const next of this.neighbours(at)) {
-        if ((at === a && next === b) || this.dead.has(next) || seen.has(next) || this.network.isCut(this.ids[at]!, this.ids[next]!)) continue;
-        if (next === b) return true;
+        if (skip(at, next) || this.dead.has(next) || seen.has(next) || this.network.isCut(this.ids[at]!, this.ids[next]!)) continue;
         seen.add(next);
         queue.push(next);
       }
     }
-    return false;
+    return seen;
   }
 
   /** Whether every live wired neighbour of `index` holds it dead (or left). */
