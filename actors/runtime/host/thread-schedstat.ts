@@ -58,3 +58,19 @@ export function threadSchedStat(tid: number): SchedStat | undefined {
     ? { runMs: run! / NS_PER_MS, waitMs: wait! / NS_PER_MS, runnable: state === 'R', yields }
     : undefined;
 }
+
+/**
+ * Only how long thread `tid` has waited, runnable, for a core (ms; waits that ended), from the one
+ * file that holds it: cheap enough to read at every liveness tick of every worker.
+ */
+export function threadCoreWaitMs(tid: number): number | undefined {
+  if (tid <= 0) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const wait = Number(text.split(' ')[1]);
+  return Number.isFinite(wait) ? wait / NS_PER_MS : undefined;
+}

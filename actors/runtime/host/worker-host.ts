@@ -22,7 +22,8 @@ import { packDelivery } from './delivery-columns.js';
 import { describeCloneError } from './describe-clone-error.js';
 import { realClock } from '../contracts/clock.js';
 import { raceTimeout } from '../../../lib/timing/race-timeout.js';
-import { threadSchedStat, type SchedStat } from './thread-schedstat.js';
+import { threadCoreWaitMs, threadSchedStat, type SchedStat } from './thread-schedstat.js';
+import { CoreWaitMarks } from './core-wait-marks.js';
 
 /** An actor ended on purpose by a remediation (restart-actor): its supervisor restarts it. */
 export class KilledByRemediationError extends RuntimeError {
@@ -49,8 +50,12 @@ export class LivenessTimeoutError extends RuntimeError {
   constructor(
     readonly actorId: string,
     readonly timeoutMs: number,
+    /** How long it was silent in all, and how much of that it waited for a core (not counted against it). */
+    readonly silentMs?: number,
+    readonly waitedForCoreMs?: number,
   ) {
-    super(`actor '${actorId}' did not answer within its liveness deadline of ${timeoutMs} ms`);
+    const silence = silentMs !== undefined ? ` (silent for ${Math.round(silentMs)} ms, ${Math.round(waitedForCoreMs ?? 0)} of them waiting for a core)` : '';
+    super(`actor '${actorId}' did not answer within its liveness deadline of ${timeoutMs} ms${silence}`);
   }
 }
 
@@ -114,6 +119,8 @@ class WorkerIncarnation implements ActorIncarnation {
   private exitReason: ExitInfo | undefined;
   /** No exit event until the start succeeded (a failed start is the launch's rejection), nor after a requested stop. */
   private silenced = true;
+  /** The thread's waits for a core, marked at every liveness tick (core-wait-marks.ts). */
+  private readonly coreWaits = new CoreWaitMarks(() => threadCoreWaitMs(this.warm.signals.readOsThreadId()));
 
   constructor(
     private readonly warm: SpareWorker,
@@ -147,17 +154,24 @@ class WorkerIncarnation implements ActorIncarnation {
       const error = new StartLimitError(this.spec.actorId, this.startLimitMs);
       this.exitWith({ normal: false, reason: `start: ${error.message}`, error });
     }, this.startLimitMs);
-    const result = await this.warm.call(() =>
-      this.warm.control.start({
-        actorId: this.spec.actorId,
-        module: this.spec.module,
-        options: this.spec.options,
-        databasePath: this.spec.databasePath,
-        runId: this.spec.runId,
-        throttleMs: this.spec.throttleMs,
-        ...(this.spec.inspect ? { inspect: true } : {}),
-      }),
-    ).finally(() => clearTimeout(limit));
+    const result = await this.warm
+      .call(() =>
+        this.warm.control.start({
+          actorId: this.spec.actorId,
+          module: this.spec.module,
+          options: this.spec.options,
+          databasePath: this.spec.databasePath,
+          runId: this.spec.runId,
+          throttleMs: this.spec.throttleMs,
+          ...(this.spec.inspect ? { inspect: true } : {}),
+        }),
+      )
+      // A start this host gave up on (liveness, start limit) fails with why, not with the thread's
+      // exit that followed: "exited before answering" alone sent a reader looking for a crash.
+      .catch((error: unknown) => {
+        throw this.exitReason?.error ?? error;
+      })
+      .finally(() => clearTimeout(limit));
     this.restoredSeq = startResult.expect(result, 'start result').restoredSeq;
     if (!this.warm.isAlive) throw new WorkerExitedError(this.spec.actorId, 'exited as it started');
     this.silenced = false;
@@ -324,21 +338,35 @@ class WorkerIncarnation implements ActorIncarnation {
 
   /** Pings at the liveness interval and arms the deadline: from the start call on, for the incarnation's life. */
   private startPinging(): void {
-    this.pingTimer = setInterval(() => this.post({ kind: 'ping', id: ++this.pingId }), this.spec.liveness.intervalMs);
-    this.armDeadline();
+    this.coreWaits.mark(performance.now(), this.lastAliveAt);
+    this.pingTimer = setInterval(() => {
+      this.coreWaits.mark(performance.now(), this.lastAliveAt);
+      this.post({ kind: 'ping', id: ++this.pingId });
+    }, this.spec.liveness.intervalMs);
+    this.armDeadline(this.lastAliveAt + this.spec.liveness.timeoutMs - performance.now());
   }
 
-  /** Fires exactly when the worker has been silent for the liveness timeout. */
-  private armDeadline(): void {
-    const wait = this.lastAliveAt + this.spec.liveness.timeoutMs - performance.now();
+  /**
+   * Fires when the worker has been silent for the liveness timeout, not counting the time it waited
+   * for a core (core-wait-marks.ts): what ends a thread is a silence it could have broken. Before
+   * deciding, what the thread already said is taken off the port: a main thread that was itself
+   * busy (a synchronous self-test, a long collection) has answers queued that it has not read.
+   */
+  private armDeadline(waitMs: number): void {
     this.deadlineTimer = setTimeout(() => {
-      if (performance.now() - this.lastAliveAt >= this.spec.liveness.timeoutMs) {
-        const error = new LivenessTimeoutError(this.spec.actorId, this.spec.liveness.timeoutMs);
+      this.warm.drainBus();
+      const now = performance.now();
+      const timeoutMs = this.spec.liveness.timeoutMs;
+      const silentMs = now - this.lastAliveAt;
+      const waitedMs = silentMs >= timeoutMs ? Math.min(silentMs, this.coreWaits.waitedSince(this.lastAliveAt)) : 0;
+      const answerableMs = silentMs - waitedMs;
+      if (answerableMs >= timeoutMs) {
+        const error = new LivenessTimeoutError(this.spec.actorId, timeoutMs, silentMs, waitedMs);
         this.exitWith({ normal: false, reason: error.message, error });
       } else {
-        this.armDeadline();
+        this.armDeadline(timeoutMs - answerableMs);
       }
-    }, Math.max(0, wait));
+    }, Math.max(0, waitMs));
   }
 
   private clearTimers(): void {

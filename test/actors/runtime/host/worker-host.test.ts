@@ -2,7 +2,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWorkerHost } from '../../../../actors/runtime/host/worker-host.js';
 import type { ExitInfo, Host, IncarnationEvents } from '../../../../actors/runtime/contracts/host.js';
-import { COUNTER_ACTOR, NEVER_LOADS_ACTOR, SLOW_TO_LOAD_ACTOR } from '../../../fixtures/fixture-paths.js';
+import { COUNTER_ACTOR, NEVER_LOADS_ACTOR, SLOW_TO_LOAD_ACTOR, STARVED_AT_LOAD_ACTOR } from '../../../fixtures/fixture-paths.js';
+import { startCoreHogs, type CoreHogs } from '../../../helpers/core-hogs.js';
 import { makeDataDir, requestWhenServing, startTestNode, waitFor, type TestNode } from '../../../helpers/test-node.js';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
@@ -14,7 +15,10 @@ import { createDeadLetterStore } from '../../../../store/dead-letters.js';
 let host: Host | undefined;
 let dataDir: string | undefined;
 let running: TestNode | undefined;
+let hogs: CoreHogs | undefined;
 afterEach(async () => {
+  await hogs?.stop();
+  hogs = undefined;
   await host?.close();
   host = undefined;
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -93,7 +97,19 @@ describe('worker host', () => {
     // never settles and the test times out. No bound on the elapsed time (a loaded machine stretches
     // it). The restart bench's crash_to_serving_ms_hang measures the same liveness deadline on a
     // running thread; no figure measures it at start.
-    await expect(host.launch(launchSpec('stuck', stuck, { intervalMs: 100, timeoutMs: 300 }), recorder().events)).rejects.toMatchObject({ name: 'WorkerExitedError', actorId: 'stuck' });
+    await expect(host.launch(launchSpec('stuck', stuck, { intervalMs: 100, timeoutMs: 300 }), recorder().events)).rejects.toMatchObject({ name: 'LivenessTimeoutError', actorId: 'stuck' });
+  });
+
+  it('spares a start whose thread was silent past its timeout while it waited for a core, not while it could answer', async () => {
+    // Every core held by a hog, the module's thread at a tenth of their share: its 150 ms of
+    // CPU at load take over a second of wall time, most of it waiting for a core. Before the
+    // deadline discounted that wait, this launch was ended at 300 ms like a hung one.
+    hogs = await startCoreHogs();
+    host = createWorkerHost({ spareWorkers: 0 });
+    const incarnation = await host.launch(launchSpec('starved', `${STARVED_AT_LOAD_ACTOR}?cpuMs=150&nice=10`, { intervalMs: 50, timeoutMs: 300 }), recorder().events);
+    // The scene was what it claims: the thread waited for a core longer than the liveness timeout.
+    expect(incarnation.schedStat()?.waitMs).toBeGreaterThan(300);
+    await expect(incarnation.health()).resolves.toBeDefined();
   });
 
   it('lets a start finish that loads for longer than the liveness timeout while its thread answers pings', async () => {
@@ -105,7 +121,7 @@ describe('worker host', () => {
 
   it('gives up on a start whose thread answers pings but never finishes, at the start limit', async () => {
     host = createWorkerHost({ spareWorkers: 0, startLimitMs: 600 });
-    await expect(host.launch(launchSpec('never', NEVER_LOADS_ACTOR, { intervalMs: 50, timeoutMs: 300 }), recorder().events)).rejects.toMatchObject({ name: 'WorkerExitedError', actorId: 'never' });
+    await expect(host.launch(launchSpec('never', NEVER_LOADS_ACTOR, { intervalMs: 50, timeoutMs: 300 }), recorder().events)).rejects.toMatchObject({ name: 'StartLimitError', actorId: 'never' });
   });
 
   it('rejects an actor module without a definition with a typed error', async () => {
