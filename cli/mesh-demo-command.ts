@@ -45,12 +45,19 @@ export function demoLinks(nodes: number): number[][] {
   });
 }
 
-async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+/**
+ * `count` distinct free loopback ports, every one held open until all are found: a port closed
+ * before the next is asked for can be handed out again, and two of a node's listeners (or two
+ * nodes) would then collide.
+ */
+async function freeLoopbackPorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  try {
+    await Promise.all(servers.map((server) => new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve))));
+    return servers.map((server) => (server.address() as { port: number }).port);
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => (server.listening ? server.close(resolve) : resolve(undefined)))));
+  }
 }
 
 /** Resolves on Ctrl-C (SIGINT) or SIGTERM: when the demo stops, by default. */
@@ -86,8 +93,10 @@ export async function meshDemoCommand(flags: MeshDemoFlags, until?: Promise<void
     copyFileSync(ca.certificate, files.certificate);
     copyFileSync(ca.key, files.key);
   }
-  const ports: number[] = [];
-  for (let index = 0; index < nodes; index++) ports.push(await freeLoopbackPort());
+  // Each node its own /metrics port besides its mesh port: on the default one, only the first node would serve.
+  const free = await freeLoopbackPorts(2 * nodes);
+  const ports = free.slice(0, nodes);
+  const metricsPorts = free.slice(nodes);
   const links = demoLinks(nodes);
   const children: ChildProcess[] = [];
   process.stdout.write(`mesh demo: ${nodes} nodes in ${root}, trust domain ${TRUST_DOMAIN}\n`);
@@ -96,6 +105,7 @@ export async function meshDemoCommand(flags: MeshDemoFlags, until?: Promise<void
       dataDir: dirs[index],
       identity: { trustDomain: TRUST_DOMAIN, spiffeId: id(index) },
       mesh: { listen: `127.0.0.1:${ports[index]}`, peers: links[index]!.map((other) => ({ address: `127.0.0.1:${ports[other]}`, spiffeId: id(other) })) },
+      metrics: { listen: `127.0.0.1:${metricsPorts[index]}` },
     };
     const file = join(root, `n${index}.json`);
     writeFileSync(file, JSON.stringify(config, null, 2));
@@ -104,7 +114,8 @@ export async function meshDemoCommand(flags: MeshDemoFlags, until?: Promise<void
     children.push(spawn(process.execPath, [...HEAP_FLAGS, MAIN, 'run', '--config', file], { stdio: ['ignore', output, output] }));
     process.stdout.write(
       `  n${index}  ${id(index)}  listening on 127.0.0.1:${ports[index]}, dials ${links[index]!.map((other) => `n${other}`).join(', ') || 'none'}\n` +
-        `      data ${dirs[index]}  control socket ${join(dirs[index]!, 'control.sock')}  log ${log}\n`,
+        `      data ${dirs[index]}  control socket ${join(dirs[index]!, 'control.sock')}  log ${log}\n` +
+        `      metrics http://127.0.0.1:${metricsPorts[index]}/metrics\n`,
     );
   }
   process.stdout.write(

@@ -4,7 +4,7 @@
  * twice, and every node reachable from every other. In this process (so that its lines are measured),
  * the demo refuses what it cannot do, and starts, reports and stops two real node processes.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -59,6 +59,7 @@ describe('x0tta6bl4 mesh demo, in this process', () => {
     const root = mkdtempSync(join(tmpdir(), 'x0tta6bl4-demo-inproc-'));
     const dir = join(root, 'demo');
     let stop!: () => void;
+    const metricsAddresses: string[] = [];
     const stopped = new Promise<void>((resolve) => (stop = resolve));
     try {
       const run = capturingOutput(async () => {
@@ -72,6 +73,13 @@ describe('x0tta6bl4 mesh demo, in this process', () => {
           120_000,
           200,
         );
+        // Each node serves its own /metrics (on the default port, only the first would).
+        for (const node of ['n0', 'n1']) {
+          const { listen } = (JSON.parse(readFileSync(join(dir, `${node}.json`), 'utf8')) as { metrics: { listen: string } }).metrics;
+          metricsAddresses.push(`http://${listen}/metrics`);
+          const metrics = await untilValue(`${node} to serve /metrics`, () => fetch(`http://${listen}/metrics`).then((response) => (response.ok ? response.text() : undefined)).catch(() => undefined), 60_000, 200);
+          expect(metrics).toContain('x0tta6bl4_');
+        }
         stop();
         await demo;
       });
@@ -79,6 +87,8 @@ describe('x0tta6bl4 mesh demo, in this process', () => {
       expect(stdout).toContain('mesh demo: 2 nodes in');
       expect(stdout).toContain(`control socket ${join(dir, 'n0', 'control.sock')}`);
       expect(stdout).toContain('mesh demo: stopped');
+      expect(new Set(metricsAddresses).size).toBe(2);
+      for (const address of metricsAddresses) expect(stdout).toContain(`metrics ${address}`);
       expect(existsSync(dir)).toBe(false);
     } finally {
       rmSync(root, { recursive: true, force: true });
