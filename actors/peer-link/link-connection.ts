@@ -25,6 +25,8 @@ export interface ConnectionHandlers {
   onClose(connection: LinkConnection, error?: Error): void;
   /** The connection takes writes again after being congested. */
   onDrain(connection: LinkConnection): void;
+  /** Records read from the peer (handshake, frames, rekeys), each handled before the next chunk is read. */
+  onRecords?(count: number): void;
 }
 
 /** Chaos on the links with one peer (link-faults.ts): asked for every record and heartbeat. */
@@ -129,6 +131,7 @@ export class LinkConnection {
         if (this.closed || this.faults?.isCut(this.peer.spiffeId)) return;
         try {
           const frames = this.reader.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if (frames.length > 0) this.handlers.onRecords?.(frames.length);
           for (const frame of frames) {
             if (this.closed) return;
             this.onRecord(frame);

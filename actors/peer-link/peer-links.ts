@@ -131,6 +131,8 @@ export interface PeerLinksOptions {
   onMessage(from: string, topic: string, payload: unknown): void;
   onState(state: MeshLinksState): void;
   onLog?(level: 'info' | 'warn', message: string, fields: Record<string, unknown>): void;
+  /** Work from the network, as the actor's input (ActorIo.inputHandled): each record read, each connection set up. */
+  onInput?(count: number): void;
   timing?: Partial<PeerLinksTiming>;
   /** The network (default: mutual TLS, tls-transport.ts). */
   transport?: (events: TransportEvents) => Transport;
@@ -805,6 +807,8 @@ export class PeerLinks {
   }
 
   private linkConnection(carrier: TransportConnection, pq: LinksPostQuantum | undefined, dialedLinkKey: string | undefined): LinkConnection {
+    // A connection set up is input too: its TLS and post-quantum handshakes cost more CPU than any frame.
+    this.options.onInput?.(1);
     return new LinkConnection(
       carrier,
       {
@@ -822,6 +826,7 @@ export class PeerLinks {
         },
       },
       {
+        onRecords: (count) => this.options.onInput?.(count),
         onFrame: (connection, frame) => {
           // Stopping: nothing more is bound or delivered (a Hello now would bind a connection the stop already passed).
           if (this.stopped) {

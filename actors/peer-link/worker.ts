@@ -71,6 +71,7 @@ export default defineActor({
         onMessage: (from, topic, payload) => sendBack({ type: 'transport.received', message: { from, topic, payload } }),
         onState: (state) => sendBack({ type: 'transport.state', state }),
         onLog: (level, message, fields) => log[level](fields, message),
+        onInput: (count) => io.inputHandled(count),
         allowChaos: options.chaos,
         ...(options.telemetryEveryMs !== undefined ? { telemetryEveryMs: options.telemetryEveryMs, onTelemetry: (sample: TelemetrySample) => sendBack({ type: 'transport.telemetry', sample }) } : {}),
       });

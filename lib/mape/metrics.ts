@@ -17,6 +17,8 @@ export const METRICS = {
     "share of the interval the actor's thread wanted a core: ran on one or waited, runnable, for one (0..1); the same for a thread that never yields on an idle machine and on a loaded one",
   'actor.cpu_burst_ms':
     "CPU time of the actor's thread per time it gave up its core of its own accord, over the interval (its whole CPU time when it never did): how long its event loop holds a core before going idle, whatever the machine's load",
+  'actor.cpu_ms_per_input':
+    "CPU time of the actor's thread per message or input record it handled over the interval (its whole CPU time when it handled none): under a millisecond for a thread busy with what it is given, however loaded the machine; tens for one spinning on its own",
   'actor.elu': "event-loop utilisation of the actor's thread over the interval (0..1)",
   'actor.heap_bytes': "V8 heap in use in the actor's thread",
   'actor.retained_heap_growth_bps': "growth per second of the actor's old and large-object spaces (survivors of GC)",

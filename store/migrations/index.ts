@@ -10,5 +10,6 @@ import loadRelativeHog from './004-load-relative-hog.js';
 import unyieldingHog from './005-unyielding-hog.js';
 import hogWithoutInflow from './006-hog-without-inflow.js';
 import meshFaults from './007-mesh-faults.js';
+import hogPerInput from './008-hog-per-input.js';
 
-export const migrations: readonly Migration[] = [runtime, knowledgeBase, selfHealing, loadRelativeHog, unyieldingHog, hogWithoutInflow, meshFaults];
+export const migrations: readonly Migration[] = [runtime, knowledgeBase, selfHealing, loadRelativeHog, unyieldingHog, hogWithoutInflow, meshFaults, hogPerInput];

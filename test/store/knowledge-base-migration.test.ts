@@ -38,24 +38,26 @@ function plan(db: Database, sql: string): string {
 describe('migration 2: knowledge base', () => {
   let db: Database | undefined;
 
-  it('is followed by migrations 3 to 7 and, on a fresh file, every table is STRICT, with its indexes', () => {
+  it('is followed by migrations 3 to 8 and, on a fresh file, every table is STRICT, with its indexes', () => {
     expect(MIGRATIONS[1]).toMatchObject({ version: 2, name: 'knowledge-base' });
     expect(MIGRATIONS[2]).toMatchObject({ version: 3, name: 'self-healing' });
     expect(MIGRATIONS[3]).toMatchObject({ version: 4, name: 'load-relative-hog' });
     expect(MIGRATIONS[4]).toMatchObject({ version: 5, name: 'unyielding-hog' });
     expect(MIGRATIONS[5]).toMatchObject({ version: 6, name: 'hog-without-inflow' });
     expect(MIGRATIONS[6]).toMatchObject({ version: 7, name: 'mesh-faults' });
-    expect(SCHEMA_VERSION).toBe(7);
+    expect(MIGRATIONS[7]).toMatchObject({ version: 8, name: 'hog-per-input' });
+    expect(SCHEMA_VERSION).toBe(8);
     db = storeFile.open();
-    expect(readSchemaVersion(db)).toBe(7);
+    expect(readSchemaVersion(db)).toBe(8);
     // Migrations 4 and 5 moved the seeded hog rule to the CPU a thread holds before it yields; 6
-    // asks that the thread is not being given a flood of messages.
+    // asked that the thread is not being given a flood of messages, 8 that it spends much CPU on
+    // each message or record it handles.
     expect(db.prepare("SELECT metric, threshold, and_metric, and_op, and_threshold FROM detector_rules WHERE id = 'busy-thread'").get()).toEqual({
       metric: 'actor.cpu_burst_ms',
       threshold: 10,
-      and_metric: 'actor.message_rate',
-      and_op: '<=',
-      and_threshold: 500,
+      and_metric: 'actor.cpu_ms_per_input',
+      and_op: '>=',
+      and_threshold: 5,
     });
     expect(strictTables(db)).toEqual([...KNOWLEDGE_BASE_TABLES, ...SELF_HEALING_TABLES, 'actor_snapshots'].sort());
     expect(indexes(db)).toEqual([
@@ -96,10 +98,10 @@ describe('migration 2: knowledge base', () => {
     v1.close();
 
     db = openStore(file);
-    expect(readSchemaVersion(db)).toBe(7);
+    expect(readSchemaVersion(db)).toBe(8);
     expect(strictTables(db)).toEqual([...KNOWLEDGE_BASE_TABLES, ...SELF_HEALING_TABLES, 'actor_snapshots'].sort());
     expect(createActorSnapshotStore(db).load('monitor')).toEqual({ snapshot: { s: 1 }, runId: 'r', lastSeq: 3, updatedAt: 7 });
-    expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 7 }]);
+    expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 8 }]);
   });
 
   it('leaves a hog rule an operator has edited as it is', () => {
@@ -110,8 +112,8 @@ describe('migration 2: knowledge base', () => {
     v4.close();
 
     db = openStore(file);
-    expect(readSchemaVersion(db)).toBe(7);
-    // Neither 5 nor 6 touches it (nor 7, which adds the mesh's rules): both match only the row as the migration before left it.
+    expect(readSchemaVersion(db)).toBe(8);
+    // Neither 5, 6 nor 8 touches it (nor 7, which adds the mesh's rules): each matches only the row as the migration before left it.
     expect(db.prepare("SELECT metric, threshold, and_metric FROM detector_rules WHERE id = 'busy-thread'").get()).toEqual({
       metric: 'actor.cpu_demand',
       threshold: 0.8,

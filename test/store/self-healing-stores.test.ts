@@ -65,7 +65,7 @@ describe('detector rules', () => {
       ['lossy-link', 'link-degraded'],
       ['unreachable-members', 'partitioned'],
     ]);
-    expect(rules.enabled().find((rule) => rule.id === 'busy-thread')).toMatchObject({ andMetric: 'actor.message_rate', andOp: '<=', andThreshold: 500 });
+    expect(rules.enabled().find((rule) => rule.id === 'busy-thread')).toMatchObject({ andMetric: 'actor.cpu_ms_per_input', andOp: '>=', andThreshold: 5 });
     rules.upsert({ id: 'deep-mailbox', metric: 'actor.mailbox_depth', op: '>=', threshold: 500, consecutive: 2, cause: 'mailbox-flood', confidence: 0.7, rank: 4 });
     rules.upsert({ id: 'busy-thread', metric: 'actor.cpu_ratio', op: '>=', threshold: 0.5, consecutive: 1, cause: 'cpu-hog', confidence: 0.7, rank: 5, enabled: false });
     expect(rules.enabled().find((rule) => rule.id === 'deep-mailbox')).toMatchObject({ threshold: 500, consecutive: 2, andMetric: null });

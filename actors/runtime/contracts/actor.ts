@@ -32,6 +32,12 @@ export interface ActorIo {
   /** Path of the node's SQLite store; each thread opens its own connection. */
   databasePath: string;
   pressure: BusPressure;
+  /**
+   * Counts work that reached the actor other than through its mailbox (records from a peer's
+   * socket): with its messages, what the runtime's monitor sets the thread's CPU time against to
+   * tell a thread busy with its input from one spinning on its own (actor.cpu_ms_per_input).
+   */
+  inputHandled(count: number): void;
 }
 
 export interface ActorDefinition {

@@ -50,7 +50,7 @@ function sameStateValue(a: unknown, b: unknown): boolean {
 export interface ActorRunnerInit {
   definition: ActorDefinition;
   /** The actor's I/O but its bus pressure, which the runner keeps (setHeld). */
-  io: Omit<ActorIo, 'pressure'>;
+  io: Omit<ActorIo, 'pressure' | 'inputHandled'>;
   runId: string;
   /** Required for persistent actors. */
   snapshots?: SnapshotPort;
@@ -58,8 +58,8 @@ export interface ActorRunnerInit {
   throttleMs: number;
   /** The persist throttle and the machine's delays run on it. */
   clock: Clock;
-  /** Called after each message is processed (the worker counts them in shared memory for liveness). */
-  onProcessed?: () => void;
+  /** Called after each message is processed, and with the count of the actor's other input (ActorIo.inputHandled): the worker counts both in shared memory, for liveness and the CPU spent per input. */
+  onProcessed?: (count: number) => void;
   /** XState's inspection observer for the machine (the inspector is on). */
   inspect?: Observer<InspectionEvent>;
 }
@@ -116,7 +116,7 @@ export class ActorRunner {
     if (this.persistent && !init.snapshots) {
       throw new TypeError(`actor '${init.io.actorId}' is persistent but has no snapshot store`);
     }
-    const machine: AnyStateMachine = init.definition.createMachine({ ...init.io, pressure: this.pressure });
+    const machine: AnyStateMachine = init.definition.createMachine({ ...init.io, pressure: this.pressure, inputHandled: (count) => init.onProcessed?.(count) });
     const record = this.persistent ? init.snapshots!.load(init.io.actorId) : undefined;
     // Mailbox sequences restart with every node run, so a sequence from another run says nothing.
     this.restoredSeq = record && record.runId === init.runId ? record.lastSeq : 0;
@@ -196,7 +196,7 @@ export class ActorRunner {
       }
       this.processingSeq = undefined;
       this.lastSeq = envelope.seq;
-      this.init.onProcessed?.();
+      this.init.onProcessed?.(1);
     }
     this.flushOutbox();
     // Skipped messages are already acknowledged by a stored snapshot, but the host still holds

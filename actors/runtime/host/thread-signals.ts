@@ -37,8 +37,8 @@ export class ThreadSignals {
   }
 
   /** Thread side. */
-  messageProcessed(): void {
-    Atomics.add(this.processed, 0, 1);
+  messageProcessed(count = 1): void {
+    Atomics.add(this.processed, 0, count);
   }
 
   /** Thread side. */

@@ -76,7 +76,7 @@ export class RuntimeSampler {
   private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   private readonly memory = new Map<string, CellMemory>();
   /** The last health reading per incarnation: the baseline of the next one's rates. */
-  private readonly readings = new WeakMap<ActorIncarnation, { bytes: number; cpuMs: number; runningMs: number; at: number; sched: SchedStat | undefined }>();
+  private readonly readings = new WeakMap<ActorIncarnation, { bytes: number; cpuMs: number; runningMs: number; at: number; sched: SchedStat | undefined; handled: number | undefined }>();
   /** Per incarnation left unanswered: since when, and its progress and scheduler times then. */
   private readonly silentSince = new WeakMap<ActorIncarnation, Silence>();
   private readonly repeatCrashes = new Map<string, number>();
@@ -198,7 +198,7 @@ export class RuntimeSampler {
       // write's start with its own wall clock.
       const writingMs = incarnation.storeWriteRunningMs(Date.now());
       const progress = progressOf(cell, incarnation);
-      const progressed = progress > silent.progress || writingMs > 0;
+      const progressed = countSince(progress, silent.progress) > 0 || writingMs > 0;
       if (progressed) this.silentSince.delete(incarnation);
       const verdict = progressed ? 0 : hadTheChance(silent, incarnation.schedStat(), performance.now()) ? 1 : undefined;
       return [
@@ -212,7 +212,8 @@ export class RuntimeSampler {
     // OS time: the window of the thread's CPU and heap-growth rates (see the header).
     const at = performance.now();
     const sched = incarnation.schedStat();
-    this.readings.set(incarnation, { bytes: health.retainedHeapBytes, cpuMs: health.cpuTimeMs, runningMs: health.runningMs, at, sched });
+    const handled = incarnation.processedCount();
+    this.readings.set(incarnation, { bytes: health.retainedHeapBytes, cpuMs: health.cpuTimeMs, runningMs: health.runningMs, at, sched, handled });
     // Rates (CPU, retained-heap growth) only over a window that starts after the start-up grace:
     // loading modules and restoring state is work and allocation, not a hog or a leak.
     const baseline = previous && previous.runningMs >= STARTUP_GRACE_MS ? previous : undefined;
@@ -225,6 +226,13 @@ export class RuntimeSampler {
       rates.push({ metric: 'actor.retained_heap_growth_bps', source: actorId, value: ((health.retainedHeapBytes - baseline.bytes) * 1000) / threadElapsed });
       if (health.cpuTimeMs >= 0 && baseline.cpuMs >= 0) {
         rates.push({ metric: 'actor.cpu_ratio', source: actorId, value: Math.max(0, health.cpuTimeMs - baseline.cpuMs) / threadElapsed });
+        if (handled !== undefined && baseline.handled !== undefined) {
+          // CPU time per message or record handled: a thread busy with its input spends well under
+          // a millisecond on each however loaded the machine, one spinning on its own spends its
+          // whole CPU time on the few it is given (none counts as one).
+          const inputs = Math.max(1, countSince(handled, baseline.handled));
+          rates.push({ metric: 'actor.cpu_ms_per_input', source: actorId, value: Math.max(0, health.cpuTimeMs - baseline.cpuMs) / inputs });
+        }
       }
       if (sched && baseline.sched) {
         // The scheduler's times are read here in the main thread: their window is the main thread's.
@@ -284,7 +292,12 @@ function cpuBurstMs(from: SchedStat, to: SchedStat): number {
   return Math.max(0, to.runMs - from.runMs) / Math.max(1, to.yields - from.yields);
 }
 
-/** Messages processed so far: the thread's own count where it has one, else the acknowledgements. */
+/** How many a counter moved from `before` to `now`: the thread's count is 32 bits in shared memory, and wraps. */
+function countSince(now: number, before: number): number {
+  return (now - before) >>> 0;
+}
+
+/** Messages and other input processed so far: the thread's own count where it has one, else the acknowledgements. */
 function progressOf(cell: ActorCell, incarnation: ActorIncarnation): number {
   return incarnation.processedCount() ?? cell.mailbox.counters.acked;
 }

@@ -130,6 +130,17 @@ describe('peer links over the TLS transport', () => {
     expect(a.state().unroutable).toBe(1);
   });
 
+  it("reports what it reads from its peers as the actor's input: the connection and every record", async () => {
+    let input = 0;
+    const b = await listener(B, { onInput: (count) => (input += count) });
+    const a = await dialer(b.address);
+    send(a, B, 1, 300);
+    await until('300 at B', () => b.received.length === 300);
+    // One for the connection, then one per record read: the handshake's, each message's (a frame
+    // per record), the member records' and the routes'.
+    expect(input).toBeGreaterThanOrEqual(1 + 300);
+  });
+
   it('refuses to link when the peer proves another identity than the one dialed', async () => {
     const b = await listener();
     const a = await dialer(b.address, 'spiffe://mesh.test/node/c');

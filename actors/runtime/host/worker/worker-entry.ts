@@ -154,7 +154,7 @@ const control: WorkerControl = {
         // A worker thread runs in real time: a virtual clock lives in the node's thread and cannot
         // cross postMessage (simulations run their actors inline).
         clock: realClock,
-        onProcessed: () => signals.messageProcessed(),
+        onProcessed: (count) => signals.messageProcessed(count),
         ...(inspect ? { inspect } : {}),
       },
       {

@@ -15,7 +15,7 @@ import { realClock } from '../../../../lib/timing/clock.js';
 const MIB = 1024 * 1024;
 
 /** One running actor whose thread answers each probe with the next of `readings`, after `delayMs` of real time. */
-function samplerOver(readings: Omit<WorkerHealth, 'state' | 'heapUsedBytes' | 'storeWriteMaxMs' | 'threadId'>[], delayMs: number) {
+function samplerOver(readings: Array<Omit<WorkerHealth, 'state' | 'heapUsedBytes' | 'storeWriteMaxMs' | 'threadId'> & { handled?: number }>, delayMs: number) {
   const published: TelemetrySample[] = [];
   let next = 0;
   const incarnation = {
@@ -25,7 +25,8 @@ function samplerOver(readings: Omit<WorkerHealth, 'state' | 'heapUsedBytes' | 's
       return { ...reading, state: 'idle', heapUsedBytes: reading.retainedHeapBytes, storeWriteMaxMs: 0, threadId: 1 };
     },
     schedStat: () => undefined,
-    processedCount: () => 0,
+    // The thread's count of messages and input handled, as of the reading answered last.
+    processedCount: () => readings[next - 1]?.handled ?? 0,
     utilizationSinceLast: () => undefined,
     storeWriteRunningMs: () => 0,
   } as unknown as ActorIncarnation;
@@ -77,5 +78,24 @@ describe('the runtime sampler', () => {
     expect(valueOf(published[1], 'actor.retained_heap_growth_bps')).toBeUndefined();
     expect(valueOf(published[1], 'actor.cpu_ratio')).toBeUndefined();
     expect(valueOf(published[1], 'actor.unresponsive')).toBe(0);
+  });
+
+  it('sets the CPU time against the messages and input the thread handled, across a wrap of its 32-bit count', async () => {
+    const start = STARTUP_GRACE_MS + 100;
+    const { sampler, published } = samplerOver(
+      [
+        { retainedHeapBytes: MIB, cpuTimeMs: 100, runningMs: start, handled: 2 ** 32 - 10 },
+        // 40 ms of CPU over 20 handled, the count wrapping past 2^32 on the way (shared memory is 32 bits).
+        { retainedHeapBytes: MIB, cpuTimeMs: 140, runningMs: start + 1_000, handled: 10 },
+        // 90 ms of CPU and nothing handled: the whole CPU time on none (counted as one).
+        { retainedHeapBytes: MIB, cpuTimeMs: 230, runningMs: start + 2_000, handled: 10 },
+      ],
+      0,
+    );
+    await sampler.sample();
+    await sampler.sample();
+    await sampler.sample();
+    expect(valueOf(published[1], 'actor.cpu_ms_per_input')).toBe(2);
+    expect(valueOf(published[2], 'actor.cpu_ms_per_input')).toBe(90);
   });
 });
