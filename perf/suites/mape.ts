@@ -9,6 +9,10 @@
  *    and MTTR (recovered − fault start); its diagnosed cause and target against the injection
  *    give `diagnosis_accuracy` (an injection with no incident, or a wrong one, counts against).
  *
+ * 3. Both again with two processes burning a core each alongside (figures suffixed `_loaded`):
+ *    edge machines are rarely idle, and healing must work when the machine is busy.
+ * An injection whose incident never closes is a missed incident (`missed_incidents`).
+ *
  * Baseline in the same run: the sampling interval, against which MTTD is also given as a ratio
  * (detection cannot beat the first sample after the fault, except for the crash events the
  * runtime reports at once).
@@ -22,6 +26,9 @@ import { COUNTER_ACTOR } from '../../test/fixtures/fixture-paths.js';
 import { sleep, startBenchNode, type BenchNode } from '../fixtures/bench-node.js';
 import { figure, progress, round } from '../stats.js';
 import type { Suite } from './suite.js';
+import type { FigureSink } from '../stats.js';
+import { loadavg } from 'node:os';
+import { CpuLoad } from '../fixtures/cpu-load.js';
 
 const SUITE = 'mape';
 const WORKLOAD = 'workload';
@@ -34,9 +41,9 @@ interface Counts {
 const FULL: Counts = { injectionsPerKind: 20, quietMs: 10 * 60_000 };
 const QUICK: Counts = { injectionsPerKind: 3, quietMs: 2 * 60_000 };
 
-/** The issue's targets at 1 s sampling. */
-const TARGET_MTTD_P99_MS = 2_000;
-const TARGET_MTTR_P99_MS = 5_000;
+/** Issue 16's targets at 1 s sampling, idle and loaded (issue 3's were 2,000 and 5,000). */
+const TARGET_MTTD_P99_MS = 500;
+const TARGET_MTTR_P99_MS = 2_000;
 /** An injection whose incident has not closed by then is counted as missed. */
 const INCIDENT_TIMEOUT_MS = 30_000;
 /** After an incident closes: the analyzer's quiet interval, and the spare thread refilled, before the next fault. */
@@ -50,7 +57,7 @@ const CONFIG: NodeConfigInput = { mape: { shedTtlMs: SHED_TTL_MS } };
 
 export const mapeSuite: Suite = {
   name: SUITE,
-  description: 'self-healing: MTTD and MTTR per fault kind, diagnosis accuracy, false incidents under normal load',
+  description: 'self-healing: MTTD and MTTR per fault kind, diagnosis accuracy, missed and false incidents under normal load, on an idle machine and beside two CPU burners (_loaded)',
   async run({ quick, sink }) {
     const counts = quick ? QUICK : FULL;
     const config = parseNodeConfig(CONFIG);
@@ -63,69 +70,93 @@ export const mapeSuite: Suite = {
     });
     const load = normalLoad(bench);
     try {
-      progress(`warming up ${WARM_UP_MS / 1000} s, then a quiet run of ${counts.quietMs / 60_000} min under normal load`);
-      await sleep(WARM_UP_MS);
-      const quietFrom = Date.now();
-      await sleep(counts.quietMs);
-      const falseIncidents = bench.node.incidents({ sinceMs: quietFrom });
-      sink.emit({
-        suite: SUITE,
-        name: 'false_incidents',
-        unit: 'count',
-        n: Math.round(counts.quietMs / 1000),
-        median: falseIncidents.length,
-        p99: falseIncidents.length,
-        quiet_s: Math.round(counts.quietMs / 1000),
-        target: 0,
-        causes: falseIncidents.map((incident) => `${incident.causeKind}@${incident.target}`),
-      });
-
-      const random = seededRandom(SEED);
-      const byKind = new Map<LocalCauseKind, { mttd: number[]; mttr: number[] }>(LOCAL_CAUSE_KINDS.map((kind) => [kind, { mttd: [], mttr: [] }]));
-      let injections = 0;
-      let correct = 0;
-      let lastId = Math.max(0, ...bench.node.incidents().map((incident) => incident.id));
-      for (let round = 0; round < counts.injectionsPerKind; round++) {
-        for (const kind of LOCAL_CAUSE_KINDS) {
-          injections++;
-          // At a random point of the sampling interval: injecting in step with the sampler would
-          // measure one phase of it only (a seeded sequence, so runs are comparable).
-          await sleep(Math.floor(random() * config.mape.intervalMs));
-          const fault = await bench.node.chaos(kind, WORKLOAD);
-          const incident = await closedIncident(bench, lastId);
-          if (!incident) {
-            progress(`${kind} #${round + 1}: no incident closed within ${INCIDENT_TIMEOUT_MS / 1000} s`);
-            continue;
-          }
-          lastId = incident.id;
-          const samples = byKind.get(kind)!;
-          if (incident.faultStartedAt === fault.startedAt) samples.mttd.push(incident.detectedAt - fault.startedAt);
-          if (incident.recoveredAt !== null && incident.faultStartedAt === fault.startedAt) samples.mttr.push(incident.recoveredAt - fault.startedAt);
-          const right = incident.causeKind === kind && incident.target === WORKLOAD && incident.faultStartedAt === fault.startedAt;
-          if (right) correct++;
-          else progress(`${kind} #${round + 1}: diagnosed ${incident.causeKind} on ${incident.target} (${incident.status})`);
-          await sleep(SETTLE_MS);
-        }
-        progress(`round ${round + 1}/${counts.injectionsPerKind} done`);
+      await runPhase(bench, { counts, intervalMs: config.mape.intervalMs, suffix: '', sink });
+      // The same again on a busy machine: two processes burning a core each, started before the
+      // warm-up so the detectors' baselines are the loaded machine's.
+      progress(`${BURNERS} CPU burners on, the same again as ${LOADED_SUFFIX}`);
+      const burners = new CpuLoad(BURNERS, 100);
+      try {
+        await runPhase(bench, { counts, intervalMs: config.mape.intervalMs, suffix: LOADED_SUFFIX, sink });
+      } finally {
+        await burners.stop();
       }
-      for (const [kind, samples] of byKind) {
-        if (samples.mttd.length > 0) {
-          const mttd = figure(SUITE, `mttd_ms_${kind}`, 'ms', samples.mttd, { interval_ms: config.mape.intervalMs, target_p99_ms: TARGET_MTTD_P99_MS });
-          sink.emit({ ...mttd, ratio_p99_to_interval: round(mttd.p99 / config.mape.intervalMs), meets_target: mttd.p99 <= TARGET_MTTD_P99_MS });
-        }
-        if (samples.mttr.length > 0) {
-          const mttr = figure(SUITE, `mttr_ms_${kind}`, 'ms', samples.mttr, { interval_ms: config.mape.intervalMs, target_p99_ms: TARGET_MTTR_P99_MS });
-          sink.emit({ ...mttr, meets_target: mttr.p99 <= TARGET_MTTR_P99_MS });
-        }
-      }
-      const accuracy = injections === 0 ? 0 : correct / injections;
-      sink.emit({ suite: SUITE, name: 'diagnosis_accuracy', unit: 'ratio', n: injections, median: round(accuracy), p99: round(accuracy), correct, target: 1 });
     } finally {
       clearInterval(load);
       await bench.cleanup();
     }
   },
 };
+
+/** Issue 16: every figure also beside two CPU-burning processes. */
+const BURNERS = 2;
+const LOADED_SUFFIX = '_loaded';
+
+/** One machine condition: warm-up, the quiet run, then every fault kind injected in turn. */
+async function runPhase(bench: BenchNode, phase: { counts: Counts; intervalMs: number; suffix: string; sink: FigureSink }): Promise<void> {
+  const { counts, intervalMs, suffix, sink } = phase;
+  const load1 = () => round(loadavg()[0] ?? 0);
+  progress(`warming up ${WARM_UP_MS / 1000} s, then a quiet run of ${counts.quietMs / 60_000} min under normal load${suffix}`);
+  await sleep(WARM_UP_MS);
+  const quietFrom = Date.now();
+  await sleep(counts.quietMs);
+  const falseIncidents = bench.node.incidents({ sinceMs: quietFrom });
+  sink.emit({
+    suite: SUITE,
+    name: `false_incidents${suffix}`,
+    unit: 'count',
+    n: Math.round(counts.quietMs / 1000),
+    median: falseIncidents.length,
+    p99: falseIncidents.length,
+    quiet_s: Math.round(counts.quietMs / 1000),
+    target: 0,
+    load1: load1(),
+    causes: falseIncidents.map((incident) => `${incident.causeKind}@${incident.target}`),
+  });
+
+  const random = seededRandom(SEED);
+  const byKind = new Map<LocalCauseKind, { mttd: number[]; mttr: number[] }>(LOCAL_CAUSE_KINDS.map((kind) => [kind, { mttd: [], mttr: [] }]));
+  let injections = 0;
+  let correct = 0;
+  const missed: string[] = [];
+  let lastId = Math.max(0, ...bench.node.incidents().map((incident) => incident.id));
+  for (let round = 0; round < counts.injectionsPerKind; round++) {
+    for (const kind of LOCAL_CAUSE_KINDS) {
+      injections++;
+      // At a random point of the sampling interval: injecting in step with the sampler would
+      // measure one phase of it only (a seeded sequence, so runs are comparable).
+      await sleep(Math.floor(random() * intervalMs));
+      const fault = await bench.node.chaos(kind, WORKLOAD);
+      const incident = await closedIncident(bench, lastId);
+      if (!incident) {
+        missed.push(`${kind} #${round + 1}`);
+        progress(`${kind} #${round + 1}${suffix}: no incident closed within ${INCIDENT_TIMEOUT_MS / 1000} s`);
+        continue;
+      }
+      lastId = incident.id;
+      const samples = byKind.get(kind)!;
+      if (incident.faultStartedAt === fault.startedAt) samples.mttd.push(incident.detectedAt - fault.startedAt);
+      if (incident.recoveredAt !== null && incident.faultStartedAt === fault.startedAt) samples.mttr.push(incident.recoveredAt - fault.startedAt);
+      const right = incident.causeKind === kind && incident.target === WORKLOAD && incident.faultStartedAt === fault.startedAt;
+      if (right) correct++;
+      else progress(`${kind} #${round + 1}${suffix}: diagnosed ${incident.causeKind} on ${incident.target} (${incident.status})`);
+      await sleep(SETTLE_MS);
+    }
+    progress(`round ${round + 1}/${counts.injectionsPerKind}${suffix} done`);
+  }
+  for (const [kind, samples] of byKind) {
+    if (samples.mttd.length > 0) {
+      const mttd = figure(SUITE, `mttd_ms_${kind}${suffix}`, 'ms', samples.mttd, { interval_ms: intervalMs, target_p99_ms: TARGET_MTTD_P99_MS });
+      sink.emit({ ...mttd, ratio_p99_to_interval: round(mttd.p99 / intervalMs), meets_target: mttd.p99 <= TARGET_MTTD_P99_MS, load1: load1() });
+    }
+    if (samples.mttr.length > 0) {
+      const mttr = figure(SUITE, `mttr_ms_${kind}${suffix}`, 'ms', samples.mttr, { interval_ms: intervalMs, target_p99_ms: TARGET_MTTR_P99_MS });
+      sink.emit({ ...mttr, meets_target: mttr.p99 <= TARGET_MTTR_P99_MS, load1: load1() });
+    }
+  }
+  const accuracy = injections === 0 ? 0 : correct / injections;
+  sink.emit({ suite: SUITE, name: `diagnosis_accuracy${suffix}`, unit: 'ratio', n: injections, median: round(accuracy), p99: round(accuracy), correct, target: 1, load1: load1() });
+  sink.emit({ suite: SUITE, name: `missed_incidents${suffix}`, unit: 'count', n: injections, median: missed.length, p99: missed.length, target: 0, missed, load1: load1() });
+}
 
 /** Fixed, so two runs inject at the same offsets within the interval. */
 const SEED = 20_261_126;
