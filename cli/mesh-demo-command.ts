@@ -47,17 +47,19 @@ export function demoLinks(nodes: number): number[][] {
 
 /**
  * `count` distinct free loopback ports, every one held open until all are found: a port closed
- * before the next is asked for can be handed out again, and two of a node's listeners (or two
- * nodes) would then collide.
+ * before the next is asked for can be handed out again, and two of the demo's listeners would get
+ * the same one. (Another process may still take one before its node binds it: that node then says
+ * so in its log.)
  */
 async function freeLoopbackPorts(count: number): Promise<number[]> {
   const servers = Array.from({ length: count }, () => createServer());
-  try {
-    await Promise.all(servers.map((server) => new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve))));
-    return servers.map((server) => (server.address() as { port: number }).port);
-  } finally {
-    await Promise.all(servers.map((server) => new Promise((resolve) => (server.listening ? server.close(resolve) : resolve(undefined)))));
-  }
+  const listening = await Promise.allSettled(servers.map((server) => new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve))));
+  // Read before closing: a closed server has no address.
+  const ports = servers.map((server) => (server.address() as { port: number } | null)?.port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => (server.listening ? server.close(resolve) : resolve(undefined)))));
+  const failed = listening.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+  return ports.map((port) => port!);
 }
 
 /** Resolves on Ctrl-C (SIGINT) or SIGTERM: when the demo stops, by default. */

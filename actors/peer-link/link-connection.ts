@@ -129,16 +129,21 @@ export class LinkConnection {
     carrier.attach({
       onData: (chunk) => {
         if (this.closed || this.faults?.isCut(this.peer.spiffeId)) return;
+        let handled = 0;
         try {
           const frames = this.reader.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-          if (frames.length > 0) this.handlers.onRecords?.(frames.length);
           for (const frame of frames) {
             if (this.closed) return;
             this.onRecord(frame);
+            // Counted once handled: a record that ended the connection (forged, out of place) is
+            // not work done for the peer, and a chunk of many such would otherwise count them all.
+            if (!this.closed) handled++;
           }
           this.watchPartialRecord(frames.length > 0);
         } catch (error) {
           this.destroy(error as Error);
+        } finally {
+          if (handled > 0) this.handlers.onRecords?.(handled);
         }
       },
       onClose: (error) => {

@@ -129,6 +129,8 @@ async function runPhase(bench: BenchNode, phase: { counts: Counts; intervalMs: n
       const incident = await closedIncident(bench, lastId);
       if (!incident) {
         missed.push(`${kind} #${round + 1}`);
+        // An incident this fault opens late must not be credited to the next one.
+        lastId = Math.max(lastId, ...bench.node.incidents().map((open) => open.id));
         progress(`${kind} #${round + 1}${suffix}: no incident closed within ${INCIDENT_TIMEOUT_MS / 1000} s`);
         continue;
       }

@@ -63,8 +63,10 @@ export interface ActorIncarnation {
    */
   utilizationSinceLast(): number | undefined;
   /**
-   * How many messages the actor has processed, as its thread counts them without being asked
-   * (undefined inline): progress between two reads means the thread is not hung.
+   * How many messages the actor has processed plus the input it counted (ActorIo.inputHandled), as
+   * its thread counts them without being asked (undefined inline): progress between two reads
+   * means the thread is not hung. A signed 32-bit count that wraps: compare two reads by their
+   * difference modulo 2^32, never by which is larger.
    */
   processedCount(): number | undefined;
   /**

@@ -116,7 +116,15 @@ export class ActorRunner {
     if (this.persistent && !init.snapshots) {
       throw new TypeError(`actor '${init.io.actorId}' is persistent but has no snapshot store`);
     }
-    const machine: AnyStateMachine = init.definition.createMachine({ ...init.io, pressure: this.pressure, inputHandled: (count) => init.onProcessed?.(count) });
+    const machine: AnyStateMachine = init.definition.createMachine({
+      ...init.io,
+      pressure: this.pressure,
+      inputHandled: (count) => {
+        // A count that is not a positive whole number would corrupt the thread's shared counter (a -1 reads as four billion).
+        if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`inputHandled takes a positive whole count, got ${count}`);
+        init.onProcessed?.(count);
+      },
+    });
     const record = this.persistent ? init.snapshots!.load(init.io.actorId) : undefined;
     // Mailbox sequences restart with every node run, so a sequence from another run says nothing.
     this.restoredSeq = record && record.runId === init.runId ? record.lastSeq : 0;

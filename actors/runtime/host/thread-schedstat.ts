@@ -60,10 +60,10 @@ export function threadSchedStat(tid: number): SchedStat | undefined {
 }
 
 /**
- * Only how long thread `tid` has waited, runnable, for a core (ms; waits that ended), from the one
- * file that holds it: cheap enough to read at every liveness tick of every worker.
+ * Only thread `tid`'s time on a core and waiting for one (ms; waits that ended), from the one file
+ * that holds them: cheap enough to read at every liveness tick of every worker.
  */
-export function threadCoreWaitMs(tid: number): number | undefined {
+export function threadSchedTimes(tid: number): { runMs: number; waitMs: number } | undefined {
   if (tid <= 0) return undefined;
   let text: string;
   try {
@@ -71,6 +71,6 @@ export function threadCoreWaitMs(tid: number): number | undefined {
   } catch {
     return undefined;
   }
-  const wait = Number(text.split(' ')[1]);
-  return Number.isFinite(wait) ? wait / NS_PER_MS : undefined;
+  const [run, wait] = text.split(' ').map(Number);
+  return Number.isFinite(run) && Number.isFinite(wait) ? { runMs: run! / NS_PER_MS, waitMs: wait! / NS_PER_MS } : undefined;
 }

@@ -1,13 +1,13 @@
 /**
  * Facts a worker thread publishes in shared memory for the host to read without asking it: how
- * many messages it has processed, since when a store write has been under way, and its kernel
+ * many messages and other input it has processed (a 32-bit count that wraps), since when a store write has been under way, and its kernel
  * thread id. A hung thread cannot answer a probe, and neither can one blocked in a slow write;
  * these tell the two apart, and tell both from a thread that is merely busy (its count moves)
  * or kept off the cores by a loaded machine (its scheduler times, read by its id: thread-schedstat.ts).
  */
 /**
  * Layout: [0, 8) the epoch ms at which the current store write started (0: none); [8, 12)
- * processed count; [12, 16) the kernel thread id (0: not known).
+ * processed count (messages and input, Int32: wraps); [12, 16) the kernel thread id (0: not known).
  */
 /**
  * Epoch ms from the OS (Date.now), not the node's Clock: written in the worker thread, read in the

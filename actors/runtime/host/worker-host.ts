@@ -22,7 +22,7 @@ import { packDelivery } from './delivery-columns.js';
 import { describeCloneError } from './describe-clone-error.js';
 import { realClock } from '../contracts/clock.js';
 import { raceTimeout } from '../../../lib/timing/race-timeout.js';
-import { threadCoreWaitMs, threadSchedStat, type SchedStat } from './thread-schedstat.js';
+import { threadSchedStat, threadSchedTimes, type SchedStat } from './thread-schedstat.js';
 import { CoreWaitMarks } from './core-wait-marks.js';
 
 /** An actor ended on purpose by a remediation (restart-actor): its supervisor restarts it. */
@@ -120,7 +120,7 @@ class WorkerIncarnation implements ActorIncarnation {
   /** No exit event until the start succeeded (a failed start is the launch's rejection), nor after a requested stop. */
   private silenced = true;
   /** The thread's waits for a core, marked at every liveness tick (core-wait-marks.ts). */
-  private readonly coreWaits = new CoreWaitMarks(() => threadCoreWaitMs(this.warm.signals.readOsThreadId()));
+  private readonly coreWaits = new CoreWaitMarks(() => threadSchedTimes(this.warm.signals.readOsThreadId()));
 
   constructor(
     private readonly warm: SpareWorker,
@@ -172,6 +172,8 @@ class WorkerIncarnation implements ActorIncarnation {
         throw this.exitReason?.error ?? error;
       })
       .finally(() => clearTimeout(limit));
+    // The start answered just as this host gave up on it (the start limit fired first): given up is given up.
+    if (this.exitReason) throw this.exitReason.error ?? new WorkerExitedError(this.spec.actorId, this.exitReason.reason);
     this.restoredSeq = startResult.expect(result, 'start result').restoredSeq;
     if (!this.warm.isAlive) throw new WorkerExitedError(this.spec.actorId, 'exited as it started');
     this.silenced = false;
@@ -347,26 +349,40 @@ class WorkerIncarnation implements ActorIncarnation {
   }
 
   /**
+   * How much of a silence of `silentMs` since lastAliveAt the thread could have answered in, and
+   * how much of it it waited for a core. Asleep or blocked now: all of the silence but its waits.
+   * Runnable now: only what it ran, since the wait under way is not in the kernel's count yet and
+   * would otherwise be held against it (a busy loop runs, so it is still found).
+   */
+  private answerable(silentMs: number): { answerableMs: number; waitedMs: number } {
+    const now = threadSchedStat(this.warm.signals.readOsThreadId());
+    const since = this.coreWaits.since(this.lastAliveAt, now);
+    if (!now || !since) return { answerableMs: silentMs, waitedMs: 0 };
+    const waitedMs = Math.min(silentMs, since.waitMs);
+    return { answerableMs: now.runnable ? Math.min(silentMs, since.runMs) : silentMs - waitedMs, waitedMs };
+  }
+
+  /**
    * Fires when the worker has been silent for the liveness timeout, not counting the time it waited
    * for a core (core-wait-marks.ts): what ends a thread is a silence it could have broken. Before
    * deciding, what the thread already said is taken off the port: a main thread that was itself
    * busy (a synchronous self-test, a long collection) has answers queued that it has not read.
    */
-  private armDeadline(waitMs: number): void {
+  private armDeadline(delayMs: number): void {
     this.deadlineTimer = setTimeout(() => {
       this.warm.drainBus();
-      const now = performance.now();
+      // What was drained may have ended the incarnation (a final state, a failure).
+      if (this.exitReason) return;
       const timeoutMs = this.spec.liveness.timeoutMs;
-      const silentMs = now - this.lastAliveAt;
-      const waitedMs = silentMs >= timeoutMs ? Math.min(silentMs, this.coreWaits.waitedSince(this.lastAliveAt)) : 0;
-      const answerableMs = silentMs - waitedMs;
+      const silentMs = performance.now() - this.lastAliveAt;
+      const { answerableMs, waitedMs } = silentMs >= timeoutMs ? this.answerable(silentMs) : { answerableMs: silentMs, waitedMs: 0 };
       if (answerableMs >= timeoutMs) {
         const error = new LivenessTimeoutError(this.spec.actorId, timeoutMs, silentMs, waitedMs);
         this.exitWith({ normal: false, reason: error.message, error });
       } else {
         this.armDeadline(timeoutMs - answerableMs);
       }
-    }, Math.max(0, waitMs));
+    }, Math.max(0, delayMs));
   }
 
   private clearTimers(): void {

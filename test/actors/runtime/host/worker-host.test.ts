@@ -101,13 +101,14 @@ describe('worker host', () => {
   });
 
   it('spares a start whose thread was silent past its timeout while it waited for a core, not while it could answer', async () => {
-    // Every core held by a hog, the module's thread at a tenth of their share: its 150 ms of
-    // CPU at load take over a second of wall time, most of it waiting for a core. Before the
-    // deadline discounted that wait, this launch was ended at 300 ms like a hung one.
+    // Every core held by a hog, the module's thread at nice 10 (about a tenth of a core beside a
+    // hog): its 100 ms of CPU at load take about a second of wall time, most of it waiting for a
+    // core. Before the deadline discounted that wait, this launch was ended at 300 ms like a hung one.
     hogs = await startCoreHogs();
     host = createWorkerHost({ spareWorkers: 0 });
-    const incarnation = await host.launch(launchSpec('starved', `${STARVED_AT_LOAD_ACTOR}?cpuMs=150&nice=10`, { intervalMs: 50, timeoutMs: 300 }), recorder().events);
-    // The scene was what it claims: the thread waited for a core longer than the liveness timeout.
+    const incarnation = await host.launch(launchSpec('starved', `${STARVED_AT_LOAD_ACTOR}?cpuMs=100&nice=10`, { intervalMs: 200, timeoutMs: 300 }), recorder().events);
+    // The scene was what it claims: the thread (in all its life, most of it the spin) waited for a
+    // core longer than the liveness timeout.
     expect(incarnation.schedStat()?.waitMs).toBeGreaterThan(300);
     await expect(incarnation.health()).resolves.toBeDefined();
   });

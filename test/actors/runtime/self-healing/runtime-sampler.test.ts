@@ -80,15 +80,15 @@ describe('the runtime sampler', () => {
     expect(valueOf(published[1], 'actor.unresponsive')).toBe(0);
   });
 
-  it('sets the CPU time against the messages and input the thread handled, across a wrap of its 32-bit count', async () => {
+  it('sets the CPU time against the messages and input the thread handled, across a wrap of its signed 32-bit count', async () => {
     const start = STARTUP_GRACE_MS + 100;
     const { sampler, published } = samplerOver(
       [
-        { retainedHeapBytes: MIB, cpuTimeMs: 100, runningMs: start, handled: 2 ** 32 - 10 },
-        // 40 ms of CPU over 20 handled, the count wrapping past 2^32 on the way (shared memory is 32 bits).
-        { retainedHeapBytes: MIB, cpuTimeMs: 140, runningMs: start + 1_000, handled: 10 },
+        { retainedHeapBytes: MIB, cpuTimeMs: 100, runningMs: start, handled: 2 ** 31 - 10 },
+        // 40 ms of CPU over 20 handled, the count wrapping on the way as an Int32Array's does (from 2^31 - 1 to -2^31).
+        { retainedHeapBytes: MIB, cpuTimeMs: 140, runningMs: start + 1_000, handled: -(2 ** 31) + 10 },
         // 90 ms of CPU and nothing handled: the whole CPU time on none (counted as one).
-        { retainedHeapBytes: MIB, cpuTimeMs: 230, runningMs: start + 2_000, handled: 10 },
+        { retainedHeapBytes: MIB, cpuTimeMs: 230, runningMs: start + 2_000, handled: -(2 ** 31) + 10 },
       ],
       0,
     );
