@@ -38,7 +38,7 @@ import { PoisonMessageError } from './host/actor-runner.js';
 import { Chaos, type InjectedFault } from './self-healing/chaos.js';
 import { RemediationCommandServer } from './self-healing/remediation-command-server.js';
 import { RuntimeSampler, RUNTIME_SENDER } from './self-healing/runtime-sampler.js';
-import { probeTimeoutOf } from './config/node-config.js';
+import { mailboxHighWaterOf, probeTimeoutOf } from './config/node-config.js';
 import { deadLetter } from './self-healing/remediation-commands.js';
 import { DATABASE_FILE_NAME } from './config/data-files.js';
 import { createDeadLetterStore, type DeadLetterStore } from '../../store/dead-letters.js';
@@ -216,6 +216,8 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
         onSpace: (actorId) => bus.spaceIn(actorId),
         poisonLimit: config.mailbox.poisonLimit,
         onCrash: (actorId, crash) => sampler?.crashed(actorId, crash),
+        onMailboxHighWater: (actorId, depth) => sampler?.mailboxHighWater(actorId, depth),
+        mailboxHighWater: mailboxHighWaterOf(config.mailbox.capacity),
         ...(onProcessed ? { onProcessed } : {}),
         ...(inspection
           ? {

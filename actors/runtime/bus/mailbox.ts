@@ -33,6 +33,11 @@ export interface MailboxCounters {
 
 export type OfferResult = 'accepted' | 'dropped-oldest' | 'full' | 'shed';
 
+export interface HighWater {
+  depth: number;
+  crossed(depth: number): void;
+}
+
 /** Compact the pending array once this many slots at its head are spent (amortised O(1) shift). */
 const COMPACT_AFTER = 1024;
 
@@ -55,12 +60,19 @@ export class Mailbox {
   };
   /** Topics refused at this mailbox (a remediation of a flood), until the time given (ms since epoch). */
   private readonly shedTopics = new Map<string, number>();
+  /** Above the high-water mark since it was last crossed; re-armed once the depth falls to half the mark. */
+  private aboveHighWater = false;
 
   constructor(
     readonly actorId: string,
     readonly capacity: number,
     /** Told each acknowledged message's time since publication (ms); for metrics. */
     private readonly latency?: LatencyObserver,
+    /**
+     * Told the moment the depth reaches `depth` from below (a flood building), once until it has
+     * fallen to half of it again: what the loop would otherwise learn only at its next sample.
+     */
+    private readonly highWater?: HighWater,
   ) {}
 
   get pendingCount(): number {
@@ -104,7 +116,21 @@ export class Mailbox {
     this.pending.push(envelope);
     this.counters.accepted++;
     this.compact();
+    this.watchHighWater();
     return result;
+  }
+
+  /** Tells the high-water listener of a crossing from below; a depth fallen to half the mark re-arms it. */
+  private watchHighWater(): void {
+    if (!this.highWater) return;
+    const depth = this.depth;
+    if (this.aboveHighWater) {
+      if (depth <= this.highWater.depth / 2) this.aboveHighWater = false;
+      return;
+    }
+    if (depth < this.highWater.depth) return;
+    this.aboveHighWater = true;
+    this.highWater.crossed(depth);
   }
 
   /** Moves up to `max` pending messages to in-flight and returns them in order. */

@@ -248,6 +248,16 @@ export const nodeConfigSchema = z.strictObject({
   }
 });
 
+/**
+ * The depth at which a mailbox tells the self-healing loop at once (mailbox.ts): a fifth of its
+ * capacity, the seeded deep-mailbox rule's 2,000 of the default 10,000, so the rule first sees a
+ * flood the moment it builds rather than at the next sample. A rule an operator set lower still
+ * has the samples.
+ */
+export function mailboxHighWaterOf(capacity: number): number {
+  return Math.max(1, Math.ceil(capacity / 5));
+}
+
 /** The health-probe timeout the sampler uses. */
 export function probeTimeoutOf(mape: { intervalMs: number; probeTimeoutMs?: number | undefined }): number {
   return mape.probeTimeoutMs ?? Math.min(DEFAULT_PROBE_TIMEOUT_MS, Math.floor(mape.intervalMs / 2));

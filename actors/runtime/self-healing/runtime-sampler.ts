@@ -19,6 +19,7 @@ import type { ActorCell, CellCrash } from '../supervision/actor-cell.js';
 import type { ActorIncarnation } from '../contracts/host.js';
 import type { Clock } from '../contracts/clock.js';
 import { repeatEvery, type RepeatingTimer } from '../../../lib/timing/repeat-every.js';
+import { SlowWriteWatch } from './slow-write-watch.js';
 import { raceTimeout } from '../../../lib/timing/race-timeout.js';
 import type { SchedStat } from '../host/thread-schedstat.js';
 
@@ -81,8 +82,12 @@ export class RuntimeSampler {
   private readonly silentSince = new WeakMap<ActorIncarnation, Silence>();
   private readonly repeatCrashes = new Map<string, number>();
 
+  /** Slow writes are told as they happen, between samples (slow-write-watch.ts). */
+  private readonly writes: SlowWriteWatch;
+
   constructor(private readonly init: RuntimeSamplerInit) {
     this.lastAt = init.clock.monotonicNow();
+    this.writes = new SlowWriteWatch({ clock: init.clock, cells: () => init.cells(), publish: (sample) => init.publish(sample) });
   }
 
   start(): void {
@@ -91,11 +96,13 @@ export class RuntimeSampler {
     this.lastCpuAt = performance.now();
     this.lastCpu = process.cpuUsage();
     this.timer = repeatEvery(this.init.clock, this.init.intervalMs, () => this.sample().catch((error: unknown) => this.init.sampleFailed(error)), { unref: true });
+    this.writes.start();
   }
 
   stop(): void {
     this.timer?.cancel();
     this.timer = undefined;
+    this.writes.stop();
     this.loopDelay.disable();
   }
 
@@ -104,6 +111,16 @@ export class RuntimeSampler {
     if (crash.crashesOnMessage < 2) return;
     this.repeatCrashes.set(actorId, (this.repeatCrashes.get(actorId) ?? 0) + 1);
     this.init.publish({ at: this.init.clock.now(), intervalMs: 0, points: [{ metric: 'actor.repeat_crashes', source: actorId, value: 1 }] });
+  }
+
+  /**
+   * An actor's mailbox reached its high-water mark: its depth is published at once, as a window of
+   * its own (intervalMs 0, as a repeat crash), so a flood is judged when it builds, not at the next
+   * sample. Deferred to a microtask: the mailbox tells this from inside a delivery, and publishing
+   * there would route a message in the middle of routing another.
+   */
+  mailboxHighWater(actorId: string, depth: number): void {
+    queueMicrotask(() => this.init.publish({ at: this.init.clock.now(), intervalMs: 0, points: [{ metric: 'actor.mailbox_depth', source: actorId, value: depth }] }));
   }
 
   /** Takes one sample now (the timer calls it; tests may too). */

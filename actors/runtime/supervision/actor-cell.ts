@@ -42,6 +42,9 @@ export interface ActorCellDeps {
   poisonLimit: number;
   /** An abnormal exit, with how many times the message being processed (if any) has crashed the actor. */
   onCrash(actorId: string, crash: CellCrash): void;
+  /** The mailbox's depth reached `mailboxHighWater` from below (mailbox.ts): told at once, not at the next sample. */
+  onMailboxHighWater?(actorId: string, depth: number): void;
+  mailboxHighWater?: number;
   /** Each message the actor acknowledged, with its time from publication to acknowledgement (metrics). */
   onProcessed?(actorId: string, latencyMs: number): void;
   /** Whether to inspect this actor's machine, and where its inspection events go. */
@@ -77,10 +80,12 @@ export class ActorCell implements SupervisedChild {
     private readonly deps: ActorCellDeps,
   ) {
     const onProcessed = deps.onProcessed;
+    const onHighWater = deps.onMailboxHighWater;
     this.mailbox = new Mailbox(
       spec.id,
       deps.mailboxCapacity,
       onProcessed ? { clock: deps.clock, observe: (latencyMs) => onProcessed(spec.id, latencyMs) } : undefined,
+      onHighWater && deps.mailboxHighWater !== undefined ? { depth: deps.mailboxHighWater, crossed: (depth) => onHighWater(spec.id, depth) } : undefined,
     );
   }
 

@@ -117,4 +117,26 @@ describe('Mailbox latency', () => {
     expect(box.ack(2)).toBe(2);
     expect(latencies).toEqual([65, 25]);
   });
+
+  it('tells its high-water listener once as the depth reaches the mark, and again only after it fell to half', () => {
+    const crossings: number[] = [];
+    const box = new Mailbox('a', 100, undefined, { depth: 10, crossed: (depth) => crossings.push(depth) });
+    for (let n = 0; n < 9; n++) offer(box, n, 'block');
+    expect(crossings).toEqual([]);
+    offer(box, 9, 'block');
+    expect(crossings).toEqual([10]);
+    for (let n = 10; n < 20; n++) offer(box, n, 'block');
+    expect(crossings).toEqual([10]);
+    // Drained to 6: above half the mark, so a rise back to 10 is the same flood.
+    box.ack(box.take(14).at(-1)!.seq);
+    for (let n = 20; n < 24; n++) offer(box, n, 'block');
+    expect(box.depth).toBe(10);
+    expect(crossings).toEqual([10]);
+    // Drained to 4, at most half the mark: the next rise to 10 is a new crossing.
+    box.ack(box.take(6).at(-1)!.seq);
+    for (let n = 24; n < 30; n++) offer(box, n, 'block');
+    expect(box.depth).toBe(10);
+    expect(crossings).toEqual([10, 10]);
+  });
 });
+

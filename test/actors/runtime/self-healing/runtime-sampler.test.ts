@@ -98,4 +98,14 @@ describe('the runtime sampler', () => {
     expect(valueOf(published[1], 'actor.cpu_ms_per_input')).toBe(2);
     expect(valueOf(published[2], 'actor.cpu_ms_per_input')).toBe(90);
   });
+
+  it("publishes a mailbox's high-water crossing at once, as a window of its own, outside the delivery that caused it", async () => {
+    const { sampler, published } = samplerOver([], 0);
+    sampler.mailboxHighWater('leaky', 2_400);
+    // Deferred: nothing is routed from inside the mailbox's offer.
+    expect(published).toEqual([]);
+    await Promise.resolve();
+    expect(published).toEqual([{ at: expect.any(Number), intervalMs: 0, points: [{ metric: 'actor.mailbox_depth', source: 'leaky', value: 2_400 }] }]);
+  });
 });
+
