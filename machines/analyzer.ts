@@ -108,8 +108,12 @@ export function createAnalyzerMachine(ports: AnalyzerPorts, input: AnalyzerInput
         if (event.type !== 'telemetry.window') return;
         const window = event.payload;
         const t = threshold.observe(context.threshold, window);
-        const z = robustZ.observe(context.robustZ, window);
-        const e = ewma.observe(context.ewma, window);
+        // The statistical detectors learn from the regular samples only: an event's window (a
+        // crash, a mailbox's high-water crossing, a slow write: intervalMs 0) is one reading taken
+        // because it was unusual, and would count an episode twice in their baselines.
+        const sampled = window.intervalMs > 0;
+        const z = sampled ? robustZ.observe(context.robustZ, window) : { state: context.robustZ, anomalies: [] };
+        const e = sampled ? ewma.observe(context.ewma, window) : { state: context.ewma, anomalies: [] };
         const anomalies = [...t.anomalies, ...z.anomalies, ...e.anomalies];
         const open = { ...context.open };
         const quietUntil = { ...context.quietUntil };
@@ -130,7 +134,10 @@ export function createAnalyzerMachine(ports: AnalyzerPorts, input: AnalyzerInput
           open[candidate.target] = { incidentId: diagnosis.incidentId, cause: candidate.cause };
           opened.push(diagnosis);
         }
-        for (const [target, until] of Object.entries(quietUntil)) if (until <= window.at) delete quietUntil[target];
+        // Ended by a sample only: a sample is stamped before its probes are answered, so an event's
+        // window can arrive first with a later time, and would end the quiet interval before the
+        // sample taken within it (readings from while the remedy took effect) is judged.
+        if (sampled) for (const [target, until] of Object.entries(quietUntil)) if (until <= window.at) delete quietUntil[target];
         if (anomalies.length > 0) ports.record(anomalies, opened);
         for (const diagnosis of opened) {
           enqueue.emit({ type: 'bus.publish', topic: 'mape.diagnosis', payload: diagnosis });

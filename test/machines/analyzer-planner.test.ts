@@ -69,6 +69,19 @@ describe('analyzer machine', () => {
     expect(diagnoses.at(-1)).toMatchObject({ incidentId: 13, detectedAt: 10_000 });
   });
 
+  it("lets only a sample end a quiet interval: an event's window, stamped later but arriving before the sample taken within the interval, does not", () => {
+    const { actor, diagnoses } = analyzer();
+    actor.send(window(1_000, [['actor.unresponsive', 'a', 1]]));
+    actor.send({ type: 'mape.outcome', payload: { incidentId: 10, actionId: 1, cause: 'hung-actor', target: 'a', action: 'restart-actor', success: true, at: 1_500, final: true, recovered: true } as never });
+    // Quiet until 2,500. A crash event at 2,600 comes first; then the sample stamped at 2,400 (its probes
+    // answered late), with readings from while the remedy took effect: it must still be skipped.
+    actor.send({ type: 'telemetry.window', payload: { at: 2_600, intervalMs: 0, points: [{ metric: 'actor.repeat_crashes', source: 'b', value: 1 }] } });
+    actor.send(window(2_400, [['actor.unresponsive', 'a', 1]]));
+    expect(diagnoses.map((d) => d.incidentId)).toEqual([10]);
+    actor.send(window(3_400, [['actor.unresponsive', 'a', 1]]));
+    expect(diagnoses.map((d) => [d.incidentId, d.detectedAt])).toEqual([[10, 1_000], [11, 3_400]]);
+  });
+
   it('restores a snapshot taken before failures were counted', () => {
     const first = analyzer();
     const snapshot = first.actor.getPersistedSnapshot() as unknown as { context: Record<string, unknown> };

@@ -255,7 +255,8 @@ export const nodeConfigSchema = z.strictObject({
  * has the samples.
  */
 export function mailboxHighWaterOf(capacity: number): number {
-  return Math.max(1, Math.ceil(capacity / 5));
+  // At least 2, so that half of it is a depth an empty mailbox reaches and the mark re-arms.
+  return Math.max(2, Math.ceil(capacity / 5));
 }
 
 /** The health-probe timeout the sampler uses. */

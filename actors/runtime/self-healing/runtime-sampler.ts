@@ -87,7 +87,7 @@ export class RuntimeSampler {
 
   constructor(private readonly init: RuntimeSamplerInit) {
     this.lastAt = init.clock.monotonicNow();
-    this.writes = new SlowWriteWatch({ clock: init.clock, cells: () => init.cells(), publish: (sample) => init.publish(sample) });
+    this.writes = new SlowWriteWatch({ clock: init.clock, cells: () => init.cells(), publish: (sample) => init.publish(sample), failed: (error) => init.sampleFailed(error) });
   }
 
   start(): void {
@@ -120,6 +120,14 @@ export class RuntimeSampler {
    * there would route a message in the middle of routing another.
    */
   mailboxHighWater(actorId: string, depth: number): void {
+    if (!this.timer) return;
+    // A thread that has handled nothing since the last sample is not being flooded but stuck (hung,
+    // or blocked in a slow write), and its mailbox fills behind it: the sample's probe names that,
+    // which a window holding only the depth would have named a flood (and shed its messages).
+    const incarnation = this.init.cells().find((cell) => cell.id === actorId && cell.state === 'running')?.current;
+    const before = incarnation ? this.readings.get(incarnation)?.handled : undefined;
+    const now = incarnation?.processedCount();
+    if (before !== undefined && now !== undefined && countSince(now, before) === 0) return;
     queueMicrotask(() => this.init.publish({ at: this.init.clock.now(), intervalMs: 0, points: [{ metric: 'actor.mailbox_depth', source: actorId, value: depth }] }));
   }
 

@@ -20,6 +20,8 @@ export interface SlowWriteWatchInit {
   clock: Clock;
   cells(): ActorCell[];
   publish(sample: TelemetrySample): void;
+  /** A look that failed (a fault of this code): reported, and the next look tries again. */
+  failed(error: unknown): void;
 }
 
 export class SlowWriteWatch {
@@ -30,7 +32,18 @@ export class SlowWriteWatch {
   constructor(private readonly init: SlowWriteWatchInit) {}
 
   start(): void {
-    this.timer ??= repeatEvery(this.init.clock, WATCH_EVERY_MS, () => this.check(), { unref: true });
+    this.timer ??= repeatEvery(
+      this.init.clock,
+      WATCH_EVERY_MS,
+      () => {
+        try {
+          this.check();
+        } catch (error) {
+          this.init.failed(error);
+        }
+      },
+      { unref: true },
+    );
   }
 
   stop(): void {

@@ -99,13 +99,31 @@ describe('the runtime sampler', () => {
     expect(valueOf(published[2], 'actor.cpu_ms_per_input')).toBe(90);
   });
 
-  it("publishes a mailbox's high-water crossing at once, as a window of its own, outside the delivery that caused it", async () => {
-    const { sampler, published } = samplerOver([], 0);
+  it("publishes a mailbox's high-water crossing at once, as a window of its own, outside the delivery that caused it, unless its thread handled nothing since the last sample", async () => {
+    const start = STARTUP_GRACE_MS + 100;
+    const readings = [{ retainedHeapBytes: MIB, cpuTimeMs: 100, runningMs: start, handled: 5 }];
+    const { sampler, published } = samplerOver(readings, 0);
+    await sampler.sample();
+    published.length = 0;
+    sampler.start();
+    try {
+      // Stuck: nothing handled since the sample, so its mailbox fills behind it; the probe names that, not a flood.
+      sampler.mailboxHighWater('leaky', 2_400);
+      await Promise.resolve();
+      expect(published).toEqual([]);
+      // Working through a flood: the count moved.
+      readings[0]!.handled = 900;
+      sampler.mailboxHighWater('leaky', 2_400);
+      // Deferred: nothing is routed from inside the mailbox's offer.
+      expect(published).toEqual([]);
+      await Promise.resolve();
+      expect(published).toEqual([{ at: expect.any(Number), intervalMs: 0, points: [{ metric: 'actor.mailbox_depth', source: 'leaky', value: 2_400 }] }]);
+    } finally {
+      sampler.stop();
+    }
+    // Stopped: a crossing during the node's stop is not told.
     sampler.mailboxHighWater('leaky', 2_400);
-    // Deferred: nothing is routed from inside the mailbox's offer.
-    expect(published).toEqual([]);
     await Promise.resolve();
-    expect(published).toEqual([{ at: expect.any(Number), intervalMs: 0, points: [{ metric: 'actor.mailbox_depth', source: 'leaky', value: 2_400 }] }]);
+    expect(published).toHaveLength(1);
   });
 });
-

@@ -16,7 +16,14 @@ function watchOver() {
   const incarnation = { storeWriteRunningMs: (now: number) => (thread.writeStartedAt > 0 ? now - thread.writeStartedAt : 0) } as unknown as ActorIncarnation;
   const cell = { id: 'store-bound', state: 'running', current: incarnation } as unknown as ActorCell;
   const published: TelemetrySample[] = [];
-  const watch = new SlowWriteWatch({ clock: realClock, cells: () => [cell], publish: (sample) => published.push(sample) });
+  const watch = new SlowWriteWatch({
+    clock: realClock,
+    cells: () => [cell],
+    publish: (sample) => published.push(sample),
+    failed: (error) => {
+      throw error;
+    },
+  });
   return { watch, thread, published };
 }
 
