@@ -4,7 +4,7 @@
  * late (a busy machine) must not stretch the window, or a leak would read slower than it is and
  * a verification could take it for cured.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RuntimeSampler, STARTUP_GRACE_MS } from '../../../../actors/runtime/self-healing/runtime-sampler.js';
 import type { ActorCell } from '../../../../actors/runtime/supervision/actor-cell.js';
 import type { ActorIncarnation } from '../../../../actors/runtime/contracts/host.js';
@@ -42,7 +42,7 @@ function samplerOver(readings: Array<Omit<WorkerHealth, 'state' | 'heapUsedBytes
       throw error;
     },
   });
-  return { sampler, published };
+  return { sampler, published, incarnation };
 }
 
 const valueOf = (sample: TelemetrySample | undefined, metric: string) => sample?.points.find((point) => point.metric === metric && point.source === 'leaky')?.value;
@@ -126,4 +126,20 @@ describe('the runtime sampler', () => {
     await Promise.resolve();
     expect(published).toHaveLength(1);
   });
+
+  it('watches for slow writes from its start to its stop, between samples', async () => {
+    // Readings for the samples the timer may take meanwhile (one a second) on a slow machine.
+    const readings = Array.from({ length: 30 }, (_, index) => ({ retainedHeapBytes: MIB, cpuTimeMs: index, runningMs: STARTUP_GRACE_MS + 100 + index * 1_000 }));
+    const { sampler, published, incarnation } = samplerOver(readings, 0);
+    // The thread of 'leaky' has been in one write for 200 ms, as its shared memory says.
+    const startedAt = Date.now() - 200;
+    (incarnation as unknown as { storeWriteRunningMs(now: number): number }).storeWriteRunningMs = (now) => now - startedAt;
+    sampler.start();
+    try {
+      await vi.waitFor(() => expect(published.some((sample) => sample.intervalMs === 0 && valueOf(sample, 'actor.store_write_ms') !== undefined)).toBe(true), { timeout: 10_000, interval: 20 });
+    } finally {
+      sampler.stop();
+    }
+  });
 });
+
