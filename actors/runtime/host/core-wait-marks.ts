@@ -17,12 +17,10 @@
  * about that long after it fell silent, plus its timeout.
  */
 
-export interface SchedTimes {
-  /** Time on a core so far, ms. */
-  runMs: number;
-  /** Time runnable but waiting for a core so far (waits that ended), ms. */
-  waitMs: number;
-}
+import type { SchedStat } from './thread-schedstat.js';
+
+/** Time on a core and runnable but waiting for one so far (waits that ended), ms. */
+export type SchedTimes = Pick<SchedStat, 'runMs' | 'waitMs'>;
 
 interface Mark extends SchedTimes {
   at: number;

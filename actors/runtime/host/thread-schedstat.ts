@@ -39,31 +39,27 @@ export function ownOsThreadId(): number {
 
 /** The scheduler's times of thread `tid` of this process, or undefined when not known (tid 0, no /proc, the thread gone). */
 export function threadSchedStat(tid: number): SchedStat | undefined {
-  if (tid <= 0) return undefined;
-  let text: string;
+  const times = threadSchedTimes(tid);
+  if (!times) return undefined;
   let stat: string;
   let status: string;
   try {
-    text = readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1');
     stat = readFileSync(`/proc/self/task/${tid}/stat`, 'latin1');
     status = readFileSync(`/proc/self/task/${tid}/status`, 'latin1');
   } catch {
     return undefined;
   }
-  const [run, wait] = text.split(' ').map(Number);
   // The state is the field after the command name, which is in parentheses and may hold spaces.
   const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
   const yields = Number(/^voluntary_ctxt_switches:\s*(\d+)$/m.exec(status)?.[1]);
-  return Number.isFinite(run) && Number.isFinite(wait) && Number.isFinite(yields)
-    ? { runMs: run! / NS_PER_MS, waitMs: wait! / NS_PER_MS, runnable: state === 'R', yields }
-    : undefined;
+  return Number.isFinite(yields) ? { ...times, runnable: state === 'R', yields } : undefined;
 }
 
 /**
  * Only thread `tid`'s time on a core and waiting for one (ms; waits that ended), from the one file
  * that holds them: cheap enough to read at every liveness tick of every worker.
  */
-export function threadSchedTimes(tid: number): { runMs: number; waitMs: number } | undefined {
+export function threadSchedTimes(tid: number): Pick<SchedStat, 'runMs' | 'waitMs'> | undefined {
   if (tid <= 0) return undefined;
   let text: string;
   try {
