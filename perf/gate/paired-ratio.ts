@@ -71,6 +71,55 @@ export function medianMicros(count: number, operation: () => unknown): number {
   return median(samples.sort((a, b) => a - b));
 }
 
+/** The two synchronous operations of an interleaved ratio. */
+export interface InterleavedRatioPlan {
+  rounds: number;
+  warmupRounds: number;
+  /** Calls of each operation per round. */
+  callsPerRound: number;
+  numerator: { label: string; run(): unknown };
+  denominator: { label: string; run(): unknown };
+}
+
+/**
+ * A ratio of two operations of a few tens of µs, alternated call by call: each round times
+ * `callsPerRound` calls of each, one numerator call next to one denominator call (in turn first),
+ * and takes each side's median call. On a shared host a core's speed drifts within milliseconds
+ * (a neighbour's load, its caches): timed side after side, 16 calls of one and then 16 of the
+ * other met different speeds, and single rounds gave ratios from 0.4 to 2.3 (a CI run's median
+ * fell 0.05 under an idle run's); call by call, both sides meet the same drift and a round's
+ * ratio stays within a few percent.
+ */
+export function interleavedRatio(plan: InterleavedRatioPlan): PairedRatio {
+  const result: PairedRatio = { ratios: [], numerator: [], denominator: [] };
+  const tops = new Array<number>(plan.callsPerRound);
+  const bottoms = new Array<number>(plan.callsPerRound);
+  const timed = (operation: () => unknown) => {
+    const started = performance.now();
+    operation();
+    return (performance.now() - started) * 1_000;
+  };
+  for (let round = 0; round < plan.warmupRounds + plan.rounds; round++) {
+    for (let call = 0; call < plan.callsPerRound; call++) {
+      if (call % 2 === 0) {
+        tops[call] = timed(plan.numerator.run);
+        bottoms[call] = timed(plan.denominator.run);
+      } else {
+        bottoms[call] = timed(plan.denominator.run);
+        tops[call] = timed(plan.numerator.run);
+      }
+    }
+    if (round < plan.warmupRounds) continue;
+    const top = median([...tops].sort((a, b) => a - b));
+    const bottom = median([...bottoms].sort((a, b) => a - b));
+    if (!(top > 0 && bottom > 0)) throw new RangeError(`round ${round}: ${plan.numerator.label} measured ${top} µs, ${plan.denominator.label} ${bottom} µs: both must be positive`);
+    result.ratios.push(top / bottom);
+    result.numerator.push(top);
+    result.denominator.push(bottom);
+  }
+  return result;
+}
+
 /** Calls per warm-up block, and the most time warming up one operation may take. */
 const WARM_BLOCK = 25;
 const WARM_LIMIT_MS = 3_000;

@@ -31,13 +31,13 @@ export interface GateCounts {
 const QUICK: GateCounts = {
   restart: { rounds: 12, warmupRounds: 1 },
   bus: { rounds: 12, warmupRounds: 2, messages: 10_000, rawMessages: 50_000 },
-  pqc: { rounds: 24, warmupRounds: 2, opsPerRound: 8, handshakesPerRound: 2, framesPerRound: 16 },
+  pqc: { rounds: 24, warmupRounds: 2, opsPerRound: 8, handshakesPerRound: 2, framesPerRound: 32 },
   identity: { rounds: 16, warmupRounds: 2, validationsPerRound: 8, handshakesPerRound: 3 },
 };
 const FULL: GateCounts = {
   restart: { rounds: 60, warmupRounds: 3 },
   bus: { rounds: 40, warmupRounds: 3, messages: 50_000, rawMessages: 200_000 },
-  pqc: { rounds: 100, warmupRounds: 5, opsPerRound: 16, handshakesPerRound: 5, framesPerRound: 32 },
+  pqc: { rounds: 100, warmupRounds: 5, opsPerRound: 16, handshakesPerRound: 5, framesPerRound: 64 },
   identity: { rounds: 60, warmupRounds: 3, validationsPerRound: 16, handshakesPerRound: 5 },
 };
 

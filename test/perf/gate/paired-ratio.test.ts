@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { medianCpuMicros, medianCpuMicrosAsync, pairedRatio, warmFor, warmUntilSteady } from '../../../perf/gate/paired-ratio.js';
+import { interleavedRatio, medianCpuMicros, medianCpuMicrosAsync, pairedRatio, warmFor, warmUntilSteady } from '../../../perf/gate/paired-ratio.js';
 import { median } from '../../../perf/stats.js';
 
 describe('pairedRatio', () => {
@@ -41,6 +41,23 @@ describe('pairedRatio', () => {
       denominator: { label: 'd', measure: () => 1 },
     });
     expect(median([...result.ratios].sort((a, b) => a - b))).toBe(3);
+  });
+});
+
+describe('interleavedRatio', () => {
+  it('alternates the two operations call by call, each in turn first, and keeps one ratio per round after the warm-up', () => {
+    const calls: string[] = [];
+    // Work, not a wall-time wait: each call takes some µs however loaded the machine is.
+    const block = Buffer.alloc(4 * 1024, 1);
+    const work = (label: string) => () => {
+      calls.push(label);
+      createHash('sha256').update(block).digest();
+    };
+    const result = interleavedRatio({ rounds: 3, warmupRounds: 1, callsPerRound: 4, numerator: { label: 'n', run: work('n') }, denominator: { label: 'd', run: work('d') } });
+    expect(calls.join('')).toBe('nddnnddn'.repeat(4));
+    expect(result.ratios).toHaveLength(3);
+    expect(result.numerator).toHaveLength(3);
+    expect(result.ratios.every((ratio, i) => ratio === result.numerator[i]! / result.denominator[i]!)).toBe(true);
   });
 });
 
