@@ -63,6 +63,12 @@ export interface ActorIncarnation {
    */
   utilizationSinceLast(): number | undefined;
   /**
+   * How long the actor's thread's event loop has sat idle, waiting for work, since it started (ms,
+   * only ever growing), read without asking the thread; undefined inline. A thread whose idle time
+   * does not grow and which processes nothing has not turned its loop.
+   */
+  loopIdleMs(): number | undefined;
+  /**
    * How many messages the actor has processed plus the input it counted (ActorIo.inputHandled), as
    * its thread counts them without being asked (undefined inline): progress between two reads
    * means the thread is not hung. A signed 32-bit count that wraps: compare two reads by their

@@ -122,6 +122,9 @@ export function createInlineHost(init: InlineHostInit): Host {
         utilizationSinceLast() {
           return undefined;
         },
+        loopIdleMs() {
+          return undefined;
+        },
         processedCount() {
           return undefined;
         },

@@ -242,6 +242,10 @@ class WorkerIncarnation implements ActorIncarnation {
     return this.warm.signals.processedCount();
   }
 
+  loopIdleMs(): number | undefined {
+    return this.warm.isAlive ? this.warm.worker.performance.eventLoopUtilization().idle : undefined;
+  }
+
   storeWriteRunningMs(now: number): number {
     return this.warm.signals.storeWriteRunningMs(now);
   }

@@ -20,8 +20,10 @@ import type { ActorIncarnation } from '../contracts/host.js';
 import type { Clock } from '../contracts/clock.js';
 import { repeatEvery, type RepeatingTimer } from '../../../lib/timing/repeat-every.js';
 import { SlowWriteWatch } from './slow-write-watch.js';
+import { ThreadWatch } from './thread-watch.js';
 import { raceTimeout } from '../../../lib/timing/race-timeout.js';
 import type { SchedStat } from '../host/thread-schedstat.js';
+import { countSince, cpuBurstMs } from './thread-readings.js';
 
 export interface RuntimeSamplerInit {
   intervalMs: number;
@@ -84,10 +86,20 @@ export class RuntimeSampler {
 
   /** Slow writes are told as they happen, between samples (slow-write-watch.ts). */
   private readonly writes: SlowWriteWatch;
+  /** So are hung and spinning threads (thread-watch.ts). */
+  private readonly threads: ThreadWatch;
 
   constructor(private readonly init: RuntimeSamplerInit) {
     this.lastAt = init.clock.monotonicNow();
     this.writes = new SlowWriteWatch({ clock: init.clock, cells: () => init.cells(), publish: (sample) => init.publish(sample), failed: (error) => init.sampleFailed(error) });
+    this.threads = new ThreadWatch({
+      clock: init.clock,
+      cells: () => init.cells(),
+      publish: (sample) => init.publish(sample),
+      failed: (error) => init.sampleFailed(error),
+      silenceMs: init.probeTimeoutMs,
+      hangCpuBudgetMs: HANG_CPU_BUDGET_MS,
+    });
   }
 
   start(): void {
@@ -97,12 +109,14 @@ export class RuntimeSampler {
     this.lastCpu = process.cpuUsage();
     this.timer = repeatEvery(this.init.clock, this.init.intervalMs, () => this.sample().catch((error: unknown) => this.init.sampleFailed(error)), { unref: true });
     this.writes.start();
+    this.threads.start();
   }
 
   stop(): void {
     this.timer?.cancel();
     this.timer = undefined;
     this.writes.stop();
+    this.threads.stop();
     this.loopDelay.disable();
   }
 
@@ -302,24 +316,6 @@ function hadTheChance(silent: Silence, now: SchedStat | undefined, at: number): 
   const waitedMs = now.waitMs - silent.sched.waitMs;
   const sleptMs = at - silent.at - ranMs - waitedMs;
   return ranMs >= HANG_CPU_BUDGET_MS || (!now.runnable && sleptMs > waitedMs);
-}
-
-/**
- * The thread's own CPU time per time it gave its core back of its own accord, over a window: how
- * long its event loop keeps a core before it next goes idle. What the machine's load changes is
- * how long the thread waits for a core, not how much of its own work it does before it yields:
- * a thread that wakes for a message and sleeps again yields after well under a millisecond
- * however long it queued for the core, while a thread that does not yield (a runaway loop) holds
- * on for its whole share, bounded below only by the scheduler's fair share of a core. A window
- * with no yield at all counts as one, so a thread that never yields reads its whole CPU time.
- */
-function cpuBurstMs(from: SchedStat, to: SchedStat): number {
-  return Math.max(0, to.runMs - from.runMs) / Math.max(1, to.yields - from.yields);
-}
-
-/** How many a counter moved from `before` to `now`: the thread's count is 32 bits in shared memory, and wraps. */
-function countSince(now: number, before: number): number {
-  return (now - before) >>> 0;
 }
 
 /** Messages and other input processed so far: the thread's own count where it has one, else the acknowledgements. */

@@ -86,6 +86,7 @@ describe('inline host incarnation', () => {
     expect(health.retainedHeapBytes).toBeGreaterThan(0);
     expect(health.runningMs).toBeGreaterThanOrEqual(0);
     expect(incarnation.utilizationSinceLast()).toBeUndefined();
+    expect(incarnation.loopIdleMs()).toBeUndefined();
     expect(incarnation.processedCount()).toBeUndefined();
     expect(incarnation.schedStat()).toBeUndefined();
     expect(incarnation.storeWriteRunningMs(Date.now())).toBe(0);

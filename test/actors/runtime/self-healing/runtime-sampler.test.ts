@@ -28,6 +28,7 @@ function samplerOver(readings: Array<Omit<WorkerHealth, 'state' | 'heapUsedBytes
     // The thread's count of messages and input handled, as of the reading answered last.
     processedCount: () => readings[next - 1]?.handled ?? 0,
     utilizationSinceLast: () => undefined,
+    loopIdleMs: () => undefined,
     storeWriteRunningMs: () => 0,
   } as unknown as ActorIncarnation;
   const cell = { id: 'leaky', state: 'running', current: incarnation, restarts: 0, mailbox: { depth: 0, counters: { delivered: 0 } } } as unknown as ActorCell;
