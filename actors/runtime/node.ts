@@ -348,6 +348,7 @@ export function createNode(options: NodeOptions = {}): X0tta6bl4Node {
               await parent.restartChildren();
               return true;
             },
+            performed: (actorId) => sampler?.verifySoon(actorId),
           });
         }
         await root.start();

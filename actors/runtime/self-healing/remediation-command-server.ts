@@ -1,6 +1,6 @@
 /** Serves `runtime.command` from the bus in the main thread and answers with `runtime.command.result`. */
 import type { Database } from 'better-sqlite3';
-import type { RuntimeCommand } from '../../../lib/mape/actions.js';
+import { isMeshCommand, type RuntimeCommand } from '../../../lib/mape/actions.js';
 import { createDeadLetterStore } from '../../../store/dead-letters.js';
 import { createOutcomeStore } from '../../../store/outcomes.js';
 import type { BusRouter } from '../bus/bus-router.js';
@@ -28,6 +28,8 @@ export interface RemediationCommandServerInit {
   log: Logger;
   shedTtlMs: number;
   restartSubtreeOf(actorId: string): Promise<boolean>;
+  /** An action was performed on a local actor (not undone, not a mesh remedy): its verification may start. */
+  performed?(actorId: string): void;
 }
 
 export class RemediationCommandServer {
@@ -60,6 +62,7 @@ export class RemediationCommandServer {
           detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
         }));
         init.log.info({ command, result }, 'remediation command');
+        if (result.ok && !isMeshCommand(command.kind) && command.kind !== 'unshed-topic') init.performed?.(command.target);
         await init.bus.publishFrom(RUNTIME_SENDER, 'runtime.command.result', result).catch((error: unknown) => {
           init.log.warn({ err: error, command }, 'remediation result not delivered');
         });

@@ -21,6 +21,7 @@ import type { Clock } from '../contracts/clock.js';
 import { repeatEvery, type RepeatingTimer } from '../../../lib/timing/repeat-every.js';
 import { SlowWriteWatch } from './slow-write-watch.js';
 import { ThreadWatch } from './thread-watch.js';
+import { SettledVerification } from './settled-verification.js';
 import { raceTimeout } from '../../../lib/timing/race-timeout.js';
 import type { SchedStat } from '../host/thread-schedstat.js';
 import { countSince, cpuBurstMs } from './thread-readings.js';
@@ -57,6 +58,18 @@ export const PROCESS_SOURCE = 'process';
  */
 export const HANG_CPU_BUDGET_MS = 100;
 
+/** A health reading kept as the baseline of the next one's rates. */
+interface HealthReading {
+  bytes: number;
+  cpuMs: number;
+  runningMs: number;
+  at: number;
+  sched: SchedStat | undefined;
+  handled: number | undefined;
+  /** Taken once the thread was seen settled (settled-verification.ts): a baseline although the thread is young. */
+  settled: boolean;
+}
+
 interface Silence {
   at: number;
   progress: number;
@@ -79,7 +92,13 @@ export class RuntimeSampler {
   private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   private readonly memory = new Map<string, CellMemory>();
   /** The last health reading per incarnation: the baseline of the next one's rates. */
-  private readonly readings = new WeakMap<ActorIncarnation, { bytes: number; cpuMs: number; runningMs: number; at: number; sched: SchedStat | undefined; handled: number | undefined }>();
+  private readonly readings = new WeakMap<ActorIncarnation, HealthReading>();
+  /**
+   * The settled verification's readings, kept apart: a sample taken between its two readings would
+   * otherwise be the second one's baseline, and a rate over those few milliseconds says nothing
+   * (a leak that retains memory every 50 ms read as no growth at all).
+   */
+  private readonly verificationReadings = new WeakMap<ActorIncarnation, HealthReading>();
   /** Per incarnation left unanswered: since when, and its progress and scheduler times then. */
   private readonly silentSince = new WeakMap<ActorIncarnation, Silence>();
   private readonly repeatCrashes = new Map<string, number>();
@@ -88,6 +107,8 @@ export class RuntimeSampler {
   private readonly writes: SlowWriteWatch;
   /** So are hung and spinning threads (thread-watch.ts). */
   private readonly threads: ThreadWatch;
+  /** An actor acted on is read again as soon as it has settled (settled-verification.ts). */
+  private readonly verification: SettledVerification;
 
   constructor(private readonly init: RuntimeSamplerInit) {
     this.lastAt = init.clock.monotonicNow();
@@ -100,6 +121,18 @@ export class RuntimeSampler {
       silenceMs: init.probeTimeoutMs,
       hangCpuBudgetMs: HANG_CPU_BUDGET_MS,
     });
+    this.verification = new SettledVerification({
+      clock: init.clock,
+      cells: () => init.cells(),
+      probe: (cell, incarnation, settledBaseline) => this.probe(cell, incarnation, { readings: this.verificationReadings, settledBaseline }),
+      cellPoints: (cell) => [
+        { metric: 'actor.mailbox_depth', source: cell.id, value: cell.mailbox.depth },
+        // Looked at, not taken: the next sample still reports them.
+        { metric: 'actor.repeat_crashes', source: cell.id, value: this.repeatCrashes.get(cell.id) ?? 0 },
+      ],
+      publish: (sample) => init.publish(sample),
+      failed: (error) => init.sampleFailed(error),
+    });
   }
 
   start(): void {
@@ -110,6 +143,7 @@ export class RuntimeSampler {
     this.timer = repeatEvery(this.init.clock, this.init.intervalMs, () => this.sample().catch((error: unknown) => this.init.sampleFailed(error)), { unref: true });
     this.writes.start();
     this.threads.start();
+    this.verification.start();
   }
 
   stop(): void {
@@ -117,7 +151,13 @@ export class RuntimeSampler {
     this.timer = undefined;
     this.writes.stop();
     this.threads.stop();
+    this.verification.stop();
     this.loopDelay.disable();
+  }
+
+  /** A remediation was performed on `actorId`: its readings are published as soon as it has settled. */
+  verifySoon(actorId: string): void {
+    this.verification.verifySoon(actorId);
   }
 
   /** An actor crashed: a repeat crash on one message is published at once. */
@@ -215,7 +255,7 @@ export class RuntimeSampler {
    * same start at the next probe, so a hung thread that only gets a small share of a core is
    * still found once it has spent the budget.
    */
-  private async probe(cell: ActorCell, incarnation: ActorIncarnation): Promise<TelemetryPoint[]> {
+  private async probe(cell: ActorCell, incarnation: ActorIncarnation, { readings = this.readings, settledBaseline = false } = {}): Promise<TelemetryPoint[]> {
     const actorId = cell.id;
     const progressBefore = progressOf(cell, incarnation);
     // OS time: a silence is compared with the kernel's scheduler times (thread-schedstat.ts).
@@ -247,15 +287,16 @@ export class RuntimeSampler {
       ];
     }
     this.silentSince.delete(incarnation);
-    const previous = this.readings.get(incarnation);
+    const previous = readings.get(incarnation);
     // OS time: the window of the thread's CPU and heap-growth rates (see the header).
     const at = performance.now();
     const sched = incarnation.schedStat();
     const handled = incarnation.processedCount();
-    this.readings.set(incarnation, { bytes: health.retainedHeapBytes, cpuMs: health.cpuTimeMs, runningMs: health.runningMs, at, sched, handled });
-    // Rates (CPU, retained-heap growth) only over a window that starts after the start-up grace:
-    // loading modules and restoring state is work and allocation, not a hog or a leak.
-    const baseline = previous && previous.runningMs >= STARTUP_GRACE_MS ? previous : undefined;
+    readings.set(incarnation, { bytes: health.retainedHeapBytes, cpuMs: health.cpuTimeMs, runningMs: health.runningMs, at, sched, handled, settled: settledBaseline });
+    // Rates (CPU, retained-heap growth) only over a window that starts after the start-up grace, or
+    // once the thread was seen settled (settled-verification.ts): loading modules and restoring
+    // state is work and allocation, not a hog or a leak.
+    const baseline = previous && (previous.runningMs >= STARTUP_GRACE_MS || previous.settled) ? previous : undefined;
     const rates: TelemetryPoint[] = [];
     if (baseline) {
       // Heap and CPU time are read by the thread at the instant it stamps runningMs: their window is
