@@ -17,6 +17,12 @@ export interface ExitInfo {
   error?: Error;
   /** The mailbox sequence of the message being processed when the actor failed, if it was processing one. */
   seq?: number;
+  /**
+   * Ended on purpose by a remediation's restart (ActorCell.kill), not by a fault of its own: the
+   * supervisor restarts it at once and does not count it as a crash (as OTP does not count a
+   * child an operator restarts), and the message it was on is not held against it.
+   */
+  ordered?: boolean;
 }
 
 export interface IncarnationEvents {

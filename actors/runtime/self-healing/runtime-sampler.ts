@@ -20,7 +20,7 @@ import type { ActorIncarnation } from '../contracts/host.js';
 import type { Clock } from '../contracts/clock.js';
 import { repeatEvery, type RepeatingTimer } from '../../../lib/timing/repeat-every.js';
 import { SlowWriteWatch } from './slow-write-watch.js';
-import { ThreadWatch } from './thread-watch.js';
+import { ThreadWatch, WATCH_HANG_CPU_MS } from './thread-watch.js';
 import { SettledVerification } from './settled-verification.js';
 import { raceTimeout } from '../../../lib/timing/race-timeout.js';
 import type { SchedStat } from '../host/thread-schedstat.js';
@@ -102,6 +102,15 @@ export class RuntimeSampler {
   /** Per incarnation left unanswered: since when, and its progress and scheduler times then. */
   private readonly silentSince = new WeakMap<ActorIncarnation, Silence>();
   private readonly repeatCrashes = new Map<string, number>();
+  /** Repeat crashes per actor since the start, never taken: a verification counts those after its action. */
+  private readonly repeatCrashTotals = new Map<string, number>();
+  /** Per actor under verification, its repeat-crash total when the action was performed. */
+  private readonly crashTotalsAtAction = new Map<string, number>();
+  /**
+   * The longest store write a verification probe took from the thread (its health answer resets
+   * it), handed on to the next sample so that the sampler still sees every write.
+   */
+  private readonly carriedWriteMs = new WeakMap<ActorIncarnation, number>();
 
   /** Slow writes are told as they happen, between samples (slow-write-watch.ts). */
   private readonly writes: SlowWriteWatch;
@@ -119,7 +128,8 @@ export class RuntimeSampler {
       publish: (sample) => init.publish(sample),
       failed: (error) => init.sampleFailed(error),
       silenceMs: init.probeTimeoutMs,
-      hangCpuBudgetMs: HANG_CPU_BUDGET_MS,
+      hangCpuBudgetMs: WATCH_HANG_CPU_MS,
+      startupGraceMs: STARTUP_GRACE_MS,
     });
     this.verification = new SettledVerification({
       clock: init.clock,
@@ -127,8 +137,9 @@ export class RuntimeSampler {
       probe: (cell, incarnation, settledBaseline) => this.probe(cell, incarnation, { readings: this.verificationReadings, settledBaseline }),
       cellPoints: (cell) => [
         { metric: 'actor.mailbox_depth', source: cell.id, value: cell.mailbox.depth },
-        // Looked at, not taken: the next sample still reports them.
-        { metric: 'actor.repeat_crashes', source: cell.id, value: this.repeatCrashes.get(cell.id) ?? 0 },
+        // Those since the action (the ones that opened the incident are not the action's to cure);
+        // looked at, not taken: the next sample still reports its own.
+        { metric: 'actor.repeat_crashes', source: cell.id, value: (this.repeatCrashTotals.get(cell.id) ?? 0) - (this.crashTotalsAtAction.get(cell.id) ?? 0) },
       ],
       publish: (sample) => init.publish(sample),
       failed: (error) => init.sampleFailed(error),
@@ -157,6 +168,10 @@ export class RuntimeSampler {
 
   /** A remediation was performed on `actorId`: its readings are published as soon as it has settled. */
   verifySoon(actorId: string): void {
+    this.crashTotalsAtAction.set(actorId, this.repeatCrashTotals.get(actorId) ?? 0);
+    // An earlier verification's last reading of the same thread is no baseline for this one.
+    const current = this.init.cells().find((cell) => cell.id === actorId)?.current;
+    if (current) this.verificationReadings.delete(current);
     this.verification.verifySoon(actorId);
   }
 
@@ -164,6 +179,7 @@ export class RuntimeSampler {
   crashed(actorId: string, crash: CellCrash): void {
     if (crash.crashesOnMessage < 2) return;
     this.repeatCrashes.set(actorId, (this.repeatCrashes.get(actorId) ?? 0) + 1);
+    this.repeatCrashTotals.set(actorId, (this.repeatCrashTotals.get(actorId) ?? 0) + 1);
     this.init.publish({ at: this.init.clock.now(), intervalMs: 0, points: [{ metric: 'actor.repeat_crashes', source: actorId, value: 1 }] });
   }
 
@@ -327,8 +343,24 @@ export class RuntimeSampler {
       { metric: 'actor.probe_ms', source: actorId, value: probeMs },
       { metric: 'actor.unresponsive', source: actorId, value: 0 },
       { metric: 'actor.heap_bytes', source: actorId, value: health.heapUsedBytes },
-      { metric: 'actor.store_write_ms', source: actorId, value: health.storeWriteMaxMs },
+      ...this.storeWritePoints(actorId, incarnation, health.storeWriteMaxMs, readings === this.verificationReadings, previous?.handled !== undefined && handled !== undefined && countSince(handled, previous.handled) > 0),
     ];
+  }
+
+  /**
+   * The longest store write of a reading. A sample reports what the thread says plus what a
+   * verification probe took from it since. A verification reading reports it only if the thread
+   * handled input since its baseline (a persistent actor writes before it acknowledges): an idle
+   * thread wrote nothing, and its 0 would read as a store made fast again.
+   */
+  private storeWritePoints(actorId: string, incarnation: ActorIncarnation, writeMs: number, verifying: boolean, handledSince: boolean): TelemetryPoint[] {
+    const carried = this.carriedWriteMs.get(incarnation) ?? 0;
+    if (verifying) {
+      this.carriedWriteMs.set(incarnation, Math.max(carried, writeMs));
+      return handledSince ? [{ metric: 'actor.store_write_ms', source: actorId, value: writeMs }] : [];
+    }
+    this.carriedWriteMs.delete(incarnation);
+    return [{ metric: 'actor.store_write_ms', source: actorId, value: Math.max(carried, writeMs) }];
   }
 }
 

@@ -5,8 +5,9 @@
  *
  * Trusted means settled: a thread that has just been started is loading modules and restoring its
  * state, busy and allocating, and its readings would say nothing about the fault. A thread is
- * settled when, over a span of at least SETTLE_SPAN_MS, its event loop went idle and it ran on a
- * core less than SETTLED_CPU_SHARE of the time: it is waiting for work, not still starting. A
+ * settled when, over a span of at least SETTLE_SPAN_MS, its event loop went idle and it ran on or
+ * waited for a core less than SETTLED_CPU_SHARE of the time: it is waiting for work, not still
+ * starting. A
  * thread that keeps spinning never settles, and the action is judged on the samples as before.
  * Once settled, the actor is probed twice READING_GAP_MS apart (the first reading is the second's
  * baseline, so its CPU share and heap growth are its own, after start-up) and the second reading,
@@ -48,7 +49,7 @@ interface Pending {
   askedAt: number;
   /** The incarnation being settled, and the look that opened its current span. */
   incarnation: ActorIncarnation | undefined;
-  anchor: { at: number; idleMs: number; runMs: number } | undefined;
+  anchor: { at: number; idleMs: number; wantedMs: number } | undefined;
   /** The first reading is being taken or was taken at this time. */
   firstReadingAt: number | undefined;
   busy: boolean;
@@ -61,7 +62,18 @@ export class SettledVerification {
   constructor(private readonly init: SettledVerificationInit) {}
 
   start(): void {
-    this.timer ??= repeatEvery(this.init.clock, SETTLE_LOOK_EVERY_MS, () => this.check(), { unref: true });
+    this.timer ??= repeatEvery(
+      this.init.clock,
+      SETTLE_LOOK_EVERY_MS,
+      () => {
+        try {
+          this.check();
+        } catch (error) {
+          this.init.failed(error);
+        }
+      },
+      { unref: true },
+    );
   }
 
   stop(): void {
@@ -80,13 +92,15 @@ export class SettledVerification {
   check(): void {
     // OS time: the loop's idle time and the scheduler's times are the OS's.
     const now = performance.now();
+    if (this.pending.size === 0) return;
+    const cells = this.init.cells();
     for (const [actorId, pending] of this.pending) {
       if (pending.busy) continue;
       if (now - pending.askedAt > SETTLE_GIVE_UP_MS) {
         this.pending.delete(actorId);
         continue;
       }
-      const cell = this.init.cells().find((candidate) => candidate.id === actorId);
+      const cell = cells.find((candidate) => candidate.id === actorId);
       const incarnation = cell?.state === 'running' ? cell.current : undefined;
       if (!cell || !incarnation) continue;
       if (incarnation !== pending.incarnation) {
@@ -108,17 +122,19 @@ export class SettledVerification {
       if (!this.settled(incarnation, pending, now)) return;
       pending.firstReadingAt = now;
       this.run(pending, async () => {
-        await this.init.probe(cell, incarnation, true);
+        // Unanswered (a timeout) or ended: no baseline was taken, and settling starts over.
+        if (!answered(await this.init.probe(cell, incarnation, true))) this.startOver(pending);
       });
       return;
     }
     if (now - pending.firstReadingAt < READING_GAP_MS) return;
     this.run(pending, async () => {
       const points = await this.init.probe(cell, incarnation, false);
+      // A newer action on the actor asked for a verification of its own; a stopped runtime publishes nothing.
+      if (this.pending.get(actorId) !== pending || !this.timer) return;
       // An incarnation that ended during the probe says nothing: the next one is settled afresh.
-      if (points.length === 0 || cell.current !== incarnation) {
-        pending.firstReadingAt = undefined;
-        pending.anchor = undefined;
+      if (!answered(points) || cell.current !== incarnation) {
+        this.startOver(pending);
         return;
       }
       this.pending.delete(actorId);
@@ -126,21 +142,33 @@ export class SettledVerification {
     });
   }
 
-  /** Whether the thread has been idle and nearly off its core over the span since the anchor look. */
+  private startOver(pending: Pending): void {
+    pending.firstReadingAt = undefined;
+    pending.anchor = undefined;
+  }
+
+  /**
+   * Whether the thread has been idle and nearly off its core over the span since the anchor look.
+   * Wanting a core counts as much as running on one: a runaway loop that gets a small share of a
+   * busy machine's cores is not settled.
+   */
   private settled(incarnation: ActorIncarnation, pending: Pending, now: number): boolean {
+    // Without a thread of its own (inline) an actor has nothing to settle.
+    if (incarnation.processedCount() === undefined) return true;
     const idleMs = incarnation.loopIdleMs();
-    if (idleMs === undefined) return true;
-    const runMs = incarnation.schedStat()?.runMs;
-    if (runMs === undefined) return false;
+    const sched = incarnation.schedStat();
+    // A thread that has exited, or a kernel that does not say: not settled.
+    if (idleMs === undefined || !sched) return false;
+    const wantedMs = sched.runMs + sched.waitMs;
     const anchor = pending.anchor;
     if (!anchor) {
-      pending.anchor = { at: now, idleMs, runMs };
+      pending.anchor = { at: now, idleMs, wantedMs };
       return false;
     }
     const spanMs = now - anchor.at;
     if (spanMs < SETTLE_SPAN_MS) return false;
-    const settled = idleMs > anchor.idleMs && runMs - anchor.runMs < spanMs * SETTLED_CPU_SHARE;
-    pending.anchor = { at: now, idleMs, runMs };
+    const settled = idleMs > anchor.idleMs && wantedMs - anchor.wantedMs < spanMs * SETTLED_CPU_SHARE;
+    pending.anchor = { at: now, idleMs, wantedMs };
     return settled;
   }
 
@@ -152,4 +180,9 @@ export class SettledVerification {
         pending.busy = false;
       });
   }
+}
+
+/** Whether a probe's points carry an answer (a probe unanswered in time or of an ended thread carries none). */
+function answered(points: readonly TelemetryPoint[]): boolean {
+  return points.some((point) => point.metric === 'actor.unresponsive' && point.value === 0);
 }

@@ -7,10 +7,11 @@
  *
  * - Hung: since a look that found it alive, the loop never went idle, nothing was processed, no
  *   store write is under way (a slow store blocks the loop too, and is told by the slow-write
- *   watch), for the probe timeout, and the thread ran HANG_CPU_BUDGET_MS on a core in that time:
- *   the sampler's probe criterion, without waiting for the next sample to send a probe. A thread
- *   that only waits for a core (a loaded machine) runs nothing and is not called hung. Before its
- *   loop first goes idle a thread is starting (loading modules), and is not watched for a hang.
+ *   watch), for the probe timeout, and the thread ran WATCH_HANG_CPU_MS on a core in that time.
+ *   A thread that only waits for a core (a loaded machine) runs nothing and is not called hung.
+ *   A thread is watched only after the sampler's start-up grace and its loop's first idle turn:
+ *   before, it is loading modules and restoring its state (a thread that never gets past that is
+ *   the liveness deadline's).
  * - Spinning: a thread whose loop was busy at a look has its scheduler times read then and
  *   HOG_WINDOW_MS later; a window in which it wanted a core for at least half the time is
  *   published with the CPU-hog rule's readings (CPU share and demand, CPU per yield, CPU per input
@@ -28,6 +29,15 @@ import { repeatEvery, type RepeatingTimer } from '../../../lib/timing/repeat-eve
 import { countSince, cpuBurstMs } from './thread-readings.js';
 
 export const THREAD_WATCH_EVERY_MS = 50;
+/**
+ * CPU time a silent thread must have run to be called hung by the watch: twice the sampler's probe
+ * budget (HANG_CPU_BUDGET_MS), because the watch looks at every silence, not only one a probe
+ * happens to fall in. An actor's thread that keeps its loop from turning for a fifth of a second
+ * of its own CPU stops its mailbox and its control answers as a hang does; a task that long
+ * belongs in a worker of its own or in slices. On an idle core a hang is told about a quarter of a
+ * second after it starts (the probe timeout and a look), on a loaded one when it has run this much.
+ */
+export const WATCH_HANG_CPU_MS = 200;
 /**
  * The span of a spinning thread's CPU readings: long enough to hold several of a runaway loop's
  * turns (the chaos hog's 50 ms period) so that its CPU per yield is its own, short enough that a
@@ -51,8 +61,10 @@ export interface ThreadWatchInit {
   failed(error: unknown): void;
   /** How long a thread must stay silent to be called hung: the sampler's probe timeout. */
   silenceMs: number;
-  /** CPU time a silent thread must have run to be called hung (the sampler's HANG_CPU_BUDGET_MS). */
+  /** CPU time a silent thread must have run to be called hung. */
   hangCpuBudgetMs: number;
+  /** A new incarnation is not watched before this long (the sampler's STARTUP_GRACE_MS): it is loading modules and restoring its state. */
+  startupGraceMs: number;
 }
 
 interface Watched {
@@ -60,7 +72,9 @@ interface Watched {
   at: number;
   idleMs: number;
   progress: number;
-  /** The loop has gone idle at least once: start-up is over. */
+  /** OS time of the first look at this incarnation. */
+  firstSeenAt: number;
+  /** Start-up is over: the sampler's start-up grace has passed since the first look, and the loop has gone idle since. */
   started: boolean;
   /** Since when (OS time) and from which run time the thread has shown no life; undefined while alive. */
   silence: { since: number; runMs: number } | undefined;
@@ -105,12 +119,12 @@ export class ThreadWatch {
     const points: TelemetryPoint[] = [];
     for (const cell of this.init.cells()) {
       const incarnation = cell.state === 'running' ? cell.current : undefined;
-      if (incarnation) points.push(...this.look(cell.id, incarnation));
+      if (incarnation) points.push(...this.look(cell, incarnation));
     }
     if (points.length > 0) this.init.publish({ at: this.init.clock.now(), intervalMs: 0, points });
   }
 
-  private look(actorId: string, incarnation: ActorIncarnation): TelemetryPoint[] {
+  private look(cell: ActorCell, incarnation: ActorIncarnation): TelemetryPoint[] {
     const idleMs = incarnation.loopIdleMs();
     const progress = incarnation.processedCount();
     if (idleMs === undefined || progress === undefined) return [];
@@ -118,7 +132,7 @@ export class ThreadWatch {
     const at = performance.now();
     const last = this.watched.get(incarnation);
     if (!last) {
-      this.watched.set(incarnation, { at, idleMs, progress, started: false, silence: undefined, hangTold: false, window: undefined });
+      this.watched.set(incarnation, { at, idleMs, progress, firstSeenAt: at, started: false, silence: undefined, hangTold: false, window: undefined });
       return [];
     }
     const idled = idleMs - last.idleMs;
@@ -128,9 +142,9 @@ export class ThreadWatch {
     last.at = at;
     last.idleMs = idleMs;
     last.progress = progress;
-    if (idled > 0) last.started = true;
+    if (idled > 0 && at - last.firstSeenAt >= this.init.startupGraceMs) last.started = true;
     if (last.window && alive) last.window.turned = true;
-    return [...this.hang(actorId, incarnation, last, alive, previousAt), ...this.spinning(actorId, incarnation, last, busy)];
+    return [...this.hang(cell.id, incarnation, last, alive, previousAt), ...this.spinning(cell, incarnation, last, busy)];
   }
 
   private hang(actorId: string, incarnation: ActorIncarnation, watched: Watched, alive: boolean, previousAt: number): TelemetryPoint[] {
@@ -151,10 +165,13 @@ export class ThreadWatch {
     const ranMs = sched.runMs - watched.silence.runMs;
     if (watched.hangTold || silentMs < this.init.silenceMs || ranMs < this.init.hangCpuBudgetMs) return [];
     watched.hangTold = true;
+    // Its CPU is the hang's, not a hog's: a spinning window under way is dropped.
+    watched.window = undefined;
     return [{ metric: 'actor.unresponsive', source: actorId, value: 1 }];
   }
 
-  private spinning(actorId: string, incarnation: ActorIncarnation, watched: Watched, busy: boolean): TelemetryPoint[] {
+  private spinning(cell: ActorCell, incarnation: ActorIncarnation, watched: Watched, busy: boolean): TelemetryPoint[] {
+    const actorId = cell.id;
     const window = watched.window;
     if (!window) {
       if (!busy || !watched.started) return [];
@@ -163,7 +180,9 @@ export class ThreadWatch {
       return [];
     }
     const spanMs = watched.at - window.at;
-    if (spanMs < HOG_WINDOW_MS) return [];
+    // A thread silent now may be hanging inside the window: the window waits until it turns its
+    // loop again (then it is published) or the hang is told (then it is dropped).
+    if (spanMs < HOG_WINDOW_MS || watched.silence) return [];
     const sched = incarnation.schedStat();
     watched.window = busy && sched ? { at: watched.at, sched, progress: watched.progress, turned: false } : undefined;
     if (!sched || !window.turned) return [];
@@ -178,6 +197,9 @@ export class ThreadWatch {
       { metric: 'actor.cpu_demand', source: actorId, value: Math.min(1, (ranMs + waitedMs) / spanMs) },
       { metric: 'actor.cpu_burst_ms', source: actorId, value: cpuBurstMs(window.sched, sched) },
       { metric: 'actor.cpu_ms_per_input', source: actorId, value: ranMs / inputs },
+      // A thread busy with a backlog is flooded, not spinning: with the depth beside them, the
+      // mailbox rule (ranked before the CPU rule) names it.
+      { metric: 'actor.mailbox_depth', source: actorId, value: cell.mailbox.depth },
     ];
   }
 }

@@ -153,13 +153,16 @@ export class Supervisor implements SupervisedChild {
     }
     const now = this.init.clock.monotonicNow();
     this.restartTimes = this.restartTimes.filter((at) => now - at < this.init.periodMs);
-    this.restartTimes.push(now);
+    // A restart a remediation ordered is not a crash: it neither spends the intensity budget nor
+    // waits out a backoff (the MAPE loop bounds its own actions), and a crash after it backs off
+    // only as much as the crashes before it call for.
+    if (!info.ordered) this.restartTimes.push(now);
     if (this.restartTimes.length > this.init.intensity) {
       await this.giveUp(child, info);
       return;
     }
     child.markExited(true);
-    const delay = restartDelayMs(this.init.backoff, this.restartTimes.length, this.init.random);
+    const delay = info.ordered ? 0 : restartDelayMs(this.init.backoff, this.restartTimes.length, this.init.random);
     const group = this.restartGroup(child);
     this.init.log.restarting(this.init.id, group.map((member) => member.id), delay);
     // Siblings that restart with the crashed child stop first, in reverse start order.

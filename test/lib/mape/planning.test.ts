@@ -68,18 +68,18 @@ describe('verification criteria', () => {
       at: 1,
       intervalMs: 1000,
       points: [
-        { metric: 'actor.cpu_ratio' as const, source: 'x', value: cpu },
+        { metric: 'actor.cpu_burst_ms' as const, source: 'x', value: cpu },
         ...(withProbe ? [{ metric: 'actor.unresponsive' as const, source: 'x', value: 0 }] : []),
       ],
     });
-    expect(checkCriteria(criteria, window(0.1))).toBe('met');
-    expect(checkCriteria(criteria, window(0.9))).toBe('unmet');
-    expect(checkCriteria(criteria, window(0.1, false))).toBe('unknown');
+    expect(checkCriteria(criteria, window(0.8))).toBe('met');
+    expect(checkCriteria(criteria, window(45))).toBe('unmet');
+    expect(checkCriteria(criteria, window(0.8, false))).toBe('unknown');
   });
 
   it('are described with the values the verdict was reached on, a missing one named', () => {
     const criteria = verifyCriteria('cpu-hog', 'x');
-    const window = { at: 1, intervalMs: 1000, points: [{ metric: 'actor.cpu_ratio' as const, source: 'x', value: 0.123456 }] };
-    expect(describeCriteria(criteria, window)).toBe('actor.cpu_ratio of x 0.1235 <= 0.25, actor.unresponsive of x missing <= 0');
+    const window = { at: 1, intervalMs: 1000, points: [{ metric: 'actor.cpu_burst_ms' as const, source: 'x', value: 0.123456 }] };
+    expect(describeCriteria(criteria, window)).toBe('actor.cpu_burst_ms of x 0.1235 <= 5, actor.unresponsive of x missing <= 0');
   });
 });

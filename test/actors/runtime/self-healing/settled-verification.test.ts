@@ -23,25 +23,31 @@ afterEach(() => {
 interface FakeThread {
   idleMs: number;
   runMs: number;
+  waitMs: number;
 }
 
 function incarnationOf(thread: FakeThread | undefined): ActorIncarnation {
   return {
     loopIdleMs: () => thread?.idleMs,
-    schedStat: () => (thread ? { runMs: thread.runMs, waitMs: 0, runnable: false, yields: 0 } : undefined),
+    processedCount: () => (thread ? 0 : undefined),
+    schedStat: () => (thread ? { runMs: thread.runMs, waitMs: thread.waitMs, runnable: false, yields: 0 } : undefined),
   } as unknown as ActorIncarnation;
 }
 
 function verificationOver(inline = false) {
-  const thread: FakeThread = { idleMs: 0, runMs: 0 };
+  const thread: FakeThread = { idleMs: 0, runMs: 0, waitMs: 0 };
   const cell = { id: 'acted-on', state: 'running', current: incarnationOf(inline ? undefined : thread) } as { id: string; state: string; current: ActorIncarnation };
   const probes: { incarnation: ActorIncarnation; settledBaseline: boolean }[] = [];
+  /** What the next probes answer: by default an answered reading; a test may hold a probe open or leave it unanswered. */
+  const answers: (() => Promise<TelemetryPoint[]>)[] = [];
   const published: TelemetrySample[] = [];
   const verification = new SettledVerification({
     clock: realClock,
     cells: () => [cell as unknown as ActorCell],
     probe: async (_cell, incarnation, settledBaseline) => {
       probes.push({ incarnation, settledBaseline });
+      const answer = answers.shift();
+      if (answer) return answer();
       return [{ metric: 'actor.unresponsive', source: 'acted-on', value: 0 }] satisfies TelemetryPoint[];
     },
     cellPoints: () => [{ metric: 'actor.mailbox_depth', source: 'acted-on', value: 3 }],
@@ -54,16 +60,17 @@ function verificationOver(inline = false) {
   vi.useFakeTimers({ now: 1_000_000, toFake: ['Date', 'performance', 'setTimeout', 'clearTimeout'] });
   verification.start();
   stopLast = () => verification.stop();
-  /** `looks` looks SETTLE_LOOK_EVERY_MS apart, the thread idling `idle` and running `ran` ms before each. */
-  const run = async (looks: number, idle: number, ran: number) => {
+  /** `looks` looks SETTLE_LOOK_EVERY_MS apart, the thread idling `idle`, running `ran` and waiting for a core `waited` ms before each. */
+  const run = async (looks: number, idle: number, ran: number, waited = 0) => {
     for (let i = 0; i < looks; i++) {
       thread.idleMs += idle;
       thread.runMs += ran;
+      thread.waitMs += waited;
       // Advanced asynchronously: a probe started at one look answers before the next.
       await vi.advanceTimersByTimeAsync(SETTLE_LOOK_EVERY_MS);
     }
   };
-  return { verification, thread, cell, probes, published, run };
+  return { verification, thread, cell, probes, answers, published, run };
 }
 
 describe('settled verification', () => {
@@ -108,7 +115,7 @@ describe('settled verification', () => {
     const { verification, probes, run, cell } = verificationOver();
     verification.verifySoon('acted-on');
     await run(1, 48, 2);
-    const replacement = { idleMs: 0, runMs: 0 };
+    const replacement = { idleMs: 0, runMs: 0, waitMs: 0 };
     cell.current = incarnationOf(replacement);
     await run(4, 48, 2);
     // The look that found the new incarnation only anchored it; the replacement has not moved.
@@ -126,5 +133,46 @@ describe('settled verification', () => {
     verification.verifySoon('acted-on');
     await run(1, 0, 0);
     expect(probes).toHaveLength(1);
+  });
+
+  it('does not call a runaway loop settled that a loaded machine gives little of a core: it wants one all the time', async () => {
+    const { verification, probes, run } = verificationOver();
+    verification.verifySoon('acted-on');
+    await run(40, 5, 5, 40);
+    expect(probes).toEqual([]);
+  });
+
+  it('settles afresh when the first probe goes unanswered (no baseline was taken)', async () => {
+    const { verification, probes, answers, published, run } = verificationOver();
+    answers.push(async () => [{ metric: 'actor.probe_ms', source: 'acted-on', value: 250 }]);
+    verification.verifySoon('acted-on');
+    await run(4, 48, 2);
+    expect(probes).toHaveLength(1);
+    // No second reading on a missing baseline: settled again, then the two readings.
+    await run(READING_GAP_MS / SETTLE_LOOK_EVERY_MS, 48, 2);
+    expect(probes.map((probe) => probe.settledBaseline)).toEqual([true, true]);
+    await run(READING_GAP_MS / SETTLE_LOOK_EVERY_MS + 1, 48, 2);
+    expect(probes.map((probe) => probe.settledBaseline)).toEqual([true, true, false]);
+    expect(published).toHaveLength(1);
+  });
+
+  it("lets a newer action's verification stand when an older one's probe answers after it was asked for", async () => {
+    const { verification, probes, answers, published, run } = verificationOver();
+    verification.verifySoon('acted-on');
+    await run(4, 48, 2);
+    expect(probes).toHaveLength(1);
+    // The older verification's second probe is held open while a newer action asks again.
+    let answer: (points: TelemetryPoint[]) => void = () => undefined;
+    answers.push(() => new Promise((resolve) => (answer = resolve)));
+    await run(READING_GAP_MS / SETTLE_LOOK_EVERY_MS, 48, 2);
+    expect(probes).toHaveLength(2);
+    verification.verifySoon('acted-on');
+    answer([{ metric: 'actor.unresponsive', source: 'acted-on', value: 0 }]);
+    await run(1, 48, 2);
+    // The old probe published nothing; the newer verification settles and reads on its own.
+    expect(published).toEqual([]);
+    await run(4 + READING_GAP_MS / SETTLE_LOOK_EVERY_MS + 1, 48, 2);
+    expect(published).toHaveLength(1);
+    expect(probes.slice(2).map((probe) => probe.settledBaseline)).toEqual([true, false]);
   });
 });

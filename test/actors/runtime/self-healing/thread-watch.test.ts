@@ -16,6 +16,8 @@ afterEach(() => {
 
 const SILENCE_MS = 250;
 const HANG_CPU_BUDGET_MS = 100;
+/** Two looks: the fake thread is past start-up at its second idle look. */
+const STARTUP_GRACE_MS = 2 * THREAD_WATCH_EVERY_MS;
 
 /** What the fake thread shows at each look; each look is THREAD_WATCH_EVERY_MS of OS time after the last. */
 interface Step {
@@ -40,7 +42,7 @@ function watchOver() {
     schedStat: () => ({ runMs: thread.runMs, waitMs: thread.waitMs, runnable: true, yields: thread.yields }),
     storeWriteRunningMs: () => (thread.writing ? 400 : 0),
   } as unknown as ActorIncarnation;
-  const cell = { id: 'watched', state: 'running', current: incarnation } as unknown as ActorCell;
+  const cell = { id: 'watched', state: 'running', current: incarnation, mailbox: { depth: 7 } } as unknown as ActorCell;
   const published: TelemetrySample[] = [];
   const watch = new ThreadWatch({
     clock: realClock,
@@ -51,6 +53,7 @@ function watchOver() {
     },
     silenceMs: SILENCE_MS,
     hangCpuBudgetMs: HANG_CPU_BUDGET_MS,
+    startupGraceMs: STARTUP_GRACE_MS,
   });
   vi.useFakeTimers({ now: 1_000_000, toFake: ['Date', 'performance'] });
   watch.check();
@@ -96,7 +99,7 @@ describe('the thread watch: hangs', () => {
   it('does not call a thread hung that waits for a core, is in a store write, or has not started yet', () => {
     const waiting = watchOver();
     waiting.run(2, IDLE);
-    waiting.run(40, { idle: 0, ran: 1, handled: 0, yields: 0 });
+    waiting.run(40, { idle: 0, ran: 1, waited: 49, handled: 0, yields: 0 });
     expect(waiting.told('actor.unresponsive')).toEqual([]);
 
     const writing = watchOver();
@@ -108,6 +111,13 @@ describe('the thread watch: hangs', () => {
     const starting = watchOver();
     starting.run(40, SPINNING_IN_PLACE);
     expect(starting.told('actor.unresponsive')).toEqual([]);
+
+    // Idle once within the start-up grace, then busy restoring its state: still starting.
+    const restoring = watchOver();
+    restoring.run(1, IDLE);
+    restoring.run(40, SPINNING_IN_PLACE);
+    expect(restoring.told('actor.unresponsive')).toEqual([]);
+    expect(restoring.published).toEqual([]);
   });
 
   it('does not call a thread hung that processes input without going idle (a backlog)', () => {
@@ -130,6 +140,8 @@ describe('the thread watch: spinning threads', () => {
     expect(told('actor.cpu_demand')).toEqual([{ metric: 'actor.cpu_demand', source: 'watched', value: 45 / 50 }]);
     expect(told('actor.cpu_burst_ms')).toEqual([{ metric: 'actor.cpu_burst_ms', source: 'watched', value: 45 }]);
     expect(told('actor.cpu_ms_per_input')).toEqual([{ metric: 'actor.cpu_ms_per_input', source: 'watched', value: 15 }]);
+    // The depth beside them, so that a flood is named by the mailbox rule, not the CPU rule.
+    expect(told('actor.mailbox_depth')).toEqual([{ metric: 'actor.mailbox_depth', source: 'watched', value: 7 }]);
     // Still spinning: the next window follows on.
     run(HOG_WINDOW_MS / THREAD_WATCH_EVERY_MS, HOG);
     expect(told('actor.cpu_ratio')).toHaveLength(2);
@@ -154,5 +166,15 @@ describe('the thread watch: spinning threads', () => {
     hung.run(20, SPINNING_IN_PLACE);
     expect(hung.told('actor.cpu_ratio')).toEqual([]);
     expect(hung.told('actor.unresponsive')).toHaveLength(1);
+  });
+
+  it('tells a hang that starts inside a spinning window as a hang, and drops the window', () => {
+    const { run, told } = watchOver();
+    run(2, IDLE);
+    // The hog opens a window and turns its loop in it; then its loop stops turning.
+    run(2, HOG);
+    run(20, SPINNING_IN_PLACE);
+    expect(told('actor.unresponsive')).toHaveLength(1);
+    expect(told('actor.cpu_ratio')).toEqual([]);
   });
 });

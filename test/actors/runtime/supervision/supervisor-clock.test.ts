@@ -38,6 +38,10 @@ class RecordingChild implements SupervisedChild {
   crash(): void {
     this.exit({ normal: false, reason: 'crashed on purpose' });
   }
+  /** Ended by a remediation's restart (ActorCell.kill). */
+  killedByRemediation(): void {
+    this.exit({ normal: false, reason: 'killed by remediation', ordered: true });
+  }
 }
 
 function supervised(random: () => number) {
@@ -85,6 +89,30 @@ describe('the supervisor on a virtual clock', () => {
       child.crash();
       await clock.advanceAsync(BACKOFF.maxMs * 2);
     }
+    expect(gaveUp).toHaveLength(1);
+    await supervisor.stop();
+  });
+
+  it('restarts a child a remediation ended at once, without spending the intensity budget or lengthening later backoffs', async () => {
+    const { clock, child, supervisor, gaveUp } = supervised(() => 0.5);
+    await supervisor.start();
+    // Five ordered restarts within the period: each at once, none counted (intensity 2).
+    for (let kill = 0; kill < 5; kill++) {
+      child.killedByRemediation();
+      await clock.advanceAsync(0);
+    }
+    expect(child.starts).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(gaveUp).toEqual([]);
+    // The first crash after them restarts at once, as a first crash does; the second backs off as a second.
+    child.crash();
+    await clock.advanceAsync(0);
+    expect(child.starts).toHaveLength(7);
+    child.crash();
+    await clock.advanceAsync(restartDelayMs(BACKOFF, 2, () => 0.5));
+    expect(child.starts).toHaveLength(8);
+    // The third crash exceeds intensity 2: crashes are still counted.
+    child.crash();
+    await clock.advanceAsync(BACKOFF.maxMs * 2);
     expect(gaveUp).toHaveLength(1);
     await supervisor.stop();
   });
