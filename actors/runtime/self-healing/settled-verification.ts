@@ -21,7 +21,8 @@ import type { ActorIncarnation } from '../contracts/host.js';
 import type { Clock } from '../contracts/clock.js';
 import type { TelemetryPoint, TelemetrySample } from '../../../lib/mape/telemetry.js';
 import { DEFAULT_VERIFY_WITHIN_MS } from '../../../lib/mape/verify-criteria.js';
-import { repeatEvery, type RepeatingTimer } from '../../../lib/timing/repeat-every.js';
+import type { RepeatingTimer } from '../../../lib/timing/repeat-every.js';
+import { lookEvery } from './look-every.js';
 
 export const SETTLE_LOOK_EVERY_MS = 50;
 /** The shortest span a thread is judged settled over: two of its idle turns, not one lucky look. */
@@ -62,18 +63,7 @@ export class SettledVerification {
   constructor(private readonly init: SettledVerificationInit) {}
 
   start(): void {
-    this.timer ??= repeatEvery(
-      this.init.clock,
-      SETTLE_LOOK_EVERY_MS,
-      () => {
-        try {
-          this.check();
-        } catch (error) {
-          this.init.failed(error);
-        }
-      },
-      { unref: true },
-    );
+    this.timer ??= lookEvery(this.init.clock, SETTLE_LOOK_EVERY_MS, () => this.check(), (error) => this.init.failed(error));
   }
 
   stop(): void {

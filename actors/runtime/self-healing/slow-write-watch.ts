@@ -9,7 +9,8 @@ import type { ActorCell } from '../supervision/actor-cell.js';
 import type { ActorIncarnation } from '../contracts/host.js';
 import type { Clock } from '../contracts/clock.js';
 import type { TelemetryPoint, TelemetrySample } from '../../../lib/mape/telemetry.js';
-import { repeatEvery, type RepeatingTimer } from '../../../lib/timing/repeat-every.js';
+import type { RepeatingTimer } from '../../../lib/timing/repeat-every.js';
+import { lookEvery } from './look-every.js';
 
 /** The seeded 'slow-writes' rule's threshold (migration 3): a write this long stalls its actor visibly. */
 export const SLOW_WRITE_MS = 150;
@@ -32,18 +33,7 @@ export class SlowWriteWatch {
   constructor(private readonly init: SlowWriteWatchInit) {}
 
   start(): void {
-    this.timer ??= repeatEvery(
-      this.init.clock,
-      WATCH_EVERY_MS,
-      () => {
-        try {
-          this.check();
-        } catch (error) {
-          this.init.failed(error);
-        }
-      },
-      { unref: true },
-    );
+    this.timer ??= lookEvery(this.init.clock, WATCH_EVERY_MS, () => this.check(), (error) => this.init.failed(error));
   }
 
   stop(): void {

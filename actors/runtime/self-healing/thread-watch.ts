@@ -25,7 +25,8 @@ import type { ActorIncarnation } from '../contracts/host.js';
 import type { Clock } from '../contracts/clock.js';
 import type { SchedStat } from '../host/thread-schedstat.js';
 import type { TelemetryPoint, TelemetrySample } from '../../../lib/mape/telemetry.js';
-import { repeatEvery, type RepeatingTimer } from '../../../lib/timing/repeat-every.js';
+import type { RepeatingTimer } from '../../../lib/timing/repeat-every.js';
+import { lookEvery } from './look-every.js';
 import { countSince, cpuBurstMs } from './thread-readings.js';
 
 export const THREAD_WATCH_EVERY_MS = 50;
@@ -95,18 +96,7 @@ export class ThreadWatch {
   constructor(private readonly init: ThreadWatchInit) {}
 
   start(): void {
-    this.timer ??= repeatEvery(
-      this.init.clock,
-      THREAD_WATCH_EVERY_MS,
-      () => {
-        try {
-          this.check();
-        } catch (error) {
-          this.init.failed(error);
-        }
-      },
-      { unref: true },
-    );
+    this.timer ??= lookEvery(this.init.clock, THREAD_WATCH_EVERY_MS, () => this.check(), (error) => this.init.failed(error));
   }
 
   stop(): void {
