@@ -75,6 +75,12 @@ export interface ActorIncarnation {
    */
   loopIdleMs(): number | undefined;
   /**
+   * The thread's retained heap as it last wrote it down (KiB) and when, by its own clock (ms, 32
+   * bits that wrap: compare two stamps by their difference), read without asking it; undefined
+   * inline, or before the thread's first reading.
+   */
+  retainedHeap(): { kib: number; atMs: number } | undefined;
+  /**
    * How many messages the actor has processed plus the input it counted (ActorIo.inputHandled), as
    * its thread counts them without being asked (undefined inline): progress between two reads
    * means the thread is not hung. A signed 32-bit count that wraps: compare two reads by their

@@ -125,6 +125,9 @@ export function createInlineHost(init: InlineHostInit): Host {
         loopIdleMs() {
           return undefined;
         },
+        retainedHeap() {
+          return undefined;
+        },
         processedCount() {
           return undefined;
         },

@@ -242,6 +242,10 @@ class WorkerIncarnation implements ActorIncarnation {
     return this.warm.signals.processedCount();
   }
 
+  retainedHeap(): { kib: number; atMs: number } | undefined {
+    return this.warm.signals.readRetainedHeap();
+  }
+
   loopIdleMs(): number | undefined {
     return this.warm.isAlive ? this.warm.worker.performance.eventLoopUtilization().idle : undefined;
   }

@@ -17,6 +17,10 @@
  *   published with the CPU-hog rule's readings (CPU share and demand, CPU per yield, CPU per input
  *   handled), and the rules in the knowledge base judge it, as they judge a sample's.
  *
+ * - Leaking: the retained heap (the old and large-object spaces, which the thread writes down
+ *   every HEAP_SIGNAL_EVERY_MS in shared memory) grew at a quarter of the leak rule's rate or
+ *   more over the last HEAP_WINDOW_MS: published as a growth rate for the rules to judge.
+ *
  * Each finding is a window of its own (intervalMs 0, as a repeat crash). The looks are a few
  * reads of memory per actor; the /proc files are read only for a thread that is silent or busy.
  */
@@ -31,20 +35,32 @@ import { countSince, cpuBurstMs } from './thread-readings.js';
 
 export const THREAD_WATCH_EVERY_MS = 50;
 /**
- * CPU time a silent thread must have run to be called hung by the watch: twice the sampler's probe
- * budget (HANG_CPU_BUDGET_MS), because the watch looks at every silence, not only one a probe
- * happens to fall in. An actor's thread that keeps its loop from turning for a fifth of a second
- * of its own CPU stops its mailbox and its control answers as a hang does; a task that long
- * belongs in a worker of its own or in slices. On an idle core a hang is told about a quarter of a
- * second after it starts (the probe timeout and a look), on a loaded one when it has run this much.
+ * CPU time a silent thread must have run to be called hung by the watch: half again the sampler's
+ * probe budget (HANG_CPU_BUDGET_MS), because the watch looks at every silence, not only one a
+ * probe happens to fall in. An actor's thread that keeps its loop from turning for the probe
+ * timeout and this much of its own CPU stops its mailbox and its control answers as a hang does;
+ * a task that long belongs in a worker of its own or in slices. On an idle core a hang is told
+ * about a quarter of a second after it starts (the probe timeout and a look); on a loaded one,
+ * where it gets two thirds of a core, once it has run this much (about a third of a second).
  */
-export const WATCH_HANG_CPU_MS = 200;
+export const WATCH_HANG_CPU_MS = 150;
 /**
  * The span of a spinning thread's CPU readings: long enough to hold several of a runaway loop's
  * turns (the chaos hog's 50 ms period) so that its CPU per yield is its own, short enough that a
  * hog is told about a quarter of a second after it starts.
  */
 export const HOG_WINDOW_MS = 200;
+/**
+ * The span of a heap-growth reading: three of the thread's heap readings (HEAP_SIGNAL_EVERY_MS),
+ * so one promotion of survivors into the old space is a small part of it.
+ */
+export const HEAP_WINDOW_MS = 300;
+/**
+ * Growth at least this fast is published for the rules to judge: a quarter of the seeded leak
+ * rule's 16 MiB/s (migration 3), so a rule an operator lowers still sees it, while a thread
+ * settling its working set (a few hundred KiB promoted now and then) stays under it.
+ */
+const TOLD_HEAP_GROWTH_BPS = 4 * 1024 * 1024;
 /** A look at which the loop was idle for less than half the time since the last one finds it busy. */
 const BUSY_UTILIZATION = 0.5;
 /**
@@ -87,6 +103,8 @@ interface Watched {
    * readings alone would read as a hog's.
    */
   window: { at: number; sched: SchedStat; progress: number; turned: boolean } | undefined;
+  /** The thread's recent heap readings, oldest first. */
+  heap: { kib: number; atMs: number }[];
 }
 
 export class ThreadWatch {
@@ -122,7 +140,7 @@ export class ThreadWatch {
     const at = performance.now();
     const last = this.watched.get(incarnation);
     if (!last) {
-      this.watched.set(incarnation, { at, idleMs, progress, firstSeenAt: at, started: false, silence: undefined, hangTold: false, window: undefined });
+      this.watched.set(incarnation, { at, idleMs, progress, firstSeenAt: at, started: false, silence: undefined, hangTold: false, window: undefined, heap: [] });
       return [];
     }
     const idled = idleMs - last.idleMs;
@@ -134,7 +152,7 @@ export class ThreadWatch {
     last.progress = progress;
     if (idled > 0 && at - last.firstSeenAt >= this.init.startupGraceMs) last.started = true;
     if (last.window && alive) last.window.turned = true;
-    return [...this.hang(cell.id, incarnation, last, alive, previousAt), ...this.spinning(cell, incarnation, last, busy)];
+    return [...this.hang(cell.id, incarnation, last, alive, previousAt), ...this.spinning(cell, incarnation, last, busy), ...this.growing(cell.id, incarnation, last)];
   }
 
   private hang(actorId: string, incarnation: ActorIncarnation, watched: Watched, alive: boolean, previousAt: number): TelemetryPoint[] {
@@ -191,5 +209,28 @@ export class ThreadWatch {
       // mailbox rule (ranked before the CPU rule) names it.
       { metric: 'actor.mailbox_depth', source: actorId, value: cell.mailbox.depth },
     ];
+  }
+
+  /**
+   * The retained heap's growth over the last HEAP_WINDOW_MS of the thread's own readings, told
+   * with each new reading while it grows fast (a leak's growth read over a window it only partly
+   * fills is told again as the window fills). The thread writes the readings itself.
+   */
+  private growing(actorId: string, incarnation: ActorIncarnation, watched: Watched): TelemetryPoint[] {
+    if (!watched.started) return [];
+    const reading = incarnation.retainedHeap();
+    if (!reading) return [];
+    const heap = watched.heap;
+    const ageMs = (from: { atMs: number }) => (reading.atMs - from.atMs) | 0;
+    if (heap.length > 0 && ageMs(heap[heap.length - 1]!) <= 0) return [];
+    heap.push(reading);
+    // Keep the newest reading at least a window old as the base, and the ones after it.
+    while (heap.length > 2 && ageMs(heap[1]!) >= HEAP_WINDOW_MS) heap.shift();
+    const base = heap[0]!;
+    const spanMs = ageMs(base);
+    if (spanMs < HEAP_WINDOW_MS) return [];
+    const growthBps = ((reading.kib - base.kib) * 1024 * 1000) / spanMs;
+    if (growthBps < TOLD_HEAP_GROWTH_BPS) return [];
+    return [{ metric: 'actor.retained_heap_growth_bps', source: actorId, value: growthBps }];
   }
 }

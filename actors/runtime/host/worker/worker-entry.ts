@@ -18,9 +18,9 @@ import { warmUpStateMachines } from './machine-warm-up.js';
 import type { Database } from 'better-sqlite3';
 import { openStore } from '../../../../store/open-store.js';
 import { createActorSnapshotStore } from '../../../../store/actor-snapshots.js';
-import { threadCpuMs } from './thread-usage.js';
+import { retainedHeapBytes, threadCpuMs } from './thread-usage.js';
 import { ThreadFaults } from './thread-faults.js';
-import { ThreadSignals } from '../thread-signals.js';
+import { HEAP_SIGNAL_EVERY_MS, ThreadSignals } from '../thread-signals.js';
 import { ownOsThreadId } from '../thread-schedstat.js';
 import { timedSnapshotPort, type TimedSnapshotPort } from './timed-snapshot-port.js';
 import { unpackDelivery, type DeliverColumns } from '../delivery-columns.js';
@@ -35,6 +35,9 @@ const {
 } = workerData as { busPort: MessagePort; checks: ProtocolCheckSources; signals: SharedArrayBuffer };
 const signals = new ThreadSignals(signalBuffer);
 signals.osThreadId(ownOsThreadId());
+// The retained heap, for the host to see a leak growing between samples (thread-signals.ts). It
+// does not keep the thread alive.
+setInterval(() => signals.retainedHeap(retainedHeapBytes(), performance.now()), HEAP_SIGNAL_EVERY_MS).unref();
 const checks = loadProtocolChecks(checkSources);
 
 let runner: ActorRunner | undefined;

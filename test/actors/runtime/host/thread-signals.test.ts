@@ -1,7 +1,7 @@
 /**
  * The signals a worker thread leaves in shared memory for its host to read without asking it (a hung
  * thread cannot answer): its kernel thread id, the messages it processed, the store write under
- * way; and what the kernel's scheduler then says about that thread. Both sides are played here
+ * way, its retained heap; and what the kernel's scheduler then says about that thread. Both sides are played here
  * over one shared buffer, as the worker and its host hold it.
  */
 import { readlinkSync } from 'node:fs';
@@ -10,6 +10,19 @@ import { ThreadSignals } from '../../../../actors/runtime/host/thread-signals.js
 import { ownOsThreadId, threadSchedStat } from '../../../../actors/runtime/host/thread-schedstat.js';
 
 describe('thread signals', () => {
+  it("carries the thread's retained heap in KiB with its own time stamp, and nothing before the first reading", () => {
+    const host = new ThreadSignals();
+    const thread = new ThreadSignals(host.buffer);
+    expect(host.readRetainedHeap()).toBeUndefined();
+    thread.retainedHeap(64 * 1024 * 1024, 1_234.4);
+    expect(host.readRetainedHeap()).toEqual({ kib: 64 * 1024, atMs: 1_235 });
+    // A stamp past 2^31 ms wraps: two stamps are compared by their difference, which stays right.
+    thread.retainedHeap(1024, 2 ** 31 + 100);
+    const wrapped = host.readRetainedHeap()!;
+    expect((wrapped.atMs - 1_235) | 0).toBe(2 ** 31 + 101 - 1_235);
+    expect(wrapped.kib).toBe(1);
+  });
+
   it("carries the thread's kernel id, its processed count and its store write to the host side", () => {
     const host = new ThreadSignals();
     const thread = new ThreadSignals(host.buffer);

@@ -49,6 +49,18 @@ describe('the thread watch on real threads', () => {
     hogs = await startCoreHogs();
     await hogThenHangTold();
   }, 120_000);
+
+  it('tells the chaos leak with a growth the seeded leak rule holds (16 MiB/s)', async () => {
+    host = createWorkerHost({ spareWorkers: 0 });
+    const leak = await launch('leak');
+    const cells = [{ id: 'leak', state: 'running', current: leak, mailbox: { depth: 0 } }] as unknown as ActorCell[];
+    const told: TelemetryPoint[] = [];
+    watch = watching(cells, told);
+    await pastStartUp(watch, [leak]);
+    await leak.inject('memory-leak');
+    await waitFor(() => (told.some((point) => point.metric === 'actor.retained_heap_growth_bps' && point.value >= 16 * 1024 * 1024) ? true : undefined), 40_000, 'the leak told');
+    expect(told.filter((point) => point.metric === 'actor.unresponsive')).toEqual([]);
+  }, 120_000);
 });
 
 /**
@@ -65,29 +77,8 @@ async function hogThenHangTold(): Promise<void> {
     { id: 'hog', state: 'running', current: hog, mailbox: { depth: 0 } },
   ] as unknown as ActorCell[];
   const told: TelemetryPoint[] = [];
-  watch = new ThreadWatch({
-    clock: realClock,
-    cells: () => cells,
-    publish: (sample) => told.push(...sample.points),
-    failed: (error) => {
-      throw error;
-    },
-    silenceMs: 250,
-    hangCpuBudgetMs: WATCH_HANG_CPU_MS,
-    startupGraceMs: STARTUP_GRACE_MS,
-  });
-  // A first look, then another once the start-up grace has passed and both loops have gone idle
-  // since: the watch has seen both past start-up.
-  watch.check();
-  const firstLookAt = performance.now();
-  const idleAtFirstLook = [hung.loopIdleMs()!, hog.loopIdleMs()!];
-  await waitFor(
-    () => (performance.now() - firstLookAt > STARTUP_GRACE_MS && hung.loopIdleMs()! > idleAtFirstLook[0]! && hog.loopIdleMs()! > idleAtFirstLook[1]! ? true : undefined),
-    20_000,
-    'both threads past start-up',
-  );
-  watch.check();
-  watch.start();
+  watch = watching(cells, told);
+  await pastStartUp(watch, [hung, hog]);
   const of = (source: string, metric: string) => told.filter((point) => point.source === source && point.metric === metric);
   await hog.inject('cpu-hog');
   await waitFor(
@@ -100,4 +91,31 @@ async function hogThenHangTold(): Promise<void> {
   expect(of('hung', 'actor.unresponsive')).toEqual([{ metric: 'actor.unresponsive', source: 'hung', value: 1 }]);
   expect(of('hung', 'actor.cpu_ratio')).toEqual([]);
   expect(of('hog', 'actor.unresponsive')).toEqual([]);
+}
+
+function watching(cells: ActorCell[], told: TelemetryPoint[]): ThreadWatch {
+  return new ThreadWatch({
+    clock: realClock,
+    cells: () => cells,
+    publish: (sample) => told.push(...sample.points),
+    failed: (error) => {
+      throw error;
+    },
+    silenceMs: 250,
+    hangCpuBudgetMs: WATCH_HANG_CPU_MS,
+    startupGraceMs: STARTUP_GRACE_MS,
+  });
+}
+
+/**
+ * A first look, then another once the start-up grace has passed and every thread's loop has gone
+ * idle since: the watch has seen them past start-up. Then the watch runs on its own timer.
+ */
+async function pastStartUp(watch: ThreadWatch, threads: ActorIncarnation[]): Promise<void> {
+  watch.check();
+  const firstLookAt = performance.now();
+  const idleAtFirstLook = threads.map((thread) => thread.loopIdleMs()!);
+  await waitFor(() => (performance.now() - firstLookAt > STARTUP_GRACE_MS && threads.every((thread, i) => thread.loopIdleMs()! > idleAtFirstLook[i]!) ? true : undefined), 20_000, 'the threads past start-up');
+  watch.check();
+  watch.start();
 }

@@ -4,7 +4,7 @@
  * The thread here is a fake whose readings the test moves look by look, on faked OS time.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { HOG_WINDOW_MS, THREAD_WATCH_EVERY_MS, ThreadWatch } from '../../../../actors/runtime/self-healing/thread-watch.js';
+import { HEAP_WINDOW_MS, HOG_WINDOW_MS, THREAD_WATCH_EVERY_MS, ThreadWatch } from '../../../../actors/runtime/self-healing/thread-watch.js';
 import type { ActorCell } from '../../../../actors/runtime/supervision/actor-cell.js';
 import type { ActorIncarnation } from '../../../../actors/runtime/contracts/host.js';
 import type { TelemetrySample } from '../../../../lib/mape/telemetry.js';
@@ -31,16 +31,19 @@ interface Step {
   yields: number;
   /** Time it waits for a core (0 unless given). */
   waited?: number;
+  /** KiB its retained heap grows by (0 unless given); the thread writes its heap down at every step. */
+  retainedKib?: number;
   writing?: boolean;
 }
 
 function watchOver() {
-  const thread = { idleMs: 0, runMs: 0, waitMs: 0, processed: 0, yields: 0, writing: false };
+  const thread = { idleMs: 0, runMs: 0, waitMs: 0, processed: 0, yields: 0, writing: false, heap: { kib: 10_000, atMs: 1 } };
   const incarnation = {
     loopIdleMs: () => thread.idleMs,
     processedCount: () => thread.processed,
     schedStat: () => ({ runMs: thread.runMs, waitMs: thread.waitMs, runnable: true, yields: thread.yields }),
     storeWriteRunningMs: () => (thread.writing ? 400 : 0),
+    retainedHeap: () => ({ ...thread.heap }),
   } as unknown as ActorIncarnation;
   const cell = { id: 'watched', state: 'running', current: incarnation, mailbox: { depth: 7 } } as unknown as ActorCell;
   const published: TelemetrySample[] = [];
@@ -63,6 +66,7 @@ function watchOver() {
       thread.idleMs += step.idle;
       thread.runMs += step.ran;
       thread.waitMs += step.waited ?? 0;
+      thread.heap = { kib: thread.heap.kib + (step.retainedKib ?? 0), atMs: thread.heap.atMs + THREAD_WATCH_EVERY_MS };
       thread.processed = (thread.processed + step.handled) | 0;
       thread.yields += step.yields;
       thread.writing = step.writing ?? false;
@@ -176,5 +180,36 @@ describe('the thread watch: spinning threads', () => {
     run(20, SPINNING_IN_PLACE);
     expect(told('actor.unresponsive')).toHaveLength(1);
     expect(told('actor.cpu_ratio')).toEqual([]);
+  });
+});
+
+describe('the thread watch: leaks', () => {
+  /** The chaos leak's rate: 64 MiB/s, 3,200 KiB per 50 ms step. */
+  const LEAKING: Step = { ...IDLE, retainedKib: (64 * 1024 * 50) / 1000 };
+
+  it('tells the retained heap growing over the last heap window, with each new reading while it grows', () => {
+    const { run, told } = watchOver();
+    run(2, IDLE);
+    run(HEAP_WINDOW_MS / THREAD_WATCH_EVERY_MS, IDLE);
+    expect(told('actor.retained_heap_growth_bps')).toEqual([]);
+    // Two steps of leak in a window: a third of it, already past the seeded rule's 16 MiB/s.
+    run(2, LEAKING);
+    const growth = told('actor.retained_heap_growth_bps');
+    expect(growth.length).toBeGreaterThan(0);
+    expect(growth.at(-1)!.value).toBeGreaterThanOrEqual(16 * 1024 * 1024);
+    run(HEAP_WINDOW_MS / THREAD_WATCH_EVERY_MS, LEAKING);
+    expect(told('actor.retained_heap_growth_bps').at(-1)!.value).toBeCloseTo(64 * 1024 * 1024, -3);
+  });
+
+  it('does not tell a working set settling (one promotion of a MiB) nor a thread still starting', () => {
+    const settling = watchOver();
+    settling.run(2 + HEAP_WINDOW_MS / THREAD_WATCH_EVERY_MS, IDLE);
+    settling.run(1, { ...IDLE, retainedKib: 1024 });
+    settling.run(20, IDLE);
+    expect(settling.told('actor.retained_heap_growth_bps')).toEqual([]);
+
+    const starting = watchOver();
+    starting.run(20, { ...SPINNING_IN_PLACE, retainedKib: 3_200 });
+    expect(starting.told('actor.retained_heap_growth_bps')).toEqual([]);
   });
 });
