@@ -99,13 +99,12 @@ export class ProductionModeError extends RuntimeError {
 export class IntensityExceededError extends RuntimeError {
   constructor(
     readonly supervisorId: string,
-    readonly restarts: number,
+    /** What it counted: "5 restarts", or "15 ordered restarts" (supervisor.ts's budget for restarts a remediation ordered). */
+    readonly restarts: string,
     readonly periodMs: number,
     readonly lastCrash: string,
   ) {
-    super(
-      `supervisor '${supervisorId}' exceeded its restart intensity (${restarts} restarts within ${periodMs} ms); last crash: ${lastCrash}`,
-    );
+    super(`supervisor '${supervisorId}' exceeded its restart intensity (${restarts} within ${periodMs} ms); last crash: ${lastCrash}`);
   }
 }
 

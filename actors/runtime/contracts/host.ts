@@ -18,9 +18,10 @@ export interface ExitInfo {
   /** The mailbox sequence of the message being processed when the actor failed, if it was processing one. */
   seq?: number;
   /**
-   * Ended on purpose by a remediation's restart (ActorCell.kill), not by a fault of its own: the
-   * supervisor restarts it at once and does not count it as a crash (as OTP does not count a
-   * child an operator restarts), and the message it was on is not held against it.
+   * Ended on purpose by a remediation's restart (ActorCell.kill), not by a fault of its own: set by
+   * the host only when the kill is what ended the incarnation (an exit already decided stands). The
+   * supervisor restarts it at once, against a budget of its own (supervisor.ts), and the message it
+   * was on is not held against it.
    */
   ordered?: boolean;
 }

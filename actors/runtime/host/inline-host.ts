@@ -140,7 +140,8 @@ export function createInlineHost(init: InlineHostInit): Host {
         },
         kill(reason) {
           const error = new InjectedFaultError(`restart by remediation: ${reason}`);
-          end({ normal: false, reason: error.message, error });
+          // Ordered only if the kill ends it: an exit already decided stands.
+          end({ normal: false, reason: error.message, error, ordered: true });
         },
         async inject(kind: FaultKind) {
           if (kind !== 'throw' && kind !== 'exit') throw new UnsupportedFaultError(spec.actorId, kind);

@@ -260,7 +260,8 @@ class WorkerIncarnation implements ActorIncarnation {
 
   kill(reason: string): void {
     const error = new KilledByRemediationError(this.spec.actorId, reason);
-    this.exitWith({ normal: false, reason: error.message, error });
+    // Ordered only if the kill ends it: an exit already decided (a crash, a missed deadline) stands.
+    this.exitWith({ normal: false, reason: error.message, error, ordered: true });
   }
 
   async stop(timeoutMs: number): Promise<void> {

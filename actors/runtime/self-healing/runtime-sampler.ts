@@ -348,19 +348,20 @@ export class RuntimeSampler {
   }
 
   /**
-   * The longest store write of a reading. A sample reports what the thread says plus what a
-   * verification probe took from it since. A verification reading reports it only if the thread
-   * handled input since its baseline (a persistent actor writes before it acknowledges): an idle
-   * thread wrote nothing, and its 0 would read as a store made fast again.
+   * The longest store write of a reading: what the thread says, plus, in a sample, what a
+   * verification probe took from it since. Reported only when there was a write to measure (one
+   * longer than 0, or input handled since the last reading: a persistent actor writes before it
+   * acknowledges): an idle thread wrote nothing, and its 0 would read as a store made fast again.
    */
   private storeWritePoints(actorId: string, incarnation: ActorIncarnation, writeMs: number, verifying: boolean, handledSince: boolean): TelemetryPoint[] {
     const carried = this.carriedWriteMs.get(incarnation) ?? 0;
     if (verifying) {
       this.carriedWriteMs.set(incarnation, Math.max(carried, writeMs));
-      return handledSince ? [{ metric: 'actor.store_write_ms', source: actorId, value: writeMs }] : [];
+      return handledSince || writeMs > 0 ? [{ metric: 'actor.store_write_ms', source: actorId, value: writeMs }] : [];
     }
     this.carriedWriteMs.delete(incarnation);
-    return [{ metric: 'actor.store_write_ms', source: actorId, value: Math.max(carried, writeMs) }];
+    const longest = Math.max(carried, writeMs);
+    return handledSince || longest > 0 ? [{ metric: 'actor.store_write_ms', source: actorId, value: longest }] : [];
   }
 }
 

@@ -70,8 +70,6 @@ export class ActorCell implements SupervisedChild {
   machineState: unknown = undefined;
   private incarnation: ActorIncarnation | undefined;
   private exitHandler: (info: ExitInfo) => void = () => undefined;
-  /** The incarnation a remediation ended (kill), until its exit arrives. */
-  private killed: ActorIncarnation | undefined;
   private pumpScheduled = false;
   private paused = false;
   /** Crashes per mailbox sequence of the message being processed: a poison message crashes again and again. */
@@ -207,7 +205,6 @@ export class ActorCell implements SupervisedChild {
   /** Ends the current incarnation as a crash, so the supervisor restarts the actor. False when none runs. */
   kill(reason: string): boolean {
     if (!this.incarnation) return false;
-    this.killed = this.incarnation;
     this.incarnation.kill(reason);
     return true;
   }
@@ -276,13 +273,9 @@ export class ActorCell implements SupervisedChild {
     this.state = 'restarting';
     this.machineState = undefined;
     this.mailbox.requeueInflight();
-    const ordered = this.killed === incarnation && !info.normal;
-    this.killed = undefined;
-    if (ordered) {
-      this.exitHandler({ ...info, ordered: true });
-      return;
-    }
-    if (!info.normal) this.recordCrash(info);
+    // A restart a remediation ordered is not a crash on the message the actor was on (the host
+    // marks an exit ordered only when the kill is what ended the incarnation).
+    if (!info.normal && !info.ordered) this.recordCrash(info);
     this.exitHandler(info);
   }
 

@@ -11,6 +11,14 @@ import type { RestartType, Strategy } from '../contracts/supervision-spec.js';
 import type { Clock } from '../contracts/clock.js';
 import type { Random } from '../contracts/random.js';
 
+/**
+ * Restarts the MAPE loop orders may come this many times as often as crashes before the supervisor
+ * gives up: each is a planned action with its own verification, and a node healing several faults
+ * in a row (the mape bench injects one every few seconds) restarts more often than a crash loop
+ * would be let to, yet a loop whose cures never last is stopped within the period.
+ */
+export const ORDERED_BUDGET_FACTOR = 3;
+
 export interface SupervisorInit {
   id: string;
   strategy: Strategy;
@@ -42,6 +50,8 @@ export class Supervisor implements SupervisedChild {
   /** Children that ended for good (temporary, or transient after a normal exit). */
   private readonly ended = new Set<SupervisedChild>();
   private restartTimes: number[] = [];
+  /** Restarts a remediation ordered within the period (see handleChildExit). */
+  private orderedTimes: number[] = [];
   private restartCount = 0;
   generation = 0;
   private chain: Promise<void> = Promise.resolve();
@@ -153,11 +163,14 @@ export class Supervisor implements SupervisedChild {
     }
     const now = this.init.clock.monotonicNow();
     this.restartTimes = this.restartTimes.filter((at) => now - at < this.init.periodMs);
-    // A restart a remediation ordered is not a crash: it neither spends the intensity budget nor
-    // waits out a backoff (the MAPE loop bounds its own actions), and a crash after it backs off
-    // only as much as the crashes before it call for.
-    if (!info.ordered) this.restartTimes.push(now);
-    if (this.restartTimes.length > this.init.intensity) {
+    this.orderedTimes = this.orderedTimes.filter((at) => now - at < this.init.periodMs);
+    // A restart a remediation ordered is not a crash: it does not wait out a backoff, a crash after
+    // it backs off only as much as the crashes before it call for, and it spends a budget of its
+    // own, ORDERED_BUDGET_FACTOR times the crashes': a loop whose cures do not last (a fault that
+    // comes back after each restart) still ends in escalation, not in restarts without end.
+    if (info.ordered) this.orderedTimes.push(now);
+    else this.restartTimes.push(now);
+    if (this.restartTimes.length > this.init.intensity || this.orderedTimes.length > this.init.intensity * ORDERED_BUDGET_FACTOR) {
       await this.giveUp(child, info);
       return;
     }
@@ -208,7 +221,8 @@ export class Supervisor implements SupervisedChild {
   }
 
   private async giveUp(child: SupervisedChild, info: ExitInfo): Promise<void> {
-    const error = new IntensityExceededError(this.init.id, this.restartTimes.length - 1, this.init.periodMs, `${child.id}: ${info.reason}`);
+    const restarts = info.ordered ? `${this.orderedTimes.length - 1} ordered restarts` : `${this.restartTimes.length - 1} restarts`;
+    const error = new IntensityExceededError(this.init.id, restarts, this.init.periodMs, `${child.id}: ${info.reason}`);
     this.init.log.gaveUp(error);
     this.state = 'stopping';
     child.markExited(false);

@@ -121,7 +121,8 @@ describe('inline host incarnation', () => {
     await until('the exit', () => seen.exits.length > 0, 5_000, 1);
     for (let i = 0; i < 3; i++) await turn();
     expect(seen.exits).toHaveLength(1);
-    expect(seen.exits[0]).toMatchObject({ normal: false, reason: 'injected fault: restart by remediation: actor.unresponsive' });
+    // Ordered: the supervisor restarts it at once and does not count it as a crash.
+    expect(seen.exits[0]).toMatchObject({ normal: false, reason: 'injected fault: restart by remediation: actor.unresponsive', ordered: true });
     await host.close();
   });
 
@@ -137,6 +138,11 @@ describe('inline host incarnation', () => {
     await until('the crash', () => failing.seen.exits.length > 0, 5_000, 1);
     expect(failing.seen.exits[0]).toMatchObject({ normal: false, seq: 2, reason: expect.stringContaining('machine failed: ') });
     expect(failing.seen.exits[0]!.reason).toContain('told to fail: boom');
+    expect(failing.seen.exits[0]!.ordered).toBeUndefined();
+    // A kill after the failure ended it changes nothing: the crash stands, not an ordered exit.
+    failing.incarnation.kill('too late');
+    for (let i = 0; i < 3; i++) await turn();
+    expect(failing.seen.exits).toHaveLength(1);
     await failing.host.close();
   });
 

@@ -36,8 +36,9 @@ interface Step {
   writing?: boolean;
 }
 
-function watchOver() {
-  const thread = { idleMs: 0, runMs: 0, waitMs: 0, processed: 0, yields: 0, writing: false, heap: { kib: 10_000, atMs: 1 } };
+/** `heapEveryLooks`: the thread writes its heap down every so many looks (every second one, as 100 ms against 50). */
+function watchOver(heapEveryLooks = 1) {
+  const thread = { idleMs: 0, runMs: 0, waitMs: 0, processed: 0, yields: 0, writing: false, heap: { kib: 10_000, atMs: heapEveryLooks > 1 ? 2 ** 31 - 301 : 1 } };
   const incarnation = {
     loopIdleMs: () => thread.idleMs,
     processedCount: () => thread.processed,
@@ -60,13 +61,20 @@ function watchOver() {
   });
   vi.useFakeTimers({ now: 1_000_000, toFake: ['Date', 'performance'] });
   watch.check();
+  let looks = 0;
+  let unwrittenKib = 0;
   const run = (steps: number, step: Step) => {
     for (let i = 0; i < steps; i++) {
+      looks++;
       vi.advanceTimersByTime(THREAD_WATCH_EVERY_MS);
       thread.idleMs += step.idle;
       thread.runMs += step.ran;
       thread.waitMs += step.waited ?? 0;
-      thread.heap = { kib: thread.heap.kib + (step.retainedKib ?? 0), atMs: thread.heap.atMs + THREAD_WATCH_EVERY_MS };
+      unwrittenKib += step.retainedKib ?? 0;
+      if (looks % heapEveryLooks === 0) {
+        thread.heap = { kib: thread.heap.kib + unwrittenKib, atMs: (thread.heap.atMs + THREAD_WATCH_EVERY_MS * heapEveryLooks) | 0 };
+        unwrittenKib = 0;
+      }
       thread.processed = (thread.processed + step.handled) | 0;
       thread.yields += step.yields;
       thread.writing = step.writing ?? false;
@@ -199,6 +207,14 @@ describe('the thread watch: leaks', () => {
     expect(growth.at(-1)!.value).toBeGreaterThanOrEqual(16 * 1024 * 1024);
     run(HEAP_WINDOW_MS / THREAD_WATCH_EVERY_MS, LEAKING);
     expect(told('actor.retained_heap_growth_bps').at(-1)!.value).toBeCloseTo(64 * 1024 * 1024, -3);
+  });
+
+  it('tells it the same when the thread writes its heap down every other look, across its stamp wrapping past 2^31 ms', () => {
+    const { run, told } = watchOver(2);
+    run(2, IDLE);
+    run(HEAP_WINDOW_MS / THREAD_WATCH_EVERY_MS, IDLE);
+    run(4, LEAKING);
+    expect(told('actor.retained_heap_growth_bps').at(-1)!.value).toBeGreaterThanOrEqual(16 * 1024 * 1024);
   });
 
   it('does not tell a working set settling (one promotion of a MiB) nor a thread still starting', () => {

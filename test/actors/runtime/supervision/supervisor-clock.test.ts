@@ -3,7 +3,7 @@
  * intensity window and the backoff waits are the clock's, the jitter the Random's.
  */
 import { describe, expect, it } from 'vitest';
-import { Supervisor, type SupervisorLog } from '../../../../actors/runtime/supervision/supervisor.js';
+import { ORDERED_BUDGET_FACTOR, Supervisor, type SupervisorLog } from '../../../../actors/runtime/supervision/supervisor.js';
 import type { SupervisedChild } from '../../../../actors/runtime/supervision/supervised-child.js';
 import type { ExitInfo } from '../../../../actors/runtime/contracts/host.js';
 import type { IntensityExceededError } from '../../../../actors/runtime/errors.js';
@@ -96,7 +96,7 @@ describe('the supervisor on a virtual clock', () => {
   it('restarts a child a remediation ended at once, without spending the intensity budget or lengthening later backoffs', async () => {
     const { clock, child, supervisor, gaveUp } = supervised(() => 0.5);
     await supervisor.start();
-    // Five ordered restarts within the period: each at once, none counted (intensity 2).
+    // Five ordered restarts within the period: each at once, none counted as a crash (intensity 2).
     for (let kill = 0; kill < 5; kill++) {
       child.killedByRemediation();
       await clock.advanceAsync(0);
@@ -114,6 +114,22 @@ describe('the supervisor on a virtual clock', () => {
     child.crash();
     await clock.advanceAsync(BACKOFF.maxMs * 2);
     expect(gaveUp).toHaveLength(1);
+    await supervisor.stop();
+  });
+
+  it('gives up once ordered restarts exceed their own budget within the period: a cure that never lasts ends in escalation', async () => {
+    const { clock, child, supervisor, gaveUp } = supervised(() => 0.5);
+    await supervisor.start();
+    // Intensity 2: six ordered restarts are within the budget, the seventh is not.
+    for (let kill = 0; kill < 2 * ORDERED_BUDGET_FACTOR; kill++) {
+      child.killedByRemediation();
+      await clock.advanceAsync(0);
+    }
+    expect(gaveUp).toEqual([]);
+    child.killedByRemediation();
+    await clock.advanceAsync(0);
+    expect(gaveUp).toHaveLength(1);
+    expect(gaveUp[0]!.message).toContain(`${2 * ORDERED_BUDGET_FACTOR} ordered restarts within ${PERIOD_MS} ms`);
     await supervisor.stop();
   });
 });
