@@ -46,7 +46,17 @@ describe('mesh remedies and link faults over peer links', () => {
 
     const avoided = a.links.remedy({ kind: 'reroute-around', target: B });
     expect(avoided).toMatchObject({ ok: true, detail: expect.stringContaining(`the link to ${B} is avoided`) });
-    await until('A reaches B through C', () => routeOf(a, B)?.nextHop === C);
+    // A route through C needs a newer seqno of B (C's offer is unfeasible against A's direct
+    // route): a request lost or not yet answerable is repeated every REQUEST_REPEAT_MS (4 s), and a
+    // CI run beside the thousand-node simulation waited out more than two repeats. The wait says what
+    // the remedy asked for, and where A's route to B stood, if it still times out.
+    await until(
+      `A reaches B through C (the remedy: ${avoided.detail})`,
+      () => routeOf(a, B)?.nextHop === C,
+      30_000,
+    ).catch((error: unknown) => {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}; A's route to B: ${JSON.stringify(routeOf(a, B))}, C's: ${JSON.stringify(routeOf(c, B))}`);
+    });
     // The telemetry the loop verifies on: no route crosses the avoided link, every member reached.
     await until('a sample with no route through B', () => points(a.samples, 'peer.routed_destinations', B).at(-1) === 0 && points(a.samples, 'mesh.unreachable_members', 'mesh').at(-1) === 0);
     expect(linkUp(a, B)).toBe(true);
